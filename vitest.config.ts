@@ -4,6 +4,8 @@ import { defineConfig } from 'vitest/config';
 // Kafka, Cassandra, an S3 API and terraform, one file at a time (2 cores).
 export default defineConfig({
   test: {
+    // One file at a time: integration files each boot a twin on 2 cores.
+    fileParallelism: false,
     projects: [
       {
         test: {
@@ -18,7 +20,6 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 15 * 60_000,
           hookTimeout: 10 * 60_000,
-          fileParallelism: false,
           globalSetup: ['test/integration/global-setup.ts'],
         },
       },

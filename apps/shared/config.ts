@@ -1,0 +1,175 @@
+/**
+ * The apps' configuration contract. On AWS it reaches an instance as environment variables written
+ * by user data; locally the twin passes the same variables to the child process. Both sides build
+ * the variables with `producerEnv`/`consumerEnv` and the apps read them with `readProducerConfig`/
+ * `readConsumerConfig`, so the two can never drift apart.
+ */
+
+/** Settings both apps share. */
+export interface CommonAppConfig {
+  /** This member's id, e.g. `consumers-3`. */
+  memberId: string;
+  /** Zone the member runs in. */
+  zone: string;
+  /** Kafka bootstrap servers, `host:port`. */
+  kafkaBrokers: string[];
+  /** Data topic. */
+  topic: string;
+  /** Dead-letter topic. */
+  deadLetterTopic: string;
+  /** Address the `/healthz`, `/metrics` and `/admin` HTTP server binds to. */
+  httpHost: string;
+  /** Port of that server. */
+  httpPort: number;
+}
+
+/** Producer: S3 objects → Kafka. */
+export interface ProducerConfig extends CommonAppConfig {
+  /** S3 endpoint URL; empty means the region's real S3 endpoint. */
+  s3Endpoint: string;
+  /** AWS region. */
+  region: string;
+  /** Dataset bucket. */
+  bucket: string;
+  /** Dataset key prefix. */
+  prefix: string;
+  /** Records per second this instance produces at start; 0 means unlimited. */
+  ratePerSecond: number;
+}
+
+/** Consumer: Kafka → Cassandra. */
+export interface ConsumerConfig extends CommonAppConfig {
+  /** Kafka consumer group id. */
+  groupId: string;
+  /** Cassandra contact points, `host:port`. */
+  cassandraContactPoints: string[];
+  /** Cassandra data center of this member (the region). */
+  cassandraDataCenter: string;
+  /** Keyspace. */
+  keyspace: string;
+  /** Table. */
+  table: string;
+  /** Consistency level of the writes. */
+  consistency: string;
+}
+
+const KEYS = {
+  memberId: 'TT_MEMBER_ID',
+  zone: 'TT_ZONE',
+  kafkaBrokers: 'TT_KAFKA_BROKERS',
+  topic: 'TT_TOPIC',
+  deadLetterTopic: 'TT_DLQ_TOPIC',
+  httpHost: 'TT_HTTP_HOST',
+  httpPort: 'TT_HTTP_PORT',
+  s3Endpoint: 'TT_S3_ENDPOINT',
+  region: 'AWS_REGION',
+  bucket: 'TT_BUCKET',
+  prefix: 'TT_PREFIX',
+  ratePerSecond: 'TT_RATE',
+  groupId: 'TT_GROUP_ID',
+  cassandraContactPoints: 'TT_CASSANDRA_CONTACT_POINTS',
+  cassandraDataCenter: 'TT_CASSANDRA_DC',
+  keyspace: 'TT_KEYSPACE',
+  table: 'TT_TABLE',
+  consistency: 'TT_CONSISTENCY',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function toEnv(config: object): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [field, value] of Object.entries(config)) {
+    const key = KEYS[field as keyof typeof KEYS];
+    if (!key) throw new Error(`apps/shared/config: no environment variable for field "${field}"`);
+    env[key] = Array.isArray(value) ? value.join(',') : String(value);
+  }
+  return env;
+}
+
+/** Environment variables that configure a producer instance. */
+export function producerEnv(config: ProducerConfig): Record<string, string> {
+  return toEnv(config);
+}
+
+/** Environment variables that configure a consumer instance. */
+export function consumerEnv(config: ConsumerConfig): Record<string, string> {
+  return toEnv(config);
+}
+
+class EnvReader {
+  private readonly missing: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  string(field: keyof typeof KEYS, fallback?: string): string {
+    const value = this.env[KEYS[field]];
+    if (value !== undefined && value !== '') return value;
+    if (fallback !== undefined) return fallback;
+    this.missing.push(KEYS[field]);
+    return '';
+  }
+
+  list(field: keyof typeof KEYS): string[] {
+    return this.string(field).split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  number(field: keyof typeof KEYS, fallback: number): number {
+    const raw = this.string(field, String(fallback));
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new Error(`${KEYS[field]}=${raw} is not a non-negative number; set it to e.g. ${fallback}`);
+    }
+    return value;
+  }
+
+  done(app: string): void {
+    if (this.missing.length > 0) {
+      throw new Error(
+        `${app}: missing environment variable(s) ${this.missing.join(', ')}; ` +
+          'set them (user data on AWS, the twin locally) — see apps/shared/config.ts',
+      );
+    }
+  }
+}
+
+function readCommon(r: EnvReader): CommonAppConfig {
+  return {
+    memberId: r.string('memberId'),
+    zone: r.string('zone', 'local'),
+    kafkaBrokers: r.list('kafkaBrokers'),
+    topic: r.string('topic'),
+    deadLetterTopic: r.string('deadLetterTopic'),
+    httpHost: r.string('httpHost', '0.0.0.0'),
+    httpPort: r.number('httpPort', 9400),
+  };
+}
+
+/** Read and check a producer's configuration; throws naming every missing variable. */
+export function readProducerConfig(env: Env = process.env): ProducerConfig {
+  const r = new EnvReader(env);
+  const config: ProducerConfig = {
+    ...readCommon(r),
+    s3Endpoint: r.string('s3Endpoint', ''),
+    region: r.string('region', 'us-east-1'),
+    bucket: r.string('bucket'),
+    prefix: r.string('prefix', ''),
+    ratePerSecond: r.number('ratePerSecond', 0),
+  };
+  r.done('producer');
+  return config;
+}
+
+/** Read and check a consumer's configuration; throws naming every missing variable. */
+export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
+  const r = new EnvReader(env);
+  const config: ConsumerConfig = {
+    ...readCommon(r),
+    groupId: r.string('groupId'),
+    cassandraContactPoints: r.list('cassandraContactPoints'),
+    cassandraDataCenter: r.string('cassandraDataCenter'),
+    keyspace: r.string('keyspace'),
+    table: r.string('table'),
+    consistency: r.string('consistency', 'LOCAL_QUORUM'),
+  };
+  r.done('consumer');
+  return config;
+}

@@ -1,0 +1,230 @@
+/**
+ * The one source of truth for a pipeline: S3 dataset → producer fleet → Kafka → consumer fleet →
+ * Cassandra. The AWS stacks and the local twin both derive everything from a `PipelineSpec`.
+ */
+
+/** Cassandra consistency levels a pipeline may write at. */
+export type ConsistencyLevel =
+  | 'ONE'
+  | 'TWO'
+  | 'THREE'
+  | 'QUORUM'
+  | 'LOCAL_ONE'
+  | 'LOCAL_QUORUM'
+  | 'EACH_QUORUM'
+  | 'ALL';
+
+/**
+ * What a scaling policy tracks.
+ * - `cpu`: average CPU utilization of the group, percent (AWS: ASGAverageCPUUtilization).
+ * - `consumerLag`: Kafka consumer-group lag divided by in-service members, records per member
+ *   (a "backlog per instance" custom metric, published by the consumers).
+ */
+export type ScalingMetric = 'cpu' | 'consumerLag';
+
+/** Target tracking: keep `metric` near `target`, as an AWS target-tracking policy does. */
+export interface TargetTrackingPolicy {
+  /** Metric to track. */
+  metric: ScalingMetric;
+  /** Value to hold the metric at (percent for `cpu`, records per member for `consumerLag`). */
+  target: number;
+  /** Never remove members because of this policy. @default false */
+  disableScaleIn?: boolean;
+}
+
+/** One step of a step-scaling policy; bounds are relative to the alarm threshold. */
+export interface StepAdjustment {
+  /** Lower bound of the breach (metric − threshold), inclusive. Omit for −∞. */
+  lowerBound?: number;
+  /** Upper bound of the breach (metric − threshold), exclusive. Omit for +∞. */
+  upperBound?: number;
+  /** Members to add (positive) or remove (negative) when the breach falls in this step. */
+  change: number;
+}
+
+/** Step scaling driven by a CloudWatch alarm on `metric` crossing `threshold`. */
+export interface StepScalingPolicy {
+  /** Policy name, unique within the group. */
+  name: string;
+  /** Metric the alarm watches. */
+  metric: ScalingMetric;
+  /** Alarm threshold. */
+  threshold: number;
+  /** Alarm fires when the metric is above (scale-out policies) or below (scale-in) the threshold. */
+  comparison: 'above' | 'below';
+  /** Consecutive 60 s periods in breach before the alarm fires. */
+  evaluationPeriods: number;
+  /** Adjustments by size of the breach. */
+  steps: StepAdjustment[];
+}
+
+/** A scheduled change of group size (AWS scheduled action). */
+export interface ScheduledAction {
+  /** Action name, unique within the group. */
+  name: string;
+  /** Cron expression in UTC, e.g. `0 8 * * MON-FRI`. */
+  recurrence: string;
+  /** New minimum size, if it changes. */
+  min?: number;
+  /** New maximum size, if it changes. */
+  max?: number;
+  /** New desired capacity, if it changes. */
+  desired?: number;
+}
+
+/** How a stateless app group scales. */
+export interface ScalingSpec {
+  /** Target-tracking policy, if any. */
+  targetTracking?: TargetTrackingPolicy;
+  /** Step-scaling policies (with their alarms). */
+  stepScaling?: StepScalingPolicy[];
+  /** Scheduled actions. */
+  scheduled?: ScheduledAction[];
+  /** Seconds after a scaling activity before another one of the same direction. */
+  cooldownSeconds: number;
+  /** Seconds a new member runs before its metrics count toward the group's. */
+  warmupSeconds: number;
+}
+
+/** An autoscaled group of app instances (producers or consumers). */
+export interface GroupSpec {
+  /** Minimum members. */
+  min: number;
+  /** Maximum members. */
+  max: number;
+  /** Desired members at deploy time. */
+  desired: number;
+  /** EC2 instance type on AWS. */
+  instanceType: string;
+  /** Seconds after launch before health checks can replace a member. */
+  healthCheckGraceSeconds: number;
+  /** Scaling policies. */
+  scaling: ScalingSpec;
+}
+
+/** The VPC and its subnets: one public and one private subnet per zone. */
+export interface NetworkSpec {
+  /** VPC CIDR block, e.g. `10.40.0.0/16`. */
+  vpcCidr: string;
+  /** One public subnet CIDR per zone, in zone order. */
+  publicSubnetCidrs: string[];
+  /** One private subnet CIDR per zone, in zone order. */
+  privateSubnetCidrs: string[];
+  /** One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss). */
+  natGateways: 'single' | 'perZone';
+}
+
+/** Where the source data lives and how it is encoded. */
+export interface DatasetSpec {
+  /** S3 bucket name (3–63 chars, lowercase, digits, dots, hyphens). */
+  bucket: string;
+  /** Key prefix of the dataset objects, e.g. `payments/`. */
+  prefix: string;
+  /** Object encoding. */
+  format: 'csv' | 'csv.gz';
+}
+
+/** The Kafka cluster (KRaft, combined broker + controller nodes). */
+export interface KafkaSpec {
+  /** Number of brokers, spread round-robin over the zones. */
+  brokers: number;
+  /** Partitions of the data topic. */
+  partitions: number;
+  /** Replication factor of the data and dead-letter topics. */
+  replicationFactor: number;
+  /** `min.insync.replicas` of the topics. */
+  minInSyncReplicas: number;
+  /** Data topic name. */
+  topic: string;
+  /** Dead-letter topic name: malformed records with their reason. */
+  deadLetterTopic: string;
+  /** EC2 instance type on AWS. */
+  instanceType: string;
+  /** EBS data volume size per broker, GiB. */
+  volumeSizeGiB: number;
+}
+
+/** The Cassandra cluster, a rack per zone. */
+export interface CassandraSpec {
+  /** Number of nodes, spread round-robin over the zones. */
+  nodes: number;
+  /** Keyspace replication factor (NetworkTopologyStrategy in the one data center). */
+  replicationFactor: number;
+  /** Consistency level the consumers write at (and the ledger reads at). */
+  consistency: ConsistencyLevel;
+  /** Keyspace name. */
+  keyspace: string;
+  /** Table the consumers upsert into. */
+  table: string;
+  /** EC2 instance type on AWS. */
+  instanceType: string;
+  /** EBS data volume size per node, GiB. */
+  volumeSizeGiB: number;
+}
+
+/** Prometheus + Grafana. */
+export interface MonitoringSpec {
+  /** Deploy the monitoring instance (AWS). */
+  enabled: boolean;
+  /** EC2 instance type on AWS. */
+  instanceType: string;
+  /** Scrape interval, seconds. */
+  scrapeIntervalSeconds: number;
+}
+
+/** Settings that only the local twin reads. */
+export interface LocalSpec {
+  /**
+   * How much faster than real time the twin's group controller runs: cooldowns, warm-ups, grace
+   * periods and alarm periods are divided by it (`60` runs a 300 s cooldown in 5 s).
+   */
+  timeScale: number;
+}
+
+/** A whole pipeline. See DESIGN.md "One spec, two targets". */
+export interface PipelineSpec {
+  /** Pipeline name, used in every resource name: 3–24 chars, lowercase letters, digits, hyphens. */
+  name: string;
+  /** AWS region, e.g. `eu-west-1`. */
+  region: string;
+  /** Availability zones, in order; locally zone i is the loopback net 127.0.(i+1).0/24. */
+  zones: string[];
+  /** Spread every group over at least two zones. */
+  multiAz: boolean;
+  /** Require the pipeline to keep writing (Kafka min ISR, Cassandra consistency) after one zone is lost. */
+  tolerateZoneLoss: boolean;
+  /** VPC layout. */
+  network: NetworkSpec;
+  /** Source dataset. */
+  dataset: DatasetSpec;
+  /** Kafka cluster. */
+  kafka: KafkaSpec;
+  /** Cassandra cluster. */
+  cassandra: CassandraSpec;
+  /** Producer fleet (S3 → Kafka). */
+  producers: GroupSpec;
+  /** Consumer fleet (Kafka → Cassandra). */
+  consumers: GroupSpec;
+  /** Monitoring. */
+  monitoring: MonitoringSpec;
+  /** Local twin settings. */
+  local: LocalSpec;
+  /** Extra tags on every resource. */
+  tags: Record<string, string>;
+}
+
+/** A partial spec as users write it in a file: every field optional, merged over `defaultSpec()`. */
+export type PipelineSpecInput = DeepPartial<PipelineSpec>;
+
+/** Recursively optional; arrays are replaced whole, never merged. */
+export type DeepPartial<T> = T extends readonly unknown[]
+  ? T
+  : T extends object
+    ? { [K in keyof T]?: DeepPartial<T[K]> }
+    : T;
+
+/** The two app groups that scale. */
+export type AppGroupName = 'producers' | 'consumers';
+
+/** Every group a target manages: the two app fleets and the two stateful clusters. */
+export type GroupName = AppGroupName | 'kafka' | 'cassandra';
