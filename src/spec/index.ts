@@ -1,2 +1,8 @@
 export * from './types.ts';
 export { defaultSpec, withDefaults } from './defaults.ts';
+export * from './validate.ts';
+export * from './load.ts';
+export * from './derive.ts';
+export * from './cidr.ts';
+export * from './tags.ts';
+export * from './ports.ts';
