@@ -1,0 +1,181 @@
+import { describe, expect, it } from 'vitest';
+import {
+  choosePolicyProposal,
+  clampDesired,
+  cooldownAllows,
+  groupMetric,
+  membersToReplace,
+  pickLaunchZones,
+  pickScaleIn,
+  stepScalingProposal,
+  targetTrackingProposal,
+} from '../../src/local/controller/decisions.ts';
+import { CpuMeter, parsePrometheusText } from '../../src/local/controller/metrics.ts';
+import type { StepScalingPolicy } from '../../src/spec/index.ts';
+
+describe('zone balance', () => {
+  it('launches into the zone with the fewest members, lowest index on ties', () => {
+    expect(pickLaunchZones([0, 0, 0], [true, true, true], 5)).toEqual([0, 1, 2, 0, 1]);
+    expect(pickLaunchZones([2, 0, 1], [true, true, true], 2)).toEqual([1, 1]);
+  });
+  it('skips unavailable zones and stops when none is left', () => {
+    expect(pickLaunchZones([0, 0, 0], [true, false, true], 3)).toEqual([0, 2, 0]);
+    expect(pickLaunchZones([0, 0], [false, false], 2)).toEqual([]);
+  });
+  it('scales in from the zone with the most members, newest first', () => {
+    const members = [
+      { id: 'a', zoneIndex: 0, launchedAtMs: 1 },
+      { id: 'b', zoneIndex: 0, launchedAtMs: 5 },
+      { id: 'c', zoneIndex: 1, launchedAtMs: 9 },
+      { id: 'd', zoneIndex: 0, launchedAtMs: 3 },
+    ];
+    expect(pickScaleIn(members, 1)).toEqual(['b']);
+    expect(pickScaleIn(members, 2)).toEqual(['b', 'd']);
+    // After two removals zone 0 and 1 both have one: tie goes to the higher index.
+    expect(pickScaleIn(members, 3)).toEqual(['b', 'd', 'c']);
+    expect(pickScaleIn(members, 9)).toHaveLength(4);
+  });
+});
+
+describe('min/max clamps', () => {
+  it('clamps desired capacity', () => {
+    expect(clampDesired(9, 1, 6)).toBe(6);
+    expect(clampDesired(0, 1, 6)).toBe(1);
+    expect(clampDesired(3, 1, 6)).toBe(3);
+  });
+  it('target tracking never proposes past max or below min', () => {
+    const p = targetTrackingProposal({ metric: 'cpu', target: 50 }, [100, 100, 400], 2, 1, 4);
+    expect(p?.desired).toBe(4);
+    const q = targetTrackingProposal({ metric: 'cpu', target: 50 }, Array(15).fill(1), 2, 2, 4);
+    expect(q).toBeUndefined();
+  });
+});
+
+describe('target tracking', () => {
+  const tt = { metric: 'consumerLag' as const, target: 1000 };
+  it('scales out in proportion after 3 periods above target', () => {
+    const p = targetTrackingProposal(tt, [3000, 3000, 3000], 2, 1, 10);
+    expect(p).toMatchObject({ desired: 6, direction: 'out' });
+    expect(p?.cause).toMatch(/consumerLag 3000 > 1000/);
+  });
+  it('adds at least one member', () => {
+    expect(targetTrackingProposal(tt, [1001, 1001, 1001], 4, 1, 10)?.desired).toBe(5);
+  });
+  it('waits until the breach has lasted 3 periods', () => {
+    expect(targetTrackingProposal(tt, [500, 3000, 3000], 2, 1, 10)).toBeUndefined();
+    expect(targetTrackingProposal(tt, [3000, 3000], 2, 1, 10)).toBeUndefined();
+    expect(targetTrackingProposal(tt, [3000, undefined, 3000], 2, 1, 10)).toBeUndefined();
+  });
+  it('scales in after 15 periods below 90 % of target, unless disabled', () => {
+    const low = Array(15).fill(200);
+    expect(targetTrackingProposal(tt, low, 4, 1, 10)).toMatchObject({ desired: 1, direction: 'in' });
+    expect(targetTrackingProposal(tt, Array(15).fill(800), 4, 1, 10)).toMatchObject({ desired: 3 });
+    expect(targetTrackingProposal(tt, Array(14).fill(200), 4, 1, 10)).toBeUndefined();
+    expect(targetTrackingProposal({ ...tt, disableScaleIn: true }, low, 4, 1, 10)).toBeUndefined();
+    expect(targetTrackingProposal(tt, Array(15).fill(950), 4, 1, 10)).toBeUndefined();
+  });
+});
+
+describe('step scaling', () => {
+  const policy: StepScalingPolicy = {
+    name: 'lag-high',
+    metric: 'consumerLag',
+    threshold: 1000,
+    comparison: 'above',
+    evaluationPeriods: 2,
+    steps: [
+      { lowerBound: 0, upperBound: 5000, change: 1 },
+      { lowerBound: 5000, change: 3 },
+    ],
+  };
+  it('applies the step that holds the breach once the alarm fires', () => {
+    expect(stepScalingProposal(policy, [2000, 2000], 2, 1, 10)).toMatchObject({ desired: 3, direction: 'out' });
+    expect(stepScalingProposal(policy, [9000, 9000], 2, 1, 10)).toMatchObject({ desired: 5 });
+    expect(stepScalingProposal(policy, [900, 9000], 2, 1, 10)).toBeUndefined();
+    expect(stepScalingProposal(policy, [9000, 9000], 9, 1, 10)?.desired).toBe(10);
+  });
+  it('handles scale-in policies below a threshold', () => {
+    const down: StepScalingPolicy = { ...policy, name: 'lag-low', threshold: 100, comparison: 'below', steps: [{ upperBound: 0, change: -1 }] };
+    expect(stepScalingProposal(down, [10, 10], 3, 1, 10)).toMatchObject({ desired: 2, direction: 'in' });
+    expect(stepScalingProposal(down, [10, 10], 1, 1, 10)).toBeUndefined();
+  });
+  it('prefers the largest scale-out over any scale-in', () => {
+    const chosen = choosePolicyProposal([
+      { desired: 1, direction: 'in', cause: 'x' },
+      { desired: 4, direction: 'out', cause: 'y' },
+      { desired: 6, direction: 'out', cause: 'z' },
+      undefined,
+    ]);
+    expect(chosen?.cause).toBe('z');
+    expect(choosePolicyProposal([undefined])).toBeUndefined();
+  });
+});
+
+describe('cooldown and warm-up', () => {
+  it('blocks scale-out until the cooldown after the last scale-out has passed', () => {
+    expect(cooldownAllows('out', { lastScaleOutMs: 1000 }, 5000, 5000, false)).toBe(false);
+    expect(cooldownAllows('out', { lastScaleOutMs: 1000 }, 6000, 5000, false)).toBe(true);
+    expect(cooldownAllows('out', {}, 0, 5000, false)).toBe(true);
+  });
+  it('blocks scale-in after any activity and while members warm up', () => {
+    expect(cooldownAllows('in', { lastScaleOutMs: 1000 }, 3000, 5000, false)).toBe(false);
+    expect(cooldownAllows('in', { lastScaleInMs: 1000 }, 7000, 5000, false)).toBe(true);
+    expect(cooldownAllows('in', {}, 7000, 5000, true)).toBe(false);
+  });
+  it('leaves members in warm-up and out of service out of the group metric', () => {
+    const now = 100_000;
+    const samples = [
+      { id: 'a', launchedAtMs: 0, inService: true, value: 80 },
+      { id: 'b', launchedAtMs: now - 1000, inService: true, value: 0 },
+      { id: 'c', launchedAtMs: 0, inService: false, value: 100 },
+      { id: 'd', launchedAtMs: 0, inService: true, value: 40 },
+    ];
+    expect(groupMetric('cpu', samples, now, 5000)).toBe(60);
+    // Lag: the counted members' total over all members in service (3).
+    expect(groupMetric('consumerLag', samples, now, 5000)).toBe(40);
+    expect(groupMetric('cpu', samples, now, 10 * now)).toBeUndefined();
+  });
+});
+
+describe('replacement', () => {
+  const now = 100_000;
+  it('replaces dead members at once and unhealthy ones after grace', () => {
+    const r = membersToReplace(
+      [
+        { id: 'dead', dead: true, frozen: false, launchedAtMs: now - 10 },
+        { id: 'sick', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: now - 5000 },
+        { id: 'young', dead: false, frozen: false, launchedAtMs: now - 1000, failingSinceMs: now - 1000 },
+        { id: 'brief', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: now - 100 },
+        { id: 'ok', dead: false, frozen: false, launchedAtMs: 0 },
+      ],
+      now,
+      2000,
+      3000,
+      false,
+    );
+    expect(r).toEqual([
+      { id: 'dead', cause: 'dead' },
+      { id: 'sick', cause: 'unhealthy' },
+    ]);
+  });
+  it('lets frozen stateful members wait but replaces frozen app members that fail checks', () => {
+    const frozen = [{ id: 'f', dead: false, frozen: true, launchedAtMs: 0, failingSinceMs: now - 10_000 }];
+    expect(membersToReplace(frozen, now, 2000, 3000, true)).toEqual([]);
+    expect(membersToReplace(frozen, now, 2000, 3000, false)).toEqual([{ id: 'f', cause: 'unhealthy' }]);
+  });
+});
+
+describe('metrics', () => {
+  it('parses Prometheus text, summing label sets', () => {
+    const m = parsePrometheusText(
+      '# HELP x\n# TYPE terratower_consumer_lag_records gauge\nterratower_consumer_lag_records{partition="0"} 10\nterratower_consumer_lag_records{partition="1"} 5\nprocess_cpu_seconds_total 1.5\nbad line\n',
+    );
+    expect(m.get('terratower_consumer_lag_records')).toBe(15);
+    expect(m.get('process_cpu_seconds_total')).toBe(1.5);
+  });
+  it('turns CPU seconds into percent of a core', () => {
+    const meter = new CpuMeter();
+    expect(meter.sample('a', 10, 1000)).toBeUndefined();
+    expect(meter.sample('a', 10.5, 2000)).toBeCloseTo(50);
+  });
+});
