@@ -1,0 +1,88 @@
+/**
+ * What travels on the topics. Data topic: key = record id, value = `DataMessage` as JSON.
+ * Dead-letter topic: key = `<object>:<line>` (so a re-sent row is recognisably the same row),
+ * value = `DeadLetter` as JSON. The ledger reads both formats from here.
+ */
+import type { MalformedKind } from './record.ts';
+
+/** Value of a data-topic message: the raw fields of one CSV row and where it came from. */
+export interface DataMessage {
+  /** S3 key of the source object. */
+  object: string;
+  /** 1-based physical line in the object (the header is line 1). */
+  line: number;
+  /** The row's fields, in RECORD_COLUMNS order, as read (strings). */
+  fields: string[];
+}
+
+/** Which app dead-lettered a row. */
+export type DeadLetterStage = 'producer' | 'consumer';
+
+/** Why a consumer dead-lettered a message that passed the producer's checks. */
+export type SinkFailureKind = 'bad-message' | 'write-rejected';
+
+/** Value of a dead-letter message. */
+export interface DeadLetter {
+  /** App that rejected the row. */
+  stage: DeadLetterStage;
+  /** Category: a validation kind, or a sink failure. */
+  kind: MalformedKind | SinkFailureKind;
+  /** Precise human-readable reason. */
+  reason: string;
+  /** S3 key of the source object ('' if unknown). */
+  object: string;
+  /** 1-based line in the object (0 if unknown). */
+  line: number;
+  /** The raw line or message value (truncated to 4 KiB). */
+  raw: string;
+  /** Member id of the app instance. */
+  member: string;
+  /** ISO 8601 time. */
+  time: string;
+  /** Data-topic partition and offset, when the consumer dead-lettered it. */
+  partition?: number;
+  offset?: string;
+}
+
+/** Key of a dead-letter message for a row. */
+export function deadLetterKey(object: string, line: number): string {
+  return `${object}:${line}`;
+}
+
+/** Encode a data message value. */
+export function encodeDataMessage(message: DataMessage): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
+
+/** Decode a data message value; throws with a reason if it is not one. */
+export function decodeDataMessage(value: Buffer | null): DataMessage {
+  if (value === null) throw new Error('message has no value');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch {
+    throw new Error('message value is not JSON');
+  }
+  const m = parsed as Partial<DataMessage> | null;
+  if (
+    typeof m !== 'object' || m === null ||
+    typeof m.object !== 'string' ||
+    typeof m.line !== 'number' ||
+    !Array.isArray(m.fields) ||
+    !m.fields.every((f) => typeof f === 'string')
+  ) {
+    throw new Error('message value is not {object: string, line: number, fields: string[]}');
+  }
+  return { object: m.object, line: m.line, fields: m.fields };
+}
+
+/** Encode a dead-letter value (raw truncated to 4 KiB). */
+export function encodeDeadLetter(letter: DeadLetter): Buffer {
+  const raw = letter.raw.length > 4096 ? `${letter.raw.slice(0, 4096)}…` : letter.raw;
+  return Buffer.from(JSON.stringify({ ...letter, raw }));
+}
+
+/** Decode a dead-letter value. */
+export function decodeDeadLetter(value: Buffer): DeadLetter {
+  return JSON.parse(value.toString('utf8')) as DeadLetter;
+}

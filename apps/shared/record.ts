@@ -1,0 +1,191 @@
+/**
+ * Row validation: one CSV line (or its fields) against RECORD_COLUMNS → a typed record or a
+ * precise reason. The producer validates every line it reads; the consumer validates every
+ * message it receives (a producer of another version, or a hand-written message, may send junk).
+ */
+import { parse as parseCsvSync } from 'csv-parse/sync';
+import { RECORD_COLUMNS, type ColumnDef } from './schema.ts';
+
+/** Why a row was rejected. The dataset generator produces every kind it can (see src/dataset). */
+export type MalformedKind =
+  /** The line is not valid CSV (a stray, unclosed or misplaced quote). */
+  | 'quoting'
+  /** The line has more or fewer fields than RECORD_COLUMNS. */
+  | 'column-count'
+  /** `record_id` is empty. */
+  | 'empty-id'
+  /** `record_id` has characters outside `[A-Za-z0-9._:-]` or is too long. */
+  | 'bad-id'
+  /** A required column other than the id is empty. */
+  | 'missing-field'
+  /** An integer column is not an integer. */
+  | 'bad-int'
+  /** `amount_usd` is not a non-negative decimal with at most 2 fraction digits. */
+  | 'bad-amount'
+  /** A date column is not a real calendar date `YYYY-MM-DD`. */
+  | 'bad-date'
+  /** A state column is not a US state or territory code. */
+  | 'bad-state'
+  /** A text field is longer than MAX_TEXT_LENGTH or holds control characters. */
+  | 'bad-text';
+
+/** Every malformed kind, for tests and reports. */
+export const MALFORMED_KINDS: readonly MalformedKind[] = [
+  'quoting',
+  'column-count',
+  'empty-id',
+  'bad-id',
+  'missing-field',
+  'bad-int',
+  'bad-amount',
+  'bad-date',
+  'bad-state',
+  'bad-text',
+];
+
+/** A value of a validated record: ints as numbers, decimals and dates as canonical strings, empty optional text as null. */
+export type RecordValue = string | number | null;
+
+/** A validated record: column name → value, every column of RECORD_COLUMNS present. */
+export type PaymentRecord = Readonly<Record<string, RecordValue>> & { readonly record_id: string };
+
+/** Result of validating a row. */
+export type ValidationResult =
+  | { ok: true; record: PaymentRecord }
+  | { ok: false; kind: MalformedKind; reason: string };
+
+/** Longest text value accepted. */
+export const MAX_TEXT_LENGTH = 512;
+
+/** US state, DC and territory codes accepted in `state` columns. */
+export const US_STATE_CODES: ReadonlySet<string> = new Set([
+  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
+  'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY',
+  'NC', 'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV',
+  'WI', 'WY', 'DC', 'PR', 'GU', 'VI', 'AS', 'MP',
+]);
+
+const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+const INT_RE = /^-?\d{1,10}$/;
+const AMOUNT_RE = /^\d{1,13}(\.\d{1,2})?$/;
+const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL_RE = /[\u0000-\u001f\u007f]/;
+
+function isRealDate(value: string): boolean {
+  const m = DATE_RE.exec(value);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1) return false;
+  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
+  return d <= days;
+}
+
+function fail(kind: MalformedKind, column: ColumnDef, index: number, value: string, why: string): ValidationResult {
+  const shown = value.length > 40 ? `${value.slice(0, 40)}…` : value;
+  return { ok: false, kind, reason: `column ${index + 1} "${column.name}": ${JSON.stringify(shown)} ${why}` };
+}
+
+/** Validate the fields of one row, in RECORD_COLUMNS order. */
+export function validateFields(fields: readonly string[]): ValidationResult {
+  if (fields.length !== RECORD_COLUMNS.length) {
+    return {
+      ok: false,
+      kind: 'column-count',
+      reason: `expected ${RECORD_COLUMNS.length} fields, got ${fields.length}`,
+    };
+  }
+  const record: Record<string, RecordValue> = {};
+  for (let i = 0; i < RECORD_COLUMNS.length; i++) {
+    const column = RECORD_COLUMNS[i]!;
+    const value = fields[i]!;
+    if (value === '') {
+      if (column.kind === 'id') return { ok: false, kind: 'empty-id', reason: `column 1 "${column.name}" is empty` };
+      if (column.required) {
+        return { ok: false, kind: 'missing-field', reason: `column ${i + 1} "${column.name}" is required but empty` };
+      }
+      record[column.name] = null;
+      continue;
+    }
+    switch (column.kind) {
+      case 'id':
+        if (!ID_RE.test(value)) return fail('bad-id', column, i, value, 'is not an id (1–128 of A-Z a-z 0-9 . _ : -)');
+        record[column.name] = value;
+        break;
+      case 'int': {
+        const n = Number(value);
+        if (!INT_RE.test(value) || n > 2147483647 || n < -2147483648) {
+          return fail('bad-int', column, i, value, 'is not a 32-bit integer');
+        }
+        record[column.name] = n;
+        break;
+      }
+      case 'decimal':
+        if (!AMOUNT_RE.test(value)) {
+          return fail('bad-amount', column, i, value, 'is not a non-negative amount (digits, optional . and up to 2 decimals)');
+        }
+        record[column.name] = value;
+        break;
+      case 'date':
+        if (!isRealDate(value)) return fail('bad-date', column, i, value, 'is not a calendar date YYYY-MM-DD');
+        record[column.name] = value;
+        break;
+      case 'state':
+        if (!US_STATE_CODES.has(value)) return fail('bad-state', column, i, value, 'is not a US state or territory code');
+        record[column.name] = value;
+        break;
+      case 'text':
+        if (value.length > MAX_TEXT_LENGTH) {
+          return fail('bad-text', column, i, value, `is longer than ${MAX_TEXT_LENGTH} characters`);
+        }
+        if (CONTROL_RE.test(value)) return fail('bad-text', column, i, value, 'holds control characters');
+        record[column.name] = value;
+        break;
+    }
+  }
+  return { ok: true, record: record as PaymentRecord };
+}
+
+/** Result of splitting one CSV line into fields. */
+export type SplitResult = { ok: true; fields: string[] } | { ok: false; kind: 'quoting'; reason: string };
+
+/**
+ * Split one physical CSV line (without its line break) into fields. A record is one line: a
+ * quoted field may not span lines, so one broken quote spoils exactly one row and never the
+ * rows after it (csv-parse's streaming parser cannot resynchronize after a quoting error: it
+ * swallows the following rows). Lines without a quote character are split on commas, which is
+ * exactly what CSV means for them; lines with quotes go through csv-parse.
+ */
+export function splitCsvLine(line: string): SplitResult {
+  if (line.endsWith('\r')) line = line.slice(0, -1);
+  if (!line.includes('"')) return { ok: true, fields: line.split(',') };
+  try {
+    const rows = parseCsvSync(line, { relax_column_count: true }) as string[][];
+    if (rows.length !== 1) return { ok: false, kind: 'quoting', reason: `line parses as ${rows.length} records` };
+    return { ok: true, fields: rows[0]! };
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'CSV_ERROR';
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, kind: 'quoting', reason: `${code}: ${message}` };
+  }
+}
+
+/** Split and validate one CSV line. */
+export function validateLine(line: string): ValidationResult {
+  const split = splitCsvLine(line);
+  if (!split.ok) return split;
+  return validateFields(split.fields);
+}
+
+/** Quote a CSV field when it needs it (comma, quote, CR or LF). */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
+
+/** Join fields into one CSV line (no line break). */
+export function csvLine(fields: readonly string[]): string {
+  return fields.map(csvField).join(',');
+}
+
+/** The CSV header line of a dataset object. */
+export const CSV_HEADER = RECORD_COLUMNS.map((c) => c.name).join(',');
