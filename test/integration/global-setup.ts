@@ -1,3 +1,5 @@
+import { ensureTerraformBinaries } from '../../src/harness/terraform/install.ts';
+
 /**
  * Runs once before the integration tier: fetches and caches every real part the tests start
  * (Kafka and Cassandra jars, the moto S3 server, terraform and tofu), with progress on stderr.
@@ -5,4 +7,5 @@
  */
 export default async function setup(): Promise<void> {
   // Installers register here as they land (src/local/install, src/harness/terraform/install).
+  await ensureTerraformBinaries();
 }

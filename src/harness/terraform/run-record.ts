@@ -34,6 +34,8 @@ export interface RunHistoryEntry {
   timedOut: boolean;
   /** Stopped through an abort (signal of the test process). */
   aborted: boolean;
+  /** Process id (and process group id) it ran as. */
+  pid: number | null;
 }
 
 /** Content of `run.json`. */

@@ -117,6 +117,14 @@ export function destroyCommandFor(binaryPath: string, runDir: string, env: Reado
   return `${cli}${quote(binaryPath)} -chdir=${quote(runDir)} destroy -auto-approve -input=false`;
 }
 
+/** Run dirs of runs in this process that have not finished (a sweep leaves them alone). */
+const activeRunDirs = new Set<string>();
+
+/** True while a run of this process uses `runDir` (created or attached, not yet finished). */
+export function isRunActiveHere(runDir: string): boolean {
+  return activeRunDirs.has(resolve(runDir));
+}
+
 /** One deployment of one configuration, in its own run dir with its own state. */
 export class TerraformRun {
   /** Why the last failure happened (also in run.json). */
@@ -139,6 +147,7 @@ export class TerraformRun {
     private readonly env: Record<string, string>,
   ) {
     this.retryTable = compileRetryTable(options.retryableErrors);
+    activeRunDirs.add(runDir);
     if (options.handleSignals) {
       this.unregisterSignals = onTerminationSignal(async () => {
         this.abort();
@@ -309,6 +318,7 @@ export class TerraformRun {
       } finally {
         this.unregisterSignals?.();
         this.unregisterSignals = undefined;
+        activeRunDirs.delete(this.runDir);
       }
     })();
     return this.finishing;
@@ -422,6 +432,7 @@ export class TerraformRun {
       exitCode: result.exitCode ?? null,
       timedOut: result.timedOut,
       aborted: result.aborted,
+      pid: result.pid ?? null,
     });
     await this.saveRecord();
     return result;

@@ -6,7 +6,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { terraformRunsRoot } from './paths.ts';
-import { TerraformRun } from './run.ts';
+import { isRunActiveHere, TerraformRun } from './run.ts';
 import { ownerAlive, readRunRecord, type RunStatus } from './run-record.ts';
 
 /** Options of {@link sweepTerraformRunDirs}. */
@@ -78,7 +78,8 @@ export async function sweepTerraformRunDirs(options: SweepOptions = {}): Promise
       continue;
     }
     const base = { runId: record.runId, runDir, status: record.status };
-    if (ownerAlive(record)) {
+    const ownedHere = record.ownerPid === process.pid;
+    if (ownedHere ? isRunActiveHere(runDir) : ownerAlive(record)) {
       entries.push({ ...base, action: 'skipped-live-owner', detail: `owned by live process ${record.ownerPid}` });
       log(`${record.runId}: owned by live process ${record.ownerPid}, left alone`);
       continue;
