@@ -33,7 +33,7 @@ build {
 
   provisioner "shell" {
     inline = [
-      "sudo bash ${local.upload_dir}/packer/scripts/install-base.sh --prefix ${var.install_prefix} --with-java",
+      "sudo bash ${local.upload_dir}/packer/scripts/install-base.sh --prefix ${var.install_prefix} --with-java --with-aws-cli",
       "sudo bash ${local.upload_dir}/packer/scripts/install-kafka.sh --prefix ${var.install_prefix}/kafka",
       "sudo bash ${local.upload_dir}/packer/scripts/install-systemd-units.sh --prefix ${var.install_prefix}/kafka --role kafka",
       "sudo bash ${local.upload_dir}/packer/scripts/cleanup-image.sh --prefix ${var.install_prefix}",

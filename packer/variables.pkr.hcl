@@ -1,7 +1,7 @@
 # Variables shared by every terratower image build (kafka, cassandra, app, monitoring).
 # Packer loads every *.pkr.hcl file of this directory as one configuration; select builds with
 # `packer build -only='kafka.*' packer/`. `terratower ami build` passes -var values for
-# `versions` (packer/versions.env), `git_revision` and `run_tags`.
+# `versions` (packer/versions.env), `git_revision`, `run_tags` and `dashboards_dir`.
 #
 # NO `required_plugins` block: Packer 1.9.4 bundles the amazon plugin, and a required_plugins
 # block makes validate/build fail offline with "Missing plugins".
@@ -62,6 +62,11 @@ variable "run_tags" {
   type        = map(string)
   description = "Extra tags of this build run (terratower:run-id, user tags). Project tags win on conflict."
   default     = {}
+}
+
+variable "dashboards_dir" {
+  type        = string
+  description = "Directory of Grafana dashboards (*.json) generated from the spec (src/monitoring), baked into the monitoring image. The build runner writes it under the cache dir."
 }
 
 variable "install_prefix" {

@@ -5,8 +5,9 @@
 #
 #   configure-cassandra.sh --prefix DIR [--env-file FILE] [--conf-dir DIR] [--user USER] [--no-mount]
 #
-# Reads: TT_NODE_ID, TT_DC, TT_RACK, TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses),
-#        TT_INITIAL_TOKEN, TT_DATA_DIR, TT_DATA_DEVICE (optional: device path or EBS volume id).
+# Reads (src/constructs/user-data.ts writes them): TT_NODE_ID, TT_CLUSTER_NAME, TT_DC, TT_RACK,
+#        TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses), TT_INITIAL_TOKEN, TT_DATA_DIR,
+#        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume).
 # Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/jvm.env.
 set -euo pipefail
 
@@ -39,9 +40,11 @@ done
 CONF_DIR="${CONF_DIR:-$PREFIX/conf}"
 
 tt_load_env "$ENV_FILE"
-tt_require TT_NODE_ID TT_DC TT_RACK TT_LISTEN_ADDRESS TT_SEEDS TT_INITIAL_TOKEN TT_DATA_DIR
+tt_require TT_NODE_ID TT_CLUSTER_NAME TT_DC TT_RACK TT_LISTEN_ADDRESS TT_SEEDS TT_INITIAL_TOKEN TT_DATA_DIR
 [[ "$TT_INITIAL_TOKEN" =~ ^-?[0-9]+$ ]] || tt_die "TT_INITIAL_TOKEN=$TT_INITIAL_TOKEN is not a Murmur3 token (an integer)"
 TT_DATA_DEVICE="${TT_DATA_DEVICE:-}"
+[ "$TT_DATA_DEVICE" != none ] || TT_DATA_DEVICE=""
+[[ "$TT_CLUSTER_NAME" =~ ^[A-Za-z0-9_.\ -]+$ ]] || tt_die "TT_CLUSTER_NAME=$TT_CLUSTER_NAME: use letters, digits, spaces, . _ -"
 
 if [ -n "$TT_DATA_DEVICE" ] && [ "$MOUNT" -eq 1 ]; then
   tt_mount_data "$TT_DATA_DEVICE" "$TT_DATA_DIR"
@@ -54,7 +57,7 @@ done
 # start together without bootstrap streaming; a replaced node comes back with its volume's data.
 tt_write_file "$CONF_DIR/cassandra.yaml" <<YAML
 # Rendered by configure-cassandra.sh from $ENV_FILE (node $TT_NODE_ID). Rewritten at every start.
-cluster_name: 'terratower'
+cluster_name: '$TT_CLUSTER_NAME'
 num_tokens: 1
 initial_token: '$TT_INITIAL_TOKEN'
 auto_bootstrap: false

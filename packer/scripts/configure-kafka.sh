@@ -6,8 +6,11 @@
 #   configure-kafka.sh --prefix DIR [--env-file FILE] [--conf-dir DIR] [--user USER]
 #                      [--no-mount] [--no-format]
 #
-# Reads: TT_NODE_ID, TT_ZONE, TT_ADVERTISED_HOST, TT_CONTROLLER_QUORUM (id@host:9093,...),
-#        TT_CLUSTER_ID, TT_DATA_DIR, TT_DATA_DEVICE (optional: device path or EBS volume id).
+# Reads (src/constructs/user-data.ts writes them): TT_NODE_ID, TT_ZONE, TT_ADVERTISED_HOST,
+#        TT_CONTROLLER_QUORUM (id@host:9093,...), TT_CLUSTER_ID, TT_DATA_DIR,
+#        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume),
+#        TT_REPLICATION_FACTOR, TT_MIN_INSYNC_REPLICAS (optional topic defaults, capped at the
+#        number of brokers).
 # Writes: CONF_DIR/server.properties, CONF_DIR/log4j2.properties, CONF_DIR/jvm.env.
 set -euo pipefail
 
@@ -46,6 +49,7 @@ tt_require TT_NODE_ID TT_ADVERTISED_HOST TT_CONTROLLER_QUORUM TT_CLUSTER_ID TT_D
 [[ "$TT_NODE_ID" =~ ^[0-9]+$ ]] || tt_die "TT_NODE_ID=$TT_NODE_ID is not a non-negative integer"
 TT_ZONE="${TT_ZONE:-}"
 TT_DATA_DEVICE="${TT_DATA_DEVICE:-}"
+[ "$TT_DATA_DEVICE" != none ] || TT_DATA_DEVICE=""
 
 # Every voter is a broker (combined mode): size internal topics by the number of voters.
 IFS=',' read -r -a VOTERS <<<"$TT_CONTROLLER_QUORUM"
@@ -57,8 +61,13 @@ case ",$TT_CONTROLLER_QUORUM," in
   *) tt_die "TT_NODE_ID=$TT_NODE_ID is not a voter in TT_CONTROLLER_QUORUM=$TT_CONTROLLER_QUORUM" ;;
 esac
 BROKERS="${#VOTERS[@]}"
-INTERNAL_RF=$((BROKERS < 3 ? BROKERS : 3))
-INTERNAL_MIN_ISR=$((INTERNAL_RF < 2 ? INTERNAL_RF : 2))
+# Topic defaults (internal topics included) from the spec, never above the broker count.
+RF="${TT_REPLICATION_FACTOR:-3}"
+MIN_ISR="${TT_MIN_INSYNC_REPLICAS:-2}"
+[[ "$RF" =~ ^[1-9][0-9]*$ ]] || tt_die "TT_REPLICATION_FACTOR=$RF is not a positive integer"
+[[ "$MIN_ISR" =~ ^[1-9][0-9]*$ ]] || tt_die "TT_MIN_INSYNC_REPLICAS=$MIN_ISR is not a positive integer"
+RF=$((RF < BROKERS ? RF : BROKERS))
+MIN_ISR=$((MIN_ISR < RF ? MIN_ISR : RF))
 
 if [ -n "$TT_DATA_DEVICE" ] && [ "$MOUNT" -eq 1 ]; then
   tt_mount_data "$TT_DATA_DEVICE" "$TT_DATA_DIR"
@@ -81,10 +90,11 @@ log.dirs=$LOG_DIR
 broker.rack=${TT_ZONE:-none}
 auto.create.topics.enable=false
 unclean.leader.election.enable=false
-default.replication.factor=$INTERNAL_RF
-offsets.topic.replication.factor=$INTERNAL_RF
-transaction.state.log.replication.factor=$INTERNAL_RF
-transaction.state.log.min.isr=$INTERNAL_MIN_ISR
+default.replication.factor=$RF
+min.insync.replicas=$MIN_ISR
+offsets.topic.replication.factor=$RF
+transaction.state.log.replication.factor=$RF
+transaction.state.log.min.isr=$MIN_ISR
 group.initial.rebalance.delay.ms=3000
 num.network.threads=3
 num.io.threads=8

@@ -3,15 +3,20 @@
 # from packer/versions.env) for the monitoring image. Run as root on the AMI build machine;
 # idempotent. Configuration comes at boot: see configure-monitoring.sh.
 #
-#   install-monitoring.sh --prefix DIR
+#   install-monitoring.sh --prefix DIR [--dashboards DIR]
+#
+# --dashboards  Grafana dashboards (*.json) generated from the spec, kept in PREFIX/share/dashboards
+#               as the image's defaults.
 set -euo pipefail
 
-usage() { echo "usage: $0 --prefix DIR" >&2; exit 2; }
+usage() { echo "usage: $0 --prefix DIR [--dashboards DIR]" >&2; exit 2; }
 
 PREFIX=""
+DASHBOARDS=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --prefix) [ $# -ge 2 ] || usage; PREFIX="$2"; shift 2 ;;
+    --dashboards) [ $# -ge 2 ] || usage; DASHBOARDS="$2"; shift 2 ;;
     -h | --help) usage ;;
     *) echo "install-monitoring.sh: unknown argument: $1" >&2; usage ;;
   esac
@@ -47,6 +52,10 @@ apt-mark hold grafana >/dev/null
 systemctl disable --now prometheus >/dev/null 2>&1 || true
 systemctl enable grafana-server >/dev/null 2>&1 || true
 
-mkdir -p "$PREFIX/etc" "$PREFIX/data" "$PREFIX/dashboards"
+mkdir -p "$PREFIX/etc" "$PREFIX/data" "$PREFIX/dashboards" "$PREFIX/share/dashboards"
+if [ -n "$DASHBOARDS" ]; then
+  find "$PREFIX/share/dashboards" -maxdepth 1 -name '*.json' -delete
+  find "$DASHBOARDS" -maxdepth 1 -name '*.json' -exec cp {} "$PREFIX/share/dashboards/" \;
+fi
 chown -R prometheus: "$PREFIX/data"
-echo "install-monitoring.sh: prometheus $(dpkg-query -W -f='${Version}' prometheus), grafana $GRAFANA_VERSION" >&2
+echo "install-monitoring.sh: prometheus $(dpkg-query -W -f='${Version}' prometheus), grafana $GRAFANA_VERSION, $(find "$PREFIX/share/dashboards" -name '*.json' | wc -l) dashboard(s)" >&2
