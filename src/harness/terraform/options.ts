@@ -8,7 +8,7 @@ import { DEFAULT_RETRYABLE_ERRORS, type RetryableErrorTable } from './retry.ts';
 /** A Terraform JSON configuration (the content of `main.tf.json` / `cdk.tf.json`). */
 export type TerraformJsonConfig = Readonly<Record<string, unknown>>;
 
-/** A value passed with `-var NAME=VALUE` (non-strings are JSON-encoded, as HCL reads them). */
+/** A value of an input variable (JSON-typed, as in `terraform.tfvars.json`). */
 export type TerraformVarValue = string | number | boolean | readonly unknown[] | Readonly<Record<string, unknown>>;
 
 /** Time limits per command, ms. */
@@ -44,7 +44,7 @@ export interface TerraformOptions {
   runId?: string;
   /** Parent of the run dir. @default `<cache>/tf-runs` */
   runsRoot?: string;
-  /** Input variables (`-var`). @default {} */
+  /** Input variables, written to `terraform.tfvars.json` in the run dir (so a later destroy sees them too). @default {} */
   vars?: Readonly<Record<string, TerraformVarValue>>;
   /** Extra environment for every command (on top of the process environment). @default {} */
   env?: Readonly<Record<string, string>>;
@@ -167,15 +167,4 @@ export function resolveOptions(
     handleSignals: options.handleSignals ?? true,
     parallelism: options.parallelism,
   };
-}
-
-/** `-var` arguments for `vars`, in a stable order. */
-export function varArgs(vars: Readonly<Record<string, TerraformVarValue>>): string[] {
-  return Object.keys(vars)
-    .sort()
-    .flatMap((name) => {
-      const value = vars[name];
-      const text = typeof value === 'string' ? value : JSON.stringify(value);
-      return ['-var', `${name}=${text}`];
-    });
 }

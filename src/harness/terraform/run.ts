@@ -93,7 +93,7 @@ function lastLines(text: string, n = 12): string {
  * empty CLI config in the run dir instead.
  */
 export async function commandEnvironment(runDir: string, extra: Readonly<Record<string, string>>): Promise<Record<string, string>> {
-  const env: Record<string, string> = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1' };
+  const env: Record<string, string> = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
   for (const name of ['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG']) {
     const configured = extra[name] ?? process.env[name];
     if (configured && !existsSync(configured)) {
@@ -107,7 +107,7 @@ export async function commandEnvironment(runDir: string, extra: Readonly<Record<
     await mkdir(pluginCache, { recursive: true });
     env.TF_PLUGIN_CACHE_DIR = pluginCache;
   }
-  return { ...env, ...extra };
+  return env;
 }
 
 /** The one shell command that destroys a run's stack later. */
