@@ -1,0 +1,115 @@
+/**
+ * The Cassandra sink: a prepared, idempotent INSERT (an upsert by record_id, so a redelivered
+ * record writes the same row again and changes nothing) at the configured consistency.
+ */
+import { Client, types } from 'cassandra-driver';
+import type { ConsumerConfig } from '../shared/config.ts';
+import type { PaymentRecord } from '../shared/record.ts';
+import { RECORD_COLUMNS } from '../shared/schema.ts';
+
+/** Map a consistency name (`LOCAL_QUORUM`) to the driver's code; throws naming the valid ones. */
+export function consistencyCode(name: string): number {
+  const key = name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+  const code = (types.consistencies as unknown as Record<string, number>)[key];
+  if (code === undefined) {
+    const valid = Object.keys(types.consistencies).map((k) => k.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase());
+    throw new Error(`TT_CONSISTENCY=${name} is not a consistency level; one of ${valid.join(', ')}`);
+  }
+  return code;
+}
+
+/** The INSERT for the sink table (columns of RECORD_COLUMNS plus source_object, source_line). */
+export function insertCql(keyspace: string, table: string): string {
+  const columns = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'];
+  return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+}
+
+/** Bind parameters of a record, typed for the driver. */
+export function insertParams(record: PaymentRecord, object: string, line: number): unknown[] {
+  const params: unknown[] = RECORD_COLUMNS.map((c) => {
+    const value = record[c.name];
+    if (value === null || value === undefined) return null;
+    switch (c.kind) {
+      case 'decimal':
+        return types.BigDecimal.fromString(String(value));
+      case 'date':
+        return types.LocalDate.fromString(String(value));
+      case 'int':
+        return Number(value);
+      default:
+        return String(value);
+    }
+  });
+  params.push(object, line);
+  return params;
+}
+
+/** Parse `host:port` contact points into driver options. */
+export function contactOptions(points: string[]): { contactPoints: string[]; port: number | undefined } {
+  const ports = new Set<number>();
+  for (const p of points) {
+    const m = /:(\d+)$/.exec(p);
+    if (m) ports.add(Number(m[1]));
+  }
+  // Peers found through discovery are reached on protocolOptions.port: use the contact points' one.
+  return { contactPoints: points, port: ports.size === 1 ? [...ports][0] : undefined };
+}
+
+/** A connected sink. */
+export class CassandraSink {
+  private readonly client: Client;
+  private readonly cql: string;
+  private readonly consistency: number;
+
+  constructor(private readonly config: ConsumerConfig, maxConcurrency: number) {
+    this.consistency = consistencyCode(config.consistency);
+    const { contactPoints, port } = contactOptions(config.cassandraContactPoints);
+    this.client = new Client({
+      contactPoints,
+      localDataCenter: config.cassandraDataCenter,
+      ...(port ? { protocolOptions: { port } } : {}),
+      pooling: { maxRequestsPerConnection: Math.max(256, maxConcurrency) },
+      socketOptions: { readTimeout: 12_000, connectTimeout: 5000 },
+      queryOptions: { consistency: this.consistency, prepare: true, isIdempotent: true },
+    });
+    this.cql = insertCql(config.keyspace, config.table);
+  }
+
+  /**
+   * Connect and check the table exists, waiting up to `waitMs` for it (the deploy creates it
+   * with createTableCql; the consumer never creates schema).
+   */
+  async connect(waitMs = 60_000): Promise<void> {
+    await this.client.connect();
+    const { keyspace, table: name } = this.config;
+    const deadline = Date.now() + waitMs;
+    let table = await this.client.metadata.getTable(keyspace, name).catch(() => null);
+    while (!table) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `table "${keyspace}"."${name}" does not exist: the deploy (the twin, or the stack's bootstrap) ` +
+            'creates it with createKeyspaceCql/createTableCql; the consumer does not create schema',
+        );
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+      await this.client.metadata.refreshKeyspace(keyspace).catch(() => {});
+      table = await this.client.metadata.getTable(keyspace, name).catch(() => null);
+    }
+    // Check the columns now, so a schema mismatch fails here and not on the first record.
+    const have = new Set(table.columns.map((c) => c.name));
+    const missing = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'].filter((c) => !have.has(c));
+    if (missing.length > 0) {
+      throw new Error(`table "${keyspace}"."${name}" lacks column(s) ${missing.join(', ')} (see createTableCql)`);
+    }
+  }
+
+  /** Write one record (upsert). */
+  async write(record: PaymentRecord, object: string, line: number): Promise<void> {
+    await this.client.execute(this.cql, insertParams(record, object, line), { prepare: true, consistency: this.consistency });
+  }
+
+  /** Disconnect. */
+  async close(): Promise<void> {
+    await this.client.shutdown();
+  }
+}

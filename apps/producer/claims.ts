@@ -1,0 +1,132 @@
+/**
+ * Which producer instance produces which object.
+ *
+ * Design: Kafka's group membership is the lease. Every producer joins the consumer group
+ * `<topic>.producers` on a work topic `<topic>.objects` with WORK_PARTITIONS partitions (the topic
+ * holds no messages; its partitions are only the units the group coordinator hands out). An
+ * object belongs to work partition `fnv1a(key) mod WORK_PARTITIONS`, and an instance produces an
+ * object only while its partition is assigned to it. The coordinator gives each partition to
+ * exactly one live member; a killed member's partitions move to the others after the session
+ * timeout; a restarted one gets a share back. Robust to kills without any lock we could leak.
+ *
+ * Overlap guard: an instance drops every claim the moment kafkajs reports a rebalance
+ * (REBALANCING, CRASH, STOP) and gets claims back only from the next GROUP_JOIN; it also treats
+ * its claims as void when its last heartbeat is older than half the session timeout (a frozen
+ * instance may have been evicted). The producer checks `owns()` before every batch, so two
+ * instances can overlap on one object for at most one batch. That, and resuming from the last
+ * checkpoint, re-send some rows; the sink is idempotent, so re-sending is safe, losing is not.
+ */
+import type { Admin, Consumer, Kafka } from 'kafkajs';
+import type { Logger } from '../shared/log.ts';
+
+/** Partitions of the work topic: the granularity of sharing objects among producers. */
+export const WORK_PARTITIONS = 48;
+
+/** Session timeout of the producers' group, ms. */
+export const SESSION_TIMEOUT_MS = 10_000;
+
+/** 32-bit FNV-1a of a string. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** Work partition of an object key. */
+export function workPartition(key: string, partitions = WORK_PARTITIONS): number {
+  return fnv1a(key) % partitions;
+}
+
+/** Group membership that decides which objects this instance may produce. */
+export class ObjectClaims {
+  private owned = new Set<number>();
+  private lastHeartbeat = 0;
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly workTopic: string,
+    private readonly groupId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Create the work topic if missing, join the group and keep the membership alive. */
+  async start(admin: Admin, replicationFactor: number): Promise<void> {
+    await ensureTopic(admin, this.workTopic, WORK_PARTITIONS, replicationFactor, {});
+    const consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      sessionTimeout: SESSION_TIMEOUT_MS,
+      heartbeatInterval: 1000,
+      rebalanceTimeout: 30_000,
+      maxWaitTimeInMs: 1000,
+    });
+    this.consumer = consumer;
+    const drop = (why: string) => () => {
+      if (this.owned.size > 0) this.log.info('claims dropped', { why });
+      this.owned = new Set();
+    };
+    consumer.on(consumer.events.REBALANCING, drop('rebalancing'));
+    consumer.on(consumer.events.CRASH, drop('consumer crashed'));
+    consumer.on(consumer.events.STOP, drop('stopped'));
+    consumer.on(consumer.events.HEARTBEAT, () => {
+      this.lastHeartbeat = Date.now();
+    });
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const partitions = event.payload.memberAssignment[this.workTopic] ?? [];
+      this.owned = new Set(partitions);
+      this.lastHeartbeat = Date.now();
+      this.log.info('claims assigned', { partitions: partitions.length, generation: event.payload.groupId });
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.workTopic, fromBeginning: false });
+    // The topic carries no messages; running keeps the member's heartbeats going.
+    await consumer.run({ eachMessage: async () => {} });
+  }
+
+  /** Whether this instance may produce `key` now. */
+  owns(key: string): boolean {
+    if (Date.now() - this.lastHeartbeat > SESSION_TIMEOUT_MS / 2) return false;
+    return this.owned.has(workPartition(key));
+  }
+
+  /** Number of work partitions held. */
+  get partitionsHeld(): number {
+    return this.owned.size;
+  }
+
+  /** Leave the group (the others take over at once). */
+  async stop(): Promise<void> {
+    this.owned = new Set();
+    await this.consumer?.disconnect();
+  }
+}
+
+/** Create a topic if it does not exist (idempotent; tolerates a concurrent creator). */
+export async function ensureTopic(
+  admin: Admin,
+  topic: string,
+  partitions: number,
+  replicationFactor: number,
+  config: Record<string, string>,
+): Promise<void> {
+  const existing = await admin.listTopics();
+  if (existing.includes(topic)) return;
+  try {
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [
+        {
+          topic,
+          numPartitions: partitions,
+          replicationFactor,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+    });
+  } catch (error) {
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !String(error).includes('already exists')) throw error;
+  }
+}

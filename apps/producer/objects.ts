@@ -1,0 +1,78 @@
+/** The producer's view of the bucket: which objects are data, and streaming one line by line. */
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+
+/** A data object to produce. */
+export interface DataObject {
+  /** S3 key. */
+  key: string;
+  /** ETag (an object replaced under the same key counts as a new object). */
+  etag: string;
+  /** Size in bytes. */
+  size: number;
+}
+
+/** Whether a key is a data object: `.csv` or `.csv.gz`, and no path segment starting with `_` (`_meta/`). */
+export function isDataKey(key: string, prefix: string): boolean {
+  if (!key.startsWith(prefix)) return false;
+  if (!key.endsWith('.csv') && !key.endsWith('.csv.gz')) return false;
+  return !key.slice(prefix.length).split('/').some((segment) => segment.startsWith('_'));
+}
+
+/** List the data objects under `prefix`, sorted by key. */
+export async function listDataObjects(s3: S3Client, bucket: string, prefix: string): Promise<DataObject[]> {
+  const out: DataObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+    for (const item of page.Contents ?? []) {
+      if (item.Key && isDataKey(item.Key, prefix)) {
+        out.push({ key: item.Key, etag: (item.ETag ?? '').replaceAll('"', ''), size: item.Size ?? 0 });
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+/** One physical line of an object. */
+export interface ObjectLine {
+  /** 1-based line number. */
+  line: number;
+  /** The line without its line break. */
+  text: string;
+}
+
+/**
+ * Stream the lines of an object (gunzipped if `.gz`), never holding more than the stream's
+ * buffers. Lines up to and including `afterLine` are read and skipped (resuming; gzip cannot
+ * seek). Aborting `signal` ends the iteration and releases the connection.
+ */
+export async function* readObjectLines(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  afterLine: number,
+  signal?: AbortSignal,
+): AsyncGenerator<ObjectLine> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: signal });
+  if (!(response.Body instanceof Readable)) throw new Error(`s3://${bucket}/${key}: body is not a Node stream`);
+  const body: Readable = response.Body;
+  const input = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
+  body.on('error', (error) => input.destroy(error));
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let n = 0;
+  try {
+    for await (const text of lines) {
+      n++;
+      if (n <= afterLine) continue;
+      yield { line: n, text: n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
+    }
+  } finally {
+    lines.close();
+    body.destroy();
+    if (input !== body) input.destroy();
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * The producer loop: list the objects, produce the ones this instance holds a claim on, one
+ * batch at a time: read lines → validate → send valid rows to the data topic (key = record id)
+ * and malformed rows to the dead-letter topic → after the acknowledgement, checkpoint.
+ */
+import type { S3Client } from '@aws-sdk/client-s3';
+import { CompressionTypes, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
+import type { ProducerConfig } from '../shared/config.ts';
+import type { Logger } from '../shared/log.ts';
+import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
+import { RateLimiter } from '../shared/rate-limiter.ts';
+import { CSV_HEADER, splitCsvLine, validateFields, type ValidationResult } from '../shared/record.ts';
+import { ObjectClaims } from './claims.ts';
+import type { ProducerMetrics } from './metrics.ts';
+import { listDataObjects, readObjectLines, type DataObject } from './objects.ts';
+import { ProgressStore } from './progress.ts';
+
+/** Tuning knobs (environment: TT_BATCH_SIZE, TT_CHECKPOINT_MS, TT_RELIST_MS). */
+export interface ProducerTuning {
+  /** Rows per send at unlimited rate. */
+  batchSize: number;
+  /** Checkpoint at most this often (and at the end of every object), ms. */
+  checkpointIntervalMs: number;
+  /** Re-list the bucket this often when idle, ms. */
+  relistIntervalMs: number;
+}
+
+/** Defaults of `ProducerTuning`. */
+export const DEFAULT_TUNING: ProducerTuning = { batchSize: 2000, checkpointIntervalMs: 1000, relistIntervalMs: 5000 };
+
+/** What a producer instance is doing, for `/admin/status` and logs. */
+export interface ProducerStatus {
+  objectsDone: number;
+  current: { object: string; line: number } | null;
+  workPartitions: number;
+  recordsPerSecond: number;
+  stopping: boolean;
+}
+
+/** Thrown inside an object when this instance lost its claim on it. */
+class ClaimLost extends Error {}
+
+/** One producer instance. */
+export class PipelineProducer {
+  readonly limiter: RateLimiter;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private claims: ObjectClaims | undefined;
+  private progress: ProgressStore | undefined;
+  private stopping = false;
+  private wake: (() => void) | undefined;
+  private current: { object: string; line: number } | null = null;
+  private objectsDone = 0;
+  private loopDone: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+  /** Objects that failed, and when they may be retried. */
+  private readonly retryAt = new Map<string, { at: number; attempt: number }>();
+
+  constructor(
+    private readonly config: ProducerConfig,
+    private readonly kafka: Kafka,
+    private readonly s3: S3Client,
+    private readonly metrics: ProducerMetrics,
+    private readonly log: Logger,
+    private readonly tuning: ProducerTuning = DEFAULT_TUNING,
+  ) {
+    this.limiter = new RateLimiter(config.ratePerSecond);
+    metrics.rateLimit.set(config.ratePerSecond);
+  }
+
+  /** Set the rate limit, records/s (0 = unlimited). */
+  setRate(recordsPerSecond: number): void {
+    this.limiter.setRate(recordsPerSecond);
+    this.metrics.rateLimit.set(recordsPerSecond);
+    this.log.info('rate changed', { recordsPerSecond });
+  }
+
+  /** Current state. */
+  status(): ProducerStatus {
+    return {
+      objectsDone: this.objectsDone,
+      current: this.current,
+      workPartitions: this.claims?.partitionsHeld ?? 0,
+      recordsPerSecond: this.metrics.meter.perSecond(),
+      stopping: this.stopping,
+    };
+  }
+
+  /** Whether the instance is able to work (connected, not stopping). */
+  healthy(): boolean {
+    return this.producer !== undefined && !this.stopping;
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  }
+
+  /** Connect, create the internal topics, join the producers' group, start the loop. */
+  async start(): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    this.admin = admin;
+    const { brokers } = await admin.describeCluster();
+    const rf = Math.min(3, brokers.length);
+    this.producer = this.newProducer();
+    await this.producer.connect();
+    this.progress = new ProgressStore(this.kafka, admin, `${this.config.topic}.progress`, this.config.memberId, this.log);
+    await this.progress.start(rf);
+    this.claims = new ObjectClaims(this.kafka, `${this.config.topic}.objects`, `${this.config.topic}.producers`, this.log);
+    await this.claims.start(admin, rf);
+    this.loopDone = this.loop();
+  }
+
+  /** Stop reading, finish and checkpoint the current batch, disconnect. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loopDone;
+    await this.claims?.stop().catch((error: unknown) => this.log.warn('leaving the group failed', { error }));
+    await this.progress?.stop().catch(() => {});
+    await this.producer?.disconnect().catch(() => {});
+    await this.admin?.disconnect().catch(() => {});
+    this.abort.abort();
+  }
+
+  private async idle(ms: number): Promise<void> {
+    if (this.stopping) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopping) {
+      let objects: DataObject[] = [];
+      try {
+        objects = await listDataObjects(this.s3, this.config.bucket, this.config.prefix);
+      } catch (error) {
+        this.metrics.errors.inc({ kind: 's3-list' });
+        this.log.warn('listing the bucket failed', { error, bucket: this.config.bucket, prefix: this.config.prefix });
+      }
+      let worked = false;
+      for (const object of objects) {
+        if (this.stopping) break;
+        if (!this.claims!.owns(object.key)) continue;
+        const retry = this.retryAt.get(object.key);
+        if (retry && retry.at > Date.now()) continue;
+        try {
+          await this.progress!.catchUp();
+        } catch (error) {
+          this.log.warn('progress topic not readable', { error });
+          break;
+        }
+        const checkpoint = this.progress!.get(object.key, object.etag);
+        if (checkpoint?.done) continue;
+        worked = true;
+        await this.produceObjectSafely(object, checkpoint?.line ?? 0);
+      }
+      if (!worked) await this.idle(this.tuning.relistIntervalMs);
+    }
+  }
+
+  private async produceObjectSafely(object: DataObject, afterLine: number): Promise<void> {
+    this.metrics.objectsInProgress.set(1);
+    try {
+      const finished = await this.produceObject(object, afterLine);
+      this.retryAt.delete(object.key);
+      if (finished) {
+        this.objectsDone++;
+        this.metrics.objectsDone.inc();
+        this.log.info('object done', { object: object.key });
+      }
+    } catch (error) {
+      if (error instanceof ClaimLost) {
+        this.log.info('claim lost; another instance continues the object', { object: object.key });
+        return;
+      }
+      const previous = this.retryAt.get(object.key)?.attempt ?? -1;
+      const delay = backoffDelay(DEFAULT_BACKOFF, previous + 1);
+      this.retryAt.set(object.key, { at: Date.now() + delay, attempt: previous + 1 });
+      this.metrics.errors.inc({ kind: 'object' });
+      this.log.warn('object failed; will resume from its checkpoint', { object: object.key, error, retryInMs: delay });
+    } finally {
+      this.current = null;
+      this.metrics.objectsInProgress.set(0);
+    }
+  }
+
+  /** Produce one object from after `afterLine`. Returns true when the whole object is done. */
+  private async produceObject(object: DataObject, afterLine: number): Promise<boolean> {
+    this.log.info('object start', { object: object.key, afterLine });
+    this.current = { object: object.key, line: afterLine };
+    let data: Message[] = [];
+    let dead: Message[] = [];
+    let lastLine = afterLine;
+    let lastCheckpoint = Date.now();
+    let checkpointed = afterLine;
+    const flush = async (final: boolean): Promise<void> => {
+      if (data.length + dead.length > 0) {
+        await this.limiter.acquire(data.length);
+        await this.sendWithRetry(data, dead);
+        this.metrics.records.inc(data.length);
+        this.metrics.meter.mark(data.length);
+        this.metrics.deadLettered.inc(dead.length);
+        data = [];
+        dead = [];
+      }
+      this.current = { object: object.key, line: lastLine };
+      if (final || Date.now() - lastCheckpoint >= this.tuning.checkpointIntervalMs) {
+        if (final || lastLine > checkpointed) {
+          await this.checkpointWithRetry(object, lastLine, final);
+          checkpointed = lastLine;
+          lastCheckpoint = Date.now();
+        }
+      }
+    };
+    const batchSize = (): number => {
+      const rate = this.limiter.recordsPerSecond;
+      return rate > 0 ? Math.max(1, Math.min(this.tuning.batchSize, Math.floor(rate / 10))) : this.tuning.batchSize;
+    };
+    let limit = batchSize();
+    for await (const { line, text } of readObjectLines(this.s3, this.config.bucket, object.key, afterLine, this.abort.signal)) {
+      if (line === 1 && text.replace(/\r$/, '') === CSV_HEADER) {
+        lastLine = 1;
+        continue;
+      }
+      if (text === '' || text === '\r') {
+        lastLine = line;
+        continue;
+      }
+      const split = splitCsvLine(text);
+      const result: ValidationResult = split.ok ? validateFields(split.fields) : split;
+      if (result.ok) {
+        const fields = split.ok ? split.fields : [];
+        data.push({ key: result.record.record_id, value: encodeDataMessage({ object: object.key, line, fields }) });
+      } else {
+        dead.push({
+          key: deadLetterKey(object.key, line),
+          value: encodeDeadLetter({
+            stage: 'producer', kind: result.kind, reason: result.reason, object: object.key, line, raw: text,
+            member: this.config.memberId, time: new Date().toISOString(),
+          }),
+        });
+      }
+      lastLine = line;
+      if (data.length + dead.length >= limit) {
+        await flush(false);
+        limit = batchSize();
+        // Stop at a batch boundary: everything read so far is acknowledged and checkpointed.
+        if (this.stopping) {
+          await this.checkpointWithRetry(object, lastLine, false);
+          return false;
+        }
+        if (!this.claims!.owns(object.key)) {
+          await this.checkpointWithRetry(object, lastLine, false);
+          throw new ClaimLost();
+        }
+      }
+    }
+    await flush(true);
+    return true;
+  }
+
+  private async sendWithRetry(data: Message[], dead: Message[]): Promise<void> {
+    const topicMessages: TopicMessages[] = [];
+    if (data.length > 0) topicMessages.push({ topic: this.config.topic, messages: data });
+    if (dead.length > 0) topicMessages.push({ topic: this.config.deadLetterTopic, messages: dead });
+    await this.withProducerRetry('send', (producer) =>
+      producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.GZIP }),
+    );
+  }
+
+  private async checkpointWithRetry(object: DataObject, line: number, done: boolean): Promise<void> {
+    await this.withProducerRetry('checkpoint', (producer) => this.progress!.save(producer, object.key, object.etag, line, done));
+  }
+
+  /**
+   * Run `fn` with the producer until it succeeds. kafkajs retries transient errors itself; when
+   * it gives up (a broker down for long, not enough in-sync replicas) the producer is replaced —
+   * an idempotent producer's sequence state can be stale after a failure — and the batch is
+   * re-sent (which may duplicate rows; the sink is idempotent). While stopping it gives up after
+   * 30 s: nothing is lost, the unacknowledged rows are after the last checkpoint.
+   */
+  private async withProducerRetry<T>(what: string, fn: (producer: Producer) => Promise<T>): Promise<T> {
+    const stopDeadline = (): number => Date.now() + 30_000;
+    let deadline = this.stopping ? stopDeadline() : Infinity;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(this.producer!);
+      } catch (error) {
+        if (this.stopping && deadline === Infinity) deadline = stopDeadline();
+        if (Date.now() > deadline) throw error;
+        this.metrics.errors.inc({ kind: `kafka-${what}` });
+        const delay = backoffDelay(DEFAULT_BACKOFF, attempt);
+        this.log.warn(`kafka ${what} failed; retrying`, { error, attempt, retryInMs: delay });
+        const old = this.producer!;
+        this.producer = this.newProducer();
+        await old.disconnect().catch(() => {});
+        await sleep(delay);
+        await this.producer.connect().catch((e: unknown) => this.log.warn('producer reconnect failed', { error: e }));
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * Per-object checkpoints in the compacted topic `<topic>.progress` (key = `<object key>#<etag>`,
+ * value = `Checkpoint` JSON). A checkpoint is written only after every row up to its line was
+ * acknowledged by Kafka (acks=all), so resuming after it never loses a row. Every producer
+ * instance tails the whole topic, so whoever takes an object over knows how far it got.
+ */
+import type { Admin, Consumer, Kafka, Producer } from 'kafkajs';
+import type { Logger } from '../shared/log.ts';
+import { ensureTopic } from './claims.ts';
+
+/** How far an object has been produced. */
+export interface Checkpoint {
+  /** Every line ≤ this one was produced (the header is line 1). */
+  line: number;
+  /** The whole object was produced. */
+  done: boolean;
+  /** Member that wrote it. */
+  member: string;
+  /** ISO 8601. */
+  time: string;
+}
+
+/** Checkpoint key of an object version. */
+export function checkpointKey(key: string, etag: string): string {
+  return `${key}#${etag}`;
+}
+
+/** Reads and writes checkpoints. */
+export class ProgressStore {
+  private readonly checkpoints = new Map<string, Checkpoint>();
+  /** Highest offset seen + 1, per partition. */
+  private readonly position = new Map<number, bigint>();
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly admin: Admin,
+    private readonly topic: string,
+    private readonly memberId: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** Create the topic if missing and start tailing it from the beginning. */
+  async start(replicationFactor: number): Promise<void> {
+    await ensureTopic(this.admin, this.topic, 1, replicationFactor, {
+      'cleanup.policy': 'compact',
+      'min.insync.replicas': String(Math.min(2, replicationFactor)),
+    });
+    // A private group that never commits: every start reads the topic from the beginning.
+    const consumer = this.kafka.consumer({
+      groupId: `${this.topic}.reader.${this.memberId}.${process.pid}.${Date.now()}`,
+      maxWaitTimeInMs: 200,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1000,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topic: this.topic, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ partition, message }) => {
+        this.position.set(partition, BigInt(message.offset) + 1n);
+        if (!message.key) return;
+        const key = message.key.toString('utf8');
+        if (message.value === null) {
+          this.checkpoints.delete(key);
+          return;
+        }
+        try {
+          const next = JSON.parse(message.value.toString('utf8')) as Checkpoint;
+          const current = this.checkpoints.get(key);
+          // Never move backwards (two instances may briefly overlap on an object).
+          if (!current || (!current.done && (next.done || next.line > current.line))) this.checkpoints.set(key, next);
+        } catch {
+          this.log.warn('unreadable checkpoint', { key });
+        }
+      },
+    });
+  }
+
+  /** Wait until everything written to the topic before this call has been read. */
+  async catchUp(timeoutMs = 30_000): Promise<void> {
+    const ends = await this.admin.fetchTopicOffsets(this.topic);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const behind = ends.some((e) => (this.position.get(e.partition) ?? 0n) < BigInt(e.high));
+      if (!behind) return;
+      if (Date.now() > deadline) throw new Error(`progress topic ${this.topic} not read up to its end after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  /** The latest checkpoint of an object version, if any. */
+  get(key: string, etag: string): Checkpoint | undefined {
+    return this.checkpoints.get(checkpointKey(key, etag));
+  }
+
+  /** Record a checkpoint (call only after the rows up to `line` were acknowledged). */
+  async save(producer: Producer, key: string, etag: string, line: number, done: boolean): Promise<void> {
+    const checkpoint: Checkpoint = { line, done, member: this.memberId, time: new Date().toISOString() };
+    await producer.send({
+      topic: this.topic,
+      acks: -1,
+      messages: [{ key: checkpointKey(key, etag), value: JSON.stringify(checkpoint) }],
+    });
+    const k = checkpointKey(key, etag);
+    const current = this.checkpoints.get(k);
+    if (!current || (!current.done && (done || line > current.line))) this.checkpoints.set(k, checkpoint);
+  }
+
+  /** Stop tailing. */
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}
