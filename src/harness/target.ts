@@ -84,3 +84,100 @@ export type ZoneOutageMode =
   | 'disrupt'
   /** Every member of the zone dies (power interruption). */
   | 'power';
+
+/**
+ * Which members of a group a kill takes. `count` and `percent` pick from the members in service
+ * (percent rounds up, at least one); `ids` names them; `zone` takes every member in that zone.
+ */
+export type MemberSelector =
+  | { count: number }
+  | { percent: number }
+  | { ids: string[] }
+  | { zone: string };
+
+/** What `uploadDataset` put where. */
+export interface UploadedDataset {
+  /** Bucket the objects went to. */
+  bucket: string;
+  /** Object keys written, in upload order. */
+  keys: string[];
+  /** Bytes uploaded. */
+  bytes: number;
+}
+
+/** One record the pipeline dead-lettered, as read back from the dead-letter topic. */
+export interface DeadLetter {
+  /** The record's `record_id`, when the malformed line still had one. */
+  recordId?: string;
+  /** Why it was rejected, as the app wrote it. */
+  reason: string;
+  /** Where the line came from, `object-key:line`, when the app recorded it: dead letters are counted once per source line. */
+  source?: string;
+}
+
+/** CPU stress on members of a group (FIS `aws:ssm:send-command/AWSFIS-Run-CPU-Stress`). */
+export interface CpuStress {
+  /** Group whose members are stressed. */
+  group: GroupName;
+  /** How long, seconds. */
+  seconds: number;
+  /** Busy workers per member. @default 1 */
+  workers?: number;
+  /** Only these members. @default every member in service */
+  memberIds?: string[];
+}
+
+/**
+ * What a scenario talks to. `AwsTarget` implements it with terraform + the AWS SDK,
+ * `LocalTarget` with the local twin through the same terraform runner. Methods that change
+ * the system return once the change was requested (as the AWS APIs do), not once the system
+ * has reacted: the scenario's probes observe the reaction.
+ */
+export interface Target {
+  /** `local` or `aws`: shown in journals and reports. */
+  readonly kind: 'local' | 'aws';
+  /** Run id: tags every resource (AWS) and names the run dir; `terratower nuke` sweeps by it. */
+  readonly runId: string;
+  /** Zones of the deployed pipeline, in spec order. */
+  readonly zones: readonly string[];
+
+  /** Apply the stack and wait until every group is in service. Returns where the parts answer. */
+  deploy(): Promise<PipelineEndpoints>;
+  /** Destroy everything `deploy` created (and sweep leftovers of this run). Safe to call twice. */
+  teardown(): Promise<void>;
+  /** Endpoints of the deployed pipeline; throws if not deployed. */
+  endpoints(): PipelineEndpoints;
+
+  /** Capacity and members of a group. */
+  groupState(group: GroupName): Promise<GroupState>;
+  /** Scaling activities (launches, terminations, desired changes) that started at or after `since`. */
+  scalingActivities(since: Date): Promise<ScalingActivity[]>;
+
+  /** Terminate members (FIS `aws:ec2:terminate-instances`); the group replaces them. Returns the ids killed. */
+  killMembers(group: GroupName, selector: MemberSelector): Promise<string[]>;
+  /** Set a group's desired capacity (SetDesiredCapacity). */
+  setDesired(group: GroupName, desired: number): Promise<void>;
+  /** Take a zone out: `disrupt` cuts it off (FIS disrupt-connectivity), `power` kills its members. */
+  zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void>;
+  /** Bring a zone back after `zoneOutage` (restores connectivity / thaws; powered-off members are replaced by the groups). */
+  zoneRestore(zone: string): Promise<void>;
+  /** Burn CPU on members of a group for a while. */
+  stressCpu(stress: CpuStress): Promise<void>;
+
+  /** Set the producer fleet's total rate, records/s (spread over the producers in service). */
+  setLoad(recordsPerSecond: number): Promise<void>;
+  /** The producer fleet's total rate last set, records/s. */
+  getLoad(): Promise<number>;
+  /** One reading of the pipeline's metrics (rates are over the time since the previous call). */
+  metrics(): Promise<MetricsSample>;
+
+  /** Upload a generated dataset directory (its data objects) to the dataset bucket. */
+  uploadDataset(dir: string): Promise<UploadedDataset>;
+  /** Every `record_id` in the sink table, paged at the spec's consistency level. */
+  readSinkIds(): AsyncIterable<string>;
+  /** Every record on the dead-letter topic, from the beginning to the current end. */
+  deadLetters(): AsyncIterable<DeadLetter>;
+}
+
+/** Every group a target manages, in the order reports show them. */
+export const ALL_GROUPS: readonly GroupName[] = ['producers', 'consumers', 'kafka', 'cassandra'];

@@ -1,0 +1,227 @@
+/**
+ * Renders `report.html`: one self-contained page (inline CSS and SVG, no script, no network) with
+ * the verdict, time-series charts with fault and scaling markers, the hypothesis before/after,
+ * recovery figures, the ledger and the journal.
+ */
+import type { GroupName } from '../../spec/index.ts';
+import type { ScenarioEvent } from '../scenario/events.ts';
+import type { HypothesisRecord } from '../scenario/journal.ts';
+import type { ReportData } from './model.ts';
+import { esc, lineChart, type ChartLine, type ChartMarker } from './svg.ts';
+
+const GROUPS: GroupName[] = ['producers', 'consumers', 'kafka', 'cassandra'];
+const ZONE_COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#9467bd', '#8c564b', '#e377c2'];
+const GROUP_COLORS: Record<GroupName, string> = {
+  producers: '#1f77b4',
+  consumers: '#ff7f0e',
+  kafka: '#2ca02c',
+  cassandra: '#9467bd',
+};
+const EVENT_COLORS: Record<ScenarioEvent['kind'], string> = {
+  fault: '#d62728',
+  restore: '#2ca02c',
+  load: '#1f4e9c',
+  scaling: '#7f7f7f',
+  stop: '#000000',
+  note: '#b8860b',
+};
+
+const CSS = `
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;background:#f4f6f8}
+main{max-width:1160px;margin:0 auto;padding:20px 24px 60px}
+h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #d9dee3;padding-bottom:4px}
+.sub{color:#5b6670;margin:0 0 14px}
+.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:13px;vertical-align:middle;margin-left:8px}
+.pass{background:#dff3e4;color:#116329}.fail{background:#fde2e1;color:#a40e26}.warn{background:#fff4ce;color:#7a5a00}
+.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.card{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:10px 14px}
+.card .k{color:#5b6670;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:20px;font-weight:600}
+.chart{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:6px 8px;margin-bottom:12px}
+.grid2{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde2e7;font-size:13px}
+th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eceff2;vertical-align:top}th{background:#f0f3f5;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums}
+.ok{color:#116329;font-weight:600}.bad{color:#a40e26;font-weight:600}.muted{color:#7a858f}
+svg text{font-family:system-ui,sans-serif}.ct{font-size:14px;font-weight:600;fill:#1d2329}.cu{font-size:12px;fill:#7a858f}
+.ax{font-size:11px;fill:#5b6670}.grid{stroke:#eceff2}.axis{stroke:#9aa4ad}.mk{stroke-width:1.2;opacity:.75}.mk.dash{stroke-dasharray:3 3}
+.ml{font-size:10.5px}.lg{font-size:11.5px;fill:#1d2329}.thr{stroke:#d62728;stroke-dasharray:2 3;stroke-width:1}.thrl{font-size:10.5px;fill:#d62728}
+`;
+
+function fmtSeconds(v: number | null | undefined): string {
+  return v === null || v === undefined ? '<span class="muted">—</span>' : `${v.toFixed(1)} s`;
+}
+
+function verdict(ok: boolean, yes = 'yes', no = 'no'): string {
+  return ok ? `<span class="ok">${yes}</span>` : `<span class="bad">${no}</span>`;
+}
+
+function markersOf(events: readonly ScenarioEvent[]): ChartMarker[] {
+  return events
+    .filter((e) => e.kind !== 'note' || e.label.startsWith('spared') === false)
+    .map((e) => ({ t: e.t / 1000, label: e.label, color: EVENT_COLORS[e.kind], dashed: e.kind === 'scaling' }));
+}
+
+function hypothesisTable(title: string, h: HypothesisRecord | null): string {
+  if (!h) return `<h3>${title}</h3><p class="muted">not checked</p>`;
+  const rows = h.probes
+    .map((p) => `<tr><td>${esc(p.name)}</td><td class="num">${esc(p.observed)}</td><td>${verdict(p.ok, 'holds', 'fails')}</td></tr>`)
+    .join('');
+  return `<h3>${title}: ${verdict(h.holds, 'holds', 'does not hold')} <span class="muted">(after ${h.waitedSeconds.toFixed(1)} s, at ${(h.t / 1000).toFixed(1)} s)</span></h3>` +
+    `<table><tr><th>probe</th><th>observed</th><th>verdict</th></tr>${rows}</table>`;
+}
+
+function charts(d: ReportData): string {
+  const s = d.series;
+  const tMax = Math.max(s.at(-1)?.t ?? 0, ...d.events.map((e) => e.t / 1000), 1);
+  const markers = markersOf(d.events);
+  const out: string[] = [];
+  out.push(`<div class="chart">${lineChart({
+    title: 'Throughput',
+    unit: 'records/s',
+    tMax,
+    height: 280,
+    markers,
+    lines: [
+      { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, p.produced]) },
+      { name: 'consumed (written to Cassandra)', color: '#ff7f0e', points: s.map((p) => [p.t, p.consumed]) },
+      { name: 'errors', color: '#d62728', points: s.map((p) => [p.t, p.errors]) },
+    ],
+  })}</div>`);
+  const lagProbe = d.hypothesis.find((h) => h.startsWith('lag ≤'));
+  const lagLimit = lagProbe ? Number(/lag ≤ (\d+(\.\d+)?)/.exec(lagProbe)?.[1]) : undefined;
+  out.push(`<div class="chart">${lineChart({
+    title: 'Consumer lag',
+    unit: 'records',
+    tMax,
+    markers,
+    markerLabels: false,
+    height: 190,
+    ...(lagLimit !== undefined && Number.isFinite(lagLimit) ? { threshold: { value: lagLimit, label: `hypothesis: lag ≤ ${lagLimit}` } } : {}),
+    lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, p.lag]) }],
+  })}</div>`);
+  const groupCharts = GROUPS.map((g) => {
+    const zones = d.zones.length > 0 ? d.zones : [...new Set(s.flatMap((p) => Object.keys(p.groups[g]?.byZone ?? {})))];
+    const lines: ChartLine[] = zones.map((z, i) => ({
+      name: z,
+      color: ZONE_COLORS[i % ZONE_COLORS.length]!,
+      step: true,
+      stacked: true,
+      points: s.map((p): [number, number] => [p.t, p.groups[g]?.byZone[z] ?? 0]),
+    }));
+    lines.push({ name: 'desired', color: '#222', dashed: true, step: true, points: s.map((p): [number, number] => [p.t, p.groups[g]?.desired ?? Number.NaN]) });
+    return `<div class="chart">${lineChart({
+      title: `${g}: in service, stacked by zone`,
+      unit: 'members',
+      tMax,
+      markers: markers.filter((m) => m.color !== EVENT_COLORS.load),
+      markerLabels: false,
+      width: 540,
+      height: 210,
+      minYMax: 3,
+      lines,
+    })}</div>`;
+  });
+  out.push(`<div class="grid2">${groupCharts.join('')}</div>`);
+  out.push(`<div class="chart">${lineChart({
+    title: 'CPU per group (average over members)',
+    unit: '% of one core',
+    tMax,
+    markers,
+    markerLabels: false,
+    height: 200,
+    minYMax: 100,
+    lines: GROUPS.map((g) => ({ name: g, color: GROUP_COLORS[g], points: s.map((p): [number, number] => [p.t, p.cpu[g] ?? Number.NaN]) })),
+  })}</div>`);
+  return out.join('');
+}
+
+function ledgerSection(d: ReportData): string {
+  const l = d.ledger;
+  if (!l) return '<p class="muted">No ledger: the run had no dataset to check against.</p>';
+  const row = (k: string, v: string | number, good?: boolean): string =>
+    `<tr><td>${k}</td><td class="num">${good === undefined ? v : good ? `<span class="ok">${v}</span>` : `<span class="bad">${v}</span>`}</td></tr>`;
+  const samples = (['lost', 'unexpected', 'duplicated'] as const)
+    .filter((k) => l.samples[k].length > 0)
+    .map((k) => `<p><b>${k}</b> (first ${l.samples[k].length}): <code>${esc(l.samples[k].join(', '))}</code></p>`)
+    .join('');
+  return `<p>Ledger ${verdict(l.exact, 'exact', 'NOT exact')}${d.drained ? '' : ' <span class="badge warn">pipeline had not drained when read</span>'}</p>
+<table><tr><th>count</th><th>records</th></tr>
+${row('valid source records (distinct ids)', l.source)}
+${row('source records counting repeats', l.sourceRecords)}
+${row('ids repeated in the source (collapse into one row)', l.sourceDuplicates)}
+${row('rows in Cassandra', l.sinkRows)}
+${row('delivered (source ids found in Cassandra)', l.delivered, l.delivered === l.source)}
+${row('lost', l.lost, l.lost === 0)}
+${row('duplicated', `${l.duplicated} (sink repeats ${l.sinkDuplicateRows}, dead-lettered and written ${l.deadLetteredAndWritten})`, l.duplicated === 0)}
+${row('unexpected (in Cassandra, not in the source)', l.unexpected, l.unexpected === 0)}
+${row('dead-lettered / malformed in the source', `${l.deadLettered} / ${l.expectedDeadLettered ?? '?'}`, l.expectedDeadLettered === null || l.deadLettered === l.expectedDeadLettered)}
+${row('messages on the dead-letter topic (with redeliveries)', l.deadLetterMessages)}
+${row('valid records that were dead-lettered', l.validDeadLettered, l.validDeadLettered === 0)}
+</table>${samples}`;
+}
+
+function recoverySection(d: ReportData): string {
+  const f = d.recovery.faults;
+  const faults = f.length === 0
+    ? '<p class="muted">No faults injected.</p>'
+    : `<table><tr><th>fault</th><th>at</th><th>groups</th><th>impact seen</th><th>time to detect</th><th>time to recover</th></tr>${f
+        .map((x) => `<tr><td>${esc(x.fault)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${esc(x.zone ? `zone ${x.zone}` : x.groups.join(', '))}</td><td>${x.impact ? 'yes' : 'no'}</td><td class="num">${fmtSeconds(x.detectSeconds)}</td><td class="num">${fmtSeconds(x.recoverSeconds)}</td></tr>`)
+        .join('')}</table>`;
+  const sc = d.recovery.scaling;
+  const scaling = sc.length === 0
+    ? '<p class="muted">No load changes.</p>'
+    : `<table><tr><th>after</th><th>at</th><th>group</th><th>scale</th><th>desired</th><th>time to decide</th><th>time to settle</th></tr>${sc
+        .map((x) => `<tr><td>${esc(x.trigger)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${x.group}</td><td>${x.direction}</td><td class="num">${x.from ?? '—'} → ${x.to ?? '—'}</td><td class="num">${fmtSeconds(x.decideSeconds)}</td><td class="num">${fmtSeconds(x.settledSeconds)}</td></tr>`)
+        .join('')}</table>`;
+  return `<h3>Faults</h3>${faults}<h3>Scaling</h3>${scaling}
+<p class="muted">Detect: fault → first scaling activity of an affected group. Recover: fault → hypothesis and the affected groups at desired capacity hold again on consecutive samples. Decide: load change → first desired-capacity change; settle: → members in service reach it.</p>`;
+}
+
+function journalSection(d: ReportData): string {
+  const j = d.journal;
+  const rows = (list: typeof j.run): string =>
+    list
+      .map((a) => `<tr><td>${esc(a.name)}</td><td>${a.type}</td><td class="num">${(a.t0 / 1000).toFixed(1)} s</td><td class="num">${(a.t1 / 1000).toFixed(1)} s</td><td>${a.status === 'succeeded' ? '<span class="ok">succeeded</span>' : a.status === 'failed' ? '<span class="bad">failed</span>' : '<span class="muted">skipped</span>'}</td><td>${esc(a.error ?? a.output ?? '')}</td></tr>`)
+      .join('');
+  const head = '<tr><th>activity</th><th>type</th><th>start</th><th>end</th><th>outcome</th><th>detail</th></tr>';
+  const events = d.events
+    .map((e) => `<tr><td class="num">${(e.t / 1000).toFixed(1)} s</td><td><span style="color:${EVENT_COLORS[e.kind]}">■</span> ${e.kind}</td><td>${esc(e.label)}</td></tr>`)
+    .join('');
+  return `<h3>Method</h3><table>${head}${rows(j.run)}</table>
+<h3>Rollbacks</h3>${j.rollbacks.length ? `<table>${head}${rows(j.rollbacks)}</table>` : '<p class="muted">none</p>'}
+<h3>Events</h3><table><tr><th>at</th><th>kind</th><th>event</th></tr>${events}</table>
+${d.samplerErrors.length ? `<p class="bad">${d.samplerErrors.length} sampling error(s); first: ${esc(d.samplerErrors[0]!.message)}</p>` : ''}`;
+}
+
+/** Render the whole page. */
+export function renderHtml(d: ReportData): string {
+  const j = d.journal;
+  const badge = d.passed ? '<span class="badge pass">PASSED</span>' : '<span class="badge fail">FAILED</span>';
+  const l = d.ledger;
+  const cards = [
+    ['hypothesis', verdict(d.hypothesisHeld, 'held', 'did not hold')],
+    ['ledger', l ? verdict(l.exact, 'exact', 'not exact') : '<span class="muted">skipped</span>'],
+    ['lost / duplicated', l ? `${l.lost} / ${l.duplicated}` : '—'],
+    ['wall time', `${d.wallSeconds.toFixed(0)} s`],
+  ]
+    .map(([k, v]) => `<div class="card"><div class="k">${k}</div><div class="v">${v}</div></div>`)
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>terratower · ${esc(d.scenario)} · ${esc(d.runId)}</title><style>${CSS}</style></head>
+<body><main>
+<h1>${esc(d.scenario)} ${badge}</h1>
+<p class="sub">${esc(d.description)}<br>target <b>${d.target}</b> · run <code>${esc(d.runId)}</code> · seed ${j.seed} · ${esc(j.start)} → ${esc(j.end)} · status <b>${j.status}</b>${j.stopReason ? ` (${esc(j.stopReason)})` : ''}</p>
+<div class="cards">${cards}</div>
+<h2>Time series</h2>
+<p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed). Hover a line for its label.</p>
+${charts(d)}
+<h2>Steady-state hypothesis</h2>
+<div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>
+<h2>Recovery</h2>${recoverySection(d)}
+<h2>Ledger</h2>${ledgerSection(d)}
+<h2>Journal</h2>${journalSection(d)}
+<p class="muted">Generated ${esc(d.generatedAt)} by terratower. Data: report.json beside this file.</p>
+</main></body></html>
+`;
+}

@@ -1,0 +1,30 @@
+/** What `report.json` holds and `report.html` shows. */
+import type { Ledger } from '../ledger.ts';
+import type { ScenarioEvent } from '../scenario/events.ts';
+import type { Journal } from '../scenario/journal.ts';
+import type { RecoveryFigures } from '../scenario/recovery.ts';
+import type { SeriesPoint } from './series.ts';
+
+/** The report's data: everything needed to redraw the HTML from the JSON. */
+export interface ReportData {
+  /** Format version of report.json. */
+  version: 1;
+  generatedAt: string;
+  scenario: string;
+  description: string;
+  target: 'local' | 'aws';
+  runId: string;
+  passed: boolean;
+  hypothesisHeld: boolean;
+  /** The hypothesis probes' names with tolerances. */
+  hypothesis: string[];
+  zones: string[];
+  journal: Journal;
+  ledger: Ledger | null;
+  recovery: RecoveryFigures;
+  events: ScenarioEvent[];
+  series: SeriesPoint[];
+  drained: boolean;
+  samplerErrors: { t: number; message: string }[];
+  wallSeconds: number;
+}

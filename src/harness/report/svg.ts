@@ -1,0 +1,159 @@
+/**
+ * A small SVG line-chart renderer for the self-contained report: no library, no network.
+ * Time on x (seconds), one or more lines, event markers as vertical lines with labels.
+ */
+
+/** One line of a chart. */
+export interface ChartLine {
+  name: string;
+  color: string;
+  /** [seconds, value] pairs, in time order. */
+  points: [number, number][];
+  /** Dashed line (for targets, desired capacity). */
+  dashed?: boolean;
+  /** Draw as steps (for counts such as group sizes). */
+  step?: boolean;
+  /** Stack this line's values on the previous stacked lines' and fill the band (same time grid). */
+  stacked?: boolean;
+}
+
+/** A vertical marker. */
+export interface ChartMarker {
+  /** Seconds. */
+  t: number;
+  label: string;
+  color: string;
+  dashed?: boolean;
+}
+
+/** What to draw. */
+export interface ChartOptions {
+  title: string;
+  unit: string;
+  lines: ChartLine[];
+  markers: ChartMarker[];
+  /** Right end of the time axis, seconds. */
+  tMax: number;
+  width?: number;
+  height?: number;
+  /** Lowest top of the y axis (so a flat zero line is not drawn mid-chart). @default 1 */
+  minYMax?: number;
+  /** Horizontal reference line (a tolerance). */
+  threshold?: { value: number; label: string };
+  /** Draw marker labels (the first chart does; the others only draw the lines). @default true */
+  markerLabels?: boolean;
+}
+
+/** Escape text for HTML/SVG. */
+export function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Round `max` up to a "nice" axis top and return ~`count` tick values from 0. */
+export function niceTicks(max: number, count = 5): number[] {
+  if (!(max > 0)) return [0, 1];
+  const raw = max / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) ?? raw;
+  const ticks: number[] = [];
+  for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Math.round(v * 1e6) / 1e6);
+  return ticks;
+}
+
+function formatValue(v: number): string {
+  if (Math.abs(v) >= 1e6) return `${(v / 1e6).toFixed(v % 1e6 === 0 ? 0 : 1)}M`;
+  if (Math.abs(v) >= 1e3) return `${(v / 1e3).toFixed(v % 1e3 === 0 ? 0 : 1)}k`;
+  return Number.isInteger(v) ? String(v) : v.toFixed(1);
+}
+
+/** Render one chart as an inline `<svg>`. */
+export function lineChart(o: ChartOptions): string {
+  const width = o.width ?? 1100;
+  const height = o.height ?? 220;
+  const labelRows = o.markerLabels === false ? 0 : Math.min(4, o.markers.length);
+  const legendY = 38;
+  const labelTop = legendY + 6;
+  const top = labelTop + labelRows * 13 + 6;
+  const left = 62;
+  const right = 16;
+  const bottom = 30;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const tMax = Math.max(o.tMax, 1);
+  let yMax = Math.max(o.minYMax ?? 1, o.threshold?.value ?? 0);
+  // Stacked lines become bands: each point's value is the running sum over the stacked lines.
+  const stackTops: [number, number][][] = [];
+  const lines = o.lines.map((line) => {
+    if (!line.stacked) return { line, base: undefined as [number, number][] | undefined };
+    const below = stackTops[stackTops.length - 1];
+    const points = line.points.map(([t, v], i): [number, number] => [t, (Number.isFinite(v) ? v : 0) + (below?.[i]?.[1] ?? 0)]);
+    const base = below ?? line.points.map(([t]): [number, number] => [t, 0]);
+    stackTops.push(points);
+    return { line: { ...line, points }, base };
+  });
+  for (const { line } of lines) for (const [, v] of line.points) if (Number.isFinite(v)) yMax = Math.max(yMax, v);
+  const yTicks = niceTicks(yMax * 1.05);
+  const yTop = yTicks[yTicks.length - 1]!;
+  const x = (t: number): number => left + (t / tMax) * plotW;
+  const y = (v: number): number => top + plotH - (v / yTop) * plotH;
+  const parts: string[] = [];
+  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(o.title)}">`);
+  parts.push(`<text x="${left}" y="16" class="ct">${esc(o.title)}</text>`);
+  parts.push(`<text x="${width - right}" y="16" class="cu" text-anchor="end">${esc(o.unit)}</text>`);
+  for (const tick of yTicks) {
+    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" class="grid"/>`);
+    parts.push(`<text x="${left - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end" class="ax">${formatValue(tick)}</text>`);
+  }
+  for (const tick of niceTicks(tMax, 10)) {
+    if (tick > tMax) continue;
+    parts.push(`<line x1="${x(tick).toFixed(1)}" x2="${x(tick).toFixed(1)}" y1="${top + plotH}" y2="${top + plotH + 4}" class="axis"/>`);
+    parts.push(`<text x="${x(tick).toFixed(1)}" y="${top + plotH + 17}" text-anchor="middle" class="ax">${formatValue(tick)}s</text>`);
+  }
+  parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/>`);
+  if (o.threshold) {
+    const ty = y(o.threshold.value).toFixed(1);
+    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${ty}" y2="${ty}" class="thr"/>`);
+    parts.push(`<text x="${left + plotW - 4}" y="${(Number(ty) - 4).toFixed(1)}" text-anchor="end" class="thrl">${esc(o.threshold.label)}</text>`);
+  }
+  o.markers.forEach((m, i) => {
+    const mx = x(Math.min(Math.max(m.t, 0), tMax)).toFixed(1);
+    parts.push(`<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="${m.color}" class="mk${m.dashed ? ' dash' : ''}"><title>${esc(`${m.t.toFixed(1)}s ${m.label}`)}</title></line>`);
+    if (labelRows > 0) {
+      const row = i % labelRows;
+      const ly = labelTop + row * 13 + 9;
+      const anchor = Number(mx) > left + plotW * 0.8 ? 'end' : 'start';
+      parts.push(`<text x="${Number(mx) + (anchor === 'start' ? 3 : -3)}" y="${ly}" fill="${m.color}" text-anchor="${anchor}" class="ml">${esc(m.label)}</text>`);
+    }
+  });
+  const path = (pts: [number, number][], step: boolean | undefined): string[] => {
+    const coords: string[] = [];
+    pts.forEach(([t, v], i) => {
+      if (step && i > 0) coords.push(`${x(t).toFixed(1)},${y(pts[i - 1]![1]).toFixed(1)}`);
+      coords.push(`${x(t).toFixed(1)},${y(v).toFixed(1)}`);
+    });
+    return coords;
+  };
+  for (const { line, base } of lines) {
+    const pts = line.points.filter(([t, v]) => Number.isFinite(t) && Number.isFinite(v));
+    if (pts.length === 0) continue;
+    const coords = path(pts, line.step);
+    if (base) {
+      const under = path(base, line.step).reverse();
+      parts.push(`<polygon points="${[...coords, ...under].join(' ')}" fill="${line.color}" fill-opacity="0.45" stroke="none"><title>${esc(line.name)}</title></polygon>`);
+      parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${line.color}" stroke-width="1"/>`);
+      continue;
+    }
+    parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${line.color}" stroke-width="${line.dashed ? 1.5 : 2}"${line.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${esc(line.name)}</title></polyline>`);
+  }
+  // Legend: one row under the title.
+  let lx = left;
+  for (const line of o.lines) {
+    parts.push(line.stacked
+      ? `<rect x="${lx}" y="${legendY - 9}" width="16" height="10" fill="${line.color}" fill-opacity="0.6"/>`
+      : `<line x1="${lx}" x2="${lx + 16}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${line.color}" stroke-width="3"${line.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    parts.push(`<text x="${lx + 20}" y="${legendY}" class="lg">${esc(line.name)}</text>`);
+    lx += 28 + line.name.length * 6.5;
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}

@@ -1,0 +1,275 @@
+/**
+ * The engine's control flow, on an in-process simulated target (our own `Target` interface, no
+ * Kafka/Cassandra/AWS involved): journal order, rollbacks that always run, stop conditions,
+ * seeded repeats, recovery figures and the report files. Windows are fractions of a second.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runScenario } from '../../src/harness/scenario/run.ts';
+import type { Scenario } from '../../src/harness/scenario/types.ts';
+import type {
+  CpuStress, DeadLetter, GroupState, MemberSelector, MemberState, MetricsSample, PipelineEndpoints,
+  ScalingActivity, Target, UploadedDataset, ZoneOutageMode,
+} from '../../src/harness/target.ts';
+import { selectMembers } from '../../src/harness/select.ts';
+import type { GroupName } from '../../src/spec/index.ts';
+
+const ZONES = ['z-a', 'z-b', 'z-c'];
+
+/** A toy pipeline in memory: groups that replace killed members after `replaceMs`, a lag that follows load. */
+class SimTarget implements Target {
+  readonly kind = 'local' as const;
+  readonly runId = 'sim-run';
+  readonly zones = ZONES;
+  readonly calls: string[] = [];
+  readonly killed: string[] = [];
+  private readonly groups = new Map<GroupName, { desired: number; members: MemberState[]; next: number }>();
+  private readonly activities: ScalingActivity[] = [];
+  private readonly frozen = new Set<string>();
+  private load = 0;
+  remaining = 500;
+  private delivered: string[] = [];
+  private lastMetrics = Date.now();
+  constructor(private readonly replaceMs = 150, sizes: Partial<Record<GroupName, number>> = {}) {
+    for (const g of ['producers', 'consumers', 'kafka', 'cassandra'] as GroupName[]) {
+      const n = sizes[g] ?? (g === 'producers' ? 1 : g === 'consumers' ? 2 : 3);
+      const members = Array.from({ length: n }, (_, i) => this.member(g, i + 1, 'InService'));
+      this.groups.set(g, { desired: n, members, next: n + 1 });
+    }
+  }
+  private member(g: GroupName, i: number, lifecycle: MemberState['lifecycle']): MemberState {
+    return { id: `${g}-${i}`, zone: ZONES[(i - 1) % 3]!, lifecycle, address: '127.0.0.1', launchedAt: new Date().toISOString() };
+  }
+  async deploy(): Promise<PipelineEndpoints> { return this.endpoints(); }
+  async teardown(): Promise<void> {}
+  endpoints(): PipelineEndpoints {
+    return { s3Endpoint: '', bucket: 'b', kafkaBootstrap: [], cassandraContactPoints: [], groups: { producers: [], consumers: [], kafka: [], cassandra: [] } };
+  }
+  async groupState(group: GroupName): Promise<GroupState> {
+    const g = this.groups.get(group)!;
+    const members = g.members.map((m) => (this.frozen.has(m.zone) ? { ...m, lifecycle: 'Frozen' as const } : { ...m }));
+    const inServiceByZone: Record<string, number> = Object.fromEntries(ZONES.map((z) => [z, 0]));
+    for (const m of members) if (m.lifecycle === 'InService') inServiceByZone[m.zone]! += 1;
+    return { group, min: 1, max: 6, desired: g.desired, members, inServiceByZone };
+  }
+  async scalingActivities(since: Date): Promise<ScalingActivity[]> {
+    return this.activities.filter((a) => Date.parse(a.time) >= since.getTime());
+  }
+  async killMembers(group: GroupName, selector: MemberSelector): Promise<string[]> {
+    const g = this.groups.get(group)!;
+    const victims = selectMembers(await this.groupState(group), selector).map((m) => m.id);
+    this.calls.push(`kill ${victims.join(',')}`);
+    this.killed.push(...victims);
+    g.members = g.members.filter((m) => !victims.includes(m.id));
+    for (const id of victims) {
+      setTimeout(() => {
+        const i = g.next++;
+        const replacement = this.member(group, i, 'InService');
+        g.members.push(replacement);
+        this.activities.push({ time: new Date().toISOString(), group, cause: `replace ${id}`, from: g.desired, to: g.desired });
+      }, this.replaceMs);
+    }
+    return victims;
+  }
+  async setDesired(group: GroupName, desired: number): Promise<void> {
+    const g = this.groups.get(group)!;
+    this.activities.push({ time: new Date().toISOString(), group, cause: 'set desired', from: g.desired, to: desired });
+    g.desired = desired;
+    while (g.members.length < desired) g.members.push(this.member(group, g.next++, 'InService'));
+    g.members = g.members.slice(0, desired);
+  }
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> { this.calls.push(`outage ${zone} ${mode}`); this.frozen.add(zone); }
+  async zoneRestore(zone: string): Promise<void> { this.calls.push(`restore ${zone}`); this.frozen.delete(zone); }
+  async stressCpu(_stress: CpuStress): Promise<void> {}
+  async setLoad(rps: number): Promise<void> { this.calls.push(`load ${rps}`); this.load = rps; }
+  async getLoad(): Promise<number> { return this.load; }
+  async metrics(): Promise<MetricsSample> {
+    const now = Date.now();
+    const dt = (now - this.lastMetrics) / 1000;
+    this.lastMetrics = now;
+    const n = Math.min(this.remaining, Math.round(this.load * dt));
+    for (let i = 0; i < n; i++) this.delivered.push(`id-${500 - this.remaining + i}`);
+    this.remaining -= n;
+    const frozen = this.frozen.size > 0;
+    return {
+      time: new Date(now).toISOString(), producedPerSecond: dt > 0 ? n / dt : 0, consumedPerSecond: dt > 0 ? n / dt : 0,
+      lag: frozen ? 5000 : 0, errorsPerSecond: 0, deadLettered: 0, cpuByGroup: { consumers: 20 },
+    };
+  }
+  async uploadDataset(_dir: string): Promise<UploadedDataset> { return { bucket: 'b', keys: [], bytes: 0 }; }
+  async *readSinkIds(): AsyncIterable<string> { yield* this.delivered; }
+  async *deadLetters(): AsyncIterable<DeadLetter> {}
+}
+
+const base = (over: Partial<Scenario>): Scenario => ({
+  name: 'sim',
+  description: 'simulated',
+  baselineLoad: 2000,
+  warmupSeconds: 0.1,
+  sampleIntervalMs: 100,
+  hypothesisConsecutive: 2,
+  hypothesisBeforeWithinSeconds: 2,
+  hypothesisAfterWithinSeconds: 2,
+  hypothesis: [{ kind: 'lag', max: 100 }, { kind: 'atDesired' }],
+  method: [],
+  drain: { timeoutSeconds: 3, quietSeconds: 0.3 },
+  ...over,
+});
+
+const dirs: string[] = [];
+async function out(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'tt-engine-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+describe('runScenario on a simulated target', () => {
+  it('runs hypothesis → method → hypothesis → rollbacks, journals each step and writes the report', async () => {
+    const target = new SimTarget();
+    const dir = await out();
+    const ids = join(dir, 'valid-ids.txt');
+    await (await import('node:fs/promises')).writeFile(ids, Array.from({ length: 500 }, (_, i) => `id-${i}`).join('\n'));
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'kill', group: 'kafka', count: 1 },
+          { kind: 'expect', probe: { kind: 'atDesired', groups: ['kafka'] }, withinSeconds: 2, consecutive: 2 },
+          { kind: 'zoneOutage', zone: 1, mode: 'disrupt', pauseAfter: 0.3 },
+          { kind: 'zoneRestore', zone: 1 },
+          { kind: 'setLoad', multiplier: 2 },
+        ],
+        rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
+      }),
+      { target, out: dir, dataset: { validIdsFile: ids, malformed: 0 } },
+    );
+    const j = result.journal;
+    expect(j.status).toBe('completed');
+    expect(j.steadyStates.before?.holds).toBe(true);
+    expect(j.steadyStates.after?.holds).toBe(true);
+    expect(j.run.map((r) => [r.name, r.status])).toEqual([
+      ['baseline load 2000/s', 'succeeded'],
+      ['kill 1 of kafka', 'succeeded'],
+      ['expect kafka at desired capacity within 2s', 'succeeded'],
+      ['zone z-b out (disrupt)', 'succeeded'],
+      ['zone z-b back', 'succeeded'],
+      ['set load ×2', 'succeeded'],
+    ]);
+    for (const r of j.run) expect(r.t1).toBeGreaterThanOrEqual(r.t0);
+    for (let i = 1; i < j.run.length; i++) expect(j.run[i]!.t0).toBeGreaterThanOrEqual(j.run[i - 1]!.t1);
+    expect(j.rollbacks.map((r) => r.name)).toEqual(['set load ×1']);
+    expect(result.hypothesisHeld).toBe(true);
+    expect(target.calls).toContain('outage z-b disrupt');
+    expect(target.calls.at(-2)).toBe('load 2000'); // rollback, then the drain raises it
+    // The kill, the replacement and the zone outage are on the timeline; recovery figures follow.
+    const kill = result.recovery.faults.find((f) => f.fault.startsWith('kill kafka'))!;
+    expect(kill.detectSeconds).not.toBeNull();
+    expect(kill.detectSeconds!).toBeGreaterThanOrEqual(0.1);
+    expect(result.events.some((e) => e.kind === 'scaling' && e.group === 'kafka')).toBe(true);
+    const zone = result.recovery.faults.find((f) => f.zone === 'z-b')!;
+    expect(zone.impact).toBe(true);
+    expect(zone.recoverSeconds).not.toBeNull();
+    // The ledger saw every record, and the run passes.
+    expect(result.drained).toBe(true);
+    expect(result.ledger).toMatchObject({ source: 500, lost: 0, duplicated: 0, unexpected: 0, exact: true });
+    expect(result.passed).toBe(true);
+    // Samples at ≤ 1 s resolution.
+    expect(result.series.length).toBeGreaterThan(5);
+    for (let i = 1; i < result.series.length; i++) expect(result.series[i]!.t - result.series[i - 1]!.t).toBeLessThanOrEqual(1);
+    const report = JSON.parse(await readFile(result.reportJson, 'utf8'));
+    expect(report.journal.run).toHaveLength(6);
+    expect(report.ledger.exact).toBe(true);
+    expect(await readFile(result.reportHtml, 'utf8')).toContain('<svg');
+  });
+
+  it('a failed expectation fails the hypothesis; the method goes on; a zone left out is restored', async () => {
+    const target = new SimTarget();
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'zoneOutage', zone: 'z-c', mode: 'disrupt' },
+          { kind: 'expect', probe: { kind: 'lag', max: 100 }, withinSeconds: 0.4 },
+          { kind: 'wait', seconds: 0.1 },
+        ],
+      }),
+      { target, out: await out() },
+    );
+    expect(result.journal.run.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed', 'succeeded']);
+    expect(result.journal.run[2]!.error).toMatch(/lag ≤ 100 records did not hold within 0.4s \(last: 5000\)/);
+    expect(result.journal.rollbacks.map((r) => [r.name, r.status])).toEqual([['zone z-c back (safety)', 'succeeded']]);
+    expect(target.calls).toContain('restore z-c');
+    expect(result.hypothesisHeld).toBe(false);
+    expect(result.passed).toBe(false);
+    expect(result.ledger).toBeNull();
+  });
+
+  it('a stop condition stops the method, skips the rest and still rolls back', async () => {
+    const target = new SimTarget();
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'zoneOutage', zone: 0, mode: 'disrupt' },
+          { kind: 'wait', seconds: 3 },
+          { kind: 'kill', group: 'kafka', count: 1 },
+        ],
+        stopConditions: { probes: [{ kind: 'lag', max: 1000 }], consecutive: 2 },
+        rollbacks: [{ kind: 'zoneRestore', zone: 0 }],
+      }),
+      { target, out: await out() },
+    );
+    expect(result.journal.status).toBe('aborted');
+    expect(result.journal.stopReason).toMatch(/stop condition: lag ≤ 1000 records \(5000\)/);
+    expect(result.journal.run.map((r) => r.status)).toEqual(['succeeded', 'succeeded', 'failed', 'skipped']);
+    expect(result.journal.rollbacks.map((r) => r.name)).toEqual(['zone z-a back']);
+    expect(target.killed).toEqual([]);
+    expect(result.events.some((e) => e.kind === 'stop')).toBe(true);
+    expect(result.hypothesisHeld).toBe(false);
+  });
+
+  it('no method when the hypothesis does not hold before', async () => {
+    const target = new SimTarget();
+    await target.zoneOutage('z-a', 'disrupt');
+    const result = await runScenario(base({ method: [{ kind: 'kill', group: 'kafka', count: 1 }], hypothesisBeforeWithinSeconds: 0.5 }), { target, out: await out() });
+    expect(result.journal.status).toBe('failed');
+    expect(result.journal.steadyStates.before?.holds).toBe(false);
+    expect(result.journal.run.at(-1)?.status).toBe('skipped');
+    expect(target.killed).toEqual([]);
+  });
+
+  it('an interrupt stops the method; rollbacks still run', async () => {
+    const target = new SimTarget();
+    const abort = new AbortController();
+    setTimeout(() => abort.abort('SIGINT'), 600);
+    const result = await runScenario(
+      base({ method: [{ kind: 'setLoad', multiplier: 5 }, { kind: 'wait', seconds: 5 }, { kind: 'kill', group: 'kafka', count: 1 }], rollbacks: [{ kind: 'setLoad', multiplier: 1 }] }),
+      { target, out: await out(), signal: abort.signal },
+    );
+    expect(result.journal.status).toBe('interrupted');
+    expect(result.journal.run.at(-1)?.status).toBe('skipped');
+    expect(target.calls.at(-1)).toBe('load 2000');
+    expect(result.wallSeconds).toBeLessThan(4);
+  });
+
+  it('random termination with the same seed kills the same members at the same offsets', async () => {
+    const scenario = base({
+      hypothesis: [{ kind: 'lag', max: 100 }],
+      method: [{ kind: 'randomTermination', group: 'consumers', meanIntervalSeconds: 0.15, windowSeconds: 0.9, keepAtLeast: 1 }],
+      seed: 11,
+    });
+    const runs = [];
+    for (let i = 0; i < 2; i++) {
+      const target = new SimTarget(5000, { consumers: 6 });
+      const result = await runScenario(scenario, { target, out: await out() });
+      runs.push({ killed: target.killed, output: result.journal.run[1]!.output });
+    }
+    expect(runs[0]!.killed.length).toBeGreaterThan(0);
+    expect(runs[0]).toEqual(runs[1]);
+    const other = new SimTarget(5000, { consumers: 6 });
+    await runScenario({ ...scenario, seed: 12 }, { target: other, out: await out() });
+    expect(other.killed).not.toEqual(runs[0]!.killed);
+  });
+});

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateAll, evaluateProbe, firstHoldingRun, probeName } from '../../src/harness/scenario/probes.ts';
+import type { Observation } from '../../src/harness/scenario/types.ts';
+import type { GroupName } from '../../src/spec/index.ts';
+import type { GroupState, MemberState } from '../../src/harness/target.ts';
+
+const zones = ['z-a', 'z-b', 'z-c'];
+
+function group(name: GroupName, desired: number, perZone: number[], extra: MemberState[] = []): GroupState {
+  const members: MemberState[] = [];
+  perZone.forEach((n, z) => {
+    for (let i = 0; i < n; i++) members.push({ id: `${name}-${z}-${i}`, zone: zones[z]!, lifecycle: 'InService', address: '', launchedAt: '' });
+  });
+  members.push(...extra);
+  const inServiceByZone: Record<string, number> = {};
+  perZone.forEach((n, z) => (inServiceByZone[zones[z]!] = n));
+  return { group: name, min: 1, max: 9, desired, members, inServiceByZone };
+}
+
+function obs(t: number, over: Partial<Observation['metrics']> = {}, groups?: Observation['groups']): Observation {
+  return {
+    t,
+    metrics: { time: '', producedPerSecond: 100, consumedPerSecond: 100, lag: 10, errorsPerSecond: 0, deadLettered: 0, cpuByGroup: {}, ...over },
+    groups: groups ?? {
+      producers: group('producers', 1, [1, 0, 0]),
+      consumers: group('consumers', 2, [1, 1, 0]),
+      kafka: group('kafka', 3, [1, 1, 1]),
+      cassandra: group('cassandra', 3, [1, 1, 1]),
+    },
+  };
+}
+
+describe('probe tolerances', () => {
+  it('lag: at most max holds, above fails', () => {
+    expect(evaluateProbe({ kind: 'lag', max: 10 }, obs(0, { lag: 10 })).ok).toBe(true);
+    expect(evaluateProbe({ kind: 'lag', max: 10 }, obs(0, { lag: 11 })).ok).toBe(false);
+  });
+
+  it('error rate and throughput, both sides', () => {
+    expect(evaluateProbe({ kind: 'errorRate', max: 0.5 }, obs(0, { errorsPerSecond: 0.6 })).ok).toBe(false);
+    expect(evaluateProbe({ kind: 'errorRate', max: 0.5 }, obs(0, { errorsPerSecond: 0.5 })).ok).toBe(true);
+    expect(evaluateProbe({ kind: 'throughput', min: 50 }, obs(0, { consumedPerSecond: 49 })).ok).toBe(false);
+    expect(evaluateProbe({ kind: 'throughput', min: 50, side: 'produced' }, obs(0, { consumedPerSecond: 0, producedPerSecond: 50 })).ok).toBe(true);
+  });
+
+  it('atDesired counts only members in service and names each group', () => {
+    const ok = evaluateProbe({ kind: 'atDesired' }, obs(0));
+    expect(ok.ok).toBe(true);
+    expect(ok.observed).toBe('producers 1/1, consumers 2/2, kafka 3/3, cassandra 3/3');
+    const pending = obs(0);
+    pending.groups.kafka = group('kafka', 3, [1, 1, 0], [{ id: 'kafka-3', zone: 'z-c', lifecycle: 'Pending', address: '', launchedAt: '' }]);
+    const bad = evaluateProbe({ kind: 'atDesired', groups: ['kafka'] }, pending);
+    expect(bad.ok).toBe(false);
+    expect(bad.observed).toBe('kafka 2/3');
+  });
+
+  it('a probe about a group the observation lacks fails', () => {
+    const o = obs(0);
+    delete o.groups.cassandra;
+    expect(evaluateProbe({ kind: 'atDesired' }, o).ok).toBe(false);
+    expect(evaluateProbe({ kind: 'groupSize', group: 'cassandra', min: 1 }, o).ok).toBe(false);
+  });
+
+  it('groupSize bounds are inclusive', () => {
+    expect(evaluateProbe({ kind: 'groupSize', group: 'consumers', min: 2, max: 2 }, obs(0)).ok).toBe(true);
+    expect(evaluateProbe({ kind: 'groupSize', group: 'consumers', min: 3 }, obs(0)).ok).toBe(false);
+  });
+
+  it('zoneSpread checks every zone of the target unless told which', () => {
+    expect(evaluateProbe({ kind: 'zoneSpread', group: 'kafka', min: 1 }, obs(0), zones).ok).toBe(true);
+    const r = evaluateProbe({ kind: 'zoneSpread', group: 'consumers', min: 1 }, obs(0), zones);
+    expect(r.ok).toBe(false);
+    expect(r.observed).toBe('z-a:1 z-b:1 z-c:0');
+    expect(evaluateProbe({ kind: 'zoneSpread', group: 'consumers', min: 1, zones: ['z-a', 'z-b'] }, obs(0), zones).ok).toBe(true);
+  });
+
+  it('names carry the tolerance', () => {
+    expect(probeName({ kind: 'lag', max: 5000 })).toBe('lag ≤ 5000 records');
+    expect(probeName({ kind: 'groupSize', group: 'consumers', min: 2, max: 4 })).toBe('consumers in service ≥ 2 and ≤ 4');
+  });
+
+  it('evaluateAll holds only when every probe holds', () => {
+    const all = evaluateAll([{ kind: 'lag', max: 100 }, { kind: 'throughput', min: 200 }], obs(0));
+    expect(all.ok).toBe(false);
+    expect(all.results.map((r) => r.ok)).toEqual([true, false]);
+  });
+
+  it('firstHoldingRun finds the first run of N consecutive holding observations', () => {
+    const lags = [50, 5, 5, 50, 5, 5, 5, 5];
+    const series = lags.map((lag, i) => obs(i * 1000, { lag }));
+    expect(firstHoldingRun(series, [{ kind: 'lag', max: 10 }], 3)).toBe(4);
+    expect(firstHoldingRun(series, [{ kind: 'lag', max: 10 }], 2)).toBe(1);
+    expect(firstHoldingRun(series, [{ kind: 'lag', max: 10 }], 5)).toBe(-1);
+    expect(firstHoldingRun(series, [{ kind: 'lag', max: 10 }], 1, [], 3)).toBe(4);
+  });
+});
