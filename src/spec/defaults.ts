@@ -95,3 +95,11 @@ function mergeDeep<T>(base: T, over: DeepPartial<T> | undefined): T {
 export function withDefaults(input: PipelineSpecInput = {}): PipelineSpec {
   return mergeDeep<PipelineSpec>(defaultSpec(), input);
 }
+
+/**
+ * Merge a partial spec over a full one (objects field by field; arrays and scalars replace), e.g.
+ * the experimental copy's overrides over the control spec. The result is not validated.
+ */
+export function mergeSpec(base: PipelineSpec, overrides: PipelineSpecInput = {}): PipelineSpec {
+  return mergeDeep<PipelineSpec>(structuredClone(base), overrides);
+}

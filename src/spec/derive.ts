@@ -3,6 +3,8 @@
  * the validator must agree on: where members live, how many replicas a zone loss takes, the
  * Cassandra token ring, the consumer group id.
  */
+import { hostAddress, parseCidr } from './cidr.ts';
+import { FIXED_ADDRESS_BASE } from './ports.ts';
 import type { ConsistencyLevel, PipelineSpec } from './types.ts';
 
 /**
@@ -70,4 +72,49 @@ export function murmur3Tokens(nodes: number): string[] {
 /** Kafka consumer group id of the pipeline's consumer fleet (same on AWS and locally). */
 export function consumerGroupId(spec: Pick<PipelineSpec, 'name'>): string {
   return `${spec.name}-consumers`;
+}
+
+/** The two stateful clusters. */
+export type StatefulRole = 'kafka' | 'cassandra';
+
+/** One member of a stateful cluster and where it lives on AWS. */
+export interface ClusterMember {
+  /** Stable member id, `kafka-1`, `cassandra-3`: survives replacement. */
+  id: string;
+  /** 1-based node number (Kafka `node.id`; Cassandra node ordinal). */
+  nodeId: number;
+  /** 0-based index in the cluster. */
+  index: number;
+  /** Zone name. */
+  zone: string;
+  /** Index of the zone in `spec.zones`. */
+  zoneIndex: number;
+  /** Position among the cluster's members in the same zone (0-based). */
+  ordinalInZone: number;
+  /** Fixed private IPv4 address in the zone's private subnet (its persistent network interface). */
+  privateIp: string;
+}
+
+/**
+ * The members of a stateful cluster, spread round-robin over the zones, each with its fixed
+ * private address: host offset `FIXED_ADDRESS_BASE[role] + ordinalInZone` in its zone's private
+ * subnet. The spec must be valid (see `validateSpec`).
+ */
+export function clusterMembers(spec: PipelineSpec, role: StatefulRole): ClusterMember[] {
+  const count = role === 'kafka' ? spec.kafka.brokers : spec.cassandra.nodes;
+  const zoneCount = spec.zones.length;
+  return memberZoneIndexes(count, zoneCount).map((zoneIndex, index) => {
+    const block = parseCidr(spec.network.privateSubnetCidrs[zoneIndex] ?? '');
+    if (typeof block === 'string') throw new Error(`network.privateSubnetCidrs[${zoneIndex}]: ${block}`);
+    const ordinal = ordinalInZone(index, zoneCount);
+    return {
+      id: `${role}-${index + 1}`,
+      nodeId: index + 1,
+      index,
+      zone: spec.zones[zoneIndex]!,
+      zoneIndex,
+      ordinalInZone: ordinal,
+      privateIp: hostAddress(block, FIXED_ADDRESS_BASE[role] + ordinal),
+    };
+  });
 }

@@ -1,5 +1,5 @@
 export * from './types.ts';
-export { defaultSpec, withDefaults } from './defaults.ts';
+export { defaultSpec, mergeSpec, withDefaults } from './defaults.ts';
 export * from './validate.ts';
 export * from './load.ts';
 export * from './derive.ts';

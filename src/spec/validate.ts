@@ -632,6 +632,7 @@ function checkTags(v: Issues, spec: Record<string, unknown>): void {
     const path = `tags.${key}`;
     if (key.length === 0 || key.length > 128) v.add(path, 'tag keys must be 1–128 characters');
     if (key.toLowerCase().startsWith('aws:')) v.add(path, 'tag keys may not start with "aws:" (reserved by AWS): rename it');
+    else if (!/^[a-zA-Z0-9+\-=._:@]*$/.test(key)) v.add(path, 'tag keys may use only letters, digits and + - = . _ : @ (instance tags are exposed in instance metadata, which allows no spaces or "/"): rename it');
     if (RESERVED_TAG_KEYS.includes(key)) v.add(path, `"${key}" is set by terratower itself: remove it or rename it`);
     if (typeof value !== 'string') v.add(path, `tag values must be strings, got ${JSON.stringify(value)}: quote it`);
     else if (value.length > 256) v.add(path, 'tag values must be at most 256 characters: shorten it');

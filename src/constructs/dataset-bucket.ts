@@ -1,0 +1,126 @@
+/**
+ * `DatasetBucket`: the S3 bucket the producers read. Encrypted at rest (SSE-S3 by default, or a
+ * KMS key), public access blocked, bucket-owner-enforced ownership (no ACLs), versioned, TLS-only
+ * by bucket policy, with a lifecycle that expires old versions and aborts stale uploads.
+ */
+import { Construct } from 'constructs';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
+import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
+import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
+import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
+import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
+import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
+import { placementTags, type StackIdentity } from './identity.ts';
+
+/** Props of `DatasetBucket`. */
+export interface DatasetBucketProps {
+  /** Stack names and tags. */
+  identity: StackIdentity;
+  /** Bucket name (globally unique; validated by `validateSpec`). */
+  bucketName: string;
+  /** Key prefix of the dataset; read grants are limited to it. */
+  prefix: string;
+  /** KMS key ARN for SSE-KMS. @default SSE-S3 (AES256) */
+  kmsKeyArn?: string;
+  /** Days before a noncurrent object version is deleted. @default 30 */
+  noncurrentVersionExpirationDays?: number;
+  /** Days before an unfinished multipart upload is aborted. @default 7 */
+  abortIncompleteUploadDays?: number;
+  /**
+   * Let `terraform destroy` delete the bucket with its objects. The harness relies on it to
+   * leave nothing behind. @default true
+   */
+  forceDestroy?: boolean;
+}
+
+/** The dataset bucket. */
+export class DatasetBucket extends Construct {
+  /** The bucket. */
+  readonly bucket: S3Bucket;
+  /** Bucket name. */
+  readonly bucketName: string;
+  /** Bucket ARN. */
+  readonly bucketArn: string;
+  /** Dataset key prefix. */
+  readonly prefix: string;
+
+  /** @param props see `DatasetBucketProps` */
+  constructor(scope: Construct, id: string, props: DatasetBucketProps) {
+    super(scope, id);
+    this.prefix = props.prefix;
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucket: props.bucketName,
+      forceDestroy: props.forceDestroy ?? true,
+      tags: placementTags(props.identity, props.bucketName, { group: 'dataset' }),
+    });
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    new S3BucketServerSideEncryptionConfigurationA(this, 'encryption', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          applyServerSideEncryptionByDefault: props.kmsKeyArn
+            ? { sseAlgorithm: 'aws:kms', kmsMasterKeyId: props.kmsKeyArn }
+            : { sseAlgorithm: 'AES256' },
+          bucketKeyEnabled: props.kmsKeyArn !== undefined,
+        },
+      ],
+    });
+    const publicAccess = new S3BucketPublicAccessBlock(this, 'public-access', {
+      bucket: this.bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
+    const versioning = new S3BucketVersioningA(this, 'versioning', {
+      bucket: this.bucket.id,
+      versioningConfiguration: { status: 'Enabled' },
+    });
+    new S3BucketLifecycleConfiguration(this, 'lifecycle', {
+      bucket: this.bucket.id,
+      rule: [
+        {
+          id: 'expire-noncurrent-versions',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          noncurrentVersionExpiration: [{ noncurrentDays: props.noncurrentVersionExpirationDays ?? 30 }],
+        },
+        {
+          id: 'abort-incomplete-uploads',
+          status: 'Enabled',
+          filter: [{ prefix: '' }],
+          abortIncompleteMultipartUpload: [{ daysAfterInitiation: props.abortIncompleteUploadDays ?? 7 }],
+        },
+      ],
+      dependsOn: [versioning],
+    });
+    new S3BucketPolicy(this, 'tls-only', {
+      bucket: this.bucket.id,
+      policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Sid: 'DenyInsecureTransport',
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 's3:*',
+            Resource: [this.bucket.arn, `${this.bucket.arn}/*`],
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          },
+        ],
+      }),
+      dependsOn: [publicAccess],
+    });
+  }
+
+  /** ARN pattern of the dataset objects (`<bucket arn>/<prefix>*`). */
+  get objectsArn(): string {
+    return `${this.bucketArn}/${this.prefix}*`;
+  }
+}

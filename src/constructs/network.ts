@@ -1,0 +1,163 @@
+/**
+ * `Network`: a VPC with one public and one private subnet per zone, an internet gateway, NAT
+ * gateway(s) — one for the VPC or one per zone — route tables, an S3 gateway endpoint (dataset
+ * reads skip the NAT) and a default security group that admits nothing.
+ */
+import { Construct } from 'constructs';
+import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
+import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
+import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
+import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
+import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
+import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
+import { placementTags, type StackIdentity } from './identity.ts';
+
+/** Props of `Network`. */
+export interface NetworkProps {
+  /** Stack names and tags. */
+  identity: StackIdentity;
+  /** VPC CIDR block. */
+  vpcCidr: string;
+  /** Availability zones, in order. */
+  zones: string[];
+  /** One public subnet CIDR per zone, in zone order. */
+  publicSubnetCidrs: string[];
+  /** One private subnet CIDR per zone, in zone order. */
+  privateSubnetCidrs: string[];
+  /**
+   * `single`: one NAT gateway in the first zone (cheaper; private subnets lose egress with that
+   * zone). `perZone`: one per zone, each zone routes through its own.
+   * @default 'single'
+   */
+  natGateways?: 'single' | 'perZone';
+  /** Add an S3 gateway endpoint to the private route tables. @default true */
+  s3Endpoint?: boolean;
+}
+
+/** The VPC and its subnets. */
+export class Network extends Construct {
+  /** The VPC. */
+  readonly vpc: Vpc;
+  /** VPC id. */
+  readonly vpcId: string;
+  /** VPC CIDR block. */
+  readonly vpcCidr: string;
+  /** Zones, in order. */
+  readonly zones: readonly string[];
+  /** Public subnets, in zone order. */
+  readonly publicSubnets: readonly Subnet[];
+  /** Private subnets, in zone order. */
+  readonly privateSubnets: readonly Subnet[];
+  /** NAT gateways (one, or one per zone). */
+  readonly natGateways: readonly NatGateway[];
+
+  /** @param props see `NetworkProps` */
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    const { identity, zones } = props;
+    if (props.publicSubnetCidrs.length !== zones.length || props.privateSubnetCidrs.length !== zones.length) {
+      throw new Error('Network: give exactly one public and one private subnet CIDR per zone');
+    }
+    const prefix = identity.stackName;
+    const group = { group: 'network' };
+    this.zones = [...zones];
+    this.vpcCidr = props.vpcCidr;
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: props.vpcCidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: placementTags(identity, `${prefix}-vpc`, group),
+    });
+    this.vpcId = this.vpc.id;
+    new DefaultSecurityGroup(this, 'default-sg', {
+      vpcId: this.vpc.id,
+      ingress: [],
+      egress: [],
+      tags: placementTags(identity, `${prefix}-default-deny`, group),
+    });
+    const igw = new InternetGateway(this, 'igw', { vpcId: this.vpc.id, tags: placementTags(identity, `${prefix}-igw`, group) });
+
+    const publicRoutes = new RouteTable(this, 'public-routes', {
+      vpcId: this.vpc.id,
+      route: [{ cidrBlock: '0.0.0.0/0', gatewayId: igw.id }],
+      tags: placementTags(identity, `${prefix}-public`, group),
+    });
+    this.publicSubnets = zones.map((zone, i) => {
+      const subnet = new Subnet(this, `public-${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: zone,
+        cidrBlock: props.publicSubnetCidrs[i]!,
+        mapPublicIpOnLaunch: false,
+        tags: { ...placementTags(identity, `${prefix}-public-${zone}`, { group: 'network', zone }), 'terratower:tier': 'public' },
+      });
+      new RouteTableAssociation(this, `public-${i}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
+      return subnet;
+    });
+
+    const natZones = (props.natGateways ?? 'single') === 'perZone' ? zones.map((_, i) => i) : [0];
+    this.natGateways = natZones.map((zi) => {
+      const zone = zones[zi]!;
+      const eip = new Eip(this, `nat-eip-${zi}`, {
+        domain: 'vpc',
+        tags: placementTags(identity, `${prefix}-nat-${zone}`, { group: 'network', zone }),
+        dependsOn: [igw],
+      });
+      return new NatGateway(this, `nat-${zi}`, {
+        allocationId: eip.id,
+        subnetId: this.publicSubnets[zi]!.id,
+        tags: placementTags(identity, `${prefix}-nat-${zone}`, { group: 'network', zone }),
+        dependsOn: [igw],
+      });
+    });
+
+    const privateRouteTables: RouteTable[] = [];
+    this.privateSubnets = zones.map((zone, i) => {
+      const subnet = new Subnet(this, `private-${i}`, {
+        vpcId: this.vpc.id,
+        availabilityZone: zone,
+        cidrBlock: props.privateSubnetCidrs[i]!,
+        mapPublicIpOnLaunch: false,
+        tags: { ...placementTags(identity, `${prefix}-private-${zone}`, { group: 'network', zone }), 'terratower:tier': 'private' },
+      });
+      const nat = this.natGateways.length > 1 ? this.natGateways[i]! : this.natGateways[0]!;
+      const routes = new RouteTable(this, `private-${i}-routes`, {
+        vpcId: this.vpc.id,
+        route: [{ cidrBlock: '0.0.0.0/0', natGatewayId: nat.id }],
+        tags: placementTags(identity, `${prefix}-private-${zone}`, { group: 'network', zone }),
+      });
+      new RouteTableAssociation(this, `private-${i}-assoc`, { subnetId: subnet.id, routeTableId: routes.id });
+      privateRouteTables.push(routes);
+      return subnet;
+    });
+
+    if (props.s3Endpoint ?? true) {
+      new VpcEndpoint(this, 's3-endpoint', {
+        vpcId: this.vpc.id,
+        serviceName: `com.amazonaws.${identity.region}.s3`,
+        vpcEndpointType: 'Gateway',
+        routeTableIds: privateRouteTables.map((t) => t.id),
+        tags: placementTags(identity, `${prefix}-s3`, group),
+      });
+    }
+  }
+
+  /** Private subnet ids, in zone order. */
+  get privateSubnetIds(): string[] {
+    return this.privateSubnets.map((s) => s.id);
+  }
+
+  /** Public subnet ids, in zone order. */
+  get publicSubnetIds(): string[] {
+    return this.publicSubnets.map((s) => s.id);
+  }
+
+  /** The private subnet of `zone`. */
+  privateSubnetIn(zone: string): Subnet {
+    const i = this.zones.indexOf(zone);
+    if (i < 0) throw new Error(`Network: zone ${zone} is not one of ${this.zones.join(', ')}`);
+    return this.privateSubnets[i]!;
+  }
+}

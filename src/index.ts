@@ -1,0 +1,3 @@
+export * from './spec/index.ts';
+export * from './constructs/index.ts';
+export * from './stacks/index.ts';
