@@ -1,0 +1,174 @@
+/**
+ * Reading /proc: which processes carry a run tag, whether a pid is alive, which sockets listen.
+ * Used by `down` and `nuke` to find what a run left behind, and by tests to prove nothing is.
+ */
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+
+/** A process that carries a terratower run tag. */
+export interface TaggedProcess {
+  pid: number;
+  /** Process group id. */
+  pgid: number;
+  runId: string;
+  /** Start time in clock ticks since boot (identifies this incarnation of the pid). */
+  startTicks: number;
+  /** Command line, for messages. */
+  command: string;
+}
+
+function pids(): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
+}
+
+function statFields(pid: number): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Run id a process is tagged with (env TERRATOWER_RUN or -Dterratower.run= on its command line), if any. */
+export function runTagOf(pid: number): { runId: string; command: string } | undefined {
+  let cmdline = '';
+  try {
+    cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const command = cmdline.split('\0').filter(Boolean).join(' ');
+  const fromCmd = /-Dterratower\.run=([A-Za-z0-9._-]+)/.exec(cmdline);
+  if (fromCmd) return { runId: fromCmd[1]!, command };
+  try {
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    const fromEnv = /(?:^|\0)TERRATOWER_RUN=([A-Za-z0-9._-]+)/.exec(environ);
+    if (fromEnv) return { runId: fromEnv[1]!, command };
+  } catch {
+    // Not ours to read, or gone.
+  }
+  return undefined;
+}
+
+/** Pids of this process and its ancestors: never to be killed by a sweep. */
+function selfAndAncestors(): Set<number> {
+  const out = new Set<number>();
+  let pid = process.pid;
+  while (pid > 1 && !out.has(pid)) {
+    out.add(pid);
+    const fields = statFields(pid);
+    if (!fields) break;
+    pid = Number(fields[1]);
+  }
+  return out;
+}
+
+/** Every live process tagged with `runId` (or with any run id when omitted), except this process and its ancestors. */
+export function findTaggedProcesses(runId?: string): TaggedProcess[] {
+  const skip = selfAndAncestors();
+  const out: TaggedProcess[] = [];
+  for (const pid of pids()) {
+    if (skip.has(pid)) continue;
+    const tag = runTagOf(pid);
+    if (!tag || (runId !== undefined && tag.runId !== runId)) continue;
+    const fields = statFields(pid);
+    if (!fields || fields[0] === 'Z') continue;
+    out.push({ pid, pgid: Number(fields[2]), runId: tag.runId, startTicks: Number(fields[19]), command: tag.command });
+  }
+  return out;
+}
+
+/** Whether `pid` still is the process seen before (same start time) and still carries the tag. */
+export function stillSameTagged(p: TaggedProcess): boolean {
+  const fields = statFields(p.pid);
+  if (!fields || fields[0] === 'Z' || Number(fields[19]) !== p.startTicks) return false;
+  return runTagOf(p.pid)?.runId === p.runId;
+}
+
+/** Whether a pid exists and is not a zombie. */
+export function pidAlive(pid: number): boolean {
+  const fields = statFields(pid);
+  return fields !== undefined && fields[0] !== 'Z';
+}
+
+/** A listening TCP socket. */
+export interface ListeningSocket {
+  address: string;
+  port: number;
+  inode: number;
+}
+
+function parseHexAddress(hex: string): { address: string; port: number } {
+  const [ip, port] = hex.split(':');
+  const n = parseInt(ip!, 16);
+  // /proc/net/tcp stores IPv4 in host (little-endian) order.
+  const address = [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff].join('.');
+  return { address, port: parseInt(port!, 16) };
+}
+
+/** Every listening IPv4 TCP socket on this machine (/proc/net/tcp, state 0A). */
+export function listeningSockets(): ListeningSocket[] {
+  let text = '';
+  try {
+    text = readFileSync('/proc/net/tcp', 'utf8');
+  } catch {
+    return [];
+  }
+  const out: ListeningSocket[] = [];
+  for (const line of text.split('\n').slice(1)) {
+    const cols = line.trim().split(/\s+/);
+    if (cols.length < 10 || cols[3] !== '0A') continue;
+    out.push({ ...parseHexAddress(cols[1]!), inode: Number(cols[9]) });
+  }
+  return out;
+}
+
+/** Listening sockets on the given addresses (any port). */
+export function listenersOn(addresses: Iterable<string>): ListeningSocket[] {
+  const wanted = new Set(addresses);
+  return listeningSockets().filter((s) => wanted.has(s.address));
+}
+
+/** Pid owning a socket inode, if it can be found. */
+export function socketOwner(inode: number): number | undefined {
+  const needle = `socket:[${inode}]`;
+  for (const pid of pids()) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`) === needle) return pid;
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Send a signal, ignoring "no such process". Returns whether it was delivered. */
+export function signal(pid: number, sig: NodeJS.Signals): boolean {
+  try {
+    process.kill(pid, sig);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wait until none of `pids` is alive, or the timeout passes. Returns the pids still alive. */
+export async function waitForExit(pidList: readonly number[], timeoutMs: number): Promise<number[]> {
+  const deadline = Date.now() + timeoutMs;
+  let alive = pidList.filter(pidAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    alive = alive.filter(pidAlive);
+  }
+  return alive;
+}
