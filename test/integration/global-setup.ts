@@ -1,4 +1,5 @@
 import { ensureTerraformBinaries } from '../../src/harness/terraform/install.ts';
+import { installTwinComponents } from '../../src/local/install/index.ts';
 
 /**
  * Runs once before the integration tier: fetches and caches every real part the tests start
@@ -8,4 +9,5 @@ import { ensureTerraformBinaries } from '../../src/harness/terraform/install.ts'
 export default async function setup(): Promise<void> {
   // Installers register here as they land (src/local/install, src/harness/terraform/install).
   await ensureTerraformBinaries();
+  await installTwinComponents();
 }
