@@ -4,7 +4,7 @@
  * slice succeeded at the configured consistency — or its message went to the dead-letter topic.
  * A crash therefore redelivers, never skips; the upsert makes redelivery harmless.
  */
-import type { Admin, Consumer, EachBatchPayload, Kafka, KafkaMessage, Message, Producer } from 'kafkajs';
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ConsumerConfig } from '../shared/config.ts';
 import type { Logger } from '../shared/log.ts';
@@ -62,7 +62,7 @@ export class PipelineConsumer {
   async start(): Promise<void> {
     this.admin = this.kafka.admin();
     await this.admin.connect();
-    this.dlqProducer = this.kafka.producer({ allowAutoTopicCreation: false });
+    this.dlqProducer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     await this.dlqProducer.connect();
     this.lag = new LagMonitor(this.admin, this.config.groupId, this.config.topic, this.metrics, this.log);
     const consumer = this.kafka.consumer({

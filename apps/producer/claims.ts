@@ -78,7 +78,7 @@ export class ObjectClaims {
       const partitions = event.payload.memberAssignment[this.workTopic] ?? [];
       this.owned = new Set(partitions);
       this.lastHeartbeat = Date.now();
-      this.log.info('claims assigned', { partitions: partitions.length, generation: event.payload.groupId });
+      this.log.info('claims assigned', { partitions: partitions.length, memberId: event.payload.memberId });
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.workTopic, fromBeginning: false });

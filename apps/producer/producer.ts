@@ -4,7 +4,7 @@
  * and malformed rows to the dead-letter topic → after the acknowledgement, checkpoint.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CompressionTypes, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import type { Logger } from '../shared/log.ts';
@@ -93,7 +93,12 @@ export class PipelineProducer {
   }
 
   private newProducer(): Producer {
-    return this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    return this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
   }
 
   /** Connect, create the internal topics, join the producers' group, start the loop. */
@@ -249,6 +254,8 @@ export class PipelineProducer {
         });
       }
       lastLine = line;
+      // Let timers and I/O (health checks, metrics scrapes, heartbeats) run between rows.
+      if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
       if (data.length + dead.length >= limit) {
         await flush(false);
         limit = batchSize();
