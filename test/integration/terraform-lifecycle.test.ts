@@ -4,7 +4,7 @@
  * a file) and stop it at destroy, so "destroyed" is checked on the machine, not in state alone.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -99,6 +99,47 @@ function daemonConfig(pidFile: string, name: string): Record<string, unknown> {
       name: { value: '${terraform_data.svc.output.name}' },
     },
   };
+}
+
+/**
+ * Two resources: a guard whose destroy stops the daemon, and a slow resource (depending on it)
+ * whose create starts the daemon and then sleeps. The guard is in state before the slow resource
+ * starts, so its destroy runs even when the interrupted resource ends up tainted (terraform skips
+ * a tainted resource's destroy provisioners) or missing from state.
+ */
+function guardedSlowConfig(pidFile: string, sleepSeconds: number): Record<string, unknown> {
+  return {
+    resource: {
+      terraform_data: {
+        guard: {
+          input: { pid_file: pidFile },
+          provisioner: [{ 'local-exec': { when: 'destroy', command: stopDaemon('${self.input.pid_file}') } }],
+        },
+        slow: {
+          depends_on: ['terraform_data.guard'],
+          input: { pid_file: pidFile },
+          provisioner: [{ 'local-exec': { command: `${startDaemon('${self.input.pid_file}')} sleep ${sleepSeconds}` } }],
+        },
+      },
+    },
+  };
+}
+
+/** Writes a small script that deploys with `withDeployedStack`, marks `ready` in the scenario and waits forever. */
+function writeChildScript(script: string): void {
+  const harness = pathToFileURL(join(REPO_ROOT, 'src/harness/terraform/index.ts')).href;
+  writeFileSync(
+    script,
+    [
+      `import { withDeployedStack } from ${JSON.stringify(harness)};`,
+      `import { writeFileSync } from 'node:fs';`,
+      `const [config, options, ready] = process.argv.slice(2);`,
+      `await withDeployedStack({ ...JSON.parse(options), config: JSON.parse(config) }, async (_outputs, run) => {`,
+      `  writeFileSync(ready, run.runDir);`,
+      `  await new Promise(() => setInterval(() => undefined, 1000));`,
+      `});`,
+    ].join('\n'),
+  );
 }
 
 describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => {
@@ -204,24 +245,7 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
 
     it('an apply that times out is stopped (its process group killed) and then destroyed', async () => {
       const pidFile = join(root, 'slow.pid');
-      // The guard holds the destroy step: it is in state before the slow resource starts, so it
-      // runs even though the interrupted resource ends up tainted (whose own destroy provisioners
-      // terraform skips) or missing from state.
-      const config = {
-        resource: {
-          terraform_data: {
-            guard: {
-              input: { pid_file: pidFile },
-              provisioner: [{ 'local-exec': { when: 'destroy', command: stopDaemon('${self.input.pid_file}') } }],
-            },
-            slow: {
-              depends_on: ['terraform_data.guard'],
-              input: { pid_file: pidFile },
-              provisioner: [{ 'local-exec': { command: `${startDaemon('${self.input.pid_file}')} sleep 60` } }],
-            },
-          },
-        },
-      };
+      const config = guardedSlowConfig(pidFile, 60);
       let scenarioRan = false;
       const started = Date.now();
       const error = await withDeployedStack(
@@ -250,23 +274,11 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
 
     it('SIGINT of the test process during the scenario destroys the stack before the process exits', async () => {
       const work = join(root, 'sigint');
-      await execa('mkdir', ['-p', work]);
+      await mkdir(work, { recursive: true });
       const pidFile = join(work, 'svc.pid');
       const ready = join(work, 'ready');
       const script = join(work, 'child.mts');
-      const harness = pathToFileURL(join(REPO_ROOT, 'src/harness/terraform/index.ts')).href;
-      writeFileSync(
-        script,
-        [
-          `import { withDeployedStack } from ${JSON.stringify(harness)};`,
-          `import { writeFileSync } from 'node:fs';`,
-          `const [config, options, ready] = process.argv.slice(2);`,
-          `await withDeployedStack({ ...JSON.parse(options), config: JSON.parse(config) }, async (_outputs, run) => {`,
-          `  writeFileSync(ready, run.runDir);`,
-          `  await new Promise((resolve) => setInterval(() => undefined, 1000));`,
-          `});`,
-        ].join('\n'),
-      );
+      writeChildScript(script);
       const options = { ...base(), runId: `sigint-${kind}`, retainRunDir: true };
       const child = execa('node', ['--import', 'tsx', script, JSON.stringify(daemonConfig(pidFile, 'sigint')), JSON.stringify(options), ready], {
         cwd: REPO_ROOT,
@@ -283,6 +295,37 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       const runDir = readFileSync(ready, 'utf8');
       expect((await readRunRecord(runDir))?.status).toBe('destroyed');
       await rm(runDir, { recursive: true, force: true });
+    });
+
+    it('SIGINT of the test process in the middle of apply stops terraform, then destroys', async () => {
+      const work = join(root, 'sigint-apply');
+      await mkdir(work, { recursive: true });
+      const pidFile = join(work, 'svc.pid');
+      const ready = join(work, 'ready');
+      const script = join(work, 'child.mts');
+      writeChildScript(script);
+      const runId = `sigint-apply-${kind}`;
+      const options = { ...base(), runId, retainRunDir: true, timeouts: { killGrace: 5_000 } };
+      const child = execa('node', ['--import', 'tsx', script, JSON.stringify(guardedSlowConfig(pidFile, 60)), JSON.stringify(options), ready], {
+        cwd: REPO_ROOT,
+        reject: false,
+        all: true,
+      });
+      // The slow provisioner has started its daemon and is sleeping: apply is in progress.
+      await eventually(() => existsSync(pidFile), 30_000, 'apply to reach the slow provisioner');
+      const pid = readPid(pidFile);
+      expect(alive(pid)).toBe(true);
+      child.kill('SIGINT');
+      const result = await child;
+      expect(result.signal ?? result.exitCode, result.all).toBe('SIGINT');
+      expect(existsSync(ready)).toBe(false);
+      await eventually(() => !alive(pid), 5_000, `pid ${pid} to exit`);
+      const record = await readRunRecord(join(runsRoot, runId));
+      expect(record?.status).toBe('destroyed');
+      const apply = record?.history.find((h) => h.command === 'apply');
+      expect(apply?.aborted).toBe(true);
+      expect(liveGroupMembers(apply?.pid ?? 0)).toEqual([]);
+      await rm(join(runsRoot, runId), { recursive: true, force: true });
     });
 
     it('two runs in parallel keep separate run dirs and state', async () => {

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lineSplitter } from '../../src/harness/terraform/exec.ts';
-import { compareVersions, parseVersionOutput, tofuScratchModule } from '../../src/harness/terraform/install.ts';
+import {
+  compareVersions,
+  ensureTerraformBinaries,
+  parseVersionOutput,
+  TerraformInstallError,
+  tofuScratchModule,
+} from '../../src/harness/terraform/install.ts';
 import { DEFAULT_TIMEOUTS, keepFromEnv, newRunId, resolveOptions, RUN_ID_PATTERN } from '../../src/harness/terraform/options.ts';
 import { DEFAULT_RETRYABLE_ERRORS } from '../../src/harness/terraform/retry.ts';
 import { commandEnvironment, destroyCommandFor, managedInstancesInState } from '../../src/harness/terraform/run.ts';
@@ -88,6 +94,36 @@ describe('installer helpers', () => {
     expect(m.goMod).toContain('require github.com/opentofu/opentofu v1.10.7');
     expect(m.goMod).toMatch(/^replace github.com\/hashicorp\/hcl\/v2 v2.20.1 => github.com\/opentofu\/hcl\/v2 v2.20.2-/m);
     expect(m.toolsGo).toContain('"github.com/opentofu/opentofu/cmd/tofu"');
+  });
+});
+
+describe('installer without binaries or Go', () => {
+  const names = ['PATH', 'TERRATOWER_CACHE', 'TERRATOWER_GO', 'TERRATOWER_TERRAFORM', 'TERRATOWER_TOFU'] as const;
+  const saved = Object.fromEntries(names.map((n) => [n, process.env[n]]));
+  let cache = '';
+  afterEach(async () => {
+    for (const n of names) {
+      if (saved[n] === undefined) delete process.env[n];
+      else process.env[n] = saved[n];
+    }
+    if (cache) await rm(cache, { recursive: true, force: true });
+  });
+
+  it('fails with a message that says what to install, per binary', async () => {
+    cache = await mkdtemp(join(tmpdir(), 'tt-nogo-'));
+    process.env.PATH = '';
+    process.env.TERRATOWER_CACHE = cache;
+    process.env.TERRATOWER_GO = join(cache, 'no-go-here');
+    delete process.env.TERRATOWER_TERRAFORM;
+    delete process.env.TERRATOWER_TOFU;
+    const lines: string[] = [];
+    const error = await ensureTerraformBinaries({ log: (l) => lines.push(l) }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TerraformInstallError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/neither terraform nor tofu can be had/);
+    expect(message).toMatch(/terraform: terraform was not found .* Go is not installed/);
+    expect(message).toMatch(/tofu: tofu was not found .* TERRATOWER_TOFU .* build tofu 1\.10\.7/);
+    expect(lines.some((l) => l.startsWith('tofu unavailable'))).toBe(true);
   });
 });
 

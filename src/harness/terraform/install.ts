@@ -5,7 +5,8 @@
  *
  * Lookup order per binary: `$TERRATOWER_TERRAFORM` / `$TERRATOWER_TOFU` (explicit path), then
  * PATH, then `<cache>/bin/<name>`. A binary older than 1.4 (no built-in `terraform_data`) is
- * passed over.
+ * passed over. The Go used for building is `$TERRATOWER_GO`, else `go` on PATH, else
+ * `/usr/local/go/bin/go`.
  */
 import { constants as fsConstants } from 'node:fs';
 import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -157,8 +158,10 @@ export async function findTerraformBinary(kind: TerraformKind): Promise<Terrafor
   return undefined;
 }
 
-/** Finds the `go` command: PATH, then the usual install location. */
-async function findGo(): Promise<string | undefined> {
+/** Finds the `go` command: `$TERRATOWER_GO` if set (and only it), else PATH, then the usual install location. */
+export async function findGo(): Promise<string | undefined> {
+  const explicit = process.env.TERRATOWER_GO;
+  if (explicit) return (await isExecutable(explicit)) ? explicit : undefined;
   return (await whichOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
 }
 
