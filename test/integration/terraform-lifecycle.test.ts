@@ -12,12 +12,14 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   findTerraformBinary,
+  outputList,
   outputString,
   readRunRecord,
   sweepTerraformRunDirs,
   TERRAFORM_KINDS,
   TerraformCommandError,
   TerraformDestroyError,
+  TerraformRun,
   withDeployedStack,
   type TerraformBinary,
   type TerraformOptions,
@@ -180,6 +182,8 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
         expect(readFileSync(run.logFile, 'utf8')).toContain('Apply complete');
         // The missing TF_CLI_CONFIG_FILE of this machine is replaced by an empty one: no warnings.
         expect(readFileSync(run.logFile, 'utf8')).not.toMatch(/Unable to open CLI configuration file/);
+        // Applied configuration is idempotent: a second plan has nothing to do.
+        expect((await run.plan()).hasChanges).toBe(false);
         return outputString(outputs, 'name');
       });
       expect(name).toBe('basic');
@@ -373,6 +377,31 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       const swept = await sweepTerraformRunDirs({ runsRoot, echo: false, log: () => undefined });
       expect(swept.find((e) => e.runDir === runDir)?.action).toBe('destroyed');
       expect(existsSync(runDir)).toBe(false);
+    });
+
+    it('deploys a synthesized stack dir (cdktf.out/stacks/NAME) with input variables', async () => {
+      const stackDir = join(root, 'cdktf.out', 'stacks', 'demo');
+      await mkdir(stackDir, { recursive: true });
+      writeFileSync(
+        join(stackDir, 'cdk.tf.json'),
+        JSON.stringify({
+          variable: { greeting: { type: 'string' }, sizes: { type: 'list(number)' } },
+          resource: { terraform_data: { v: { input: { greeting: '${var.greeting}', sizes: '${var.sizes}' } } } },
+          output: { greeting: { value: '${terraform_data.v.output.greeting}' }, sizes: { value: '${terraform_data.v.output.sizes}' } },
+        }),
+      );
+      const run = await TerraformRun.create({ ...base(), sourceDir: stackDir, vars: { greeting: 'hi there', sizes: [1, 2, 3] } });
+      try {
+        expect(existsSync(join(run.runDir, 'cdk.tf.json'))).toBe(true);
+        expect((await run.plan()).hasChanges).toBe(true);
+        await run.apply();
+        const outputs = await run.outputs();
+        expect(outputString(outputs, 'greeting')).toBe('hi there');
+        expect(outputList(outputs, 'sizes')).toEqual(['1', '2', '3']);
+      } finally {
+        await run.finish();
+      }
+      expect(existsSync(run.runDir)).toBe(false);
     });
 
     it('leaves nothing under the runs root', async () => {
