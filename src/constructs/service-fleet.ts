@@ -140,8 +140,10 @@ export class ServiceFleet extends Construct {
   readonly launchTemplate: LaunchTemplate;
   /** The Auto Scaling group. */
   readonly autoScalingGroup: AutoscalingGroup;
-  /** Auto Scaling group name. */
+  /** Auto Scaling group name (a reference to the group's `name`). */
   readonly asgName: string;
+  /** Name of the group and prefix of its policies and alarms, known at synth: `<stack>-<group>`. */
+  readonly fleetName: string;
   /** Which fleet. */
   readonly group: AppGroupName;
   private readonly warmupSeconds: number;
@@ -153,6 +155,7 @@ export class ServiceFleet extends Construct {
     const { identity, network, group } = props;
     const name = `${identity.stackName}-${group}`;
     this.group = group;
+    this.fleetName = name;
     this.identity = identity;
     this.warmupSeconds = props.warmupSeconds ?? 120;
     this.securityGroup = new PeerSecurityGroup(this, 'security-group', {
@@ -237,7 +240,7 @@ export class ServiceFleet extends Construct {
   /** Target tracking on the group's average CPU (predefined ASGAverageCPUUtilization). */
   scaleOnCpuUtilization(id: string, props: CpuScalingProps): AutoscalingPolicy {
     return new AutoscalingPolicy(this, `policy-${id}`, {
-      name: `${this.asgName}-${id}`,
+      name: `${this.fleetName}-${id}`,
       autoscalingGroupName: this.asgName,
       policyType: 'TargetTrackingScaling',
       estimatedInstanceWarmup: props.warmupSeconds ?? this.warmupSeconds,
@@ -253,7 +256,7 @@ export class ServiceFleet extends Construct {
   scaleOnMetricPerMember(id: string, props: MetricPerMemberScalingProps): AutoscalingPolicy {
     const m = props.metric;
     return new AutoscalingPolicy(this, `policy-${id}`, {
-      name: `${this.asgName}-${id}`,
+      name: `${this.fleetName}-${id}`,
       autoscalingGroupName: this.asgName,
       policyType: 'TargetTrackingScaling',
       estimatedInstanceWarmup: props.warmupSeconds ?? this.warmupSeconds,
@@ -296,7 +299,7 @@ export class ServiceFleet extends Construct {
   /** Step scaling: a CloudWatch alarm on `metric` that triggers a step policy. */
   scaleOnMetric(id: string, props: StepScalingProps): { policy: AutoscalingPolicy; alarm: CloudwatchMetricAlarm } {
     const policy = new AutoscalingPolicy(this, `policy-${id}`, {
-      name: `${this.asgName}-${id}`,
+      name: `${this.fleetName}-${id}`,
       autoscalingGroupName: this.asgName,
       policyType: 'StepScaling',
       adjustmentType: 'ChangeInCapacity',
@@ -309,7 +312,7 @@ export class ServiceFleet extends Construct {
       })),
     });
     const alarm = new CloudwatchMetricAlarm(this, `alarm-${id}`, {
-      alarmName: `${this.asgName}-${id}`,
+      alarmName: `${this.fleetName}-${id}`,
       alarmDescription: `${this.group} of ${this.identity.stackName}: step scaling ${id}`,
       comparisonOperator: props.comparison === 'above' ? 'GreaterThanOrEqualToThreshold' : 'LessThanOrEqualToThreshold',
       evaluationPeriods: props.evaluationPeriods ?? 1,
@@ -317,7 +320,7 @@ export class ServiceFleet extends Construct {
       alarmActions: [policy.arn],
       treatMissingData: 'notBreaching',
       ...this.alarmMetric(props.metric),
-      tags: placementTags(this.identity, `${this.asgName}-${id}`, { group: this.group }),
+      tags: placementTags(this.identity, `${this.fleetName}-${id}`, { group: this.group }),
     });
     return { policy, alarm };
   }
@@ -325,7 +328,7 @@ export class ServiceFleet extends Construct {
   /** A scheduled change of min / max / desired (UTC cron). */
   scaleOnSchedule(id: string, props: ScheduleScalingProps): AutoscalingSchedule {
     return new AutoscalingSchedule(this, `schedule-${id}`, {
-      scheduledActionName: `${this.asgName}-${id}`,
+      scheduledActionName: `${this.fleetName}-${id}`,
       autoscalingGroupName: this.asgName,
       recurrence: props.recurrence,
       timeZone: 'Etc/UTC',
