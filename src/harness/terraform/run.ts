@@ -334,9 +334,10 @@ export class TerraformRun {
     return next;
   }
 
-  private async initUnlocked(): Promise<void> {
+  /** `init` once; `abortable: false` for the init that destroy needs (it must run after an abort too). */
+  private async initUnlocked(abortable = true): Promise<void> {
     if (this.initialized) return;
-    await this.retried('init', ['init', '-input=false', '-no-color'], this.options.timeouts.init, true);
+    await this.retried('init', ['init', '-input=false', '-no-color'], this.options.timeouts.init, abortable);
     this.initialized = true;
   }
 
@@ -346,7 +347,7 @@ export class TerraformRun {
     let lastProblem = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
-        await this.initUnlocked();
+        await this.initUnlocked(false);
         const result = await this.once('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', ...this.parallelism()], this.options.timeouts.destroy, attempt, false);
         const left = await managedInstancesInState(this.stateFile);
         if (succeeded(result) && left === 0) {
