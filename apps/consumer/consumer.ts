@@ -39,7 +39,7 @@ export class PipelineConsumer {
   private admin: Admin | undefined;
   private lag: LagMonitor | undefined;
   private stopping = false;
-  private running = false;
+  private failed = false;
   private readonly writes: Semaphore;
 
   constructor(
@@ -53,9 +53,12 @@ export class PipelineConsumer {
     this.writes = new Semaphore(tuning.writeConcurrency);
   }
 
-  /** Whether the member is consuming. */
+  /**
+   * Whether the member is healthy: starting, consuming (also while retrying writes) and stopping
+   * count; a consumer that kafkajs will not restart does not (the group then replaces it).
+   */
   healthy(): boolean {
-    return this.running && !this.stopping;
+    return !this.failed;
   }
 
   /** Connect, join the group, start consuming and polling lag. */
@@ -83,7 +86,7 @@ export class PipelineConsumer {
     consumer.on(consumer.events.CRASH, (event) => {
       this.metrics.errors.inc({ kind: 'consumer-crash' });
       this.log.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
-      if (!event.payload.restart) this.running = false;
+      if (!event.payload.restart) this.failed = true;
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
@@ -93,7 +96,6 @@ export class PipelineConsumer {
       partitionsConsumedConcurrently: this.tuning.partitionsConcurrently,
       eachBatch: (payload) => this.eachBatch(payload),
     });
-    this.running = true;
     this.lag.start();
   }
 
@@ -103,7 +105,6 @@ export class PipelineConsumer {
     this.lag?.stop();
     // disconnect() waits for the running batch, commits its resolved offsets, then leaves.
     await this.consumer?.disconnect();
-    this.running = false;
     await this.dlqProducer?.disconnect().catch(() => {});
     await this.admin?.disconnect().catch(() => {});
   }

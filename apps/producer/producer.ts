@@ -49,6 +49,7 @@ export class PipelineProducer {
   private claims: ObjectClaims | undefined;
   private progress: ProgressStore | undefined;
   private stopping = false;
+  private failed = false;
   private wake: (() => void) | undefined;
   private current: { object: string; line: number } | null = null;
   private objectsDone = 0;
@@ -87,9 +88,12 @@ export class PipelineProducer {
     };
   }
 
-  /** Whether the instance is able to work (connected, not stopping). */
+  /**
+   * Whether the instance is healthy: starting, working, idle or stopping all count; only a
+   * loop that died does not (the group then replaces the member).
+   */
   healthy(): boolean {
-    return this.producer !== undefined && !this.stopping;
+    return !this.failed;
   }
 
   private newProducer(): Producer {
@@ -114,7 +118,10 @@ export class PipelineProducer {
     await this.progress.start(rf);
     this.claims = new ObjectClaims(this.kafka, `${this.config.topic}.objects`, `${this.config.topic}.producers`, this.log);
     await this.claims.start(admin, rf);
-    this.loopDone = this.loop();
+    this.loopDone = this.loop().catch((error: unknown) => {
+      this.failed = true;
+      this.log.error('producer loop died', { error });
+    });
   }
 
   /** Stop reading, finish and checkpoint the current batch, disconnect. */
