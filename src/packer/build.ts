@@ -60,7 +60,7 @@ const PACKER_ENV = { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1' };
 
 /** An HCL string literal: JSON escaping, plus `${`/`%{` escaped so HCL does not template them. */
 export function hclString(value: string): string {
-  return JSON.stringify(value).replace(/\$\{/g, '$${').replace(/%\{/g, '%%{');
+  return JSON.stringify(value).replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
 }
 
 /** An HCL object literal of strings, keys quoted (tag keys hold `:`). Keys are sorted for stable output. */
