@@ -8,7 +8,8 @@
 # Reads (src/constructs/user-data.ts writes them): TT_NODE_ID, TT_CLUSTER_NAME, TT_DC, TT_RACK,
 #        TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses), TT_INITIAL_TOKEN, TT_DATA_DIR,
 #        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume).
-# Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/jvm.env.
+# Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/logback.xml,
+#         CONF_DIR/jvm.env.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -92,6 +93,16 @@ dc=$TT_DC
 rack=$TT_RACK
 prefer_local=true
 PROPS
+
+# Cassandra logs to stdout at INFO (without a logback config it logs everything at DEBUG).
+tt_write_file "$CONF_DIR/logback.xml" <<'XML'
+<configuration scan="false">
+  <appender name="STDOUT" class="ch.qos.logback.core.ConsoleAppender">
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="STDOUT"/></root>
+</configuration>
+XML
 
 HEAP_MB="$(tt_heap_mb 25 384 8192)"
 tt_write_file "$CONF_DIR/jvm.env" <<JVM

@@ -29,7 +29,10 @@ CASSANDRA_HEAP_MB=1024
 [ -f "$CONF_DIR/jvm.env" ] && . "$CONF_DIR/jvm.env"
 [[ "$CASSANDRA_HEAP_MB" =~ ^[0-9]+$ ]] || { echo "start-cassandra.sh: CASSANDRA_HEAP_MB=$CASSANDRA_HEAP_MB in $CONF_DIR/jvm.env is not a number" >&2; exit 1; }
 
-JAMM="$(find "$PREFIX/lib" -maxdepth 1 -name 'jamm-*.jar' -print -quit 2>/dev/null || true)"
+JAMM=""
+for jar in "$PREFIX"/lib/jamm-*.jar; do
+  if [ -f "$jar" ]; then JAMM="$jar"; break; fi
+done
 [ -n "$JAMM" ] || { echo "start-cassandra.sh: no jamm-*.jar in $PREFIX/lib: run install-cassandra.sh --prefix $PREFIX" >&2; exit 1; }
 
 cmd=(java "-Xms${CASSANDRA_HEAP_MB}m" "-Xmx${CASSANDRA_HEAP_MB}m"
@@ -67,6 +70,7 @@ cmd=(java "-Xms${CASSANDRA_HEAP_MB}m" "-Xmx${CASSANDRA_HEAP_MB}m"
   -Dcassandra-foreground=yes
   "-Dcassandra.config=file://$CONF_DIR/cassandra.yaml"
   "-Dcassandra-rackdc.properties=file://$CONF_DIR/cassandra-rackdc.properties"
+  "-Dlogback.configurationFile=$CONF_DIR/logback.xml"
   -Dcassandra.jmx.local.port=7199
   -cp "$PREFIX/lib/*" org.apache.cassandra.service.CassandraDaemon)
 if [ "$PRINT" -eq 1 ]; then
