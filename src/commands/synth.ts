@@ -4,6 +4,7 @@
  * spec prints every issue with its path and exits 1 before anything is written.
  */
 import { parseArgs } from 'node:util';
+import { withSourceMapsOff } from '../stacks/source-maps.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage: terratower synth [--spec FILE] [--out DIR] [--experiment] [--run-id ID]
@@ -38,9 +39,11 @@ const command: Command = async (argv) => {
   const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
   try {
     const spec = values.spec ? await loadSpecFile(values.spec) : defaultSpec();
-    const { synthesize } = await import('../stacks/synthesize.ts');
     const started = performance.now();
-    const result = synthesize({ spec, outdir: values.out, experiment: values.experiment, runId: values['run-id'] });
+    const result = await withSourceMapsOff(async () => {
+      const { synthesize } = await import('../stacks/synthesize.ts');
+      return synthesize({ spec, outdir: values.out, experiment: values.experiment, runId: values['run-id'] });
+    });
     console.log(`synthesized stack ${result.stack} → ${result.file} (${Math.round(performance.now() - started)} ms)`);
     return 0;
   } catch (error) {
