@@ -105,7 +105,8 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
       title: 'Consumer lag per partition',
       description: `Records behind per partition of ${spec.kafka.topic} (${spec.kafka.partitions} partitions).`,
       unit: 'short',
-      queries: [{ expr: `sum by (${partition}) (${METRICS.consumerLag})`, legend: `partition {{${partition}}}` }],
+      // One owner per partition; max hides a stale second owner for the moment of a rebalance.
+      queries: [{ expr: `max by (${partition}) (${METRICS.consumerPartitionLag})`, legend: `partition {{${partition}}}` }],
     },
     {
       title: 'Dead-lettered records',

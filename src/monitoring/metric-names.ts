@@ -1,7 +1,8 @@
 /**
  * Metric names the dashboards and scrape config rely on, in one place so they are easy to align
- * with what the apps export (apps/ register them with prom-client and serve them on
- * `PORTS.appHttp`, `/metrics`) and with node exporter on every instance.
+ * with what the apps export (apps/{producer,consumer}/metrics.ts register them with prom-client and
+ * serve them on `PORTS.appHttp`, `/metrics`; test/unit/monitoring-metric-names.test.ts checks the
+ * two agree) and with node exporter on every instance.
  */
 export const METRICS = {
   /** Counter: records the producer wrote to the data topic. */
@@ -12,16 +13,18 @@ export const METRICS = {
   producerErrors: 'terratower_producer_errors_total',
   /** Counter: records the consumer wrote to Cassandra. */
   consumerRecords: 'terratower_consumer_records_total',
-  /** Gauge: records behind the log end, per partition this consumer owns (labels topic, partition). */
+  /** Gauge: records behind the log end, summed over the partitions this consumer owns. */
   consumerLag: 'terratower_consumer_lag_records',
-  /** Histogram: Cassandra write latency, seconds (`_bucket`, `_sum`, `_count`). */
-  consumerWriteLatency: 'terratower_consumer_write_latency_seconds',
+  /** Gauge: records behind the log end per partition this consumer owns (label `partition`). */
+  consumerPartitionLag: 'terratower_consumer_partition_lag_records',
+  /** Histogram: latency of one Cassandra write (retries included), seconds (`_bucket`, `_sum`, `_count`). */
+  consumerWriteLatency: 'terratower_consumer_write_seconds',
   /** Counter: records the consumer sent to the dead-letter topic. */
   consumerDeadLettered: 'terratower_consumer_dead_lettered_total',
   /** Counter: errors the consumer hit (Cassandra writes, Kafka commits), labelled by `kind`. */
   consumerErrors: 'terratower_consumer_errors_total',
-  /** Counter (prom-client default metric): CPU seconds of the app process. */
-  processCpu: 'process_cpu_seconds_total',
+  /** Counter (prom-client default metric, with the apps' `terratower_` prefix): CPU seconds of the app process. */
+  processCpu: 'terratower_process_cpu_seconds_total',
   /** Counter (node exporter): CPU seconds per mode of the whole instance. */
   nodeCpu: 'node_cpu_seconds_total',
   /** Gauge Prometheus sets per target: 1 when the scrape succeeded. */
@@ -36,9 +39,7 @@ export const LABELS = {
   zone: 'zone',
   /** A stable member id: the instance id on AWS, the member id locally. */
   member: 'member',
-  /** Kafka topic, on the lag gauge. */
-  topic: 'topic',
-  /** Kafka partition, on the lag gauge. */
+  /** Kafka partition, on the per-partition lag gauge. */
   partition: 'partition',
 } as const;
 
@@ -48,6 +49,7 @@ export const APP_METRICS = {
   consumers: [
     METRICS.consumerRecords,
     METRICS.consumerLag,
+    METRICS.consumerPartitionLag,
     METRICS.consumerWriteLatency,
     METRICS.consumerDeadLettered,
     METRICS.consumerErrors,
