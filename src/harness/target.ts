@@ -164,7 +164,10 @@ export interface Target {
   /** Burn CPU on members of a group for a while. */
   stressCpu(stress: CpuStress): Promise<void>;
 
-  /** Set the producer fleet's total rate, records/s (spread over the producers in service). */
+  /**
+   * Set the producer fleet's total rate, records/s, spread over the producers in service and kept
+   * on members that join later. 0 means unlimited (as the apps read it).
+   */
   setLoad(recordsPerSecond: number): Promise<void>;
   /** The producer fleet's total rate last set, records/s. */
   getLoad(): Promise<number>;

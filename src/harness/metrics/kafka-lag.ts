@@ -1,0 +1,73 @@
+/** Consumer-group lag read straight from Kafka (committed offsets vs high watermarks). */
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+
+/** Reads one group's total lag on one topic; keeps one admin connection. */
+export class KafkaLagReader {
+  private admin: Admin | undefined;
+  private connecting: Promise<Admin> | undefined;
+
+  constructor(private readonly brokers: string[], private readonly groupId: string, private readonly topic: string, private readonly timeoutMs = 2000) {}
+
+  private connect(): Promise<Admin> {
+    if (this.admin) return Promise.resolve(this.admin);
+    this.connecting ??= (async () => {
+      const kafka = new Kafka({
+        clientId: 'terratower-harness-lag',
+        brokers: this.brokers,
+        logLevel: logLevel.NOTHING,
+        connectionTimeout: this.timeoutMs,
+        requestTimeout: this.timeoutMs,
+        retry: { retries: 0 },
+      });
+      const admin = kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+      return admin;
+    })().finally(() => {
+      this.connecting = undefined;
+    });
+    return this.connecting;
+  }
+
+  /** Total lag in records; `undefined` when Kafka did not answer in time. */
+  async lag(): Promise<number | undefined> {
+    try {
+      const admin = await withTimeout(this.connect(), this.timeoutMs);
+      const [groupOffsets, topicOffsets] = await withTimeout(
+        Promise.all([admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }), admin.fetchTopicOffsets(this.topic)]),
+        this.timeoutMs,
+      );
+      const committed = new Map<number, bigint>();
+      for (const p of groupOffsets.find((t) => t.topic === this.topic)?.partitions ?? []) committed.set(p.partition, BigInt(p.offset));
+      let total = 0n;
+      for (const w of topicOffsets) {
+        const high = BigInt(w.high);
+        const low = BigInt(w.low);
+        const c = committed.get(w.partition) ?? -1n;
+        const from = c >= 0n ? c : low; // nothing committed yet: everything retained is lag
+        if (high > from) total += high - from;
+      }
+      return Number(total);
+    } catch {
+      await this.close();
+      return undefined;
+    }
+  }
+
+  /** Close the admin connection. */
+  async close(): Promise<void> {
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.disconnect().catch(() => undefined);
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,46 @@
+/** The AWS SDK clients AwsTarget uses, built once for a region (and, for tests, one endpoint such as moto's). */
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { S3Client } from '@aws-sdk/client-s3';
+
+/** Where the clients talk. */
+export interface AwsClientOptions {
+  region: string;
+  /** One endpoint for every service (moto server); omit for AWS. */
+  endpoint?: string;
+  /** Static credentials (tests); omit to use the default provider chain. */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The four clients. */
+export interface AwsClients {
+  autoScaling: AutoScalingClient;
+  ec2: EC2Client;
+  s3: S3Client;
+  cloudWatch: CloudWatchClient;
+  /** Close every client's connections. */
+  destroy(): void;
+}
+
+/** Build the clients. */
+export function awsClients(o: AwsClientOptions): AwsClients {
+  const common = {
+    region: o.region,
+    ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+    ...(o.credentials ? { credentials: o.credentials } : {}),
+    maxAttempts: 5,
+  };
+  const clients = {
+    autoScaling: new AutoScalingClient(common),
+    ec2: new EC2Client(common),
+    s3: new S3Client({ ...common, forcePathStyle: Boolean(o.endpoint) }),
+    cloudWatch: new CloudWatchClient(common),
+  };
+  return {
+    ...clients,
+    destroy() {
+      for (const c of Object.values(clients)) c.destroy();
+    },
+  };
+}

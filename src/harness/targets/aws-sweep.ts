@@ -1,0 +1,150 @@
+/**
+ * After destroy: find anything still tagged with the run id and delete it — Auto Scaling groups,
+ * instances, launch templates, EBS volumes, network interfaces, network ACLs (a zone disruption
+ * that was never restored), buckets. What terraform lost track of still costs money.
+ */
+import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteLaunchTemplateCommand, DeleteNetworkAclCommand, DeleteNetworkInterfaceCommand, DeleteVolumeCommand,
+  DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand,
+  DescribeVolumesCommand, ReplaceNetworkAclAssociationCommand, TerminateInstancesCommand, type Filter,
+} from '@aws-sdk/client-ec2';
+import {
+  DeleteBucketCommand, DeleteObjectsCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand,
+} from '@aws-sdk/client-s3';
+import { TAG_KEYS } from '../../spec/tags.ts';
+import type { AwsClients } from './aws-clients.ts';
+
+/** What a sweep deleted, by kind, and what it could not. */
+export interface SweepReport {
+  autoScalingGroups: string[];
+  instances: string[];
+  launchTemplates: string[];
+  volumes: string[];
+  networkInterfaces: string[];
+  networkAcls: string[];
+  buckets: string[];
+  errors: string[];
+}
+
+/** Whether a sweep found nothing at all. */
+export function sweptNothing(r: SweepReport): boolean {
+  return [r.autoScalingGroups, r.instances, r.launchTemplates, r.volumes, r.networkInterfaces, r.networkAcls, r.buckets].every((l) => l.length === 0);
+}
+
+const tagFilter = (runId: string): Filter[] => [{ Name: `tag:${TAG_KEYS.runId}`, Values: [runId] }];
+
+async function attempt(report: SweepReport, what: string, fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (error) {
+    report.errors.push(`${what}: ${(error as Error).message}`);
+    return false;
+  }
+}
+
+/** Auto Scaling groups tagged with the run id (filtered client-side: every API and emulator supports that). */
+export async function runAutoScalingGroups(clients: AwsClients, runId: string): Promise<AutoScalingGroup[]> {
+  const out: AutoScalingGroup[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ NextToken }));
+    for (const g of page.AutoScalingGroups ?? []) if (g.Tags?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId)) out.push(g);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return out;
+}
+
+/** Delete everything tagged `terratower:run-id = runId`. Never throws: failures are in `errors`. */
+export async function sweepRun(clients: AwsClients, runId: string): Promise<SweepReport> {
+  const r: SweepReport = { autoScalingGroups: [], instances: [], launchTemplates: [], volumes: [], networkInterfaces: [], networkAcls: [], buckets: [], errors: [] };
+  const { autoScaling, ec2, s3 } = clients;
+
+  await attempt(r, 'auto scaling groups', async () => {
+    for (const g of await runAutoScalingGroups(clients, runId)) {
+      const name = g.AutoScalingGroupName!;
+      if (await attempt(r, `delete ASG ${name}`, () => autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })))) {
+        r.autoScalingGroups.push(name);
+      }
+    }
+  });
+
+  await attempt(r, 'instances', async () => {
+    const found = await ec2.send(new DescribeInstancesCommand({
+      Filters: [...tagFilter(runId), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
+    }));
+    const ids = (found.Reservations ?? []).flatMap((res) => res.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean);
+    if (ids.length > 0 && (await attempt(r, `terminate ${ids.join(', ')}`, () => ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }))))) r.instances.push(...ids);
+  });
+
+  await attempt(r, 'launch templates', async () => {
+    const found = await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: tagFilter(runId) }));
+    for (const lt of found.LaunchTemplates ?? []) {
+      const id = lt.LaunchTemplateId!;
+      if (await attempt(r, `delete launch template ${id}`, () => ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })))) r.launchTemplates.push(id);
+    }
+  });
+
+  await attempt(r, 'volumes', async () => {
+    const found = await ec2.send(new DescribeVolumesCommand({ Filters: tagFilter(runId) }));
+    for (const v of found.Volumes ?? []) {
+      const id = v.VolumeId!;
+      if (await attempt(r, `delete volume ${id}`, () => ec2.send(new DeleteVolumeCommand({ VolumeId: id })))) r.volumes.push(id);
+    }
+  });
+
+  await attempt(r, 'network interfaces', async () => {
+    const found = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: tagFilter(runId) }));
+    for (const n of found.NetworkInterfaces ?? []) {
+      const id = n.NetworkInterfaceId!;
+      if (await attempt(r, `delete network interface ${id}`, () => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id })))) r.networkInterfaces.push(id);
+    }
+  });
+
+  await attempt(r, 'network ACLs', async () => {
+    const found = await ec2.send(new DescribeNetworkAclsCommand({ Filters: tagFilter(runId) }));
+    for (const acl of found.NetworkAcls ?? []) {
+      const id = acl.NetworkAclId!;
+      // Subnets still on it go back to the VPC's default ACL first.
+      if (acl.Associations && acl.Associations.length > 0) {
+        const defaults = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [acl.VpcId!] }, { Name: 'default', Values: ['true'] }] }));
+        const defaultId = defaults.NetworkAcls?.[0]?.NetworkAclId;
+        for (const a of acl.Associations) {
+          if (!defaultId || !a.NetworkAclAssociationId) continue;
+          await attempt(r, `re-associate ${a.SubnetId}`, () => ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: a.NetworkAclAssociationId, NetworkAclId: defaultId })));
+        }
+      }
+      if (await attempt(r, `delete network ACL ${id}`, () => ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id })))) r.networkAcls.push(id);
+    }
+  });
+
+  await attempt(r, 'buckets', async () => {
+    const buckets = await s3.send(new ListBucketsCommand({}));
+    for (const b of buckets.Buckets ?? []) {
+      const name = b.Name!;
+      let tagged = false;
+      try {
+        const tags = await s3.send(new GetBucketTaggingCommand({ Bucket: name }));
+        tagged = Boolean(tags.TagSet?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId));
+      } catch {
+        continue; // no tags (NoSuchTagSet) or not ours to read
+      }
+      if (!tagged) continue;
+      const emptied = await attempt(r, `empty bucket ${name}`, async () => {
+        let KeyMarker: string | undefined;
+        let VersionIdMarker: string | undefined;
+        for (;;) {
+          const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name, KeyMarker, VersionIdMarker }));
+          const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
+          if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: objects, Quiet: true } }));
+          if (!page.IsTruncated) break;
+          KeyMarker = page.NextKeyMarker;
+          VersionIdMarker = page.NextVersionIdMarker;
+        }
+      });
+      if (emptied && (await attempt(r, `delete bucket ${name}`, () => s3.send(new DeleteBucketCommand({ Bucket: name }))))) r.buckets.push(name);
+    }
+  });
+  return r;
+}
