@@ -32,6 +32,7 @@ export class PeerSecurityGroup extends Construct {
   /** Its id. */
   readonly securityGroupId: string;
   private readonly rules = new Set<string>();
+  private readonly ruleTags: Record<string, string>;
 
   /** @param props see `PeerSecurityGroupProps` */
   constructor(scope: Construct, id: string, props: PeerSecurityGroupProps) {
@@ -44,11 +45,13 @@ export class PeerSecurityGroup extends Construct {
       lifecycle: { createBeforeDestroy: true },
     });
     this.securityGroupId = this.securityGroup.id;
+    this.ruleTags = placementTags(props.identity, props.name, props.placement);
     new VpcSecurityGroupEgressRule(this, 'egress-vpc', {
       securityGroupId: this.securityGroup.id,
       description: 'anything inside the VPC',
       ipProtocol: '-1',
       cidrIpv4: props.vpcCidr,
+      tags: this.ruleTags,
     });
     new VpcSecurityGroupEgressRule(this, 'egress-https', {
       securityGroupId: this.securityGroup.id,
@@ -57,6 +60,7 @@ export class PeerSecurityGroup extends Construct {
       fromPort: 443,
       toPort: 443,
       cidrIpv4: '0.0.0.0/0',
+      tags: this.ruleTags,
     });
   }
 
@@ -75,6 +79,7 @@ export class PeerSecurityGroup extends Construct {
       fromPort: port,
       toPort: port,
       referencedSecurityGroupId: sourceId,
+      tags: this.ruleTags,
     });
   }
 

@@ -5,3 +5,4 @@ export * from './pipeline-stack.ts';
 export * from './experiment-stack.ts';
 export * from './synthesize.ts';
 export * from './source-maps.ts';
+export * from './local-twin-stack.ts';

@@ -149,6 +149,25 @@ describe('PipelineStack: provider, backend, tags, outputs', () => {
     }
   });
 
+  it('every taggable resource carries its stack and group tags (zone where it has one)', () => {
+    const mustBeTagged = [
+      'aws_vpc', 'aws_subnet', 'aws_internet_gateway', 'aws_nat_gateway', 'aws_eip', 'aws_route_table', 'aws_vpc_endpoint',
+      'aws_default_security_group', 'aws_security_group', 'aws_vpc_security_group_ingress_rule', 'aws_vpc_security_group_egress_rule',
+      'aws_ebs_volume', 'aws_network_interface', 'aws_launch_template', 'aws_iam_role', 'aws_iam_instance_profile', 'aws_s3_bucket', 'aws_instance',
+    ];
+    for (const type of mustBeTagged) {
+      expect(all(type).length, type).toBeGreaterThan(0);
+      for (const block of all(type)) {
+        const tags = block['tags'] as Record<string, string> | undefined;
+        expect(tags?.['terratower:stack'], type).toBe('terratower');
+        expect(tags?.['terratower:group'], type).toMatch(/^(network|dataset|kafka|cassandra|producers|consumers|monitoring)$/);
+      }
+    }
+    for (const type of ['aws_ebs_volume', 'aws_network_interface', 'aws_subnet', 'aws_nat_gateway', 'aws_instance']) {
+      for (const block of all(type)) expect((block['tags'] as Record<string, string>)['terratower:zone'], type).toMatch(/^eu-west-1[abc]$/);
+    }
+  });
+
   it('outputs what a harness needs', () => {
     expect(Object.keys(tf.output).sort()).toEqual(
       [
