@@ -4,7 +4,7 @@
  * the java command line, and install-systemd-units.sh renders the units into a staging dir.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -247,6 +247,29 @@ describe('install-systemd-units.sh', () => {
       if (c.scripts.length > 0) expect(existsSync(join(dest, prefix, 'libexec', 'lib', 'common.sh'))).toBe(true);
     });
   }
+
+  const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!analyze)('systemd-analyze verify accepts every rendered unit (monitoring: only /usr/bin/prometheus, which the image installs, is missing here)', () => {
+    const root = scratch();
+    const dest = join(root, 'dest');
+    for (const c of cases) {
+      // The unit names PREFIX/libexec/…; point PREFIX at the staged copy so the paths resolve.
+      const prefix = join(root, `prefix-${c.role}`);
+      expect(run('install-systemd-units.sh', ['--prefix', prefix, '--role', c.role, '--destdir', dest]).status).toBe(0);
+      symlinkSync(join(dest, prefix), prefix);
+    }
+    mkdirSync(join(root, 'prefix-app', 'bin'), { recursive: true });
+    for (const app of ['producer', 'consumer']) writeFileSync(join(root, 'prefix-app', 'bin', `terratower-${app}`), '#!/bin/sh\n', { mode: 0o755 });
+    for (const unit of cases.flatMap((c) => c.units)) {
+      const r = spawnSync('systemd-analyze', ['verify', join(dest, 'etc', 'systemd', 'system', `${unit}.service`)], {
+        encoding: 'utf8',
+        timeout: 15_000,
+        env: { ...process.env, SYSTEMD_LOG_LEVEL: 'notice' },
+      });
+      const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('/usr/bin/prometheus is not executable'));
+      expect(problems, unit).toEqual([]);
+    }
+  });
 
   it('rejects an unknown role', () => {
     const r = run('install-systemd-units.sh', ['--prefix', '/x', '--role', 'web', '--destdir', scratch()]);
