@@ -223,3 +223,36 @@ describe('ServiceFleet', () => {
     expect(bySid['PutMetricsInOwnNamespace'].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Terratower' } });
   });
 });
+
+describe('ServiceFleet.applyScaling (from a ScalingSpec)', () => {
+  const { resources } = synth((scope) => {
+    const net = network(scope);
+    const fleet = new ServiceFleet(scope, 'consumers', {
+      identity, network: net, group: 'consumers', imageId: 'ami-c', instanceType: 't3.medium',
+      min: 1, max: 6, desired: 1, healthCheckGraceSeconds: 60, env: {},
+    });
+    fleet.applyScaling(
+      {
+        cooldownSeconds: 60,
+        warmupSeconds: 30,
+        targetTracking: { metric: 'consumerLag', target: 1000, disableScaleIn: true },
+        stepScaling: [{ name: 'lag-in', metric: 'consumerLag', threshold: 100, comparison: 'below', evaluationPeriods: 5, steps: [{ upperBound: 0, change: -1 }] }],
+        scheduled: [{ name: 'night', recurrence: '0 22 * * *', max: 2 }],
+      },
+      { kind: 'perMember', namespace: 'Terratower', name: 'ConsumerGroupLag', dimensions: { ConsumerGroup: 'g' } },
+    );
+  });
+
+  it('creates the target-tracking, step and scheduled policies the spec names', () => {
+    const policies = list<{ name: string; policy_type: string; target_tracking_configuration?: Record<string, unknown>; step_adjustment?: unknown[] }>(resources, 'aws_autoscaling_policy');
+    expect(policies.map((p) => p.name).sort()).toEqual(['tt-test-consumers-step-lag-in', 'tt-test-consumers-target-lag']);
+    expect(policies.find((p) => p.name.endsWith('target-lag'))!.target_tracking_configuration).toMatchObject({ target_value: 1000, disable_scale_in: true });
+    expect(policies.find((p) => p.name.endsWith('step-lag-in'))!.step_adjustment).toEqual([{ scaling_adjustment: -1, metric_interval_upper_bound: '0' }]);
+    const alarm = list(resources, 'aws_cloudwatch_metric_alarm')[0]!;
+    expect(alarm).toMatchObject({ comparison_operator: 'LessThanOrEqualToThreshold', threshold: 100, evaluation_periods: 5 });
+    const queries = alarm['metric_query'] as { id: string; expression?: string; metric?: { namespace: string; dimensions: Record<string, string> } }[];
+    expect(queries.map((q) => q.id)).toEqual(['total', 'members', 'perMember']);
+    expect(queries[0]!.metric).toMatchObject({ namespace: 'Terratower', dimensions: { ConsumerGroup: 'g' } });
+    expect(list(resources, 'aws_autoscaling_schedule')[0]).toMatchObject({ scheduled_action_name: 'tt-test-consumers-night', max_size: 2, min_size: -1, desired_capacity: -1 });
+  });
+});
