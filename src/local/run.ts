@@ -192,3 +192,21 @@ export function leftoversOf(runId: string, info: RunInfo | undefined, checkDir =
   if (checkDir && existsSync(runDir(runId))) out.push(`run dir ${runDir(runId)}`);
   return out;
 }
+
+/**
+ * Run `fn` against a fresh twin and always tear it down — also when `fn` throws or boot fails.
+ * Throws `fn`'s error (or, if `fn` succeeded, an error listing anything the stop left behind).
+ */
+export async function withTwin<T>(options: StartTwinOptions, fn: (twin: RunningTwin) => Promise<T>): Promise<T> {
+  const twin = await startTwin(options);
+  let result: T;
+  try {
+    result = await fn(twin);
+  } finally {
+    const report = await stopTwin(twin.runId);
+    if (report.leftovers.length > 0) process.stderr.write(`[terratower] run ${twin.runId} left: ${report.leftovers.join('; ')}\n`);
+  }
+  const left = leftoversOf(twin.runId, undefined);
+  if (left.length > 0) throw new Error(`run ${twin.runId} left: ${left.join('; ')}`);
+  return result;
+}

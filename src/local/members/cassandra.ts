@@ -177,7 +177,7 @@ export async function cassandraNodeReady(address: string, dataCenter: string, ex
       reconnection: new cassandra.policies.reconnection.ConstantReconnectionPolicy(60_000),
     },
     pooling: { warmup: false },
-    socketOptions: { connectTimeout: 2000, readTimeout: 4000 },
+    socketOptions: { connectTimeout: 5000, readTimeout: 10_000 },
   });
   try {
     await client.connect();

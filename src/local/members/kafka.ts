@@ -128,12 +128,12 @@ export function newKafkaClusterId(): string {
 }
 
 /** Node ids the cluster metadata lists as registered brokers right now (asked via `bootstrap`). */
-export async function registeredBrokers(bootstrap: string[], timeoutMs = 3000): Promise<number[]> {
+export async function registeredBrokers(bootstrap: string[], timeoutMs = 10_000): Promise<number[]> {
   const kafka = new Kafka({
     clientId: 'terratower-twin-probe',
     brokers: bootstrap,
     logLevel: logLevel.NOTHING,
-    connectionTimeout: Math.min(1000, timeoutMs),
+    connectionTimeout: Math.min(3000, timeoutMs),
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
   });

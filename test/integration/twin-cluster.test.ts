@@ -1,0 +1,269 @@
+/**
+ * The local twin against its real parts: one twin (3 brokers, 3 Cassandra nodes, moto) shared by
+ * the tests of this file, which run in order. Nothing is mocked.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
+import cassandra from 'cassandra-driver';
+import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateSpec, withDefaults, type PipelineSpec } from '../../src/spec/index.ts';
+import type { TwinStatus } from '../../src/local/client.ts';
+import { appEntry } from '../../src/local/members/app.ts';
+import { twinS3Client } from '../../src/local/members/moto.ts';
+import { findTaggedProcesses } from '../../src/local/proc.ts';
+import { leftoversOf, startTwin, stopTwin, type RunningTwin } from '../../src/local/run.ts';
+
+const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
+const spec: PipelineSpec = validateSpec(
+  withDefaults({
+    // App groups start empty; the scaling test raises producers once the cluster is up.
+    producers: { min: 0, desired: 0, max: 3 },
+    consumers: { min: 0, desired: 0 },
+  }),
+);
+const producerAppExists = existsSync(appEntry('producers'));
+
+let twin: RunningTwin | undefined;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await fn();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await sleep(500);
+  }
+}
+
+function kafka(): Kafka {
+  return new Kafka({ clientId: 'twin-test', brokers: twin!.endpoints.kafkaBootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+}
+
+function member(status: TwinStatus, id: string): TwinStatus['groups'][number]['members'][number] | undefined {
+  return status.groups.flatMap((g) => g.members).find((m) => m.id === id);
+}
+
+/** Process state letter from /proc (T = stopped). */
+function procState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+}
+
+async function fullyInSync(topic: string): Promise<boolean> {
+  const admin = kafka().admin();
+  await admin.connect();
+  try {
+    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
+    return meta.topics[0]!.partitions.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function produce(topic: string, prefix: string, count: number): Promise<void> {
+  const producer = kafka().producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    await producer.send({
+      topic,
+      acks: -1,
+      timeout: 30_000,
+      messages: Array.from({ length: count }, (_, i) => ({ key: `${prefix}-${i}`, value: `${prefix}-value-${i}` })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function consumeAll(topic: string, expected: number): Promise<Set<string>> {
+  const consumer = kafka().consumer({ groupId: `twin-test-${Date.now()}-${Math.random().toString(36).slice(2)}` });
+  const seen = new Set<string>();
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.key!.toString()) });
+    await waitFor(`${expected} records on ${topic}`, 90_000, async () => (seen.size >= expected ? true : undefined));
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
+beforeAll(async () => {
+  twin = await startTwin({ spec, slot: SLOT, ownerPid: process.pid });
+});
+
+afterAll(async () => {
+  if (!twin) return;
+  const runId = twin.runId;
+  const report = await stopTwin(runId);
+  // Nothing of the run may be left: no tagged process, no listener on its addresses, no run dir.
+  expect(report.leftovers).toEqual([]);
+  expect(findTaggedProcesses(runId)).toEqual([]);
+  expect(leftoversOf(runId, { runId, slot: SLOT, createdAt: '', spec })).toEqual([]);
+  expect(existsSync(twin.runDir)).toBe(false);
+});
+
+describe('local twin cluster', () => {
+  it('boots every member in service, spread over the zones', async () => {
+    const status = await twin!.client.status();
+    expect(status.phase).toBe('ready');
+    for (const name of ['kafka', 'cassandra'] as const) {
+      const g = status.groups.find((x) => x.group === name)!;
+      expect(g.members.map((m) => m.lifecycle)).toEqual(['InService', 'InService', 'InService']);
+      expect(g.inServiceByZone).toEqual({ 'eu-west-1a': 1, 'eu-west-1b': 1, 'eu-west-1c': 1 });
+    }
+    expect(twin!.endpoints.kafkaBootstrap).toHaveLength(3);
+    expect(new Set(twin!.endpoints.kafkaBootstrap.map((e) => e.split('.')[2])).size).toBe(3);
+  });
+
+  it('3 brokers with replication factor 3 take writes and serve reads', async () => {
+    const admin = kafka().admin();
+    await admin.connect();
+    const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
+    const configs = await admin.describeConfigs({ resources: [{ type: 2, name: spec.kafka.topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+    await admin.disconnect();
+    expect(meta.topics[0]!.partitions).toHaveLength(spec.kafka.partitions);
+    for (const p of meta.topics[0]!.partitions) expect(p.replicas).toHaveLength(3);
+    expect(configs.resources[0]!.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue).toBe('2');
+    await produce(spec.kafka.topic, 'boot', 500);
+    const seen = await consumeAll(spec.kafka.topic, 500);
+    expect([...seen].filter((k) => k.startsWith('boot-')).length).toBe(500);
+  });
+
+  it('the S3 API stores and lists objects in the dataset bucket', async () => {
+    const s3 = twinS3Client(twin!.endpoints.s3Endpoint, spec.region);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/a.csv', Body: 'record_id\n1\n' }));
+      await s3.send(new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/b.csv', Body: 'record_id\n2\n' }));
+      const list = await s3.send(new ListObjectsV2Command({ Bucket: twin!.endpoints.bucket, Prefix: 'payments/' }));
+      expect(list.Contents?.map((o) => o.Key).sort()).toEqual(['payments/a.csv', 'payments/b.csv']);
+      const got = await s3.send(new GetObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/b.csv' }));
+      expect(await got.Body!.transformToString()).toBe('record_id\n2\n');
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  it('Cassandra answers CQL, sees its peers, and has the keyspace with the spec replication', async () => {
+    const client = new cassandra.Client({ contactPoints: twin!.endpoints.cassandraContactPoints, localDataCenter: spec.region });
+    await client.connect();
+    try {
+      const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [spec.cassandra.keyspace]);
+      expect(ks.rowLength).toBe(1);
+      const replication = ks.first()!.get('replication') as Record<string, string>;
+      expect(replication.class).toBe('org.apache.cassandra.locator.NetworkTopologyStrategy');
+      expect(replication[spec.region]).toBe(String(spec.cassandra.replicationFactor));
+      const peers = await client.execute('SELECT peer, rack FROM system.peers_v2');
+      expect(peers.rowLength).toBe(2);
+      const racks = await client.execute('SELECT rack FROM system.local');
+      expect(spec.zones).toContain(racks.first()!.get('rack'));
+      await client.execute(
+        `INSERT INTO "${spec.cassandra.keyspace}"."${spec.cassandra.table}" ("record_id", "program_year") VALUES (?, ?)`,
+        ['twin-test-1', 2024],
+        { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
+      );
+      const row = await client.execute(`SELECT "program_year" FROM "${spec.cassandra.keyspace}"."${spec.cassandra.table}" WHERE "record_id" = ?`, ['twin-test-1'], {
+        prepare: true,
+        consistency: cassandra.types.consistencies.localQuorum,
+      });
+      expect(row.first()!.get('program_year')).toBe(2024);
+    } finally {
+      await client.shutdown();
+    }
+  });
+
+  it('a killed broker is replaced with the same id and data, and the topic returns to fully in-sync', async () => {
+    const client = twin!.client;
+    const before = member(await client.status(), 'kafka-2')!;
+    const dataDir = join(twin!.runDir, 'members', 'kafka-2', 'data');
+    const metaBefore = readFileSync(join(dataDir, 'meta.properties'), 'utf8');
+    const partitionDirsBefore = readdirSync(dataDir).filter((d) => d.startsWith(`${spec.kafka.topic}-`)).sort();
+    expect(partitionDirsBefore.length).toBeGreaterThan(0);
+
+    expect(await client.killMembers('kafka', { ids: ['kafka-2'], signal: 'SIGKILL' })).toEqual(['kafka-2']);
+    const after = await waitFor('kafka-2 to be replaced and in service', 180_000, async () => {
+      const m = member(await client.status(), 'kafka-2');
+      return m && m.pid !== before.pid && m.lifecycle === 'InService' ? m : undefined;
+    });
+    expect(after.address).toBe(before.address);
+    expect(after.zone).toBe(before.zone);
+    expect(Date.parse(after.launchedAt)).toBeGreaterThan(Date.parse(before.launchedAt));
+    // Same storage: same node id and cluster id, same partition dirs.
+    expect(readFileSync(join(dataDir, 'meta.properties'), 'utf8')).toBe(metaBefore);
+    expect(readdirSync(dataDir).filter((d) => d.startsWith(`${spec.kafka.topic}-`)).sort()).toEqual(partitionDirsBefore);
+    const activities = await client.activities();
+    expect(activities.some((a) => a.group === 'kafka' && /kafka-2 .*killed by SIGKILL: replacing it with the same id/.test(a.cause))).toBe(true);
+
+    await waitFor('every partition fully in sync', 180_000, async () => ((await fullyInSync(spec.kafka.topic)) ? true : undefined));
+    // The records written before the loss are all still there.
+    const seen = await consumeAll(spec.kafka.topic, 500);
+    expect([...seen].filter((k) => k.startsWith('boot-')).length).toBe(500);
+  });
+
+  it('freezing a zone stops its processes; writes go on (min ISR 2 of 3); thawing brings the zone back in sync', async () => {
+    const client = twin!.client;
+    const zone = spec.zones[2]!;
+    const pidsBefore = new Map((await client.status()).groups.flatMap((g) => g.members).map((m) => [m.id, m.pid]));
+    const frozen = await client.freezeZone(zone);
+    let status: TwinStatus;
+    try {
+      expect(frozen.sort()).toEqual(['cassandra-3', 'kafka-3']);
+      status = await client.status();
+      expect(status.zones[zone]).toBe('frozen');
+      for (const id of frozen) {
+        const m = member(status, id)!;
+        expect(m.lifecycle).toBe('Frozen');
+        expect(procState(m.pid!)).toBe('T');
+      }
+      // The other two zones still take acks=all writes once the frozen broker drops out of the ISR.
+      await produce(spec.kafka.topic, 'frozen', 200);
+    } finally {
+      // Never leave the zone frozen for the tests after this one, even when an assertion fails.
+      await client.thawZone(zone);
+    }
+    status = await client.status();
+    expect(status.zones[zone]).toBe('up');
+    for (const id of frozen) {
+      const m = member(status, id)!;
+      expect(m.lifecycle).toBe('InService');
+      expect(procState(m.pid!)).not.toBe('T');
+    }
+    // Stateful members are not replaced while frozen: same processes as before.
+    for (const id of frozen) expect(member(status, id)!.pid).toBe(pidsBefore.get(id));
+    await waitFor('every partition fully in sync after thaw', 180_000, async () => ((await fullyInSync(spec.kafka.topic)) ? true : undefined));
+    const seen = await consumeAll(spec.kafka.topic, 700);
+    expect([...seen].filter((k) => k.startsWith('frozen-')).length).toBe(200);
+  });
+
+  it.skipIf(!producerAppExists)('raising desired capacity adds app members spread over the zones', async () => {
+    const client = twin!.client;
+    await client.setDesired('producers', 3);
+    const g = await waitFor('3 producers in service', 180_000, async () => {
+      const s = await client.status();
+      const producers = s.groups.find((x) => x.group === 'producers')!;
+      return producers.members.length === 3 && producers.members.every((m) => m.lifecycle === 'InService') ? producers : undefined;
+    });
+    expect(g.desired).toBe(3);
+    expect(g.inServiceByZone).toEqual({ 'eu-west-1a': 1, 'eu-west-1b': 1, 'eu-west-1c': 1 });
+    expect(new Set(g.members.map((m) => m.address)).size).toBe(3);
+    const activities = await client.activities();
+    expect(activities.some((a) => a.group === 'producers' && a.from === 0 && a.to === 3)).toBe(true);
+    // Beyond max is refused with the limits in the message.
+    await expect(client.setDesired('producers', 4)).rejects.toThrow(/outside \[min 0, max 3\]/);
+    await client.setDesired('producers', 1);
+    await waitFor('producers scaled in to 1', 60_000, async () => {
+      const s = await client.status();
+      return s.groups.find((x) => x.group === 'producers')!.members.length === 1 ? true : undefined;
+    });
+  });
+});
