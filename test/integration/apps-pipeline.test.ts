@@ -38,13 +38,15 @@ const spec: PipelineSpec = validateSpec({
 });
 
 let twin: RunningTwin | undefined;
+/** Our own run id, so afterAll can tear down (and remove the run dir of) even a failed boot. */
+const runId = `ttapps-${Date.now().toString(36)}`;
 let work: string;
 let cassandra: Client | undefined;
 let kafka: Kafka;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'tt-apps-it-'));
-  twin = await startTwin({ spec, slot: SLOT, ownerPid: process.pid });
+  twin = await startTwin({ spec, slot: SLOT, runId, ownerPid: process.pid });
   cassandra = new Client({
     contactPoints: twin.endpoints.cassandraContactPoints,
     localDataCenter: spec.region,
@@ -58,7 +60,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cassandra?.shutdown().catch(() => {});
-  if (twin) await stopTwin(twin.runId);
+  const report = await stopTwin(runId);
+  expect(report.leftovers).toEqual([]);
   if (work) await rm(work, { recursive: true, force: true });
 });
 
