@@ -11,8 +11,8 @@
  * - Both share `triggers_replace` (run id, slot, spec hash): a changed spec replaces both, so the
  *   old twin goes down before the new one comes up.
  *
- * Outputs have the names and shapes of the AWS stack's outputs (`bucket`, `kafka_bootstrap`,
- * `cassandra_contact_points`, `s3_endpoint`, `asg_names`, `run_id`). They are read from the twin
+ * Outputs have the names and shapes of the AWS stack's outputs (`bucket`, `dataset_prefix`,
+ * `kafka_bootstrap`, `cassandra_contact_points`, `s3_endpoint`, `asg_names`, `run_id`). They are read from the twin
  * resource's state, so they exist only once `local up` has succeeded. The endpoints are
  * deterministic from spec + slot (src/local/addresses.ts).
  */
@@ -45,6 +45,8 @@ export interface LocalTwinStackProps {
 export interface LocalTwinEndpoints {
   /** Dataset bucket. */
   bucket: string;
+  /** Dataset key prefix. */
+  dataset_prefix: string;
   /** Kafka bootstrap servers, `host:port`. */
   kafka_bootstrap: string[];
   /** Cassandra contact points, `host:port`. */
@@ -69,6 +71,7 @@ export function twinGroupId(runId: string, group: GroupName): string {
 export function localTwinEndpoints(spec: PipelineSpec, runId: string, slot: number): LocalTwinEndpoints {
   return {
     bucket: spec.dataset.bucket,
+    dataset_prefix: spec.dataset.prefix,
     kafka_bootstrap: kafkaBootstrap(spec, slot),
     cassandra_contact_points: cassandraContactPoints(spec, slot),
     s3_endpoint: `http://${s3Address(slot)}:${PORTS.s3}`,

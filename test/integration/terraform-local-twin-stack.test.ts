@@ -77,6 +77,7 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
       const expected = localTwinEndpoints(spec, runId, 1);
       expect(outputs).toEqual({
         bucket: expected.bucket,
+        datasetPrefix: expected.dataset_prefix,
         kafkaBootstrap: expected.kafka_bootstrap,
         cassandraContactPoints: expected.cassandra_contact_points,
         s3Endpoint: expected.s3_endpoint,

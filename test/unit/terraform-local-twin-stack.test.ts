@@ -87,6 +87,7 @@ describe('local twin stack', () => {
     const spec = defaultSpec();
     const input = config.resource.terraform_data!.twin!.input;
     expect(input.bucket).toBe(spec.dataset.bucket);
+    expect(input.dataset_prefix).toBe(spec.dataset.prefix);
     expect(input.kafka_bootstrap).toEqual(kafkaBootstrap(spec, 2));
     expect(input.cassandra_contact_points).toEqual(cassandraContactPoints(spec, 2));
     expect(input.s3_endpoint).toBe(`http://${s3Address(2)}:5000`);

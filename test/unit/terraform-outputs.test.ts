@@ -13,6 +13,7 @@ import {
 // As `terraform output -json` prints it (Terraform 1.5 / OpenTofu 1.10 agree on this format).
 const RAW = JSON.stringify({
   bucket: { sensitive: false, type: 'string', value: 'tt-data' },
+  dataset_prefix: { sensitive: false, type: 'string', value: 'payments/' },
   port: { sensitive: false, type: 'number', value: 9092 },
   kafka_bootstrap: { sensitive: false, type: ['list', 'string'], value: ['127.0.1.2:9092', '127.0.2.2:9092'] },
   cassandra_contact_points: { sensitive: false, type: ['tuple', ['string']], value: ['127.0.1.6:9042'] },
@@ -31,7 +32,7 @@ describe('terraform output -json parsing', () => {
   const outputs = parseOutputsJson(RAW);
 
   it('parses every output with its sensitivity', () => {
-    expect(Object.keys(outputs)).toHaveLength(9);
+    expect(Object.keys(outputs)).toHaveLength(10);
     expect(outputs.tags?.sensitive).toBe(true);
     expect(outputs.bucket?.sensitive).toBe(false);
   });
@@ -54,7 +55,7 @@ describe('terraform output -json parsing', () => {
   });
 
   it('names the missing output and the ones that exist', () => {
-    expect(() => outputString(outputs, 'nope')).toThrow(/no output "nope" \(outputs: asg_names, bucket/);
+    expect(() => outputString(outputs, 'nope')).toThrow(/no output "nope" \(outputs: asg_names, bucket, cassandra_contact_points, dataset_prefix/);
   });
 
   it('reads lists, maps and maps of lists', () => {
@@ -78,6 +79,7 @@ describe('terraform output -json parsing', () => {
     const p = readPipelineOutputs(outputs);
     expect(p).toEqual({
       bucket: 'tt-data',
+      datasetPrefix: 'payments/',
       kafkaBootstrap: ['127.0.1.2:9092', '127.0.2.2:9092'],
       cassandraContactPoints: ['127.0.1.6:9042'],
       s3Endpoint: 'http://127.0.1.1:5000',

@@ -289,7 +289,9 @@ export async function buildTerraformBinary(
       const mod = tofuScratchModule(version);
       await writeFile(join(dir, 'go.mod'), mod.goMod);
       await writeFile(join(dir, 'tools.go'), mod.toolsGo);
-      await runGo(go, ['build', '-o', partial, 'github.com/opentofu/opentofu/cmd/tofu'], {
+      // version.dev=no: report "1.10.7" as release builds do, not "1.10.7-dev".
+      const ldflags = '-X github.com/opentofu/opentofu/version.dev=no';
+      await runGo(go, ['build', '-ldflags', ldflags, '-o', partial, 'github.com/opentofu/opentofu/cmd/tofu'], {
         cwd: dir,
         env: { GOFLAGS: '-mod=mod' },
         logFile,

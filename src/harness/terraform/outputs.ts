@@ -124,6 +124,7 @@ export function outputJson<T>(outputs: TerraformOutputs, name: string, guard?: (
 /** Output names every pipeline stack (AWS `PipelineStack` and the local twin's stack) declares. */
 export const PIPELINE_OUTPUT_NAMES = {
   bucket: 'bucket',
+  datasetPrefix: 'dataset_prefix',
   kafkaBootstrap: 'kafka_bootstrap',
   cassandraContactPoints: 'cassandra_contact_points',
   s3Endpoint: 's3_endpoint',
@@ -138,6 +139,8 @@ export const PIPELINE_GROUPS: readonly GroupName[] = ['producers', 'consumers', 
 export interface PipelineOutputs {
   /** Dataset bucket. */
   bucket: string;
+  /** Dataset key prefix. */
+  datasetPrefix: string;
   /** Kafka bootstrap servers, `host:port`. */
   kafkaBootstrap: string[];
   /** Cassandra contact points, `host:port`. */
@@ -160,6 +163,7 @@ export function readPipelineOutputs(outputs: TerraformOutputs): PipelineOutputs 
   }
   return {
     bucket: outputString(outputs, n.bucket),
+    datasetPrefix: outputString(outputs, n.datasetPrefix),
     kafkaBootstrap: outputList(outputs, n.kafkaBootstrap),
     cassandraContactPoints: outputList(outputs, n.cassandraContactPoints),
     s3Endpoint: outputString(outputs, n.s3Endpoint),
