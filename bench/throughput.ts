@@ -9,6 +9,9 @@
  *   the same prepared INSERT, the same consistency, 256 writes in flight). cassandra-stress is
  *   not on Maven Central. Target ≥ 0.8×.
  *
+ * - clients: kafkajs (what the producer app uses) vs @platformatic/kafka (pure JS), raw, the
+ *   same messages, idempotent, acks=all, gzip, batches of 2 000, one batch in flight.
+ *
  *   node --import tsx bench/throughput.ts [--rows N] [--slot S] [--concurrency C]
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
@@ -20,7 +23,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'cassandra-driver';
-import { Kafka, logLevel } from 'kafkajs';
+import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
+import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
 import { consumerEnv, producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
@@ -112,6 +116,43 @@ async function producerPerformance(bootstrap: string[], topic: string, payloadFi
   return Number(m[2]);
 }
 
+/** Raw client rate: `n` messages in sequential batches of 2 000 through `send`. */
+async function clientRate(n: number, payloads: string[], send: (batch: { key: string; value: string }[]) => Promise<void>): Promise<number> {
+  const started = performance.now();
+  for (let i = 0; i < n; i += 2000) {
+    const batch = Array.from({ length: Math.min(2000, n - i) }, (_, j) => ({ key: `k-${i + j}`, value: payloads[(i + j) % payloads.length]! }));
+    await send(batch);
+  }
+  return (n / (performance.now() - started)) * 1000;
+}
+
+async function kafkajsRate(bootstrap: string[], topic: string, payloads: string[], n: number): Promise<number> {
+  const producer = new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap, logLevel: logLevel.NOTHING })
+    .producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    return await clientRate(n, payloads, async (batch) => {
+      await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: batch });
+    });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function platformaticRate(bootstrap: string[], topic: string, payloads: string[], n: number): Promise<number> {
+  const producer = new PlatformaticProducer({
+    clientId: 'bench-platformatic', bootstrapBrokers: bootstrap, idempotent: true, acks: ProduceAcks.ALL,
+    compression: 'gzip', serializers: stringSerializers,
+  });
+  try {
+    return await clientRate(n, payloads, async (batch) => {
+      await producer.send({ messages: batch.map((m) => ({ topic, key: m.key, value: m.value })) });
+    });
+  } finally {
+    await producer.close();
+  }
+}
+
 async function maxConcurrencyWriter(contactPoints: string[], lines: string[], object: string): Promise<number> {
   const client = new Client({ contactPoints, localDataCenter: spec.region, protocolOptions: { port: 9042 }, pooling: { maxRequestsPerConnection: 1024 } });
   await client.connect();
@@ -169,10 +210,10 @@ try {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{
-      topic: 'bench-perf', numPartitions: spec.kafka.partitions, replicationFactor: spec.kafka.replicationFactor,
+    topics: ['bench-perf', 'bench-clients'].map((topic) => ({
+      topic, numPartitions: spec.kafka.partitions, replicationFactor: spec.kafka.replicationFactor,
       configEntries: [{ name: 'min.insync.replicas', value: String(spec.kafka.minInSyncReplicas) }],
-    }],
+    })),
   });
   await admin.disconnect();
 
@@ -190,6 +231,17 @@ try {
     pPort, 'terratower_producer_records_total', ROWS,
   );
   log('producer app (kafkajs)', { recordsPerSecond: Math.round(producerRate) });
+
+  const clientRows = Math.min(ROWS, 60_000);
+  const kjs = await kafkajsRate(kafkaBootstrap, 'bench-clients', payloads, clientRows);
+  log('client kafkajs (raw)', { recordsPerSecond: Math.round(kjs), records: clientRows });
+  let plat = Number.NaN;
+  try {
+    plat = await platformaticRate(kafkaBootstrap, 'bench-clients', payloads, clientRows);
+    log('client @platformatic/kafka (raw)', { recordsPerSecond: Math.round(plat), records: clientRows });
+  } catch (error) {
+    log('client @platformatic/kafka (raw) failed', { error: String(error) });
+  }
 
   const writerRate = await maxConcurrencyWriter(cassandraContactPoints, lines, `${spec.dataset.prefix}${manifest.objects[0]!.name}`);
   log('max-concurrency writer', { recordsPerSecond: Math.round(writerRate), concurrency: CONCURRENCY, rows: lines.length });
@@ -212,7 +264,8 @@ try {
 
   console.log(
     `\nproducer / ProducerPerformance = ${(producerRate / reference).toFixed(2)}× (target ≥ 0.9×)` +
-      `\nconsumer / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)`,
+      `\nconsumer / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)` +
+      `\n@platformatic/kafka / kafkajs (raw clients) = ${(plat / kjs).toFixed(2)}×`,
   );
 } finally {
   await stop();
