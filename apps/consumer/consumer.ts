@@ -7,6 +7,7 @@
 import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ConsumerConfig } from '../shared/config.ts';
+import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { decodeDataMessage, deadLetterKey, encodeDeadLetter, type DeadLetter } from '../shared/messages.ts';
 import { validateFields } from '../shared/record.ts';
@@ -63,10 +64,12 @@ export class PipelineConsumer {
 
   /** Connect, join the group, start consuming and polling lag. */
   async start(): Promise<void> {
-    this.admin = this.kafka.admin();
-    await this.admin.connect();
-    this.dlqProducer = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
-    await this.dlqProducer.connect();
+    const admin = this.kafka.admin();
+    this.admin = admin;
+    await retryKafka('admin connect', this.log, () => admin.connect());
+    const dlq = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    this.dlqProducer = dlq;
+    await retryKafka('producer connect', this.log, () => dlq.connect());
     this.lag = new LagMonitor(this.admin, this.config.groupId, this.config.topic, this.metrics, this.log);
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
@@ -88,8 +91,8 @@ export class PipelineConsumer {
       this.log.error('consumer crashed', { error: event.payload.error, restart: event.payload.restart });
       if (!event.payload.restart) this.failed = true;
     });
-    await consumer.connect();
-    await consumer.subscribe({ topic: this.config.topic, fromBeginning: true });
+    await retryKafka('consumer connect', this.log, () => consumer.connect());
+    await retryKafka('subscribe', this.log, () => consumer.subscribe({ topic: this.config.topic, fromBeginning: true }));
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -149,6 +152,7 @@ export class PipelineConsumer {
       }
     };
     const writes: Promise<void>[] = [];
+    let warned = false; // one warning per slice, not one per write
     for (const m of slice) {
       let decoded;
       try {
@@ -183,7 +187,10 @@ export class PipelineConsumer {
               this.metrics.errors.inc({ kind: 'write-transient' });
               if (abandon()) throw new Abandoned('stopping or partition reassigned');
               const delay = backoffDelay(DEFAULT_BACKOFF, attempt);
-              if (attempt % 10 === 0) this.log.warn('write failed; retrying', { error, attempt, retryInMs: delay, partition });
+              if (attempt % 10 === 0 && !warned) {
+                warned = true;
+                this.log.warn('write failed; retrying', { error: (error as Error).message, attempt, retryInMs: delay, partition });
+              }
               await sleep(delay);
             }
           }

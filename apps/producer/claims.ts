@@ -56,6 +56,7 @@ export class ObjectClaims {
   /** Create the work topic if missing, join the group and keep the membership alive. */
   async start(admin: Admin, replicationFactor: number): Promise<void> {
     await ensureTopic(admin, this.workTopic, WORK_PARTITIONS, replicationFactor, {});
+    await this.consumer?.disconnect().catch(() => {}); // a retried start
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: SESSION_TIMEOUT_MS,

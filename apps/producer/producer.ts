@@ -7,6 +7,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
+import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
@@ -108,16 +109,18 @@ export class PipelineProducer {
   /** Connect, create the internal topics, join the producers' group, start the loop. */
   async start(): Promise<void> {
     const admin = this.kafka.admin();
-    await admin.connect();
     this.admin = admin;
-    const { brokers } = await admin.describeCluster();
+    await retryKafka('admin connect', this.log, () => admin.connect());
+    const { brokers } = await retryKafka('describe cluster', this.log, () => admin.describeCluster());
     const rf = Math.min(3, brokers.length);
     this.producer = this.newProducer();
-    await this.producer.connect();
-    this.progress = new ProgressStore(this.kafka, admin, `${this.config.topic}.progress`, this.config.memberId, this.log);
-    await this.progress.start(rf);
-    this.claims = new ObjectClaims(this.kafka, `${this.config.topic}.objects`, `${this.config.topic}.producers`, this.log);
-    await this.claims.start(admin, rf);
+    await retryKafka('producer connect', this.log, () => this.producer!.connect());
+    const progress = new ProgressStore(this.kafka, admin, `${this.config.topic}.progress`, this.config.memberId, this.log);
+    this.progress = progress;
+    await retryKafka('progress topic', this.log, () => progress.start(rf));
+    const claims = new ObjectClaims(this.kafka, `${this.config.topic}.objects`, `${this.config.topic}.producers`, this.log);
+    this.claims = claims;
+    await retryKafka('producers group', this.log, () => claims.start(admin, rf));
     this.loopDone = this.loop().catch((error: unknown) => {
       this.failed = true;
       this.log.error('producer loop died', { error });

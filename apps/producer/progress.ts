@@ -46,6 +46,7 @@ export class ProgressStore {
       'cleanup.policy': 'compact',
       'min.insync.replicas': String(Math.min(2, replicationFactor)),
     });
+    await this.consumer?.disconnect().catch(() => {}); // a retried start
     // A private group that never commits: every start reads the topic from the beginning.
     const consumer = this.kafka.consumer({
       groupId: `${this.topic}.reader.${this.memberId}.${process.pid}.${Date.now()}`,

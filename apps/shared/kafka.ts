@@ -21,3 +21,27 @@ export function createKafka(clientId: string, brokers: string[], log: Logger): K
     },
   });
 }
+
+/** Whether a kafkajs error is worth retrying (kafkajs marks the ones that are not). */
+export function isRetriableKafkaError(error: unknown): boolean {
+  const e = error as { name?: string; retriable?: boolean } | null;
+  if (!e || typeof e !== 'object' || !e.name?.startsWith('KafkaJS')) return false;
+  return e.retriable !== false || e.name === 'KafkaJSProtocolError' || e.name === 'KafkaJSNumberOfRetriesExceeded';
+}
+
+/**
+ * Run a start-up step, retrying kafkajs errors with backoff for up to `maxAttempts` (right after
+ * a topic is created, or while a broker restarts, metadata requests fail for a while).
+ */
+export async function retryKafka<T>(what: string, log: Logger, fn: () => Promise<T>, maxAttempts = 15): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= maxAttempts || !isRetriableKafkaError(error)) throw error;
+      const delay = Math.min(5000, 250 * 2 ** attempt);
+      log.warn(`${what} failed; retrying`, { error: (error as Error).message, attempt, retryInMs: delay });
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
