@@ -77,7 +77,7 @@ if ! find "$PREFIX/lib.new" -name 'jamm-*.jar' | grep -q .; then
   echo "install-cassandra.sh: jamm jar missing from the resolved dependencies (needed as -javaagent)" >&2
   exit 4
 fi
-rm -rf "$PREFIX/lib"
+rm -rf "${PREFIX:?}/lib"
 mv "$PREFIX/lib.new" "$PREFIX/lib"
 rm -rf "$BUILD"
 printf '%s\n' "$STAMP" >"$MARKER.tmp"

@@ -79,7 +79,7 @@ mvn -B -q -f "$BUILD/pom.xml" \
   "org.apache.maven.plugins:maven-dependency-plugin:${MAVEN_DEPENDENCY_PLUGIN_VERSION}:copy-dependencies" \
   -DincludeScope=runtime -DoutputDirectory="$PREFIX/lib.new" >&2
 
-rm -rf "$PREFIX/lib"
+rm -rf "${PREFIX:?}/lib"
 mv "$PREFIX/lib.new" "$PREFIX/lib"
 rm -rf "$BUILD"
 printf '%s\n' "$STAMP" >"$MARKER.tmp"

@@ -72,7 +72,7 @@ async function up(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof TwinBootError) throw new CommandError(`local up failed, everything it started was torn down: ${error.message}`);
+    if (error instanceof TwinBootError) throw new CommandError(`local up failed, every process it started was stopped: ${error.message}\n(the run dir stays for its logs; \`terratower nuke\` removes it)`);
     throw new CommandError((error as Error).message);
   }
 }

@@ -50,8 +50,13 @@ export function registeredSweepers(): readonly Sweeper[] {
   return sweepers;
 }
 
+/** A run being started right now may not have its daemon pid recorded yet: leave young runs alone. */
+const STARTING_GRACE_MS = 60_000;
+
 function daemonAlive(runId: string): boolean {
-  const pid = readRunInfo(runId)?.daemon?.pid;
+  const info = readRunInfo(runId);
+  if (info && !info.daemon && Date.now() - Date.parse(info.createdAt) < STARTING_GRACE_MS) return true;
+  const pid = info?.daemon?.pid;
   if (pid === undefined || !pidAlive(pid)) return false;
   // The pid must still be that run's daemon, not a recycled pid.
   return findTaggedProcesses(runId).some((p) => p.pid === pid);

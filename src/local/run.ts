@@ -27,7 +27,7 @@ export interface StartTwinOptions {
   ownerPid?: number;
   /** Progress lines (install, boot). @default stderr */
   onProgress?: ProgressFn;
-  /** Give up waiting for health after this long. @default 360 000 */
+  /** Give up waiting for health after this long. @default 660 000 */
   timeoutMs?: number;
 }
 
@@ -107,7 +107,7 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   writeRunInfo({ ...info, daemon: { pid, pgid: pid } });
   onProgress(`run ${runId}: daemon pid ${pid}, slot ${slot}, run dir ${dir}`);
 
-  const deadline = Date.now() + (options.timeoutMs ?? 360_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 660_000);
   let lastPhase = '';
   let printed = 0;
   try {
