@@ -191,6 +191,37 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       expect(existsSync(runDir)).toBe(false);
     });
 
+    it('retries an apply that fails with an error from the retryable table, and not one that is not', async () => {
+      const marker = join(root, 'blip.failed-once');
+      const flaky = (message: string) => ({
+        resource: {
+          terraform_data: {
+            blip: {
+              provisioner: [{ 'local-exec': { command: `if [ ! -f ${marker} ]; then touch ${marker}; echo "${message}" >&2; exit 1; fi` } }],
+            },
+          },
+        },
+      });
+      const retryableErrors = { 'upstream blip \\(transient\\)': 'test blip' };
+      let runDir = '';
+      await withDeployedStack({ ...base(), config: flaky('upstream blip (transient)'), retryableErrors, maxRetries: 2, retainRunDir: true }, async (_o, run) => {
+        runDir = run.runDir;
+      });
+      const applies = (await readRunRecord(runDir))?.history.filter((h) => h.command === 'apply') ?? [];
+      expect(applies.map((h) => h.exitCode)).toEqual([1, 0]);
+      await rm(runDir, { recursive: true, force: true });
+
+      await rm(marker);
+      const error = await withDeployedStack({ ...base(), config: flaky('invalid thing'), retryableErrors, maxRetries: 2, retainRunDir: true }, async (_o, run) => {
+        runDir = run.runDir;
+      }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TerraformCommandError);
+      const record = (await readRunRecord((error as TerraformCommandError).runDir))!;
+      expect(record.history.filter((h) => h.command === 'apply')).toHaveLength(1);
+      expect(record.status).toBe('destroyed');
+      await rm(record.runDir, { recursive: true, force: true });
+    });
+
     it('retries a destroy whose first attempt fails, and the second one succeeds', async () => {
       const pidFile = join(root, 'flaky.pid');
       const marker = join(root, 'flaky.failed-once');
