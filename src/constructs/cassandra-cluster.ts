@@ -25,6 +25,8 @@ export interface CassandraClusterProps {
   imageId: string;
   /** Seconds before EC2 health checks can replace a node. @default 600 */
   healthCheckGraceSeconds?: number;
+  /** KMS key (ARN) for the data volumes. @default the account's AWS-managed EBS key */
+  volumeKmsKeyArn?: string;
 }
 
 /** A Cassandra cluster of self-healing nodes. */
@@ -50,6 +52,7 @@ export class CassandraCluster extends StatefulCluster {
       clientPorts: [{ port: PORTS.cassandraCql, description: 'CQL' }],
       healthCheckGraceSeconds: props.healthCheckGraceSeconds ?? 600,
       ssmAccess: true,
+      volumeKmsKeyArn: props.volumeKmsKeyArn,
     });
     this.clusterName = clusterName;
     this.contactPoints = cassandraContactPoints(props.spec);

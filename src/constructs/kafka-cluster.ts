@@ -24,6 +24,8 @@ export interface KafkaClusterProps {
   imageId: string;
   /** Seconds before EC2 health checks can replace a broker. @default 300 */
   healthCheckGraceSeconds?: number;
+  /** KMS key (ARN) for the data volumes. @default the account's AWS-managed EBS key */
+  volumeKmsKeyArn?: string;
 }
 
 /** A KRaft Kafka cluster of self-healing brokers. */
@@ -49,6 +51,7 @@ export class KafkaCluster extends StatefulCluster {
       clientPorts: [{ port: PORTS.kafkaClient, description: 'Kafka clients' }],
       healthCheckGraceSeconds: props.healthCheckGraceSeconds,
       ssmAccess: true,
+      volumeKmsKeyArn: props.volumeKmsKeyArn,
     });
     this.clusterId = clusterId;
     this.bootstrapServers = kafkaBootstrapServers(props.spec);

@@ -54,6 +54,8 @@ export interface StatefulClusterProps {
   volumeSizeGiB: number;
   /** EBS type of the data volumes. @default 'gp3' */
   volumeType?: string;
+  /** KMS key (ARN) encrypting the data volumes. @default the account's AWS-managed EBS key */
+  volumeKmsKeyArn?: string;
   /** Size of the (disposable, encrypted) root volume, GiB. @default 30 */
   rootVolumeSizeGiB?: number;
   /** Ports the members use among themselves. */
@@ -130,6 +132,7 @@ export class StatefulCluster extends Construct {
         size: props.volumeSizeGiB,
         type: props.volumeType ?? 'gp3',
         encrypted: true,
+        ...(props.volumeKmsKeyArn ? { kmsKeyId: props.volumeKmsKeyArn } : {}),
         tags: placementTags(identity, `${name}-data`, placement),
       });
       const userData = renderUserData({
