@@ -7,6 +7,7 @@ import {
   membersToReplace,
   pickLaunchZones,
   pickScaleIn,
+  rebalanceMove,
   stepScalingProposal,
   targetTrackingProposal,
 } from '../../src/local/controller/decisions.ts';
@@ -34,6 +35,17 @@ describe('zone balance', () => {
     // After two removals zone 0 and 1 both have one: tie goes to the higher index.
     expect(pickScaleIn(members, 3)).toEqual(['b', 'd', 'c']);
     expect(pickScaleIn(members, 9)).toHaveLength(4);
+  });
+});
+
+describe('AZ rebalance', () => {
+  it('moves one member from the fullest to the emptiest available zone when they differ by more than one', () => {
+    expect(rebalanceMove([3, 1, 0], [true, true, true])).toEqual({ from: 0, to: 2 });
+    expect(rebalanceMove([2, 1, 1], [true, true, true])).toBeUndefined();
+    expect(rebalanceMove([2, 2, 0], [true, true, true])).toEqual({ from: 1, to: 2 });
+    // A zone that is down is neither source nor target.
+    expect(rebalanceMove([3, 1, 0], [true, true, false])).toEqual({ from: 0, to: 1 });
+    expect(rebalanceMove([2, 1, 0], [true, true, false])).toBeUndefined();
   });
 });
 

@@ -32,6 +32,23 @@ export function pickLaunchZones(countsByZone: readonly number[], available: read
   return picks;
 }
 
+/**
+ * AZRebalance: when the available zones' member counts differ by more than one, move one member
+ * from the fullest available zone (ties: highest index) to the emptiest (ties: lowest index).
+ * Undefined when balanced. Members in unavailable zones are left where they are.
+ */
+export function rebalanceMove(countsByZone: readonly number[], available: readonly boolean[]): { from: number; to: number } | undefined {
+  let from = -1;
+  let to = -1;
+  for (let z = 0; z < countsByZone.length; z += 1) {
+    if (!available[z]) continue;
+    if (from === -1 || countsByZone[z]! >= countsByZone[from]!) from = z;
+    if (to === -1 || countsByZone[z]! < countsByZone[to]!) to = z;
+  }
+  if (from === -1 || countsByZone[from]! - countsByZone[to]! <= 1) return undefined;
+  return { from, to };
+}
+
 /** What scale-in needs to know about a member. */
 export interface ScaleInCandidate {
   id: string;

@@ -16,6 +16,7 @@ import {
   membersToReplace,
   pickLaunchZones,
   pickScaleIn,
+  rebalanceMove,
   stepScalingProposal,
   targetTrackingProposal,
   type CooldownState,
@@ -77,6 +78,7 @@ export class Group {
   private readonly cooldown: CooldownState = {};
   private readonly series = new Map<string, (number | undefined)[]>();
   private readonly waitingForZone = new Set<string>();
+  private rebalancing = false;
 
   constructor(private readonly options: GroupOptions, private readonly hooks: GroupHooks) {
     this.name = options.name;
@@ -185,10 +187,12 @@ export class Group {
 
   private reconcileApp(): void {
     const zones = this.options.zones;
-    const count = this.members.size;
+    const live = [...this.members.values()];
+    const count = live.length;
+    const counts = zones.map((_, z) => live.filter((m) => m.identity.zoneIndex === z).length);
+    const available = zones.map((_, z) => this.hooks.zoneAvailable(z));
+    const settled = live.every((m) => m.lifecycle === 'InService');
     if (count < this.desired) {
-      const counts = zones.map((_, z) => [...this.members.values()].filter((m) => m.identity.zoneIndex === z).length);
-      const available = zones.map((_, z) => this.hooks.zoneAvailable(z));
       for (const z of pickLaunchZones(counts, available, this.desired - count)) {
         const member = this.hooks.launchApp(this.name, z);
         if (!member) continue;
@@ -196,15 +200,28 @@ export class Group {
         this.log(`launching ${member.id} in ${zones[z]} to reach desired capacity ${this.desired} (had ${count})`);
       }
     } else if (count > this.desired) {
-      const ids = pickScaleIn(
-        [...this.members.values()].map((m) => ({ id: m.id, zoneIndex: m.identity.zoneIndex, launchedAtMs: m.launchedAtMs })),
-        count - this.desired,
-      );
+      // After a rebalancing launch, wait until the new member is in service before taking one out.
+      if (this.rebalancing && !settled) return;
+      const ids = pickScaleIn(live.map((m) => ({ id: m.id, zoneIndex: m.identity.zoneIndex, launchedAtMs: m.launchedAtMs })), count - this.desired);
       for (const id of ids) {
         const member = this.members.get(id)!;
         this.terminate(member, 'SIGTERM');
-        this.log(`terminating ${id} in ${member.identity.zone} to reach desired capacity ${this.desired} (had ${count})`);
+        this.log(
+          this.rebalancing
+            ? `AZ rebalance: terminating ${id} in ${member.identity.zone}`
+            : `terminating ${id} in ${member.identity.zone} to reach desired capacity ${this.desired} (had ${count})`,
+        );
       }
+      this.rebalancing = false;
+    } else if (settled && count < this.max + 1) {
+      // AZRebalance: launch into the emptiest zone first, then (above) take one from the fullest.
+      const move = rebalanceMove(counts, available);
+      if (!move) return;
+      const member = this.hooks.launchApp(this.name, move.to);
+      if (!member) return;
+      this.members.set(member.id, member);
+      this.rebalancing = true;
+      this.log(`AZ rebalance: launching ${member.id} in ${zones[move.to]} (${zones[move.from]} has ${counts[move.from]}, ${zones[move.to]} has ${counts[move.to]})`);
     }
   }
 
