@@ -15,6 +15,7 @@ import {
   outputList,
   outputString,
   readRunRecord,
+  registeredCleanups,
   sweepTerraformRunDirs,
   TERRAFORM_KINDS,
   TerraformCommandError,
@@ -187,6 +188,7 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
         return outputString(outputs, 'name');
       });
       expect(name).toBe('basic');
+      expect(registeredCleanups()).toBe(0); // signal handlers are removed once the run is over
       await eventually(() => !alive(pid), 5_000, `pid ${pid} to exit`);
       expect(existsSync(runDir)).toBe(false);
     });
