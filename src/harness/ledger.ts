@@ -34,6 +34,14 @@ export interface LedgerInput {
   expectedDeadLettered?: number;
   /** How many example ids to keep per kind of mismatch. @default 20 */
   sampleSize?: number;
+  /**
+   * Which sink rows belong to this dataset (several datasets may share one table, e.g. the demo's
+   * two scenarios). Rows it rejects are counted in `otherSinkRows` and otherwise ignored.
+   * @default every row
+   */
+  sinkFilter?: (id: string) => boolean;
+  /** Which dead letters belong to this dataset (by source object). @default every one */
+  deadLetterFilter?: (letter: DeadLetter) => boolean;
 }
 
 /** The ledger's verdict. */
@@ -44,8 +52,10 @@ export interface Ledger {
   sourceRecords: number;
   /** Distinct ids that occur more than once in the source. */
   sourceDuplicates: number;
-  /** Rows read from the sink. */
+  /** Rows read from the sink that belong to this dataset. */
   sinkRows: number;
+  /** Rows of other datasets in the same table (ignored). */
+  otherSinkRows: number;
   /** Distinct valid source ids found in the sink. */
   delivered: number;
   lost: number;
@@ -102,8 +112,13 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   // Ids outside the source are tracked in a set of their own (expected to be small).
   const unexpectedSeen = new Map<string, number>();
   let sinkRows = 0;
+  let otherSinkRows = 0;
   let sinkDuplicateRows = 0;
   for await (const id of input.sinkIds) {
+    if (input.sinkFilter && !input.sinkFilter(id)) {
+      otherSinkRows += 1;
+      continue;
+    }
     sinkRows += 1;
     const i = index.get(id);
     if (i === undefined) {
@@ -129,6 +144,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   const deadLetterKeys = new Set<string>();
   if (input.deadLetters) {
     for await (const dl of input.deadLetters) {
+      if (input.deadLetterFilter && !input.deadLetterFilter(dl)) continue;
       deadLetterMessages += 1;
       const key = dl.source ?? (dl.recordId ? `id:${dl.recordId}` : undefined);
       if (key !== undefined) {
@@ -175,6 +191,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     sourceRecords,
     sourceDuplicates: repeats.size,
     sinkRows,
+    otherSinkRows,
     delivered,
     lost,
     unexpected,

@@ -174,8 +174,11 @@ export interface Target {
   /** One reading of the pipeline's metrics (rates are over the time since the previous call). */
   metrics(): Promise<MetricsSample>;
 
-  /** Upload a generated dataset directory (its data objects) to the dataset bucket. */
-  uploadDataset(dir: string): Promise<UploadedDataset>;
+  /**
+   * Upload a generated dataset directory to the dataset bucket, under the spec's prefix plus
+   * `subPrefix` (e.g. `traffic-spike/`: several datasets can feed one deployed pipeline).
+   */
+  uploadDataset(dir: string, subPrefix?: string): Promise<UploadedDataset>;
   /** Every `record_id` in the sink table, paged at the spec's consistency level. */
   readSinkIds(): AsyncIterable<string>;
   /** Every record on the dead-letter topic, from the beginning to the current end. */

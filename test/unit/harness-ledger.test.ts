@@ -53,6 +53,21 @@ describe('ledger', () => {
     expect(l.exact).toBe(false);
   });
 
+  it('keeps to its own dataset when others share the table and the dead-letter topic', async () => {
+    const { ledgerFilters } = await import('../../src/harness/scenario/run.ts');
+    const l = await computeLedger({
+      sourceIds: ['OP-b-0', 'OP-b-1'],
+      sinkIds: from(['OP-a-0', 'OP-b-0', 'OP-a-1', 'OP-b-1']),
+      deadLetters: from<DeadLetter>([
+        { reason: 'x', source: 'payments/a/part-00000.csv:3' },
+        { reason: 'x', source: 'payments/b/part-00000.csv:9' },
+      ]),
+      expectedDeadLettered: 1,
+      ...ledgerFilters({ validIdsFile: '', malformed: 1, idPrefix: 'OP-b-', objectKeyPrefix: 'payments/b/' }),
+    });
+    expect(l).toMatchObject({ sinkRows: 2, otherSinkRows: 2, unexpected: 0, deadLettered: 1, exact: true });
+  });
+
   it('streams 200k ids from a file and finds the one missing', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tt-ledger-'));
     dirs.push(dir);

@@ -9,7 +9,7 @@ terratower_producer_records_total ${records}
 terratower_producer_dead_lettered_total 2
 terratower_producer_errors_total{kind="kafka"} 1
 terratower_producer_errors_total{kind="s3"} 2
-process_cpu_seconds_total ${cpu}
+terratower_process_cpu_seconds_total ${cpu}
 `);
 const consumer = (records: number, lag: number) => parsePrometheus(`terratower_consumer_records_total ${records}
 terratower_consumer_lag_records ${lag}

@@ -82,7 +82,7 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
       scaling: [],
     },
     ledger: {
-      source: 30000, sourceRecords: 30012, sourceDuplicates: 12, sinkRows: 30000, delivered: 30000, lost: 0, unexpected: 0, duplicated: 0,
+      source: 30000, sourceRecords: 30012, sourceDuplicates: 12, sinkRows: 30000, otherSinkRows: 0, delivered: 30000, lost: 0, unexpected: 0, duplicated: 0,
       sinkDuplicateRows: 0, deadLetteredAndWritten: 0, deadLettered: 50, deadLetterMessages: 51, validDeadLettered: 0, expectedDeadLettered: 50,
       samples: { lost: [], unexpected: [], duplicated: [] }, exact: true,
     },

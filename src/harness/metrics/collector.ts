@@ -16,7 +16,10 @@ export const APP_METRICS = {
   consumerDeadLettered: 'terratower_consumer_dead_lettered_total',
   consumerErrors: 'terratower_consumer_errors_total',
   consumerLag: 'terratower_consumer_lag_records',
-  cpuSeconds: 'process_cpu_seconds_total',
+  /** The apps register Node's default metrics with the `terratower_` prefix. */
+  cpuSeconds: 'terratower_process_cpu_seconds_total',
+  /** Unprefixed name, as other exporters call it. */
+  cpuSecondsPlain: 'process_cpu_seconds_total',
 } as const;
 
 /** One member's scrape (or its CPU seconds, for members without `/metrics`). */
@@ -64,9 +67,13 @@ export class RateCollector {
     for (const r of readings) {
       seen.add(r.memberId);
       const counters: Record<string, number> = {};
-      if (r.samples) for (const name of COUNTERS) {
-        const v = sumOf(r.samples, name);
-        if (v !== undefined) counters[name] = v;
+      if (r.samples) {
+        for (const name of COUNTERS) {
+          const v = sumOf(r.samples, name);
+          if (v !== undefined) counters[name] = v;
+        }
+        const plainCpu = sumOf(r.samples, APP_METRICS.cpuSecondsPlain);
+        if (counters[APP_METRICS.cpuSeconds] === undefined && plainCpu !== undefined) counters[APP_METRICS.cpuSeconds] = plainCpu;
       }
       if (r.cpuSeconds !== undefined) counters[APP_METRICS.cpuSeconds] = r.cpuSeconds;
       if (r.samples) gaugeLag += sumOf(r.samples, APP_METRICS.consumerLag) ?? 0;

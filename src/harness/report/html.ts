@@ -149,7 +149,8 @@ function ledgerSection(d: ReportData): string {
 ${row('valid source records (distinct ids)', l.source)}
 ${row('source records counting repeats', l.sourceRecords)}
 ${row('ids repeated in the source (collapse into one row)', l.sourceDuplicates)}
-${row('rows in Cassandra', l.sinkRows)}
+${row('rows in Cassandra (this dataset)', l.sinkRows)}
+${l.otherSinkRows ? row('rows of other datasets in the table (ignored)', l.otherSinkRows) : ''}
 ${row('delivered (source ids found in Cassandra)', l.delivered, l.delivered === l.source)}
 ${row('lost', l.lost, l.lost === 0)}
 ${row('duplicated', `${l.duplicated} (sink repeats ${l.sinkDuplicateRows}, dead-lettered and written ${l.deadLetteredAndWritten})`, l.duplicated === 0)}

@@ -27,6 +27,10 @@ export interface DatasetRef {
   validIdsFile: string;
   /** Malformed lines in the dataset: what should end on the dead-letter topic. */
   malformed: number;
+  /** Sink rows of this dataset have ids starting with this (other datasets share the table). @default every row */
+  idPrefix?: string;
+  /** Dead letters of this dataset come from objects whose key starts with this. @default every one */
+  objectKeyPrefix?: string;
 }
 
 /** Options of one run. */
@@ -200,6 +204,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       sinkIds: target.readSinkIds(),
       deadLetters: target.deadLetters(),
       expectedDeadLettered: options.dataset.malformed,
+      ...ledgerFilters(options.dataset),
     });
     log(`  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`);
   }
@@ -237,6 +242,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   result.reportJson = paths.json;
   result.reportHtml = paths.html;
   return result;
+}
+
+/** Ledger filters that keep one dataset's rows and dead letters apart from others in the same pipeline. */
+export function ledgerFilters(d: DatasetRef): Pick<Parameters<typeof computeLedger>[0], 'sinkFilter' | 'deadLetterFilter'> {
+  const out: Pick<Parameters<typeof computeLedger>[0], 'sinkFilter' | 'deadLetterFilter'> = {};
+  const idPrefix = d.idPrefix;
+  const keyPrefix = d.objectKeyPrefix;
+  if (idPrefix) out.sinkFilter = (id) => id.startsWith(idPrefix);
+  if (keyPrefix) out.deadLetterFilter = (dl) => dl.source === undefined || dl.source.startsWith(keyPrefix);
+  return out;
 }
 
 async function checkHypothesis(

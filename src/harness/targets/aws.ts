@@ -14,6 +14,9 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { uploadDataset as putDataset } from '../../dataset/upload.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
@@ -118,8 +121,8 @@ export class AwsTarget implements Target {
   /** Apply the stack (unless attached) and wait until every group has its desired capacity in service. */
   async deploy(): Promise<PipelineEndpoints> {
     if (!this.deployment) {
-      if (!this.options.stack) throw new Error('AwsTarget: no synthesized stack given (options.stack) and nothing deployed to attach to');
-      this.run = await TerraformRun.create({ ...this.options.terraform, ...this.options.stack, runId: this.runId });
+      const stack = this.options.stack ?? (await this.synthesize());
+      this.run = await TerraformRun.create({ ...this.options.terraform, ...stack, runId: this.runId });
       await this.run.apply();
       const outputs = await this.run.outputs();
       const p = readPipelineOutputs(outputs);
@@ -137,6 +140,16 @@ export class AwsTarget implements Target {
     await this.waitInService(20 * 60_000);
     return this.deployment.endpoints;
   }
+
+  /** Synthesize the spec's `PipelineStack` for this run id into a temp dir (removed at teardown). */
+  private async synthesize(): Promise<{ sourceDir: string }> {
+    const { synthesize } = await import('../../stacks/synthesize.ts');
+    this.synthDir = await mkdtemp(join(tmpdir(), `tt-aws-${this.runId}-`));
+    const { file } = synthesize({ spec: this.options.spec, outdir: this.synthDir, runId: this.runId });
+    return { sourceDir: dirname(file) };
+  }
+
+  private synthDir: string | undefined;
 
   private async waitInService(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -166,6 +179,7 @@ export class AwsTarget implements Target {
     } finally {
       this.lastSweep = await sweepRun(this.clients, this.runId);
       if (this.lastSweep.errors.length > 0) this.log(`sweep errors: ${this.lastSweep.errors.join('; ')}`);
+      if (this.synthDir) await rm(this.synthDir, { recursive: true, force: true });
     }
   }
 
@@ -348,8 +362,8 @@ export class AwsTarget implements Target {
   }
 
   /** Upload the generated dataset (objects + manifest) to the stack's bucket. */
-  async uploadDataset(dir: string): Promise<UploadedDataset> {
-    const result = await putDataset({ dir, bucket: this.endpoints().bucket, prefix: this.options.spec.dataset.prefix, client: this.clients.s3, region: this.options.spec.region });
+  async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
+    const result = await putDataset({ dir, bucket: this.endpoints().bucket, prefix: `${this.options.spec.dataset.prefix}${subPrefix}`, client: this.clients.s3, region: this.options.spec.region });
     return { bucket: this.endpoints().bucket, keys: result.objectKeys, bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0) };
   }
 

@@ -19,6 +19,11 @@ export interface SweepOptions {
   runDirs?: readonly string[];
   /** Echo terraform's output to stderr. @default true */
   echo?: boolean;
+  /**
+   * Also sweep runs whose owner process is alive (`terratower nuke --all`). Runs in use by this
+   * very process are still left alone. @default false
+   */
+  includeLive?: boolean;
   /** Progress sink. @default a line on stderr */
   log?: (line: string) => void;
 }
@@ -79,7 +84,7 @@ export async function sweepTerraformRunDirs(options: SweepOptions = {}): Promise
     }
     const base = { runId: record.runId, runDir, status: record.status };
     const ownedHere = record.ownerPid === process.pid;
-    if (ownedHere ? isRunActiveHere(runDir) : ownerAlive(record)) {
+    if (ownedHere ? isRunActiveHere(runDir) : !options.includeLive && ownerAlive(record)) {
       entries.push({ ...base, action: 'skipped-live-owner', detail: `owned by live process ${record.ownerPid}` });
       log(`${record.runId}: owned by live process ${record.ownerPid}, left alone`);
       continue;
@@ -109,3 +114,32 @@ export async function sweepTerraformRunDirs(options: SweepOptions = {}): Promise
   }
   return entries;
 }
+
+/** What a nuke sweeper is given (structurally `NukeContext` of src/local/nuke.ts). */
+export interface SweeperContext {
+  /** Also remove what live processes own. */
+  all: boolean;
+  /** Only report. */
+  dryRun: boolean;
+}
+
+/**
+ * The sweep in the shape `terratower nuke` registers (`registerSweeper(terraformRunDirSweeper)`):
+ * returns one line per run dir destroyed (or that would be); throws, naming them, when some
+ * could not be destroyed (their run dirs stay, with their logs, for the next attempt).
+ */
+export const terraformRunDirSweeper = {
+  name: 'terraform run dirs',
+  async sweep(ctx: SweeperContext): Promise<string[]> {
+    const entries = await sweepTerraformRunDirs({ dryRun: ctx.dryRun, includeLive: ctx.all, echo: false, log: () => undefined });
+    const done = entries
+      .filter((e) => e.action === 'destroyed' || e.action === 'would-destroy' || e.action === 'removed' || e.action === 'would-remove')
+      .map((e) => `${e.action.replace('would-', 'would ')} ${e.runId} (${e.status}) ${e.runDir}`);
+    const failed = entries.filter((e) => e.action === 'failed');
+    if (failed.length > 0) {
+      const lines = failed.map((e) => `${e.runId}: ${(e.detail ?? '').split('\n')[0]}`);
+      throw new Error(`${failed.length} terraform run(s) could not be destroyed: ${lines.join('; ')}${done.length ? `; done: ${done.join('; ')}` : ''}`);
+    }
+    return done;
+  },
+};

@@ -1,0 +1,251 @@
+/**
+ * `LocalTarget`: the pipeline as the local twin. It deploys THROUGH the terraform runner: the
+ * twin's stack (`terraform_data` resources whose provisioners run `terratower local up/down`) is
+ * applied and destroyed like the AWS stack, so a local run takes the same apply → scenario →
+ * destroy path and its state says what to tear down if the harness dies. Faults and group state
+ * go through the twin's control API (`TwinClient`); metrics are scraped from the apps and read
+ * from Kafka; the ledger reads Cassandra and the dead-letter topic.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { uploadDataset as putDataset } from '../../dataset/upload.ts';
+import { TwinClient, type TwinStatus } from '../../local/client.ts';
+import { processCpuSeconds } from '../../local/controller/metrics.ts';
+import { consumerGroupId } from '../../spec/derive.ts';
+import type { GroupName, PipelineSpec } from '../../spec/index.ts';
+import { PORTS } from '../../spec/ports.ts';
+import { localTwinStackConfig } from '../../stacks/local-twin-stack.ts';
+import { RateCollector, type MemberReading } from '../metrics/collector.ts';
+import { KafkaLagReader } from '../metrics/kafka-lag.ts';
+import { selectMembers } from '../select.ts';
+import { readSinkIds as readCassandraIds } from '../sink/cassandra.ts';
+import { readDeadLetters } from '../sink/dead-letters.ts';
+import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
+import {
+  ALL_GROUPS, type CpuStress, type DeadLetter, type GroupState, type MemberSelector, type MetricsSample, type PipelineEndpoints,
+  type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
+} from '../target.ts';
+import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
+
+/** Options of `LocalTarget`. */
+export interface LocalTargetOptions {
+  /** The validated pipeline spec. */
+  spec: PipelineSpec;
+  /** Run id of the twin and of its terraform run. @default generated (`local-…`) */
+  runId?: string;
+  /** Address slot 0–7 (twins in different slots run side by side). @default 0 */
+  slot?: number;
+  /** Runner options: binary (`terraform` | `tofu`), keep, timeouts, echo, … */
+  terraform?: Omit<TerraformOptions, 'config' | 'sourceDir' | 'runId'>;
+  /** How long to wait after apply for every group to be in service. @default 5 min */
+  readyTimeoutMs?: number;
+  /** Progress lines. */
+  log?: (line: string) => void;
+}
+
+/** The pipeline as the local twin. */
+export class LocalTarget implements Target {
+  readonly kind = 'local' as const;
+  readonly runId: string;
+  readonly zones: readonly string[];
+  readonly slot: number;
+  private run: TerraformRun | undefined;
+  private client: TwinClient | undefined;
+  private deployed: PipelineEndpoints | undefined;
+  private workDir: string | undefined;
+  private statusCache: { at: number; value: Promise<TwinStatus> } | undefined;
+  private readonly collector = new RateCollector();
+  private readonly load = new LoadControl();
+  private lagReader: KafkaLagReader | undefined;
+  private readonly log: (line: string) => void;
+
+  constructor(private readonly options: LocalTargetOptions) {
+    this.runId = options.runId ?? newRunId('local');
+    this.zones = options.spec.zones;
+    this.slot = options.slot ?? 0;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  /** The terraform run (for its destroy command when kept). */
+  get terraformRun(): TerraformRun | undefined {
+    return this.run;
+  }
+
+  /** Apply the twin's stack (which boots the twin), read its outputs, wait until every group is in service. */
+  async deploy(): Promise<PipelineEndpoints> {
+    if (this.deployed) return this.deployed;
+    this.workDir = await mkdtemp(join(tmpdir(), `tt-local-${this.runId}-`));
+    const specFile = join(this.workDir, 'spec.json');
+    await writeFile(specFile, JSON.stringify(this.options.spec, null, 2));
+    const config = localTwinStackConfig({ spec: this.options.spec, specFile, runId: this.runId, slot: this.slot });
+    this.log(`terraform apply: local twin ${this.runId} (slot ${this.slot})`);
+    this.run = await TerraformRun.create({ ...this.options.terraform, config, runId: this.runId });
+    await this.run.apply();
+    const outputs = readPipelineOutputs(await this.run.outputs());
+    this.deployed = {
+      s3Endpoint: outputs.s3Endpoint,
+      bucket: outputs.bucket,
+      kafkaBootstrap: outputs.kafkaBootstrap,
+      cassandraContactPoints: outputs.cassandraContactPoints,
+      groups: outputs.asgNames,
+    };
+    this.client = TwinClient.forRun(this.runId);
+    await this.waitInService(this.options.readyTimeoutMs ?? 5 * 60_000);
+    return this.deployed;
+  }
+
+  private async waitInService(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const states = await Promise.all(ALL_GROUPS.map((g) => this.groupState(g)));
+      const short = states.filter((s) => s.members.filter((m) => m.lifecycle === 'InService').length < s.desired);
+      if (short.length === 0) return;
+      if (Date.now() > deadline) {
+        throw new Error(`twin ${this.runId}: not in service after ${timeoutMs / 1000}s: ${short.map((s) => `${s.group} ${s.members.filter((m) => m.lifecycle === 'InService').length}/${s.desired}`).join(', ')}`);
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+
+  /** Destroy the twin's stack (its destroy provisioner runs `local down`), unless kept. Safe to call twice. */
+  async teardown(): Promise<void> {
+    await this.lagReader?.close();
+    this.lagReader = undefined;
+    try {
+      await this.run?.finish();
+    } finally {
+      if (this.workDir && !this.options.terraform?.keep) await rm(this.workDir, { recursive: true, force: true });
+    }
+  }
+
+  endpoints(): PipelineEndpoints {
+    if (!this.deployed) throw new Error('LocalTarget: not deployed');
+    return this.deployed;
+  }
+
+  private twin(): TwinClient {
+    if (!this.client) throw new Error('LocalTarget: not deployed');
+    return this.client;
+  }
+
+  /** One status call serves every group of a sampler tick (cached 250 ms). */
+  private status(): Promise<TwinStatus> {
+    const now = Date.now();
+    if (!this.statusCache || now - this.statusCache.at > 250) {
+      const value = this.twin().status();
+      value.catch(() => undefined);
+      this.statusCache = { at: now, value };
+    }
+    return this.statusCache.value;
+  }
+
+  async groupState(group: GroupName): Promise<GroupState> {
+    const status = await this.status();
+    const state = status.groups.find((g) => g.group === group);
+    if (!state) throw new Error(`twin ${this.runId} has no group ${group}`);
+    const members = state.members.map(({ id, zone, lifecycle, address, launchedAt }) => ({ id, zone, lifecycle, address, launchedAt }));
+    return { group, min: state.min, max: state.max, desired: state.desired, members, inServiceByZone: { ...state.inServiceByZone } };
+  }
+
+  scalingActivities(since: Date): Promise<ScalingActivity[]> {
+    return this.twin().activities(since);
+  }
+
+  async killMembers(group: GroupName, selector: MemberSelector): Promise<string[]> {
+    this.statusCache = undefined;
+    const victims = selectMembers(await this.groupState(group), selector).map((m) => m.id);
+    if (victims.length === 0) return [];
+    const killed = await this.twin().killMembers(group, { ids: victims });
+    this.statusCache = undefined;
+    return killed;
+  }
+
+  async setDesired(group: GroupName, desired: number): Promise<void> {
+    await this.twin().setDesired(group, desired);
+    this.statusCache = undefined;
+  }
+
+  /** `disrupt` freezes every process of the zone (SIGSTOP); `power` kills them. */
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
+    if (mode === 'disrupt') await this.twin().freezeZone(zone);
+    else await this.twin().killZone(zone);
+    this.statusCache = undefined;
+  }
+
+  /** Thaw a frozen zone; in a killed zone stateful members come back with their data. */
+  async zoneRestore(zone: string): Promise<void> {
+    await this.twin().thawZone(zone);
+    this.statusCache = undefined;
+  }
+
+  async stressCpu(stress: CpuStress): Promise<void> {
+    const state = await this.groupState(stress.group);
+    const members = state.members.filter((m) => m.lifecycle === 'InService' && (!stress.memberIds || stress.memberIds.includes(m.id)));
+    for (const m of members) for (let w = 0; w < (stress.workers ?? 1); w++) await this.twin().stressCpu(m.id, stress.seconds);
+  }
+
+  private async appEndpoints(status?: TwinStatus): Promise<AppEndpoint[]> {
+    const s = status ?? (await this.status());
+    const out: AppEndpoint[] = [];
+    for (const group of ['producers', 'consumers'] as const) {
+      for (const m of s.groups.find((g) => g.group === group)?.members ?? []) {
+        if (m.lifecycle === 'InService') out.push({ group, memberId: m.id, baseUrl: `http://${m.address}:${PORTS.appHttp}` });
+      }
+    }
+    return out;
+  }
+
+  async setLoad(recordsPerSecond: number): Promise<void> {
+    this.statusCache = undefined;
+    await this.load.set(recordsPerSecond, (await this.appEndpoints()).filter((a) => a.group === 'producers'));
+  }
+
+  async getLoad(): Promise<number> {
+    return this.load.current ?? 0;
+  }
+
+  /** Apps' /metrics (rates, app CPU), Kafka (group lag), /proc of the stateful members (their CPU). */
+  async metrics(): Promise<MetricsSample> {
+    const status = await this.status();
+    const apps = await this.appEndpoints(status);
+    const [readings, lag] = await Promise.all([scrapeApps(apps), this.lagReaderFor().lag()]);
+    await this.load.reconcile(apps.filter((a) => a.group === 'producers'), readings).catch(() => undefined);
+    const stateful: MemberReading[] = [];
+    for (const group of ['kafka', 'cassandra'] as const) {
+      for (const m of status.groups.find((g) => g.group === group)?.members ?? []) {
+        if (m.pid === undefined || m.lifecycle !== 'InService') continue;
+        const cpuSeconds = processCpuSeconds(m.pid);
+        if (cpuSeconds !== undefined) stateful.push({ group, memberId: m.id, cpuSeconds });
+      }
+    }
+    return this.collector.sample([...readings, ...stateful], Date.now(), lag);
+  }
+
+  private lagReaderFor(): KafkaLagReader {
+    this.lagReader ??= new KafkaLagReader(this.endpoints().kafkaBootstrap, consumerGroupId(this.options.spec), this.options.spec.kafka.topic);
+    return this.lagReader;
+  }
+
+  /** Upload a generated dataset to the twin's S3 (moto). */
+  async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
+    const e = this.endpoints();
+    const result = await putDataset({ dir, bucket: e.bucket, prefix: `${this.options.spec.dataset.prefix}${subPrefix}`, endpoint: e.s3Endpoint, region: this.options.spec.region });
+    return { bucket: e.bucket, keys: result.objectKeys, bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0) };
+  }
+
+  readSinkIds(): AsyncIterable<string> {
+    const c = this.options.spec.cassandra;
+    return readCassandraIds({
+      contactPoints: this.endpoints().cassandraContactPoints,
+      dataCenter: this.options.spec.region,
+      keyspace: c.keyspace,
+      table: c.table,
+      consistency: c.consistency,
+    });
+  }
+
+  deadLetters(): AsyncIterable<DeadLetter> {
+    return readDeadLetters(this.endpoints().kafkaBootstrap, this.options.spec.kafka.deadLetterTopic);
+  }
+}
