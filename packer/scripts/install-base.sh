@@ -30,7 +30,7 @@ done
 [ -n "$PREFIX" ] || usage
 [ "$(id -u)" -eq 0 ] || { echo "install-base.sh: run as root (it installs packages)" >&2; exit 1; }
 
-packages=(ca-certificates curl gnupg jq xfsprogs nvme-cli util-linux prometheus-node-exporter)
+packages=(ca-certificates curl gnupg jq xz-utils xfsprogs nvme-cli util-linux prometheus-node-exporter)
 if [ "$WITH_JAVA" -eq 1 ]; then
   packages+=(openjdk-17-jdk-headless maven)
 fi
