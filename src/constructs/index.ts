@@ -14,3 +14,4 @@ export * from './service-fleet.ts';
 export * from './monitoring.ts';
 export * from './pipeline.ts';
 export * from './user-data-encoding.ts';
+export * from './vpc-flow-logs.ts';

@@ -14,6 +14,7 @@ import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
 import { placementTags, type StackIdentity } from './identity.ts';
+import { VpcFlowLogs } from './vpc-flow-logs.ts';
 
 /** Props of `Network`. */
 export interface NetworkProps {
@@ -35,6 +36,10 @@ export interface NetworkProps {
   natGateways?: 'single' | 'perZone';
   /** Add an S3 gateway endpoint to the private route tables. @default true */
   s3Endpoint?: boolean;
+  /** Log the VPC's traffic to CloudWatch Logs (see `VpcFlowLogs`). @default false */
+  flowLogs?: boolean;
+  /** Days flow-log records are kept. @default 14 */
+  flowLogRetentionDays?: number;
 }
 
 /** The VPC and its subnets. */
@@ -53,6 +58,8 @@ export class Network extends Construct {
   readonly privateSubnets: readonly Subnet[];
   /** NAT gateways (one, or one per zone). */
   readonly natGateways: readonly NatGateway[];
+  /** Flow logs, when `flowLogs` is set. */
+  readonly flowLogs?: VpcFlowLogs;
 
   /** @param props see `NetworkProps` */
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -132,6 +139,10 @@ export class Network extends Construct {
       privateRouteTables.push(routes);
       return subnet;
     });
+
+    if (props.flowLogs) {
+      this.flowLogs = new VpcFlowLogs(this, 'flow-logs', { identity, vpcId: this.vpc.id, retentionDays: props.flowLogRetentionDays });
+    }
 
     if (props.s3Endpoint ?? true) {
       new VpcEndpoint(this, 's3-endpoint', {

@@ -58,6 +58,7 @@ export class Pipeline extends Construct {
       publicSubnetCidrs: spec.network.publicSubnetCidrs,
       privateSubnetCidrs: spec.network.privateSubnetCidrs,
       natGateways: spec.network.natGateways,
+      flowLogs: spec.network.flowLogs ?? false,
     });
     this.dataset = new DatasetBucket(this, 'dataset', { identity, bucketName: spec.dataset.bucket, prefix: spec.dataset.prefix });
     this.kafka = new KafkaCluster(this, 'kafka', { identity, spec, network: this.network, imageId: amis.imageId('kafka') });

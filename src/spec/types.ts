@@ -112,6 +112,8 @@ export interface NetworkSpec {
   privateSubnetCidrs: string[];
   /** One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss). */
   natGateways: 'single' | 'perZone';
+  /** Log the VPC's traffic to CloudWatch Logs (AWS only; kept 14 days). @default false */
+  flowLogs?: boolean;
 }
 
 /** Where the source data lives and how it is encoded. */

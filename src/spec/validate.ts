@@ -224,6 +224,7 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
   const net = v.section('network', spec['network']);
   if (!net) return;
   v.oneOf('network.natGateways', net['natGateways'], ['single', 'perZone'] as const);
+  if (net['flowLogs'] !== undefined) v.bool('network.flowLogs', net['flowLogs']);
   let vpc: Ipv4Cidr | undefined;
   const vpcText = net['vpcCidr'];
   if (v.str('network.vpcCidr', vpcText)) {

@@ -61,6 +61,26 @@ describe('Network', () => {
   });
 });
 
+describe('Network flow logs (opt-in)', () => {
+  it('logs all traffic to a log group with a retention, through a role limited to that group', () => {
+    const s = defaultSpec();
+    const { resources } = synth((scope) => new Network(scope, 'network', {
+      identity, vpcCidr: s.network.vpcCidr, zones: s.zones, publicSubnetCidrs: s.network.publicSubnetCidrs,
+      privateSubnetCidrs: s.network.privateSubnetCidrs, flowLogs: true,
+    }));
+    const [groupKey, group] = Object.entries(resources['aws_cloudwatch_log_group']!)[0]!;
+    expect(group).toMatchObject({ name: '/terratower/tt-test/vpc-flow-logs', retention_in_days: 14 });
+    expect(list(resources, 'aws_flow_log')[0]).toMatchObject({ traffic_type: 'ALL', log_destination_type: 'cloud-watch-logs', log_destination: `\${aws_cloudwatch_log_group.${groupKey}.arn}` });
+    const policy = JSON.parse(list<{ policy: string }>(resources, 'aws_iam_role_policy')[0]!.policy);
+    expect(policy.Statement[0].Resource).toEqual([`\${aws_cloudwatch_log_group.${groupKey}.arn}`, `\${aws_cloudwatch_log_group.${groupKey}.arn}:*`]);
+  });
+
+  it('is off by default', () => {
+    const { resources } = synth((scope) => network(scope));
+    expect(resources['aws_flow_log']).toBeUndefined();
+  });
+});
+
 describe('DatasetBucket', () => {
   it('encrypted, versioned, public access blocked, ACLs disabled, TLS only, with a lifecycle', () => {
     const { resources } = synth((scope) => new DatasetBucket(scope, 'dataset', { identity, bucketName: 'tt-data', prefix: 'payments/' }));

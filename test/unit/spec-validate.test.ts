@@ -275,6 +275,10 @@ describe('validateSpec', () => {
       expect(issue.message).toContain('use a /26 or larger');
     });
 
+    it('flow logs is a boolean', () => {
+      expect(issueAt({ network: { flowLogs: 'yes' as never } }, 'network.flowLogs').message).toMatch(/true or false/);
+    });
+
     it('NAT gateway mode', () => {
       expect(issueAt({ network: { natGateways: 'many' as never } }, 'network.natGateways').message).toContain('single, perZone');
     });
