@@ -68,6 +68,8 @@ const CASSANDRA_HEAP_MIB = Number(process.env.TERRATOWER_CASSANDRA_HEAP_MB ?? 38
 /** Grace periods never go below the real time an app member needs to boot (node + tsx). */
 const APP_GRACE_FLOOR_MS = 20_000;
 const UNHEALTHY_FLOOR_MS = 3_000;
+/** Deaths of one member during boot that fail the boot. */
+const MAX_BOOT_DEATHS = 3;
 
 /** The local twin of one pipeline spec. */
 export class Twin {
@@ -86,6 +88,7 @@ export class Twin {
   private readonly appSeq: Record<AppGroupName, number> = { producers: 0, consumers: 0 };
   private readonly stressAll = new Set<number>();
   private bootFailure?: (error: Error) => void;
+  private readonly bootDeaths = new Map<string, number>();
 
   constructor(private readonly o: TwinOptions) {
     const { spec } = o;
@@ -207,8 +210,14 @@ export class Twin {
 
   private onMemberExit(member: Member): void {
     this.cpu.forget(member.id);
-    if (this.phase === 'booting' && !member.terminating && this.bootFailure) {
-      this.bootFailure(new Error(`${member.id} exited during boot (${member.exit?.signal ?? `code ${member.exit?.code}`}); read ${member.identity.logFile}`));
+    if (this.phase !== 'booting' || member.terminating || !this.bootFailure) return;
+    // A member that dies during boot is relaunched by its group (a starved JVM can give up once);
+    // the third death of the same member fails the boot.
+    const deaths = (this.bootDeaths.get(member.id) ?? 0) + 1;
+    this.bootDeaths.set(member.id, deaths);
+    const how = member.exit?.signal ?? `code ${member.exit?.code}`;
+    if (deaths >= MAX_BOOT_DEATHS || member.identity.role === 's3') {
+      this.bootFailure(new Error(`${member.id} exited during boot (${how}, ${deaths} time(s)); read ${member.identity.logFile}`));
     }
   }
 
@@ -258,6 +267,9 @@ export class Twin {
     this.groups.kafka.launchAllStateful();
     // Cassandra right after: both clusters boot side by side (measured faster than one after the other).
     this.groups.cassandra.launchAllStateful();
+    // From here the stateful groups relaunch members that die (same id and data), also during boot.
+    this.groups.kafka.paused = false;
+    this.groups.cassandra.paused = false;
 
     const allIn = (members: Member[]): boolean => members.every((m) => m.lifecycle === 'InService');
     await step('waiting for S3', this.until(() => (this.s3 ? allIn([this.s3]) : false)));
@@ -266,8 +278,6 @@ export class Twin {
     await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
     await step('waiting for Cassandra nodes (CQL + peers)', this.until(() => allIn([...this.groups.cassandra.members.values()])));
     await step('creating keyspace and table', createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)));
-    this.groups.kafka.paused = false;
-    this.groups.cassandra.paused = false;
     this.groups.producers.paused = false;
     this.groups.consumers.paused = false;
     await step(

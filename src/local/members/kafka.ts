@@ -80,6 +80,12 @@ export function writeKafkaConfig(member: MemberIdentity, o: KafkaMemberOptions):
     `log.retention.hours=24`,
     `replica.lag.time.max.ms=10000`,
     `unclean.leader.election.enable=false`,
+    // A shared 2-core machine can starve a JVM for seconds: keep the KRaft quorum from churning
+    // leaders and the broker from giving up on its first registration while it is slow.
+    `controller.quorum.election.timeout.ms=3000`,
+    `controller.quorum.fetch.timeout.ms=6000`,
+    `controller.quorum.request.timeout.ms=6000`,
+    `initial.broker.registration.timeout.ms=600000`,
   ];
   const properties = join(confDir, 'server.properties');
   writeFileSync(properties, `${lines.join('\n')}\n`);
