@@ -1,6 +1,7 @@
-import { Testing } from 'cdktf';
+import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { defaultSpec, SpecError, withDefaults } from '../../src/spec/index.ts';
+import { configureBackend } from '../../src/stacks/backend.ts';
 import { PipelineStack } from '../../src/stacks/pipeline-stack.ts';
 
 type Block = Record<string, unknown>;
@@ -121,8 +122,8 @@ describe('PipelineStack: provider, backend, tags, outputs', () => {
   });
 
   it('takes an S3 backend, and refuses an absolute local path', () => {
-    const app = Testing.app();
-    const s3 = new PipelineStack(app, 's3', { spec: defaultSpec(), backend: { kind: 's3', bucket: 'state', key: 'tt/s3.tfstate', region: 'eu-west-1' } });
+    const s3 = new TerraformStack(Testing.app(), 's3');
+    configureBackend(s3, { kind: 's3', bucket: 'state', key: 'tt/s3.tfstate', region: 'eu-west-1' });
     const json = JSON.parse(Testing.synth(s3)) as TerraformJson;
     expect(json.terraform.backend['s3']).toMatchObject({ bucket: 'state', key: 'tt/s3.tfstate', encrypt: true, use_lockfile: true });
     expect(() => new PipelineStack(Testing.app(), 'abs', { spec: defaultSpec(), backend: { kind: 'local', path: '/home/me/x.tfstate' } })).toThrow(/absolute/);
