@@ -175,6 +175,13 @@ describe('replacement', () => {
     expect(membersToReplace(frozen, now, 2000, 3000, true)).toEqual([]);
     expect(membersToReplace(frozen, now, 2000, 3000, false)).toEqual([{ id: 'f', cause: 'unhealthy' }]);
   });
+  it('replaces stateful members only when their process is gone, never for slow readiness', () => {
+    const members = [
+      { id: 'slow', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: 0 },
+      { id: 'gone', dead: true, frozen: false, launchedAtMs: 0 },
+    ];
+    expect(membersToReplace(members, now, 0, 3000, true)).toEqual([{ id: 'gone', cause: 'dead' }]);
+  });
 });
 
 describe('metrics', () => {

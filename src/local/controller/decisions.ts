@@ -105,10 +105,11 @@ export interface Replacement {
 }
 
 /**
- * Members to replace: dead ones at once; ones failing health checks once they are past their
- * grace period (launch + grace) and have failed for `unhealthyAfterMs`. Frozen members of
- * stateful groups are never replaced (they wait for their zone); frozen app members count as
- * failing health checks like any other (`statefulGroup` = false), as on AWS.
+ * Members to replace: dead ones at once; app members failing health checks once they are past
+ * their grace period (launch + grace) and have failed for `unhealthyAfterMs` — frozen app members
+ * count as failing like any other, as behind a cut network on AWS. Stateful members
+ * (`statefulGroup`) are replaced only when their process is gone (the EC2 status check): a slow
+ * or frozen broker or node keeps its identity and waits.
  */
 export function membersToReplace(
   members: readonly HealthInput[],
@@ -123,7 +124,7 @@ export function membersToReplace(
       out.push({ id: m.id, cause: 'dead' });
       continue;
     }
-    if (m.frozen && statefulGroup) continue;
+    if (statefulGroup) continue;
     if (m.failingSinceMs === undefined) continue;
     if (nowMs < m.launchedAtMs + graceMs) continue;
     if (nowMs - m.failingSinceMs >= unhealthyAfterMs) out.push({ id: m.id, cause: 'unhealthy' });

@@ -338,7 +338,8 @@ export class Twin {
           if (ok) {
             m.lifecycle = 'InService';
             m.failingSinceMs = undefined;
-          } else {
+          } else if (healthOnly) {
+            // App health check failed (stateful readiness probes just try again next tick).
             m.failingSinceMs ??= Date.now();
             if (m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
           }

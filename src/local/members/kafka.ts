@@ -1,10 +1,10 @@
 /** A Kafka broker of the twin: KRaft, combined broker + controller, its own loopback address. */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { PORTS } from '../addresses.ts';
-import { kafkaClasspath } from '../install/kafka.ts';
+import { kafkaBootstrapTemplate, kafkaClasspath } from '../install/kafka.ts';
 import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
 /** What a broker's configuration depends on. */
@@ -99,9 +99,21 @@ export function kafkaStorageFormatted(member: MemberIdentity): boolean {
   return existsSync(join(member.dataDir, 'data', 'meta.properties'));
 }
 
-/** Run Kafka's StorageTool `format` once for a member. */
+/**
+ * Format a member's KRaft log dir: meta.properties (cluster id, node id, a fresh directory id)
+ * plus the version's bootstrap.checkpoint from the install cache — what StorageTool `format`
+ * writes, without a JVM per broker. Falls back to StorageTool when the template is missing.
+ */
 export async function formatKafkaStorage(member: MemberIdentity, o: KafkaMemberOptions, clusterId: string): Promise<void> {
-  const { properties, log4j } = writeKafkaConfig(member, o);
+  const { properties, log4j, logDir } = writeKafkaConfig(member, o);
+  const template = kafkaBootstrapTemplate();
+  if (existsSync(template)) {
+    copyFileSync(template, join(logDir, 'bootstrap.checkpoint'));
+    const meta = ['#', `#${new Date().toString()}`, `node.id=${o.nodeId}`, `directory.id=${newKafkaClusterId()}`, 'version=1', `cluster.id=${clusterId}`, ''].join('\n');
+    writeFileSync(join(logDir, 'meta.properties.tmp'), meta);
+    renameSync(join(logDir, 'meta.properties.tmp'), join(logDir, 'meta.properties'));
+    return;
+  }
   // A short-lived tool: C1 only, no perf data — a third of the CPU of a default JVM start.
   const args = [...jvmFlags(o.runId, 256, log4j), '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '--ignore-formatted'];
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERRATOWER_RUN: o.runId } });
@@ -126,11 +138,17 @@ export function kafkaLaunchPlan(member: MemberIdentity, o: KafkaMemberOptions): 
   };
 }
 
-/** A new random KRaft cluster id (22-char base64url of 16 random bytes, as StorageTool random-uuid). */
+/**
+ * A new random Kafka Uuid (22-char base64url of 16 random bytes), as `Uuid.randomUuid()`: never
+ * starting with '-' and never one of the reserved ids (all-zero or one).
+ */
 export function newKafkaClusterId(): string {
-  const bytes = new Uint8Array(16);
-  crypto.getRandomValues(bytes);
-  return Buffer.from(bytes).toString('base64url').slice(0, 22);
+  for (;;) {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    const id = Buffer.from(bytes).toString('base64url').slice(0, 22);
+    if (!id.startsWith('-') && bytes.some((b, i) => b !== 0 && !(i === 15 && b === 1))) return id;
+  }
 }
 
 /** Node ids the cluster metadata lists as registered brokers right now (asked via `bootstrap`). */
