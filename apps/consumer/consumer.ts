@@ -67,7 +67,9 @@ export class PipelineConsumer {
     const admin = this.kafka.admin();
     this.admin = admin;
     await retryKafka('admin connect', this.log, () => admin.connect());
-    const dlq = this.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    // No kafkajs-internal retry: it can drop partitions whose leader moved (see apps/producer/producer.ts);
+    // sendDeadLetters re-sends the whole batch instead.
+    const dlq = this.kafka.producer({ retry: { retries: 0 }, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
     this.dlqProducer = dlq;
     await retryKafka('producer connect', this.log, () => dlq.connect());
     this.lag = new LagMonitor(this.admin, this.config.groupId, this.config.topic, this.metrics, this.log);

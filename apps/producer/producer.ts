@@ -4,7 +4,7 @@
  * and malformed rows to the dead-letter topic → after the acknowledgement, checkpoint.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
@@ -284,13 +284,49 @@ export class PipelineProducer {
     return true;
   }
 
+  /**
+   * Send one batch: one `sendBatch` per partition, in parallel. Why not one `sendBatch` for all:
+   * kafkajs 2.2.4 retries a multi-broker send by re-sending only to the brokers that have not
+   * answered yet, computed from refreshed metadata, so a partition whose leader moved to a
+   * broker that already answered is silently skipped and the send resolves — rows lost in a
+   * broker failover (the broker-kill integration test caught it). A single-partition send has a
+   * single leader, so its retry always goes where the partition now lives.
+   */
   private async sendWithRetry(data: Message[], dead: Message[]): Promise<void> {
-    const topicMessages: TopicMessages[] = [];
-    if (data.length > 0) topicMessages.push({ topic: this.config.topic, messages: data });
-    if (dead.length > 0) topicMessages.push({ topic: this.config.deadLetterTopic, messages: dead });
+    const sends: { topic: string; partition: number; messages: Message[] }[] = [];
+    for (const [topic, messages] of [[this.config.topic, data], [this.config.deadLetterTopic, dead]] as const) {
+      if (messages.length === 0) continue;
+      const byPartition = new Map<number, Message[]>();
+      const partitions = await this.partitionsOf(topic);
+      for (const message of messages) {
+        const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
+        let list = byPartition.get(partition);
+        if (!list) byPartition.set(partition, (list = []));
+        list.push({ ...message, partition });
+      }
+      for (const [partition, list] of byPartition) sends.push({ topic, partition, messages: list });
+    }
     await this.withProducerRetry('send', (producer) =>
-      producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.GZIP }),
+      Promise.all(
+        sends.map((s) =>
+          producer.sendBatch({ topicMessages: [{ topic: s.topic, messages: s.messages }], acks: -1, compression: CompressionTypes.GZIP }),
+        ),
+      ),
     );
+  }
+
+  private readonly partitioner = Partitioners.DefaultPartitioner();
+  private readonly partitionCache = new Map<string, PartitionMetadata[]>();
+
+  /** Partition metadata of a topic (cached: partition counts do not shrink). */
+  private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
+    const cached = this.partitionCache.get(topic);
+    if (cached) return cached;
+    const metadata = await retryKafka(`metadata of ${topic}`, this.log, () => this.admin!.fetchTopicMetadata({ topics: [topic] }));
+    const partitions = metadata.topics[0]?.partitions ?? [];
+    if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions (does it exist?)`);
+    this.partitionCache.set(topic, partitions);
+    return partitions;
   }
 
   private async checkpointWithRetry(object: DataObject, line: number, done: boolean): Promise<void> {
