@@ -16,7 +16,7 @@ export const TAG_KEYS = {
   zone: 'terratower:zone',
   /** Stable member id of a stateful member (`kafka-1`, `cassandra-2`). */
   member: 'terratower:member',
-  /** AMI role: what an AMI was baked for (`kafka`, `cassandra`, `producer`, `consumer`, `monitoring`). */
+  /** AMI role: what an AMI was baked for (`kafka`, `cassandra`, `app` — producers and consumers — or `monitoring`). */
   amiRole: 'terratower:role',
 } as const;
 

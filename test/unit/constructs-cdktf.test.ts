@@ -205,12 +205,12 @@ describe('ServiceFleet', () => {
     );
   });
 
-  it('launch template: IMDSv2 required, encrypted root volume, AMI from the tag lookup', () => {
+  it('launch template: IMDSv2 required, encrypted root volume, AMI from the tag lookup of the shared app image', () => {
     const lt = list(resources, 'aws_launch_template')[0]!;
     expect(lt['metadata_options']).toMatchObject({ http_tokens: 'required' });
     expect(lt['block_device_mappings']).toMatchObject([{ ebs: { encrypted: 'true' } }]);
     expect(lt['image_id']).toMatch(/^\$\{data\.aws_ami\./);
-    expect(list(data, 'aws_ami')[0]).toMatchObject({ owners: ['self'], filter: [{ name: 'tag:terratower:role', values: ['consumer'] }] });
+    expect(list(data, 'aws_ami')[0]).toMatchObject({ owners: ['self'], filter: [{ name: 'tag:terratower:role', values: ['app'] }] });
   });
 
   it('target tracking on CPU (predefined) and on a metric per member (metric math)', () => {
