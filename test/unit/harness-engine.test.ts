@@ -89,7 +89,7 @@ class SimTarget implements Target {
     const now = Date.now();
     const dt = (now - this.lastMetrics) / 1000;
     this.lastMetrics = now;
-    const n = Math.min(this.remaining, Math.round(this.load * dt));
+    const n = Math.min(this.remaining, this.load === 0 ? this.remaining : Math.round(this.load * dt)); // 0 = unlimited, as the apps read it
     for (let i = 0; i < n; i++) this.delivered.push(`id-${500 - this.remaining + i}`);
     this.remaining -= n;
     const frozen = this.frozen.size > 0;
@@ -114,7 +114,7 @@ const base = (over: Partial<Scenario>): Scenario => ({
   hypothesisAfterWithinSeconds: 2,
   hypothesis: [{ kind: 'lag', max: 100 }, { kind: 'atDesired' }],
   method: [],
-  drain: { timeoutSeconds: 3, quietSeconds: 0.3 },
+  drain: { timeoutSeconds: 3, stallSeconds: 2, quietSeconds: 0.3 },
   ...over,
 });
 

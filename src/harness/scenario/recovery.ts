@@ -111,7 +111,8 @@ export function computeRecovery(
     return figure;
   });
 
-  const loads = events.filter((e) => e.kind === 'load' && e.recordsPerSecond !== undefined).sort((a, b) => a.t - b.t);
+  // Load changes of the method (the drain after it is not a load change the pipeline should scale for).
+  const loads = events.filter((e) => e.kind === 'load' && e.recordsPerSecond !== undefined && !e.label.startsWith('drain')).sort((a, b) => a.t - b.t);
   const scaling: ScalingFigure[] = [];
   loads.forEach((load, k) => {
     const previous = k > 0 ? loads[k - 1]!.recordsPerSecond! : undefined;
@@ -126,6 +127,8 @@ export function computeRecovery(
       );
       const first = moves[0];
       const last = moves[moves.length - 1];
+      // Groups other than the first listed are only reported when they moved.
+      if (!first && group !== (options.appGroups ?? ['consumers'])[0]) continue;
       let settledSeconds: number | null = null;
       if (last?.to !== undefined) {
         const settled = observations.find((o) => o.t >= last.t && o.t < windowEnd && inService(o, group) === last.to);

@@ -290,30 +290,41 @@ async function rollbacks(scenario: Scenario, ctx: StepContext, builder: JournalB
 }
 
 /**
- * Let the producers finish the dataset and the consumers catch up: raise the load to the drain
- * rate, then wait until lag is 0 and nothing was produced or consumed for `quietSeconds`.
+ * Let the producers finish the dataset and the consumers catch up: set the drain rate, then wait
+ * until lag is 0 and nothing was produced or consumed for `quietSeconds`. Gives up when nothing
+ * moved for `stallSeconds`, or after `timeoutSeconds` in any case.
  */
 async function drain(scenario: Scenario, ctx: StepContext, log: (line: string) => void, signal?: AbortSignal): Promise<boolean> {
-  const timeoutMs = (scenario.drain?.timeoutSeconds ?? 120) * 1000;
+  const timeoutMs = (scenario.drain?.timeoutSeconds ?? 600) * 1000;
+  const stallMs = (scenario.drain?.stallSeconds ?? 60) * 1000;
   const quietMs = (scenario.drain?.quietSeconds ?? 5) * 1000;
-  const rate = scenario.drain?.recordsPerSecond ?? scenario.baselineLoad * 5;
-  log(`drain: load ${rate}/s until lag 0 and quiet for ${quietMs / 1000}s (at most ${timeoutMs / 1000}s)`);
+  const rate = scenario.drain?.recordsPerSecond ?? 0;
+  log(`drain: load ${rate === 0 ? 'unlimited' : `${rate}/s`} until lag 0 and quiet for ${quietMs / 1000}s (gives up after ${stallMs / 1000}s without progress)`);
   await ctx.target.setLoad(rate).catch(() => undefined);
-  ctx.event({ kind: 'load', label: `drain ${rate}/s`, recordsPerSecond: rate });
+  ctx.event({ kind: 'load', label: `drain ${rate === 0 ? 'unlimited' : `${rate}/s`}`, recordsPerSecond: rate });
   const started = Date.now();
   let quietSince: number | undefined;
+  let lastProgress = Date.now();
+  let lastLag: number | undefined;
   const poll = Math.min(1000, scenario.sampleIntervalMs ?? 1000);
   while (Date.now() - started < timeoutMs && !signal?.aborted) {
     await sleep(poll);
     const last = ctx.sampler.observations.at(-1);
     if (!last) continue;
     const m = last.metrics;
+    const moving = m.producedPerSecond > 0 || m.consumedPerSecond > 0 || (lastLag !== undefined && m.lag !== lastLag);
+    lastLag = m.lag;
+    if (moving) lastProgress = Date.now();
     const quiet = m.lag === 0 && m.producedPerSecond === 0 && m.consumedPerSecond === 0;
     if (!quiet) quietSince = undefined;
     else quietSince ??= Date.now();
     if (quietSince !== undefined && Date.now() - quietSince >= quietMs) {
       log(`  drained after ${((Date.now() - started) / 1000).toFixed(1)}s`);
       return true;
+    }
+    if (!quiet && Date.now() - lastProgress > stallMs) {
+      log(`  no progress for ${stallMs / 1000}s (lag ${m.lag}); reading the ledger anyway`);
+      return false;
     }
   }
   log('  did not drain in time; reading the ledger anyway');

@@ -190,11 +190,13 @@ export type RollbackAction = SetLoadStep | ZoneRestoreStep | SetDesiredStep;
 
 /** How the engine waits for the pipeline to drain before the ledger. */
 export interface DrainOptions {
-  /** Give up after this long. @default 120 */
+  /** Give up when nothing moved (no record produced or consumed, lag unchanged) for this long. @default 60 */
+  stallSeconds?: number;
+  /** Give up after this long in any case. @default 600 */
   timeoutSeconds?: number;
   /** Drained once lag is 0 and nothing was produced or consumed for this long. @default 5 */
   quietSeconds?: number;
-  /** Load while draining, so the producers finish the dataset. @default 5 × baselineLoad */
+  /** Load while draining, so the producers finish the dataset; 0 = as fast as they can. @default 0 */
   recordsPerSecond?: number;
 }
 

@@ -12,7 +12,7 @@ export const brokerLoss: ScenarioDefinition = {
   description: 'Kill 1 of 3 Kafka brokers under load: writes continue at min ISR 2, the broker comes back and rejoins; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
-  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.5 }),
+  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
   hypothesisAfterWithinSeconds: 90,
   method: [
     { kind: 'kill', group: 'kafka', count: 1 },
@@ -21,5 +21,5 @@ export const brokerLoss: ScenarioDefinition = {
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
   dataset: { rows: rowsFor(BASELINE, 180) },
-  drain: { timeoutSeconds: 120, recordsPerSecond: BASELINE * 5 },
+  drain: { stallSeconds: 60 },
 };

@@ -13,7 +13,7 @@ export const cassandraNodeLoss: ScenarioDefinition = {
   description: 'Kill 1 of 3 Cassandra nodes under load: writes continue at LOCAL_QUORUM, the node comes back with its data; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
-  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.5 }),
+  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
   hypothesisAfterWithinSeconds: 90,
   method: [
     { kind: 'kill', group: 'cassandra', count: 1 },
@@ -22,5 +22,5 @@ export const cassandraNodeLoss: ScenarioDefinition = {
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
   dataset: { rows: rowsFor(BASELINE, 240) },
-  drain: { timeoutSeconds: 120, recordsPerSecond: BASELINE * 5 },
+  drain: { stallSeconds: 60 },
 };

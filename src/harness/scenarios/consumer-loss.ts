@@ -9,7 +9,7 @@ export const consumerLoss: ScenarioDefinition = {
   description: 'Kill 50% of the consumers under load: the consumer group rebalances, the Auto Scaling group replaces them, lag recovers; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
-  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.5 }),
+  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
   hypothesisAfterWithinSeconds: 90,
   spec: { consumers: { min: 2, max: 4, desired: 2 } },
   method: [
@@ -19,5 +19,5 @@ export const consumerLoss: ScenarioDefinition = {
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
   dataset: { rows: rowsFor(BASELINE, 180) },
-  drain: { timeoutSeconds: 120, recordsPerSecond: BASELINE * 5 },
+  drain: { stallSeconds: 60 },
 };

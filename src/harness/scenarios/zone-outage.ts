@@ -14,7 +14,7 @@ export const zoneOutage: ScenarioDefinition = {
   description: 'Take zone 2 of 3 out for 45 s under load (every member unreachable), then bring it back: the pipeline keeps writing on two zones, groups rebalance; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
-  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.5 }),
+  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
   hypothesisAfterWithinSeconds: 120,
   spec: { consumers: { min: 2, max: 4, desired: 2 } },
   method: [
@@ -27,5 +27,5 @@ export const zoneOutage: ScenarioDefinition = {
   ],
   rollbacks: [{ kind: 'zoneRestore', zone: 1 }],
   dataset: { rows: rowsFor(BASELINE, 240) },
-  drain: { timeoutSeconds: 150, recordsPerSecond: BASELINE * 5 },
+  drain: { stallSeconds: 60 },
 };
