@@ -21,14 +21,6 @@ const USAGE = `usage: terratower scenario list
   --seed N             seed of random choices (default: the scenario's)
   --binary terraform|tofu   which binary applies the stack (default terraform)`;
 
-/** Whether AWS runs are allowed here, and if not, why. */
-export function awsOptIn(env: NodeJS.ProcessEnv = process.env): { ok: true } | { ok: false; reason: string } {
-  if (env.TERRATOWER_AWS !== '1') return { ok: false, reason: 'AWS runs are opt-in: set TERRATOWER_AWS=1 (they create billable resources)' };
-  const hasCredentials = Boolean((env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) || env.AWS_PROFILE || env.AWS_WEB_IDENTITY_TOKEN_FILE || env.AWS_CONTAINER_CREDENTIALS_FULL_URI);
-  if (!hasCredentials) return { ok: false, reason: 'no AWS credentials in the environment (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, …)' };
-  return { ok: true };
-}
-
 async function list(): Promise<number> {
   const { SCENARIOS } = await import('../harness/scenarios/index.ts');
   const width = Math.max(...SCENARIOS.map((s) => s.name.length));
@@ -88,6 +80,7 @@ async function run(argv: string[]): Promise<number> {
 
   let target;
   if (values.target === 'aws') {
+    const { awsOptIn } = await import('../harness/aws-opt-in.ts');
     const opt = awsOptIn();
     if (!opt.ok) throw new CommandError(`scenario run --target aws: ${opt.reason}`, 2);
     const { AwsTarget } = await import('../harness/targets/aws.ts');

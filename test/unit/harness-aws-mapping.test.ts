@@ -37,3 +37,13 @@ describe('AwsTarget mapping of Auto Scaling data', () => {
     expect(splitRate(5, 0)).toEqual([]);
   });
 });
+
+describe('AWS opt-in', () => {
+  it('needs TERRATOWER_AWS=1 and credentials, and says which is missing', async () => {
+    const { awsOptIn } = await import('../../src/harness/aws-opt-in.ts');
+    expect(awsOptIn({})).toEqual({ ok: false, reason: expect.stringMatching(/TERRATOWER_AWS=1/) });
+    expect(awsOptIn({ TERRATOWER_AWS: '1' })).toEqual({ ok: false, reason: expect.stringMatching(/no AWS credentials/) });
+    expect(awsOptIn({ TERRATOWER_AWS: '1', AWS_PROFILE: 'dev' })).toEqual({ ok: true });
+    expect(awsOptIn({ TERRATOWER_AWS: '1', AWS_ACCESS_KEY_ID: 'a', AWS_SECRET_ACCESS_KEY: 'b' })).toEqual({ ok: true });
+  });
+});
