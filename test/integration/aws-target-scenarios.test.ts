@@ -15,6 +15,7 @@ import { defaultSpec, loadSpecFile } from '../../src/spec/index.ts';
 
 const optIn = awsOptIn();
 const suite = optIn.ok ? describe : describe.skip;
+if (!optIn.ok) console.warn(`aws-target-scenarios: skipped — ${optIn.reason}`);
 
 suite(optIn.ok ? 'shipped scenarios on AWS' : `SKIPPED: shipped scenarios on AWS — ${optIn.reason}`, () => {
   for (const def of SCENARIOS) {
