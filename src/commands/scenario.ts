@@ -99,7 +99,7 @@ async function run(argv: string[]): Promise<number> {
     log(`${def.name} on ${values.target} (run ${runId})`);
     const result = await deployedRun(target, (t) => runShipped(def, { target: t, spec, out, workDir, log, signal: interrupt.signal, ...(seed !== undefined ? { seed } : {}) }));
     const l = result.ledger;
-    console.log(`${def.name}: ${result.passed ? 'PASSED' : 'FAILED'} — hypothesis ${result.hypothesisHeld ? 'held' : 'did not hold'}; ledger ${l ? `${l.exact ? 'exact' : 'NOT exact'} (source ${l.source}, lost ${l.lost}, duplicated ${l.duplicated}, unexpected ${l.unexpected}, dead-lettered ${l.deadLettered}/${l.expectedDeadLettered ?? '?'})` : 'not read'}; ${result.wallSeconds.toFixed(0)} s`);
+    console.log(`${def.name}: ${result.passed ? 'PASSED' : 'FAILED'} — hypothesis ${result.hypothesisHeld ? 'held' : 'did not hold'}; ledger ${l ? `${l.exact ? 'exact' : 'NOT exact'} (source ${l.source}, lost ${l.lost}, duplicated ${l.duplicated}, unexpected ${l.unexpected}, dead-lettered ${l.deadLettered}/${l.expectedDeadLettered ?? '?'})` : `not read (${result.ledgerError ?? '?'})`}; ${result.wallSeconds.toFixed(0)} s`);
     for (const f of result.recovery.faults) console.log(`  ${f.fault}: detect ${f.detectSeconds ?? '—'} s, recover ${f.recoverSeconds ?? '—'} s`);
     for (const s of result.recovery.scaling) console.log(`  ${s.trigger}: ${s.group} scale ${s.direction} ${s.from ?? '?'}→${s.to ?? '?'} decided ${s.decideSeconds ?? '—'} s, settled ${s.settledSeconds ?? '—'} s`);
     console.log(`report: ${result.reportHtml}`);

@@ -254,6 +254,21 @@ describe('runScenario on a simulated target', () => {
     expect(result.wallSeconds).toBeLessThan(4);
   });
 
+  it('a sink that cannot be read leaves no ledger, says why, and the report is still written', async () => {
+    const target = new SimTarget();
+    target.readSinkIds = async function* (): AsyncIterable<string> {
+      throw new Error('Server failure during read query at consistency LOCAL_QUORUM');
+    };
+    const dir = await out();
+    const ids = join(dir, 'valid-ids.txt');
+    await (await import('node:fs/promises')).writeFile(ids, 'id-0\n');
+    const result = await runScenario(base({}), { target, out: dir, dataset: { validIdsFile: ids, malformed: 0 } });
+    expect(result.ledger).toBeNull();
+    expect(result.ledgerError).toMatch(/Server failure/);
+    expect(result.passed).toBe(false);
+    expect(await readFile(result.reportHtml, 'utf8')).toContain('No ledger: Server failure');
+  });
+
   it('random termination with the same seed kills the same members at the same offsets', async () => {
     const scenario = base({
       hypothesis: [{ kind: 'lag', max: 100 }],

@@ -137,7 +137,7 @@ function charts(d: ReportData): string {
 
 function ledgerSection(d: ReportData): string {
   const l = d.ledger;
-  if (!l) return '<p class="muted">No ledger: the run had no dataset to check against.</p>';
+  if (!l) return `<p class="bad">No ledger: ${esc(d.ledgerError ?? 'the run had no dataset to check against')}.</p>`;
   const row = (k: string, v: string | number, good?: boolean): string =>
     `<tr><td>${k}</td><td class="num">${good === undefined ? v : good ? `<span class="ok">${v}</span>` : `<span class="bad">${v}</span>`}</td></tr>`;
   const samples = (['lost', 'unexpected', 'duplicated'] as const)

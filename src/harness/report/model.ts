@@ -21,6 +21,8 @@ export interface ReportData {
   zones: string[];
   journal: Journal;
   ledger: Ledger | null;
+  /** Why there is no ledger. */
+  ledgerError?: string;
   recovery: RecoveryFigures;
   events: ScenarioEvent[];
   series: SeriesPoint[];

@@ -23,6 +23,7 @@ export function reportData(
     zones: extra.zones,
     journal: result.journal,
     ledger: result.ledger,
+    ...(result.ledgerError !== undefined ? { ledgerError: result.ledgerError } : {}),
     recovery: result.recovery,
     events: result.events,
     series: result.series,

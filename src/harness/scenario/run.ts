@@ -56,8 +56,10 @@ export interface ScenarioResult {
   runId: string;
   /** Hypothesis held before and after, and every expectation of the method was met. */
   hypothesisHeld: boolean;
-  /** `null` when skipped (no dataset given). */
+  /** `null` when skipped (no dataset given) or unreadable (see `ledgerError`). */
   ledger: Ledger | null;
+  /** Why there is no ledger. */
+  ledgerError?: string;
   /** Hypothesis held and the ledger is exact: what the CLI's exit code says. */
   passed: boolean;
   journal: Journal;
@@ -195,18 +197,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
 
   let ledger: Ledger | null = null;
+  let ledgerError: string | undefined;
   let drained = false;
   if (options.dataset && !options.signal?.aborted) {
     drained = await drain(scenario, ctx, log, options.signal);
     log('ledger: source ids vs sink rows');
-    ledger = await computeLedger({
-      sourceIds: idsFromFile(options.dataset.validIdsFile),
-      sinkIds: target.readSinkIds(),
-      deadLetters: target.deadLetters(),
-      expectedDeadLettered: options.dataset.malformed,
-      ...ledgerFilters(options.dataset),
-    });
-    log(`  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`);
+    try {
+      ledger = await computeLedger({
+        sourceIds: idsFromFile(options.dataset.validIdsFile),
+        sinkIds: target.readSinkIds(),
+        deadLetters: target.deadLetters(),
+        expectedDeadLettered: options.dataset.malformed,
+        ...ledgerFilters(options.dataset),
+      });
+      log(`  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`);
+    } catch (error) {
+      ledgerError = (error as Error).message;
+      log(`  could not read the ledger: ${ledgerError}`);
+    }
+  } else {
+    ledgerError = options.dataset ? 'interrupted before the ledger' : 'no dataset given';
   }
   await sampler.stop();
 
@@ -233,6 +243,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     series,
     recovery,
     drained,
+    ...(ledgerError !== undefined ? { ledgerError } : {}),
     samplerErrors: sampler.errors,
     reportJson: '',
     reportHtml: '',
