@@ -1,0 +1,17 @@
+/**
+ * The harness's public API: targets, the scenario engine, the shipped scenarios, the ledger and
+ * the report. (The terraform runner is `./terraform/index.ts`.)
+ */
+export * from './target.ts';
+export * from './scenario/index.ts';
+export { computeLedger, idsFromFile, type Ledger, type LedgerInput } from './ledger.ts';
+export { writeReport, reportData } from './report/write.ts';
+export { renderHtml } from './report/html.ts';
+export type { ReportData } from './report/model.ts';
+export { selectMembers, percentToCount } from './select.ts';
+export { prepareScenarioDataset, type ScenarioDatasetOptions } from './dataset.ts';
+export { SCENARIOS, scenarioByName, runShipped, deployedRun, scenarioSpec, type ScenarioDefinition, type ShippedRunOptions } from './scenarios/index.ts';
+export { LocalTarget, type LocalTargetOptions } from './targets/local.ts';
+export { AwsTarget, type AwsTargetOptions, type AwsDeployment } from './targets/aws.ts';
+export { sweepRun, type SweepReport } from './targets/aws-sweep.ts';
+export { awsOptIn } from './aws-opt-in.ts';
