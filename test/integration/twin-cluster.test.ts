@@ -44,8 +44,13 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
   }
 }
 
-function kafka(): Kafka {
-  return new Kafka({ clientId: 'twin-test', brokers: twin!.endpoints.kafkaBootstrap, logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+/**
+ * A fresh client. `except` leaves brokers out of the bootstrap list: a SIGSTOPped broker still
+ * accepts TCP connections (the kernel does) but never answers, so a client must not start there.
+ */
+function kafka(except: string[] = []): Kafka {
+  const brokers = twin!.endpoints.kafkaBootstrap.filter((b) => !except.includes(b));
+  return new Kafka({ clientId: 'twin-test', brokers, logLevel: logLevel.NOTHING, requestTimeout: 10_000, retry: { retries: 10 } });
 }
 
 function member(status: TwinStatus, id: string): TwinStatus['groups'][number]['members'][number] | undefined {
@@ -69,8 +74,8 @@ async function fullyInSync(topic: string): Promise<boolean> {
   }
 }
 
-async function produce(topic: string, prefix: string, count: number): Promise<void> {
-  const producer = kafka().producer({ allowAutoTopicCreation: false });
+async function produce(topic: string, prefix: string, count: number, except: string[] = []): Promise<void> {
+  const producer = kafka(except).producer({ allowAutoTopicCreation: false });
   await producer.connect();
   try {
     await producer.send({
@@ -91,7 +96,7 @@ async function consumeAll(topic: string, expected: number): Promise<Set<string>>
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({ eachMessage: async ({ message }) => void seen.add(message.key!.toString()) });
-    await waitFor(`${expected} records on ${topic}`, 90_000, async () => (seen.size >= expected ? true : undefined));
+    await waitFor(`${expected} records on ${topic}`, 180_000, async () => (seen.size >= expected ? true : undefined));
   } finally {
     await consumer.disconnect();
   }
@@ -225,8 +230,20 @@ describe('local twin cluster', () => {
         expect(m.lifecycle).toBe('Frozen');
         expect(procState(m.pid!)).toBe('T');
       }
-      // The other two zones still take acks=all writes once the frozen broker drops out of the ISR.
-      await produce(spec.kafka.topic, 'frozen', 200);
+      // The cluster fences the frozen broker and moves its leaderships to the other zones...
+      const frozenBroker = twin!.endpoints.kafkaBootstrap[2]!;
+      await waitFor('leaders and ISR to leave the frozen broker', 120_000, async () => {
+        const admin = kafka([frozenBroker]).admin();
+        await admin.connect();
+        try {
+          const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
+          return meta.topics[0]!.partitions.every((p) => p.leader !== 3 && !p.isr.includes(3)) ? true : undefined;
+        } finally {
+          await admin.disconnect();
+        }
+      });
+      // ...and the other two zones take acks=all writes (min ISR 2 of 3).
+      await produce(spec.kafka.topic, 'frozen', 200, [frozenBroker]);
     } finally {
       // Never leave the zone frozen for the tests after this one, even when an assertion fails.
       await client.thawZone(zone);
