@@ -24,7 +24,7 @@ beforeAll(async () => {
   await target.deploy();
   result = await runShipped(consumerLoss, { target, spec, out: join(workDir, 'report'), workDir, log: (l) => process.stderr.write(`[consumer-loss] ${l}\n`) });
   process.stderr.write(`[consumer-loss] report: ${result.reportHtml} (kept in ${workDir} only while the test runs)\n`);
-});
+}, 25 * 60_000); // boot (minutes on a loaded 2-core machine) + the scenario + drain + ledger
 
 afterAll(async () => {
   await target?.teardown();
