@@ -167,7 +167,8 @@ export async function stopTwin(runId: string, options: { keepRunDir?: boolean; t
   if (daemonPid !== undefined && pidAlive(daemonPid)) signal(daemonPid, 'SIGTERM');
   if (daemonPid !== undefined) await waitForExit([daemonPid], 3000);
   // Whatever is left: the daemon's group, then every tagged process.
-  if (info?.daemon) signal(-info.daemon.pgid, 'SIGKILL');
+  // Kill the daemon's process group only if a process of this run is still in it (a pgid can be reused).
+  if (info?.daemon && findTaggedProcesses(runId).some((p) => p.pgid === info.daemon!.pgid)) signal(-info.daemon.pgid, 'SIGKILL');
   let killed = 0;
   for (const p of findTaggedProcesses(runId)) {
     if (!stillSameTagged(p)) continue;
