@@ -28,6 +28,7 @@ import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from
 import { consumerEnv, producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
+import { classifyWriteError } from '../apps/consumer/errors.ts';
 import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/dataset/index.ts';
 import { kafkaClasspath } from '../src/local/install/index.ts';
@@ -170,7 +171,16 @@ async function maxConcurrencyWriter(contactPoints: string[], lines: string[], ob
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let i = next++; i < records.length; i = next++) {
-          await client.execute(cql, insertParams(records[i]!, object, i + 2), { prepare: true, consistency });
+          // Retry timeouts like any real writer would (a busy 2-core machine times out some writes).
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await client.execute(cql, insertParams(records[i]!, object, i + 2), { prepare: true, consistency });
+              break;
+            } catch (error) {
+              if (classifyWriteError(error) !== 'transient' || attempt >= 20) throw error;
+              await new Promise((r) => setTimeout(r, Math.min(2000, 50 * 2 ** attempt)));
+            }
+          }
         }
       }),
     );
