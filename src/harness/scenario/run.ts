@@ -308,7 +308,7 @@ async function rollbacks(scenario: Scenario, ctx: StepContext, builder: JournalB
 async function drain(scenario: Scenario, ctx: StepContext, log: (line: string) => void, signal?: AbortSignal): Promise<boolean> {
   const timeoutMs = (scenario.drain?.timeoutSeconds ?? 600) * 1000;
   const stallMs = (scenario.drain?.stallSeconds ?? 60) * 1000;
-  const quietMs = (scenario.drain?.quietSeconds ?? 5) * 1000;
+  const quietMs = (scenario.drain?.quietSeconds ?? 20) * 1000;
   const rate = scenario.drain?.recordsPerSecond ?? 0;
   log(`drain: load ${rate === 0 ? 'unlimited' : `${rate}/s`} until lag 0 and quiet for ${quietMs / 1000}s (gives up after ${stallMs / 1000}s without progress)`);
   await ctx.target.setLoad(rate).catch(() => undefined);
