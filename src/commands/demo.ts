@@ -106,6 +106,9 @@ const command: Command = async (argv) => {
         });
       }
     });
+  } catch (error) {
+    // The twin is already destroyed (deployedRun always tears down): say what failed, without a stack.
+    throw new CommandError(`demo: ${(error as Error).message}`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

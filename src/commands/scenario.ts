@@ -104,6 +104,9 @@ async function run(argv: string[]): Promise<number> {
     for (const s of result.recovery.scaling) console.log(`  ${s.trigger}: ${s.group} scale ${s.direction} ${s.from ?? '?'}→${s.to ?? '?'} decided ${s.decideSeconds ?? '—'} s, settled ${s.settledSeconds ?? '—'} s`);
     console.log(`report: ${result.reportHtml}`);
     return result.passed ? 0 : 1;
+  } catch (error) {
+    // The target is already torn down (deployedRun always tears down): say what failed, without a stack.
+    throw new CommandError(`scenario run ${def.name}: ${(error as Error).message}`);
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
