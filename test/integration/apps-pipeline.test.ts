@@ -270,7 +270,8 @@ describe('producer and consumer apps on the local twin', () => {
   it(`${ROWS} rows with 1% malformed: Cassandra holds exactly the valid ids, the DLQ exactly the malformed rows`, async () => {
     const run = await load('base', ROWS, 8);
     expect(run.manifest.malformedCount).toBe(Math.round(ROWS * 0.01));
-    await expectExact(run, 6 * 60_000);
+    // Generous: on a shared 2-core machine the RF 3 sink has been measured at 200–2 700 rows/s.
+    await expectExact(run, 12 * 60_000);
   });
 
   it('a consumer killed mid-run: still exact', async () => {
@@ -280,7 +281,7 @@ describe('producer and consumer apps on the local twin', () => {
     await waitConsumed(committed, FAULT_ROWS * 0.2);
     const killed = await twin!.client.killMembers('consumers', { count: 1, signal: 'SIGKILL' });
     expect(killed).toHaveLength(1);
-    await expectExact(run, 5 * 60_000);
+    await expectExact(run, 8 * 60_000);
   });
 
   it('a producer killed mid-run and replaced: still exact', async () => {
@@ -291,7 +292,7 @@ describe('producer and consumer apps on the local twin', () => {
     await waitProduced(high, FAULT_ROWS * 0.3);
     const killed = await twin!.client.killMembers('producers', { count: 1, signal: 'SIGKILL' });
     expect(killed).toHaveLength(1);
-    await expectExact(run, 5 * 60_000);
+    await expectExact(run, 8 * 60_000);
     await setProducerRate(0);
   });
 
@@ -302,7 +303,7 @@ describe('producer and consumer apps on the local twin', () => {
     await waitProduced(high, FAULT_ROWS * 0.3);
     const killed = await twin!.client.killMembers('kafka', { count: 1, signal: 'SIGKILL' });
     expect(killed).toHaveLength(1);
-    await expectExact(run, 5 * 60_000);
+    await expectExact(run, 8 * 60_000);
     await setProducerRate(0);
   });
 });
