@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { validateSpec, withDefaults, type PipelineSpec, type PipelineSpecInput } from '../../src/spec/index.ts';
 import { nuke } from '../../src/local/nuke.ts';
 import { REPO_ROOT, runDir } from '../../src/local/paths.ts';
-import { findTaggedProcesses, pidAlive } from '../../src/local/proc.ts';
+import { findTaggedProcesses, stillSameTagged } from '../../src/local/proc.ts';
 import { readRunInfo } from '../../src/local/run-files.ts';
 import { leftoversOf, startTwin, stopTwin, withTwin } from '../../src/local/run.ts';
 
@@ -96,7 +96,8 @@ describe('twin cleanup', () => {
       const deadline = Date.now() + 15_000;
       while (findTaggedProcesses(twin.runId).length > 0 && Date.now() < deadline) await sleep(200);
       expect(findTaggedProcesses(twin.runId)).toEqual([]);
-      for (const m of members) expect(pidAlive(m.pid)).toBe(false);
+      // Each member process is gone (compared by pid and start time: a pid alone may be reused).
+      for (const m of members) expect(stillSameTagged(m)).toBe(false);
       // The run dir is a leftover now: nuke finds it by run and removes it.
       expect(existsSync(twin.runDir)).toBe(true);
       const report = await nuke();
