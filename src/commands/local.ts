@@ -46,7 +46,11 @@ function pickRun(runId: string | undefined, verb: string): string {
 }
 
 async function up(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { spec: { type: 'string' }, slot: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { spec: { type: 'string' }, slot: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   let spec: PipelineSpec;
   try {
     spec = values.spec ? await loadSpecFile(values.spec) : validateSpec(defaultSpec());
@@ -87,7 +91,11 @@ function formatGroups(status: TwinStatus): string {
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' }, json: { type: 'boolean' } } });
+  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
   const runId = pickRun(values['run-id'], 'show');
   const control = readControlInfo(runId);
   if (!control) throw new CommandError(`run ${runId} has no control API: its daemon is gone; clean it up with \`terratower nuke\``);
@@ -109,8 +117,14 @@ async function status(argv: string[]): Promise<number> {
 }
 
 async function down(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' } } });
-  const runId = pickRun(values['run-id'], 'stop');
+  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  // An explicit run id is stopped even when its run dir is gone or was never written: terraform's
+  // destroy calls `local down --run-id` after a failed `up` too, and must not fail for it.
+  const runId = values['run-id'] ?? pickRun(undefined, 'stop');
   const report = await stopTwin(runId);
   if (report.leftovers.length > 0) {
     throw new CommandError(`run ${runId} stopped but left: ${report.leftovers.join('; ')}; run \`terratower nuke\``);

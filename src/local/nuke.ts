@@ -39,10 +39,14 @@ export interface NukeReportEntry {
 
 const sweepers: Sweeper[] = [];
 
-/** Add a sweeper (runs after the built-in ones, in registration order). */
-export function registerSweeper(sweeper: Sweeper): void {
+/**
+ * Add a sweeper. It runs after the ones registered before it, or before all of them with
+ * `first` (for a sweeper whose own teardown stops twins, such as terraform's destroy).
+ */
+export function registerSweeper(sweeper: Sweeper, options: { first?: boolean } = {}): void {
   if (sweepers.some((s) => s.name === sweeper.name)) return;
-  sweepers.push(sweeper);
+  if (options.first) sweepers.unshift(sweeper);
+  else sweepers.push(sweeper);
 }
 
 /** The registered sweepers, in order. */
