@@ -11,7 +11,8 @@ import {
   stepScalingProposal,
   targetTrackingProposal,
 } from '../../src/local/controller/decisions.ts';
-import { CpuMeter, parsePrometheusText } from '../../src/local/controller/metrics.ts';
+import { CpuMeter } from '../../src/local/controller/metrics.ts';
+import { parsePrometheus, sumOf } from '../../src/harness/metrics/prometheus.ts';
 import type { StepScalingPolicy } from '../../src/spec/index.ts';
 
 describe('zone balance', () => {
@@ -186,11 +187,12 @@ describe('replacement', () => {
 
 describe('metrics', () => {
   it('parses Prometheus text, summing label sets', () => {
-    const m = parsePrometheusText(
+    const m = parsePrometheus(
       '# HELP x\n# TYPE terratower_consumer_lag_records gauge\nterratower_consumer_lag_records{partition="0"} 10\nterratower_consumer_lag_records{partition="1"} 5\nprocess_cpu_seconds_total 1.5\nbad line\n',
     );
-    expect(m.get('terratower_consumer_lag_records')).toBe(15);
-    expect(m.get('process_cpu_seconds_total')).toBe(1.5);
+    expect(sumOf(m, 'terratower_consumer_lag_records')).toBe(15);
+    expect(sumOf(m, 'process_cpu_seconds_total')).toBe(1.5);
+    expect(sumOf(m, 'absent')).toBeUndefined();
   });
   it('turns CPU seconds into percent of a core', () => {
     const meter = new CpuMeter();

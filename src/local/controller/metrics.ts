@@ -1,32 +1,9 @@
 /**
- * Metrics the group controller reads. CPU comes from /proc (the member's process and any stress
- * process attached to it), so it needs nothing from the apps; consumer lag comes from the
- * consumers' Prometheus `/metrics`.
+ * CPU readings for the group controller: from /proc (the member's process and any stress process
+ * attached to it), so they need nothing from the apps. Consumer lag comes from the consumers'
+ * Prometheus `/metrics` (`METRICS.consumerLag`, read with the harness's Prometheus parser).
  */
 import { readFileSync } from 'node:fs';
-
-/**
- * Consumer lag gauge the consumer app exports on /metrics: records behind, summed over the
- * partitions this consumer owns. The controller sums it over the group.
- */
-export const CONSUMER_LAG_METRIC = 'terratower_consumer_lag_records';
-/** Standard prom-client process CPU counter (seconds). Not needed by the controller (it reads /proc). */
-export const PROCESS_CPU_METRIC = 'process_cpu_seconds_total';
-
-/** Parse Prometheus text format into metric name → summed value over all label sets. */
-export function parsePrometheusText(text: string): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})?\s+(\S+)/.exec(line);
-    if (!match) continue;
-    const value = Number(match[3]);
-    if (!Number.isFinite(value)) continue;
-    out.set(match[1]!, (out.get(match[1]!) ?? 0) + value);
-  }
-  return out;
-}
 
 /** Clock ticks per second of /proc/<pid>/stat times (Linux: 100 on every common build). */
 const CLK_TCK = 100;

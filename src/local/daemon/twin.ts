@@ -18,7 +18,9 @@ import {
 } from '../addresses.ts';
 import { Group, type GroupTimings } from '../controller/group.ts';
 import type { MemberSample } from '../controller/decisions.ts';
-import { CONSUMER_LAG_METRIC, CpuMeter, parsePrometheusText, processCpuSeconds } from '../controller/metrics.ts';
+import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
+import { parsePrometheus, sumOf } from '../../harness/metrics/prometheus.ts';
+import { METRICS } from '../../monitoring/metric-names.ts';
 import { appHealthy, appLaunchPlan, appMetricsText, requireAppEntry } from '../members/app.ts';
 import { cassandraLaunchPlan, cassandraNodeReady } from '../members/cassandra.ts';
 import { formatKafkaStorage, kafkaLaunchPlan, kafkaStorageFormatted, newKafkaClusterId, registeredBrokers, type KafkaMemberOptions } from '../members/kafka.ts';
@@ -380,7 +382,7 @@ export class Twin {
       if (m.frozen || m.lifecycle !== 'InService') continue;
       void appMetricsText(m.identity.address).then((text) => {
         if (text === undefined) return;
-        const value = parsePrometheusText(text).get(CONSUMER_LAG_METRIC);
+        const value = sumOf(parsePrometheus(text), METRICS.consumerLag);
         if (value !== undefined) this.lagByMember.set(m.id, value);
       });
     }
