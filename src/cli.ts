@@ -47,3 +47,9 @@ try {
     process.exitCode = 1;
   }
 }
+
+// A finished command exits. Every command awaits its own teardown, so what is still open here
+// is a client a library left behind (a scenario run was once found idle for hours after its
+// twin was gone, holding only stdio sockets). stdout and stderr to files and pipes are
+// synchronous on Linux, so nothing printed is cut off; `local up`'s daemon is detached.
+process.exit();
