@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/harness/report/html.ts';
-import { esc, lineChart, niceTicks } from '../../src/harness/report/svg.ts';
+import { esc, lineChart, niceTicks, placeMarkerLabels } from '../../src/harness/report/svg.ts';
 import { writeReport } from '../../src/harness/report/write.ts';
 import type { SeriesPoint } from '../../src/harness/report/series.ts';
 import type { ScenarioEvent } from '../../src/harness/scenario/events.ts';
@@ -133,6 +133,33 @@ describe('report', () => {
     expect(html).toContain('FAILED');
     expect(html).toContain('NOT exact');
     expect(html).toContain('r-1, r-2');
+  });
+
+  it('says which expectations broke the hypothesis', () => {
+    const result = syntheticResult();
+    result.passed = false;
+    result.hypothesisHeld = false;
+    result.journal.run.push({ ...result.journal.run[0]!, name: 'consumers scale out', type: 'probe', status: 'failed' });
+    const html = renderHtml({ version: 1, generatedAt: '', ...result, description: '', hypothesis: [], zones: ZONES });
+    expect(html).toContain('did not hold</span><div class="why">1 expectation failed: consumers scale out</div>');
+  });
+
+  it('writes marker labels in rows without overlap, and leaves hover-only markers to their lines', () => {
+    const markers = [
+      { t: 10, label: 'load 750/s', color: '#00f' },
+      { t: 11, label: 'consumers 2→3', color: '#888', dashed: true },
+      { t: 11.5, label: 'consumers: launching consumers-3 in eu-west-1c', color: '#888', hoverOnly: true },
+      { t: 12, label: 'consumers 3→4', color: '#888', dashed: true },
+      { t: 99, label: 'load 150/s', color: '#00f' },
+    ];
+    const placed = placeMarkerLabels(markers, 100, 1000);
+    expect(placed.map((p) => p.marker.label)).toEqual(['load 750/s', 'consumers 2→3', 'consumers 3→4', 'load 150/s']);
+    expect(placed.map((p) => p.row)).toEqual([0, 1, 2, 0]);
+    // Near the right edge the label is written to the left of its line.
+    expect(placed[3]!.anchor).toBe('end');
+    // More overlapping labels than rows: the extra ones are left to hover.
+    const crowded = Array.from({ length: 8 }, (_, i) => ({ t: 50 + i * 0.1, label: `kill member-${i}`, color: '#f00' }));
+    expect(placeMarkerLabels(crowded, 100, 1000)).toHaveLength(4);
   });
 
   it('nice axis ticks and escaping', () => {

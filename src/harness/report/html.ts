@@ -36,6 +36,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bot
 .cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
 .card{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:10px 14px}
 .card .k{color:#5b6670;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:20px;font-weight:600}
+.card .why{font-size:12px;font-weight:400;color:#5b6670;margin-top:2px}
 .chart{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:6px 8px;margin-bottom:12px}
 .grid2{display:grid;grid-template-columns:1fr 1fr;gap:12px}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde2e7;font-size:13px}
@@ -58,7 +59,15 @@ function verdict(ok: boolean, yes = 'yes', no = 'no'): string {
 function markersOf(events: readonly ScenarioEvent[]): ChartMarker[] {
   return events
     .filter((e) => e.kind !== 'note' || e.label.startsWith('spared') === false)
-    .map((e) => ({ t: e.t / 1000, label: e.label, color: EVENT_COLORS[e.kind], dashed: e.kind === 'scaling' }));
+    .map((e) => ({
+      t: e.t / 1000,
+      label: e.label,
+      color: EVENT_COLORS[e.kind],
+      dashed: e.kind === 'scaling',
+      // A desired-capacity change is drawn with its label ("consumers 2→4"); the launches and
+      // terminations that follow it only as lines (hover, and the events table, give them).
+      hoverOnly: e.kind === 'scaling' && e.from === e.to,
+    }));
 }
 
 function hypothesisTable(title: string, h: HypothesisRecord | null): string {
@@ -194,13 +203,29 @@ function journalSection(d: ReportData): string {
 ${d.samplerErrors.length ? `<p class="bad">${d.samplerErrors.length} sampling error(s); first: ${esc(d.samplerErrors[0]!.message)}</p>` : ''}`;
 }
 
+/**
+ * Why the hypothesis did not hold, in one short line under the card's verdict: the steady state
+ * before/after, or the method's failed expectations by name.
+ */
+function hypothesisDetail(d: ReportData): string {
+  if (d.hypothesisHeld) return '';
+  const j = d.journal;
+  const why: string[] = [];
+  if (j.steadyStates.before && !j.steadyStates.before.holds) why.push('steady state before');
+  if (j.steadyStates.after && !j.steadyStates.after.holds) why.push('steady state after');
+  const failed = j.run.filter((a) => a.type === 'probe' && a.status !== 'succeeded').map((a) => a.name);
+  if (failed.length > 0) why.push(`${failed.length} expectation${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}`);
+  if (j.status !== 'completed') why.push(`run ${j.status}`);
+  return why.length > 0 ? `<div class="why">${esc(why.join('; '))}</div>` : '';
+}
+
 /** Render the whole page. */
 export function renderHtml(d: ReportData): string {
   const j = d.journal;
   const badge = d.passed ? '<span class="badge pass">PASSED</span>' : '<span class="badge fail">FAILED</span>';
   const l = d.ledger;
   const cards = [
-    ['hypothesis', verdict(d.hypothesisHeld, 'held', 'did not hold')],
+    ['hypothesis', `${verdict(d.hypothesisHeld, 'held', 'did not hold')}${hypothesisDetail(d)}`],
     ['ledger', l ? verdict(l.exact, 'exact', 'not exact') : '<span class="muted">skipped</span>'],
     ['lost / duplicated', l ? `${l.lost} / ${l.duplicated}` : '—'],
     ['wall time', `${d.wallSeconds.toFixed(0)} s`],

@@ -24,6 +24,8 @@ export interface ChartMarker {
   label: string;
   color: string;
   dashed?: boolean;
+  /** Only on hover (its `<title>`), never written on the chart: member launches and terminations. */
+  hoverOnly?: boolean;
 }
 
 /** What to draw. */
@@ -66,16 +68,52 @@ function formatValue(v: number): string {
   return Number.isInteger(v) ? String(v) : v.toFixed(1);
 }
 
+/** Width of a marker label at the chart's label font (10 px sans-serif), a little generous. */
+const LABEL_CHAR_PX = 5.8;
+/** Rows of marker labels above a chart, at most. */
+const MAX_LABEL_ROWS = 4;
+
+/** A marker label with its row and which side of its line it is written on. */
+interface PlacedLabel {
+  marker: ChartMarker;
+  row: number;
+  anchor: 'start' | 'end';
+}
+
+/**
+ * Rows for the marker labels so that no two overlap: each label goes into the first row where
+ * it clears the labels already there; a label that fits no row is left to its line's hover
+ * text, as are `hoverOnly` markers.
+ */
+export function placeMarkerLabels(markers: readonly ChartMarker[], tMax: number, plotW: number): PlacedLabel[] {
+  const rowEnds: number[] = [];
+  const placed: PlacedLabel[] = [];
+  const sorted = markers.filter((m) => !m.hoverOnly).sort((a, b) => a.t - b.t);
+  for (const marker of sorted) {
+    const mx = (Math.min(Math.max(marker.t, 0), Math.max(tMax, 1)) / Math.max(tMax, 1)) * plotW;
+    const w = marker.label.length * LABEL_CHAR_PX + 6;
+    const anchor = mx + w > plotW ? 'end' : 'start';
+    const [from, to] = anchor === 'start' ? [mx, mx + w] : [mx - w, mx];
+    let row = rowEnds.findIndex((end) => end <= from);
+    if (row === -1 && rowEnds.length < MAX_LABEL_ROWS) row = rowEnds.push(-Infinity) - 1;
+    if (row === -1) continue;
+    rowEnds[row] = to;
+    placed.push({ marker, row, anchor });
+  }
+  return placed;
+}
+
 /** Render one chart as an inline `<svg>`. */
 export function lineChart(o: ChartOptions): string {
   const width = o.width ?? 1100;
   const height = o.height ?? 220;
-  const labelRows = o.markerLabels === false ? 0 : Math.min(4, o.markers.length);
+  const left = 62;
+  const right = 16;
+  const placed = o.markerLabels === false ? [] : placeMarkerLabels(o.markers, o.tMax, width - left - right);
+  const labelRows = placed.reduce((rows, p) => Math.max(rows, p.row + 1), 0);
   const legendY = 38;
   const labelTop = legendY + 6;
   const top = labelTop + labelRows * 13 + 6;
-  const left = 62;
-  const right = 16;
   const bottom = 30;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
@@ -115,16 +153,16 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${ty}" y2="${ty}" class="thr"/>`);
     parts.push(`<text x="${left + plotW - 4}" y="${(Number(ty) - 4).toFixed(1)}" text-anchor="end" class="thrl">${esc(o.threshold.label)}</text>`);
   }
-  o.markers.forEach((m, i) => {
+  o.markers.forEach((m) => {
     const mx = x(Math.min(Math.max(m.t, 0), tMax)).toFixed(1);
     parts.push(`<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="${m.color}" class="mk${m.dashed ? ' dash' : ''}"><title>${esc(`${m.t.toFixed(1)}s ${m.label}`)}</title></line>`);
-    if (labelRows > 0) {
-      const row = i % labelRows;
-      const ly = labelTop + row * 13 + 9;
-      const anchor = Number(mx) > left + plotW * 0.8 ? 'end' : 'start';
-      parts.push(`<text x="${Number(mx) + (anchor === 'start' ? 3 : -3)}" y="${ly}" fill="${m.color}" text-anchor="${anchor}" class="ml">${esc(m.label)}</text>`);
-    }
   });
+  for (const p of placed) {
+    const mx = x(Math.min(Math.max(p.marker.t, 0), tMax));
+    const ly = labelTop + p.row * 13 + 9;
+    const tx = p.anchor === 'start' ? mx + 3 : mx - 3;
+    parts.push(`<text x="${tx.toFixed(1)}" y="${ly}" fill="${p.marker.color}" text-anchor="${p.anchor}" class="ml">${esc(p.marker.label)}</text>`);
+  }
   const path = (pts: [number, number][], step: boolean | undefined): string[] => {
     const coords: string[] = [];
     pts.forEach(([t, v], i) => {
