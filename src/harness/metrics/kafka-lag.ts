@@ -1,10 +1,17 @@
 /** Consumer-group lag read straight from Kafka (committed offsets vs high watermarks). */
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 
+/** How long a metrics sample waits for a lag read before it takes the previous read's value, ms. */
+export const LAG_BUDGET_MS = 600;
+/** A lag value older than this is not reported any more (unknown instead), ms. */
+export const LAG_STALE_MS = 10_000;
+
 /** Reads one group's total lag on one topic; keeps one admin connection. */
 export class KafkaLagReader {
   private admin: Admin | undefined;
   private connecting: Promise<Admin> | undefined;
+  private reading: Promise<number | undefined> | undefined;
+  private last: { value: number; at: number } | undefined;
 
   constructor(private readonly brokers: string[], private readonly groupId: string, private readonly topic: string, private readonly timeoutMs = 2000) {}
 
@@ -52,6 +59,23 @@ export class KafkaLagReader {
       await this.close();
       return undefined;
     }
+  }
+
+  /**
+   * The freshest lag there is within `budgetMs`: the result of a read that ends within the
+   * budget, else the last successful read's result if it is younger than `LAG_STALE_MS` (a
+   * read in flight is never doubled). With a frozen broker a read can take the whole
+   * `timeoutMs`; the sampler must not stall its 1 s cadence on it.
+   */
+  async latest(budgetMs: number): Promise<number | undefined> {
+    this.reading ??= this.lag().then((value) => {
+      if (value !== undefined) this.last = { value, at: Date.now() };
+      this.reading = undefined;
+      return value;
+    });
+    const fresh = await withTimeout(this.reading, budgetMs).catch(() => undefined);
+    if (fresh !== undefined) return fresh;
+    return this.last && Date.now() - this.last.at <= LAG_STALE_MS ? this.last.value : undefined;
   }
 
   /** Close the admin connection. */

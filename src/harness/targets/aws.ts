@@ -23,7 +23,7 @@ import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import { RateCollector } from '../metrics/collector.ts';
-import { KafkaLagReader } from '../metrics/kafka-lag.ts';
+import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
 import { readDeadLetters } from '../sink/dead-letters.ts';
 import { readSinkIds as readCassandraIds } from '../sink/cassandra.ts';
@@ -334,7 +334,7 @@ export class AwsTarget implements Target {
     const readings = await scrapeApps(apps);
     await this.load.reconcile(apps.filter((a) => a.group === 'producers'), readings).catch(() => undefined);
     this.lagReader ??= new KafkaLagReader(this.kafkaBrokers(), consumerGroupId(this.options.spec), this.options.spec.kafka.topic);
-    const lag = await this.lagReader.lag();
+    const lag = await this.lagReader.latest(LAG_BUDGET_MS);
     const cpu = await this.clusterCpu().catch(() => ({}));
     return this.collector.sample(readings, Date.now(), lag, cpu);
   }

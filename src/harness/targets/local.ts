@@ -17,7 +17,7 @@ import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { localTwinStackConfig } from '../../stacks/local-twin-stack.ts';
 import { RateCollector, type MemberReading } from '../metrics/collector.ts';
-import { KafkaLagReader } from '../metrics/kafka-lag.ts';
+import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
 import { readSinkIds as readCassandraIds } from '../sink/cassandra.ts';
 import { readDeadLetters } from '../sink/dead-letters.ts';
@@ -209,7 +209,7 @@ export class LocalTarget implements Target {
   async metrics(): Promise<MetricsSample> {
     const status = await this.status();
     const apps = await this.appEndpoints(status);
-    const [readings, lag] = await Promise.all([scrapeApps(apps), this.lagReaderFor().lag()]);
+    const [readings, lag] = await Promise.all([scrapeApps(apps), this.lagReaderFor().latest(LAG_BUDGET_MS)]);
     await this.load.reconcile(apps.filter((a) => a.group === 'producers'), readings).catch(() => undefined);
     const stateful: MemberReading[] = [];
     for (const group of ['kafka', 'cassandra'] as const) {
