@@ -27,30 +27,41 @@ export class Sampler {
   /** Sampling failures (target unreachable for a tick), with when. */
   readonly errors: { t: number; message: string }[] = [];
   private timer: NodeJS.Timeout | undefined;
+  private activityTimer: NodeJS.Timeout | undefined;
   private running = false;
   private inFlight: Promise<void> | undefined;
+  private activitiesInFlight: Promise<void> | undefined;
   private readonly seenActivities = new Set<string>();
   private activitiesSince: Date;
-  private ticks = 0;
   private readonly listeners = new Set<(obs: Observation) => void>();
 
   constructor(private readonly target: Target, private readonly options: SamplerOptions) {
     this.activitiesSince = new Date(options.startedAt);
   }
 
-  /** Start sampling; the first observation is taken at once. */
+  /**
+   * Start sampling; the first observation is taken at once. Scaling activities are polled on
+   * their own loop (every 2 s) so that a slow activity read never delays a metrics sample.
+   */
   start(): void {
     if (this.running) return;
     this.running = true;
+    const interval = Math.min(1000, Math.max(100, this.options.intervalMs));
+    this.loop(interval, () => this.sampleOnce(), (p) => (this.inFlight = p), (t) => (this.timer = t));
+    this.loop(2000, () => this.pollActivitiesSafely(), (p) => (this.activitiesInFlight = p), (t) => (this.activityTimer = t));
+  }
+
+  /** Run `work` every `periodMs` (counted from each start; never two at once) until stopped. */
+  private loop(periodMs: number, work: () => Promise<void>, setInFlight: (p: Promise<void> | undefined) => void, setTimer: (t: NodeJS.Timeout) => void): void {
     const tick = (): void => {
       if (!this.running) return;
       const began = Date.now();
-      this.inFlight = this.sampleOnce().finally(() => {
-        this.inFlight = undefined;
-        if (!this.running) return;
-        const interval = Math.min(1000, Math.max(100, this.options.intervalMs));
-        this.timer = setTimeout(tick, Math.max(0, interval - (Date.now() - began)));
-      });
+      setInFlight(
+        work().finally(() => {
+          setInFlight(undefined);
+          if (this.running) setTimer(setTimeout(tick, Math.max(0, periodMs - (Date.now() - began))));
+        }),
+      );
     };
     tick();
   }
@@ -59,7 +70,8 @@ export class Sampler {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
-    await this.inFlight;
+    if (this.activityTimer) clearTimeout(this.activityTimer);
+    await Promise.all([this.inFlight, this.activitiesInFlight]);
     await this.pollActivities().catch(() => undefined);
   }
 
@@ -91,8 +103,10 @@ export class Sampler {
     } catch (error) {
       this.errors.push({ t: Date.now() - this.options.startedAt, message: (error as Error).message });
     }
-    this.ticks += 1;
-    if (this.ticks % 2 === 0) await this.pollActivities().catch((error: Error) => {
+  }
+
+  private async pollActivitiesSafely(): Promise<void> {
+    await this.pollActivities().catch((error: Error) => {
       this.errors.push({ t: Date.now() - this.options.startedAt, message: `scaling activities: ${error.message}` });
     });
   }
