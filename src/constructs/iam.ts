@@ -101,7 +101,8 @@ export function putMetricDataStatement(namespace: string): PolicyStatement {
 
 /**
  * The equivalent of AmazonSSMManagedInstanceCore, scoped: the instance may register only
- * itself (instances of this stack), so the harness can open Session Manager port forwards.
+ * itself (instances of this stack), so the harness can open Session Manager port forwards and
+ * send Run Command documents (the FIS fault `AWSFIS-Run-CPU-Stress`) to it.
  * The `ssmmessages:*` and `ec2messages:*` channel actions support no resource ARNs (AWS
  * documents `*` for them).
  */

@@ -1,8 +1,9 @@
 /**
  * `ServiceFleet`: an autoscaled group of app instances (producers or consumers) over the private
  * subnets. Launch template with IMDSv2 required and an encrypted root volume, user data carrying
- * the app's env file, an instance role scoped to named resources, health-check grace, rolling
- * instance refresh, and scaling helpers shaped like aws-cdk's `AutoScalingGroup`:
+ * the app's env file, an instance role scoped to named resources and managed by SSM (so Run
+ * Command faults such as `AWSFIS-Run-CPU-Stress` reach the members), health-check grace,
+ * rolling instance refresh, and scaling helpers shaped like aws-cdk's `AutoScalingGroup`:
  * `scaleOnCpuUtilization`, `scaleOnMetricPerMember` (target tracking), `scaleOnMetric` (step
  * scaling with a CloudWatch alarm) and `scaleOnSchedule`.
  */
@@ -16,7 +17,7 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js
 import { PORTS } from '../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../spec/types.ts';
 import type { DatasetBucket } from './dataset-bucket.ts';
-import { InstanceIamRole, putMetricDataStatement } from './iam.ts';
+import { InstanceIamRole, putMetricDataStatement, ssmManagedInstanceStatements } from './iam.ts';
 import { instanceTags, placementTags, type StackIdentity } from './identity.ts';
 import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
@@ -170,7 +171,11 @@ export class ServiceFleet extends Construct {
       identity,
       name,
       placement: { group },
-      statements: props.metricsNamespace ? [putMetricDataStatement(props.metricsNamespace)] : [],
+      statements: [
+        // Managed by SSM: the harness's CPU stress (AWSFIS-Run-CPU-Stress) is SSM Run Command.
+        ...ssmManagedInstanceStatements(this, identity),
+        ...(props.metricsNamespace ? [putMetricDataStatement(props.metricsNamespace)] : []),
+      ],
     });
     const tags = instanceTags(identity, name, { group });
     this.launchTemplate = new LaunchTemplate(this, 'launch-template', {

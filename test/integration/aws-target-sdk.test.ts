@@ -4,6 +4,7 @@
  * with the SDK, then AwsTarget's methods run and the state moto reports is checked.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -16,6 +17,7 @@ import {
   DescribeNetworkInterfacesCommand, DescribeVolumesCommand, EC2Client, ReplaceNetworkAclAssociationCommand,
 } from '@aws-sdk/client-ec2';
 import { CreateBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/dataset/index.ts';
 import { startMoto, type MotoServer } from '../../src/harness/moto.ts';
@@ -35,6 +37,7 @@ let ec2: EC2Client;
 let autoScaling: AutoScalingClient;
 let s3: S3Client;
 let cloudWatch: CloudWatchClient;
+let ssm: SSMClient;
 let deployment: AwsDeployment;
 let target: AwsTarget;
 let vpcId: string;
@@ -65,6 +68,47 @@ async function instanceState(id: string): Promise<string | undefined> {
   return res.Reservations?.[0]?.Instances?.[0]?.State?.Name;
 }
 
+/** One JSON-protocol call seen on the wire (SSM speaks AWS JSON 1.1: `X-Amz-Target: AmazonSSM.<Op>`). */
+interface WireCall {
+  target: string;
+  body: Record<string, unknown>;
+}
+
+/**
+ * A pass-through HTTP proxy in front of moto that records the JSON-protocol calls it forwards:
+ * what the SDK really sent, for checks moto's own read-back cannot give.
+ */
+async function recordingProxy(upstream: string): Promise<{ endpoint: string; calls: WireCall[]; close(): Promise<void> }> {
+  const up = new URL(upstream);
+  const calls: WireCall[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      const target = req.headers['x-amz-target'];
+      if (typeof target === 'string') calls.push({ target, body: JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown> });
+      const forward = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(res);
+      });
+      forward.on('error', (e) => res.destroy(e));
+      forward.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    close: () => new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
 beforeAll(async () => {
   moto = await startMoto();
   const common = { region: REGION, endpoint: moto.endpoint, credentials };
@@ -72,6 +116,7 @@ beforeAll(async () => {
   autoScaling = new AutoScalingClient(common);
   s3 = new S3Client({ ...common, forcePathStyle: true });
   cloudWatch = new CloudWatchClient(common);
+  ssm = new SSMClient(common);
 
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16' }))).Vpc!.VpcId!;
   for (const [i, zone] of ZONES.entries()) {
@@ -102,7 +147,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   target?.close();
-  for (const c of [ec2, autoScaling, s3, cloudWatch]) c?.destroy();
+  for (const c of [ec2, autoScaling, s3, cloudWatch, ssm]) c?.destroy();
   await moto?.stop();
   await Promise.all(tmp.map((d) => rm(d, { recursive: true, force: true })));
 });
@@ -156,6 +201,90 @@ describe('AwsTarget against moto', () => {
     expect((await target.groupState('consumers')).desired).toBe(5);
     await expect(target.setDesired('kafka', 4)).rejects.toThrow(/fixed by the spec/);
     await target.setDesired('consumers', 3);
+  });
+
+  describe('stressCpu (SSM Run Command AWSFIS-Run-CPU-Stress, as FIS aws:ssm:send-command)', () => {
+    let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+    let wired: AwsTarget;
+    const sendCommands = () => proxy.calls.filter((c) => c.target === 'AmazonSSM.SendCommand');
+
+    beforeAll(async () => {
+      proxy = await recordingProxy(moto.endpoint);
+      wired = new AwsTarget({ spec: { ...defaultSpec(), region: REGION, zones: ZONES }, runId: RUN_ID, deployed: deployment, aws: { endpoint: proxy.endpoint, credentials } });
+    });
+    afterAll(async () => {
+      wired?.close();
+      await proxy?.close();
+    });
+
+    it('sends the document to exactly the group\'s in-service instances with its parameters, and waits until they run', async () => {
+      const inService = (await asg('tt-consumers')).Instances!.filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!).sort();
+      expect(inService.length).toBeGreaterThanOrEqual(2);
+      await wired.stressCpu({ group: 'consumers', seconds: 45, workers: 2 });
+
+      // On the wire: one SendCommand, to exactly those instances, with the document's parameters.
+      expect(sendCommands()).toHaveLength(1);
+      const sent = sendCommands()[0]!.body;
+      expect(sent['DocumentName']).toBe('AWSFIS-Run-CPU-Stress');
+      expect([...(sent['InstanceIds'] as string[])].sort()).toEqual(inService);
+      expect(sent['Parameters']).toEqual({ DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] });
+
+      // What the target recorded: which members were stressed, under which command.
+      const run = wired.cpuStresses.at(-1)!;
+      expect(run.group).toBe('consumers');
+      expect(run.invocations.map((i) => i.instanceId).sort()).toEqual(inService);
+      expect(run.invocations.every((i) => i.status === 'Success' || i.status === 'InProgress')).toBe(true);
+      // It waited by reading each instance's invocation of that command.
+      const reads = proxy.calls.filter((c) => c.target === 'AmazonSSM.GetCommandInvocation');
+      expect(reads.every((c) => c.body['CommandId'] === run.commandId)).toBe(true);
+      expect([...new Set(reads.map((c) => c.body['InstanceId'] as string))].sort()).toEqual(inService);
+
+      // Read back from SSM. moto 5.2.5 adds every EC2 instance of the region to a command sent
+      // without Targets, so its InstanceIds is a superset of what was sent (checked on the wire above).
+      const listed = (await ssm.send(new ListCommandsCommand({ CommandId: run.commandId }))).Commands!;
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ DocumentName: 'AWSFIS-Run-CPU-Stress', Parameters: { DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] } });
+      expect(listed[0]!.InstanceIds).toEqual(expect.arrayContaining(inService));
+      for (const id of inService) {
+        const invocation = await ssm.send(new GetCommandInvocationCommand({ CommandId: run.commandId, InstanceId: id }));
+        expect(invocation).toMatchObject({ DocumentName: 'AWSFIS-Run-CPU-Stress', InstanceId: id, Status: 'Success' });
+      }
+    });
+
+    it('named members of a stateful group: only that member\'s instance, one stressor by default', async () => {
+      const before = sendCommands().length;
+      const kafka = await wired.groupState('kafka');
+      const member = kafka.members.find((m) => m.lifecycle === 'InService')!;
+      await wired.stressCpu({ group: 'kafka', seconds: 30, memberIds: [member.id] });
+      const sent = sendCommands().slice(before);
+      expect(sent).toHaveLength(1);
+      expect(sent[0]!.body['InstanceIds']).toEqual([kafka.instanceIds[member.id]]);
+      expect(sent[0]!.body['Parameters']).toEqual({ DurationSeconds: ['30'], CPU: ['1'], InstallDependencies: ['True'] });
+      expect(wired.cpuStresses.at(-1)!.invocations).toEqual([{ memberId: member.id, instanceId: kafka.instanceIds[member.id], status: 'Success' }]);
+    });
+
+    it('a group with no instance in service: a clear error, and no command sent', async () => {
+      // An empty group tagged for another run, so this run's sweep leaves it alone.
+      await autoScaling.send(new CreateAutoScalingGroupCommand({
+        AutoScalingGroupName: 'tt-idle-producers', MinSize: 0, MaxSize: 2, DesiredCapacity: 0,
+        LaunchTemplate: { LaunchTemplateName: 'tt-app', Version: '$Latest' }, VPCZoneIdentifier: subnets['eu-west-1a'],
+        Tags: [{ Key: TAG_KEYS.runId, Value: 'another-run', PropagateAtLaunch: true }],
+      }));
+      const idle = new AwsTarget({
+        spec: { ...defaultSpec(), region: REGION, zones: ZONES },
+        runId: RUN_ID,
+        deployed: { ...deployment, endpoints: { ...deployment.endpoints, groups: { ...deployment.endpoints.groups, producers: ['tt-idle-producers'] } } },
+        aws: { endpoint: proxy.endpoint, credentials },
+      });
+      const before = sendCommands().length;
+      try {
+        await expect(idle.stressCpu({ group: 'producers', seconds: 30 })).rejects.toThrow(/^stressCpu producers: no member in service to stress \(members: none; desired 0\)/);
+      } finally {
+        idle.close();
+      }
+      expect(sendCommands().length).toBe(before);
+      expect(idle.cpuStresses).toEqual([]);
+    });
   });
 
   it('scalingActivities reads the groups\' activities since a time', async () => {

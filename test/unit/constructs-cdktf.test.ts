@@ -242,6 +242,21 @@ describe('ServiceFleet', () => {
     expect(bySid['ListDatasetPrefix'].Condition).toEqual({ StringLike: { 's3:prefix': ['payments/*'] } });
     expect(bySid['PutMetricsInOwnNamespace'].Condition).toEqual({ StringEquals: { 'cloudwatch:namespace': 'Terratower' } });
   });
+
+  it('IAM: members are managed by SSM (AmazonSSMManagedInstanceCore equivalent) so Run Command CPU stress reaches them', () => {
+    const policy = JSON.parse(list<{ policy: string }>(resources, 'aws_iam_role_policy')[0]!.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: { Sid: string }) => [s.Sid, s]));
+    const register = bySid['SsmRegisterThisStacksInstances'];
+    expect(register.Action).toContain('ssm:UpdateInstanceInformation');
+    expect(register.Resource).toEqual([expect.stringMatching(/:ec2:eu-west-1:.*:instance\/\*$/)]);
+    expect(register.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/terratower:stack': 'tt-test' } });
+    // Run Command delivery: the agent polls ec2messages (and the ssmmessages control channel on newer agents).
+    expect(bySid['SsmSessionChannels'].Action).toEqual(expect.arrayContaining([
+      'ec2messages:GetMessages', 'ec2messages:SendReply', 'ec2messages:AcknowledgeMessage', 'ssmmessages:CreateControlChannel',
+    ]));
+    const profile = list<{ role: string }>(resources, 'aws_iam_instance_profile')[0]!;
+    expect(profile.role).toMatch(/aws_iam_role\..*\.name/);
+  });
 });
 
 describe('ServiceFleet.applyScaling (from a ScalingSpec)', () => {

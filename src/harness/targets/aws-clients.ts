@@ -3,6 +3,7 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 /** Where the clients talk. */
 export interface AwsClientOptions {
@@ -13,12 +14,14 @@ export interface AwsClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-/** The four clients. */
+/** The clients. */
 export interface AwsClients {
   autoScaling: AutoScalingClient;
   ec2: EC2Client;
   s3: S3Client;
   cloudWatch: CloudWatchClient;
+  /** Systems Manager: Run Command for CPU stress (`AWSFIS-Run-CPU-Stress`). */
+  ssm: SSMClient;
   /** Close every client's connections. */
   destroy(): void;
 }
@@ -36,6 +39,7 @@ export function awsClients(o: AwsClientOptions): AwsClients {
     ec2: new EC2Client(common),
     s3: new S3Client({ ...common, forcePathStyle: Boolean(o.endpoint) }),
     cloudWatch: new CloudWatchClient(common),
+    ssm: new SSMClient(common),
   };
   return {
     ...clients,

@@ -33,6 +33,7 @@ import {
   type MetricsSample, type PipelineEndpoints, type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
 } from '../target.ts';
 import { awsClients, type AwsClientOptions, type AwsClients } from './aws-clients.ts';
+import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-stress.ts';
 import { sweepRun, type SweepReport } from './aws-sweep.ts';
 import { disruptZone, restoreZone, type ZoneDisruption } from './aws-zone.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
@@ -108,6 +109,7 @@ export class AwsTarget implements Target {
   private cpuCache: { at: number; value: Partial<Record<GroupName, number>> } | undefined;
   private readonly reach: (address: string, port: number) => string;
   private readonly log: (line: string) => void;
+  private readonly stresses: CpuStressRun[] = [];
 
   constructor(private readonly options: AwsTargetOptions) {
     this.runId = options.runId;
@@ -301,11 +303,29 @@ export class AwsTarget implements Target {
   }
 
   /**
-   * CPU stress on AWS runs the FIS document `AWSFIS-Run-CPU-Stress` through SSM, which needs
-   * `@aws-sdk/client-ssm` — not a dependency yet; this target says so instead of pretending.
+   * CPU stress as FIS `aws:ssm:send-command` with `AWSFIS-Run-CPU-Stress` does it: SSM Run
+   * Command to the group's in-service instances (or `memberIds` of them), `workers` stressors
+   * each (the document's `CPU`; 0 = every vCPU), for `seconds`. Returns once every invocation
+   * has started; each run is kept in `cpuStresses`. Throws naming the fix when an instance is not
+   * managed by SSM.
    */
-  async stressCpu(_stress: CpuStress): Promise<void> {
-    throw new Error('stressCpu is not available on AwsTarget yet (needs SSM SendCommand AWSFIS-Run-CPU-Stress)');
+  async stressCpu(stress: CpuStress): Promise<void> {
+    const instances = cpuStressInstances(await this.groupState(stress.group), stress.memberIds);
+    const run = await runCpuStress(this.clients.ssm, {
+      group: stress.group,
+      instances,
+      seconds: stress.seconds,
+      cpus: stress.workers ?? 1,
+      runId: this.runId,
+    });
+    this.stresses.push(run);
+    const where = instances.map((i) => (i.memberId === i.instanceId ? i.instanceId : `${i.memberId} (${i.instanceId})`)).join(', ');
+    this.log(`CPU stress ${stress.group} for ${run.parameters['DurationSeconds']![0]}s on ${where} (command ${run.commandId})`);
+  }
+
+  /** Every CPU stress sent so far: command id, parameters, and which instances it went to. */
+  get cpuStresses(): readonly CpuStressRun[] {
+    return this.stresses;
   }
 
   private async appEndpoints(): Promise<AppEndpoint[]> {
