@@ -1,6 +1,8 @@
 import { defineConfig } from 'vitest/config';
 
 const integrationSetup = {
+  // One file at a time: integration files each boot a twin (or moto, terraform, packer) on 2 cores.
+  fileParallelism: false,
   testTimeout: 15 * 60_000,
   hookTimeout: 25 * 60_000,
   globalSetup: ['test/integration/global-setup.ts'],
@@ -14,8 +16,6 @@ const integrationSetup = {
 //   on the CI machine — see the README.
 export default defineConfig({
   test: {
-    // One file at a time: integration files each boot a twin on 2 cores.
-    fileParallelism: false,
     projects: [
       {
         test: {
