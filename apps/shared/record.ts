@@ -69,17 +69,20 @@ export const US_STATE_CODES: ReadonlySet<string> = new Set([
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 const INT_RE = /^-?\d{1,10}$/;
 const AMOUNT_RE = /^\d{1,13}(\.\d{1,2})?$/;
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_RE = /[\u0000-\u001f\u007f]/;
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function isRealDate(value: string): boolean {
-  const m = DATE_RE.exec(value);
-  if (!m) return false;
-  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (!DATE_RE.test(value)) return false;
+  const y = Number(value.slice(0, 4));
+  const mo = Number(value.slice(5, 7));
+  const d = Number(value.slice(8, 10));
   if (y < 1900 || y > 2999 || mo < 1 || mo > 12 || d < 1) return false;
-  const days = new Date(Date.UTC(y, mo, 0)).getUTCDate();
-  return d <= days;
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  return d <= DAYS_IN_MONTH[mo - 1]! + (mo === 2 && leap ? 1 : 0);
 }
 
 function fail(kind: MalformedKind, column: ColumnDef, index: number, value: string, why: string): ValidationResult {

@@ -53,6 +53,19 @@ describe('row validation', () => {
     expect(validateFields(withField('payment_date', '2023-02-29')).ok).toBe(false);
   });
 
+  it('agrees with the calendar on every day of the edge years', () => {
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    for (const y of [1899, 1900, 1901, 1999, 2000, 2023, 2024, 2100, 2400, 2999, 3000]) {
+      for (let mo = 0; mo <= 13; mo++) {
+        for (let d = 0; d <= 32; d++) {
+          const date = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}`;
+          const real = y >= 1900 && y <= 2999 && mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+          expect(validateFields(withField('payment_date', date)).ok, date).toBe(real);
+        }
+      }
+    }
+  });
+
   it.each([
     ['1,x"y,3', /INVALID_OPENING_QUOTE/],
     ['1,"x"y,3', /INVALID_CLOSING_QUOTE/],
@@ -92,6 +105,9 @@ describe('row validation', () => {
   it('round-trips a data message and rejects junk', () => {
     const m = { object: 'p/part-00000.csv', line: 7, fields: GOOD };
     expect(decodeDataMessage(encodeDataMessage(m))).toEqual(m);
+    const odd = { object: 'p/"quoted" Ünï\\code.csv', line: 123456, fields: ['a"b', 'c\\d', 'é€😀', '', '\u0001'] };
+    expect(encodeDataMessage(odd).toString('utf8')).toBe(JSON.stringify(odd));
+    expect(encodeDataMessage(m).toString('utf8')).toBe(JSON.stringify(m));
     expect(() => decodeDataMessage(Buffer.from('{"object":1}'))).toThrow(/not \{object/);
     expect(() => decodeDataMessage(Buffer.from('nope'))).toThrow(/not JSON/);
     expect(() => decodeDataMessage(null)).toThrow(/no value/);
