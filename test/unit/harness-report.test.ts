@@ -144,6 +144,18 @@ describe('report', () => {
     expect(html).toContain('did not hold</span><div class="why">1 expectation failed: consumers scale out</div>');
   });
 
+  it('shades the drain tail and keeps it out of the y scale', () => {
+    const svg = lineChart({
+      title: 't', unit: 'u', tMax: 100, markers: [], width: 200, height: 100, markerLabels: false,
+      lines: [{ name: 'l', color: '#000', points: [[0, 10], [50, 10], [80, 5000]] }],
+      tail: { from: 70, label: 'drain' },
+    });
+    expect(svg).toContain('class="tail"');
+    // The scale ends at 10 (not 5000): the axis tops out at a nice tick just above it.
+    expect(svg).not.toMatch(/>5000</);
+    expect(svg).toMatch(/>10</);
+  });
+
   it('writes marker labels in rows without overlap, and leaves hover-only markers to their lines', () => {
     const markers = [
       { t: 10, label: 'load 750/s', color: '#00f' },

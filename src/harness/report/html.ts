@@ -45,7 +45,7 @@ td.num{text-align:right;font-variant-numeric:tabular-nums}
 .ok{color:#116329;font-weight:600}.bad{color:#a40e26;font-weight:600}.muted{color:#7a858f}
 svg text{font-family:system-ui,sans-serif}.ct{font-size:14px;font-weight:600;fill:#1d2329}.cu{font-size:12px;fill:#7a858f}
 .ax{font-size:11px;fill:#5b6670}.grid{stroke:#eceff2}.axis{stroke:#9aa4ad}.mk{stroke-width:1.2;opacity:.75}.mk.dash{stroke-dasharray:3 3}
-.ml{font-size:10.5px}.lg{font-size:11.5px;fill:#1d2329}.thr{stroke:#d62728;stroke-dasharray:2 3;stroke-width:1}.thrl{font-size:10.5px;fill:#d62728}
+.ml{font-size:10.5px}.tail{fill:#8a96a3;fill-opacity:.09}.taill{font-size:10.5px;fill:#5b6670;font-style:italic}.lg{font-size:11.5px;fill:#1d2329}.thr{stroke:#d62728;stroke-dasharray:2 3;stroke-width:1}.thrl{font-size:10.5px;fill:#d62728}
 `;
 
 function fmtSeconds(v: number | null | undefined): string {
@@ -83,6 +83,9 @@ function charts(d: ReportData): string {
   const s = d.series;
   const tMax = Math.max(s.at(-1)?.t ?? 0, ...d.events.map((e) => e.t / 1000), 1);
   const markers = markersOf(d.events);
+  // The drain after the method runs flat out; shade it and keep it from flattening the method's scale.
+  const drainEvent = d.events.find((e) => e.kind === 'load' && e.label.startsWith('drain'));
+  const tail = drainEvent ? { tail: { from: drainEvent.t / 1000, label: 'drain' } } : {};
   const out: string[] = [];
   out.push(`<div class="chart">${lineChart({
     title: 'Throughput',
@@ -90,6 +93,7 @@ function charts(d: ReportData): string {
     tMax,
     height: 280,
     markers,
+    ...tail,
     lines: [
       { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, p.produced]) },
       { name: 'consumed (written to Cassandra)', color: '#ff7f0e', points: s.map((p) => [p.t, p.consumed]) },
@@ -105,6 +109,7 @@ function charts(d: ReportData): string {
     markers,
     markerLabels: false,
     height: 190,
+    ...tail,
     ...(lagLimit !== undefined && Number.isFinite(lagLimit) ? { threshold: { value: lagLimit, label: `hypothesis: lag ≤ ${lagLimit}` } } : {}),
     lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, p.lag]) }],
   })}</div>`);
@@ -127,6 +132,7 @@ function charts(d: ReportData): string {
       width: 540,
       height: 210,
       minYMax: 3,
+      ...tail,
       lines,
     })}</div>`;
   });
@@ -139,6 +145,7 @@ function charts(d: ReportData): string {
     markerLabels: false,
     height: 200,
     minYMax: 100,
+    ...tail,
     lines: GROUPS.map((g) => ({ name: g, color: GROUP_COLORS[g], points: s.map((p): [number, number] => [p.t, p.cpu[g] ?? Number.NaN]) })),
   })}</div>`);
   return out.join('');
@@ -240,7 +247,7 @@ export function renderHtml(d: ReportData): string {
 <p class="sub">${esc(d.description)}<br>target <b>${d.target}</b> · run <code>${esc(d.runId)}</code> · seed ${j.seed} · ${esc(j.start)} → ${esc(j.end)} · status <b>${j.status}</b>${j.stopReason ? ` (${esc(j.stopReason)})` : ''}</p>
 <div class="cards">${cards}</div>
 <h2>Time series</h2>
-<p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed). Hover a line for its label.</p>
+<p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed). Hover a line for its label. The shaded tail is the drain after the method (load unlimited until lag is 0); it does not set a chart's scale, and what goes above it is drawn at the top edge.</p>
 ${charts(d)}
 <h2>Steady-state hypothesis</h2>
 <div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>

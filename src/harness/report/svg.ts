@@ -44,6 +44,11 @@ export interface ChartOptions {
   threshold?: { value: number; label: string };
   /** Draw marker labels (the first chart does; the others only draw the lines). @default true */
   markerLabels?: boolean;
+  /**
+   * A shaded tail from `from` seconds to the end (the drain after the method): its values do
+   * not set the y scale, and values above the scale are drawn at its top edge.
+   */
+  tail?: { from: number; label: string };
 }
 
 /** Escape text for HTML/SVG. */
@@ -129,11 +134,12 @@ export function lineChart(o: ChartOptions): string {
     stackTops.push(points);
     return { line: { ...line, points }, base };
   });
-  for (const { line } of lines) for (const [, v] of line.points) if (Number.isFinite(v)) yMax = Math.max(yMax, v);
+  const scaled = (t: number): boolean => o.tail === undefined || t < o.tail.from;
+  for (const { line } of lines) for (const [t, v] of line.points) if (Number.isFinite(v) && scaled(t)) yMax = Math.max(yMax, v);
   const yTicks = niceTicks(yMax * 1.05);
   const yTop = yTicks[yTicks.length - 1]!;
   const x = (t: number): number => left + (t / tMax) * plotW;
-  const y = (v: number): number => top + plotH - (v / yTop) * plotH;
+  const y = (v: number): number => top + plotH - (Math.min(v, yTop) / yTop) * plotH;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(o.title)}">`);
   parts.push(`<text x="${left}" y="16" class="ct">${esc(o.title)}</text>`);
@@ -148,6 +154,11 @@ export function lineChart(o: ChartOptions): string {
     parts.push(`<text x="${x(tick).toFixed(1)}" y="${top + plotH + 17}" text-anchor="middle" class="ax">${formatValue(tick)}s</text>`);
   }
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/>`);
+  if (o.tail && o.tail.from < tMax) {
+    const tx = x(Math.max(0, o.tail.from));
+    parts.push(`<rect x="${tx.toFixed(1)}" y="${top}" width="${(left + plotW - tx).toFixed(1)}" height="${plotH}" class="tail"><title>${esc(o.tail.label)}</title></rect>`);
+    parts.push(`<text x="${(tx + 4).toFixed(1)}" y="${top + 11}" class="taill">${esc(o.tail.label)}</text>`);
+  }
   if (o.threshold) {
     const ty = y(o.threshold.value).toFixed(1);
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${ty}" y2="${ty}" class="thr"/>`);
