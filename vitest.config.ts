@@ -11,9 +11,9 @@ const integrationSetup = {
 // Three tiers:
 // - `unit`: seconds, no network, no processes.
 // - `integration`: real Kafka, Cassandra, an S3 API (moto), terraform, tofu and packer.
-// - `scenarios`: the shipped load-and-kill scenarios end to end on the local twin (several
-//   minutes each); `npm run test:scenarios`. Kept out of `npm test` until they pass reliably
-//   on the CI machine — see the README.
+// - `scenarios`: the five shipped load-and-kill scenarios end to end on the local twin, each
+//   deployed through terraform (about 5 minutes each); last in `npm test`, alone as
+//   `npm run test:scenarios`.
 export default defineConfig({
   test: {
     projects: [
