@@ -62,6 +62,16 @@ export async function* readObjectLines(
   const body: Readable = response.Body;
   const input = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
   body.on('error', (error) => input.destroy(error));
+  try {
+    yield* readLines(input, afterLine);
+  } finally {
+    body.destroy();
+    if (input !== body) input.destroy();
+  }
+}
+
+/** The lines of a text stream after `afterLine` (line breaks as readline sees them; a leading BOM dropped). */
+export async function* readLines(input: Readable, afterLine: number): AsyncGenerator<ObjectLine> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   let n = 0;
   try {
@@ -72,7 +82,5 @@ export async function* readObjectLines(
     }
   } finally {
     lines.close();
-    body.destroy();
-    if (input !== body) input.destroy();
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The producer loop: list the objects, produce the ones this instance holds a claim on, one
- * batch at a time: read lines → validate → send valid rows to the data topic (key = record id)
- * and malformed rows to the dead-letter topic → after the acknowledgement, checkpoint.
+ * The producer loop: list the objects, produce the ones this instance holds a claim on, batch
+ * by batch: read lines → validate → send valid rows to the data topic (key = record id) and
+ * malformed rows to the dead-letter topic → after the acknowledgement, checkpoint. The next
+ * batch is read while the previous one is being sent; it is sent once that one is acknowledged.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
@@ -9,17 +10,21 @@ import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
-import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
-import { CSV_HEADER, splitCsvLine, validateFields, type ValidationResult } from '../shared/record.ts';
+import { BatchBuilder, chunkBySize, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
 import type { ProducerMetrics } from './metrics.ts';
 import { listDataObjects, readObjectLines, type DataObject } from './objects.ts';
-import { ProgressStore } from './progress.ts';
+import { ObjectCheckpoints, ProgressStore } from './progress.ts';
 
 /** Tuning knobs (environment: TT_BATCH_SIZE, TT_CHECKPOINT_MS, TT_RELIST_MS). */
 export interface ProducerTuning {
-  /** Rows per send at unlimited rate. */
+  /**
+   * Rows per batch at unlimited rate (a batch also ends at MAX_BATCH_BYTES). Large, because the
+   * idempotent kafkajs producer sends one request at a time per broker and each of our
+   * per-partition sends is one request: 2 000 rows reached 0.4× ProducerPerformance,
+   * 16 000 about 1× (bench/producer-variants.ts).
+   */
   batchSize: number;
   /** Checkpoint at most this often (and at the end of every object), ms. */
   checkpointIntervalMs: number;
@@ -28,7 +33,7 @@ export interface ProducerTuning {
 }
 
 /** Defaults of `ProducerTuning`. */
-export const DEFAULT_TUNING: ProducerTuning = { batchSize: 2000, checkpointIntervalMs: 1000, relistIntervalMs: 5000 };
+export const DEFAULT_TUNING: ProducerTuning = { batchSize: 16_000, checkpointIntervalMs: 1000, relistIntervalMs: 5000 };
 
 /** What a producer instance is doing, for `/admin/status` and logs. */
 export interface ProducerStatus {
@@ -37,6 +42,18 @@ export interface ProducerStatus {
   workPartitions: number;
   recordsPerSecond: number;
   stopping: boolean;
+}
+
+/**
+ * Rows per batch: `max` at unlimited rate; under a rate limit, enough rows to cover one and a
+ * half recent send times at that rate (at least 100 ms worth). A batch is acknowledged before
+ * the next is sent, so smaller batches cap the rate at batch ÷ send time: 100 ms worth of rows
+ * with 330 ms acks=all round trips on a busy machine delivered 60 of 200 records/s.
+ */
+export function rateLimitedBatchSize(recordsPerSecond: number, sendSeconds: number, max: number): number {
+  if (recordsPerSecond <= 0) return max;
+  const seconds = Math.max(0.1, 1.5 * sendSeconds);
+  return Math.max(1, Math.min(max, Math.round(recordsPerSecond * seconds)));
 }
 
 /** Thrown inside an object when this instance lost its claim on it. */
@@ -56,6 +73,8 @@ export class PipelineProducer {
   private objectsDone = 0;
   private loopDone: Promise<void> | undefined;
   private readonly abort = new AbortController();
+  /** Moving average of the time one batch takes from send to acknowledgement, seconds. */
+  private sendSeconds = 0.1;
   /** Objects that failed, and when they may be retried. */
   private readonly retryAt = new Map<string, { at: number; attempt: number }>();
 
@@ -207,115 +226,129 @@ export class PipelineProducer {
     }
   }
 
-  /** Produce one object from after `afterLine`. Returns true when the whole object is done. */
+  /**
+   * Produce one object from after `afterLine`. Returns true when the whole object is done.
+   *
+   * Two batches at most: one in flight (rate limit → send) while the next is read, validated
+   * and encoded. A batch is sent only after the one before it was acknowledged, so a checkpoint
+   * (sent along with the next batch, or on its own at the end) covers only acknowledged lines,
+   * and stopping or losing the claim stops at an acknowledged boundary.
+   */
   private async produceObject(object: DataObject, afterLine: number): Promise<boolean> {
     this.log.info('object start', { object: object.key, afterLine });
     this.current = { object: object.key, line: afterLine };
-    let data: Message[] = [];
-    let dead: Message[] = [];
-    let lastLine = afterLine;
-    let lastCheckpoint = Date.now();
-    let checkpointed = afterLine;
-    const flush = async (final: boolean): Promise<void> => {
-      if (data.length + dead.length > 0) {
-        await this.limiter.acquire(data.length);
-        await this.sendWithRetry(data, dead);
-        this.metrics.records.inc(data.length);
-        this.metrics.meter.mark(data.length);
-        this.metrics.deadLettered.inc(dead.length);
-        data = [];
-        dead = [];
-      }
-      this.current = { object: object.key, line: lastLine };
-      if (final || Date.now() - lastCheckpoint >= this.tuning.checkpointIntervalMs) {
-        if (final || lastLine > checkpointed) {
-          await this.checkpointWithRetry(object, lastLine, final);
-          checkpointed = lastLine;
-          lastCheckpoint = Date.now();
+    const checkpoints = new ObjectCheckpoints(
+      (line, done) => this.checkpointWithRetry(object, line, done), afterLine, this.tuning.checkpointIntervalMs,
+    );
+    let inFlight: Promise<void> | undefined;
+    try {
+      for await (const batch of this.readBatches(object, afterLine)) {
+        if (inFlight) {
+          await inFlight;
+          inFlight = undefined;
+          // `batch` is not sent yet: everything before it is acknowledged.
+          if (this.stopping) {
+            await checkpoints.flush(false);
+            return false;
+          }
+          if (!this.claims!.owns(object.key)) {
+            await checkpoints.flush(false);
+            throw new ClaimLost();
+          }
         }
+        inFlight = this.sendAndCheckpoint(object, batch, checkpoints);
+        // Its error is awaited above or in `finally`; until then it must not count as unhandled.
+        inFlight.catch(() => {});
       }
-    };
-    const batchSize = (): number => {
-      const rate = this.limiter.recordsPerSecond;
-      return rate > 0 ? Math.max(1, Math.min(this.tuning.batchSize, Math.floor(rate / 10))) : this.tuning.batchSize;
-    };
-    let limit = batchSize();
+      if (inFlight) await inFlight;
+      inFlight = undefined;
+      await checkpoints.flush(true);
+      return true;
+    } finally {
+      // Reading failed while a batch was in flight: let it settle before the object is retried.
+      await inFlight?.catch(() => {});
+    }
+  }
+
+  /** Rows in batches of up to `batchLimit()` (taken anew per batch: the rate may change); the last one may be empty. */
+  private async *readBatches(object: DataObject, afterLine: number): AsyncGenerator<Batch> {
+    const builder = new BatchBuilder({
+      object: object.key,
+      member: this.config.memberId,
+      dataPartitions: (await this.partitionsOf(this.config.topic)).length,
+      deadPartitions: (await this.partitionsOf(this.config.deadLetterTopic)).length,
+    }, afterLine);
+    // Small batches first, growing 4× a batch: the first send starts soon, and each batch is
+    // read in less time than the one before it takes to send.
+    let limit = Math.ceil(this.batchLimit() / 8);
     for await (const { line, text } of readObjectLines(this.s3, this.config.bucket, object.key, afterLine, this.abort.signal)) {
-      if (line === 1 && text.replace(/\r$/, '') === CSV_HEADER) {
-        lastLine = 1;
-        continue;
-      }
-      if (text === '' || text === '\r') {
-        lastLine = line;
-        continue;
-      }
-      const split = splitCsvLine(text);
-      const result: ValidationResult = split.ok ? validateFields(split.fields) : split;
-      if (result.ok) {
-        const fields = split.ok ? split.fields : [];
-        data.push({ key: result.record.record_id, value: encodeDataMessage({ object: object.key, line, fields }) });
-      } else {
-        dead.push({
-          key: deadLetterKey(object.key, line),
-          value: encodeDeadLetter({
-            stage: 'producer', kind: result.kind, reason: result.reason, object: object.key, line, raw: text,
-            member: this.config.memberId, time: new Date().toISOString(),
-          }),
-        });
-      }
-      lastLine = line;
-      // Let timers and I/O (health checks, metrics scrapes, heartbeats) run between rows.
+      builder.add(line, text);
+      // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
       if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (data.length + dead.length >= limit) {
-        await flush(false);
-        limit = batchSize();
-        // Stop at a batch boundary: everything read so far is acknowledged and checkpointed.
-        if (this.stopping) {
-          await this.checkpointWithRetry(object, lastLine, false);
-          return false;
-        }
-        if (!this.claims!.owns(object.key)) {
-          await this.checkpointWithRetry(object, lastLine, false);
-          throw new ClaimLost();
-        }
+      if (builder.size >= limit || builder.bytes >= MAX_BATCH_BYTES) {
+        yield builder.take();
+        limit = Math.min(this.batchLimit(), limit * 4);
       }
     }
-    await flush(true);
-    return true;
+    yield builder.take();
+  }
+
+  /** Rows per batch for the current rate and the recent send time (see `rateLimitedBatchSize`). */
+  private batchLimit(): number {
+    return rateLimitedBatchSize(this.limiter.recordsPerSecond, this.sendSeconds, this.tuning.batchSize);
   }
 
   /**
-   * Send one batch: one `sendBatch` per partition, in parallel. Why not one `sendBatch` for all:
+   * Wait for the rate limiter, send `batch` — with a checkpoint of the lines acknowledged
+   * before it, if one is due — and count it.
+   */
+  private async sendAndCheckpoint(object: DataObject, batch: Batch, checkpoints: ObjectCheckpoints): Promise<void> {
+    if (batch.dataCount + batch.deadCount > 0) {
+      const started = performance.now();
+      await this.limiter.acquire(batch.dataCount);
+      const sending = performance.now();
+      const due = checkpoints.due();
+      const checkpoint = due === undefined ? undefined : (producer: Producer) => this.progress!.save(producer, object.key, object.etag, due, false);
+      await this.sendWithRetry(batch, checkpoint);
+      // Smoothed, so one slow send does not swing the next batch sizes (see `rateLimitedBatchSize`).
+      this.sendSeconds = 0.7 * this.sendSeconds + 0.3 * ((performance.now() - sending) / 1000);
+      if (due !== undefined) checkpoints.saved(due);
+      this.metrics.records.inc(batch.dataCount);
+      this.metrics.meter.mark(batch.dataCount);
+      this.metrics.deadLettered.inc(batch.deadCount);
+      this.log.debug('batch acknowledged', {
+        object: object.key, lastLine: batch.lastLine, rows: batch.dataCount, dead: batch.deadCount, checkpoint: due,
+        limiterMs: Math.round(sending - started), sendMs: Math.round(performance.now() - sending),
+      });
+    }
+    this.current = { object: object.key, line: batch.lastLine };
+    checkpoints.acknowledged(batch.lastLine);
+  }
+
+  /**
+   * Send one batch: one `sendBatch` per partition (per MAX_SEND_BYTES of it), in parallel; the
+   * idempotent producer still sends one request at a time per broker. Why not one `sendBatch` for all:
    * kafkajs 2.2.4 retries a multi-broker send by re-sending only to the brokers that have not
    * answered yet, computed from refreshed metadata, so a partition whose leader moved to a
    * broker that already answered is silently skipped and the send resolves — rows lost in a
    * broker failover (the broker-kill integration test caught it). A single-partition send has a
    * single leader, so its retry always goes where the partition now lives.
    */
-  private async sendWithRetry(data: Message[], dead: Message[]): Promise<void> {
-    const sends: { topic: string; partition: number; messages: Message[] }[] = [];
-    for (const [topic, messages] of [[this.config.topic, data], [this.config.deadLetterTopic, dead]] as const) {
-      if (messages.length === 0) continue;
-      const byPartition = new Map<number, Message[]>();
-      const partitions = await this.partitionsOf(topic);
-      for (const message of messages) {
-        const partition = this.partitioner({ topic, partitionMetadata: partitions, message });
-        let list = byPartition.get(partition);
-        if (!list) byPartition.set(partition, (list = []));
-        list.push({ ...message, partition });
+  private async sendWithRetry(batch: Batch, alongside?: (producer: Producer) => Promise<void>): Promise<void> {
+    const sends: { topic: string; messages: Message[] }[] = [];
+    for (const [topic, byPartition] of [[this.config.topic, batch.data], [this.config.deadLetterTopic, batch.dead]] as const) {
+      for (const messages of byPartition.values()) {
+        for (const chunk of chunkBySize(messages, MAX_SEND_BYTES)) sends.push({ topic, messages: chunk });
       }
-      for (const [partition, list] of byPartition) sends.push({ topic, partition, messages: list });
     }
     await this.withProducerRetry('send', (producer) =>
-      Promise.all(
-        sends.map((s) =>
-          producer.sendBatch({ topicMessages: [{ topic: s.topic, messages: s.messages }], acks: -1, compression: CompressionTypes.GZIP }),
-        ),
-      ),
+      Promise.all([
+        ...sends.map((s) => producer.sendBatch({ topicMessages: [s], acks: -1, compression: CompressionTypes.GZIP })),
+        alongside?.(producer),
+      ]),
     );
   }
 
-  private readonly partitioner = Partitioners.DefaultPartitioner();
   private readonly partitionCache = new Map<string, PartitionMetadata[]>();
 
   /** Partition metadata of a topic (cached: partition counts do not shrink). */

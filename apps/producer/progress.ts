@@ -87,7 +87,7 @@ export class ProgressStore {
       const behind = ends.some((e) => (this.position.get(e.partition) ?? 0n) < BigInt(e.high));
       if (!behind) return;
       if (Date.now() > deadline) throw new Error(`progress topic ${this.topic} not read up to its end after ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 10));
     }
   }
 
@@ -112,5 +112,52 @@ export class ProgressStore {
   /** Stop tailing. */
   async stop(): Promise<void> {
     await this.consumer?.disconnect();
+  }
+}
+
+/**
+ * When to checkpoint one object: only lines reported as acknowledged; while producing at most
+ * every `intervalMs`, as a write that travels with the next batch's send (`due`/`saved`: no
+ * round trip of its own); and on `flush` (stopping, claim lost, object finished).
+ */
+export class ObjectCheckpoints {
+  private acked: number;
+  private savedLine: number;
+  private savedAt: number;
+
+  constructor(
+    private readonly save: (line: number, done: boolean) => Promise<void>,
+    /** The object's checkpoint when production started. */
+    line: number,
+    private readonly intervalMs: number,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.acked = line;
+    this.savedLine = line;
+    this.savedAt = now();
+  }
+
+  /** Every line ≤ `line` is acknowledged. */
+  acknowledged(line: number): void {
+    this.acked = line;
+  }
+
+  /** The acknowledged line, when a checkpoint of it is due. */
+  due(): number | undefined {
+    return this.now() - this.savedAt >= this.intervalMs && this.acked > this.savedLine ? this.acked : undefined;
+  }
+
+  /** A checkpoint of `line` (from `due`) was written. */
+  saved(line: number): void {
+    this.savedLine = Math.max(this.savedLine, line);
+    this.savedAt = this.now();
+  }
+
+  /** Checkpoint the acknowledged line now; `done`: the whole object is produced (always written). */
+  async flush(done: boolean): Promise<void> {
+    if (!done && this.acked <= this.savedLine) return;
+    const line = this.acked;
+    await this.save(line, done);
+    this.saved(line);
   }
 }

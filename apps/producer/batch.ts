@@ -1,0 +1,139 @@
+/**
+ * The producer's per-row work, free of I/O: a line of an object → validated → a data message
+ * (key = record id) or a dead-letter message (key = `<object>:<line>`), placed in its partition.
+ * bench/producer-cpu.ts measures exactly this code.
+ */
+import type { Message } from 'kafkajs';
+import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
+import { CSV_HEADER, splitCsvLine, validateFields, type MalformedKind } from '../shared/record.ts';
+import { partitionOf } from './partition.ts';
+
+/** A batch ends at this many bytes of keys and values (bounds memory: one batch in flight, one being read). */
+export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/**
+ * Bytes of keys and values in one send to one partition. kafkajs puts a partition's messages of
+ * a send in one record batch, which the broker refuses above `message.max.bytes` (1 MB by
+ * default) after compression; 1 MiB of text compresses far below that.
+ */
+export const MAX_SEND_BYTES = 1024 * 1024;
+
+/** Split `messages` into runs of at most `maxBytes` of keys and values (at least one message each). */
+export function chunkBySize(messages: Message[], maxBytes: number): Message[][] {
+  const chunks: Message[][] = [];
+  let chunk: Message[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const size = messageBytes(message);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(message);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
+/** Key and value bytes of a message built here (Buffer value, ASCII-or-not string key). */
+function messageBytes(message: Message): number {
+  const key = message.key;
+  const keyBytes = key === null || key === undefined ? 0 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
+  const value = message.value;
+  return keyBytes + (value === null ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
+}
+
+/** Rows ready to send, grouped by topic partition, and the object line they reach up to. */
+export interface Batch {
+  /** Data-topic messages by partition. */
+  data: Map<number, Message[]>;
+  /** Dead-letter messages by partition. */
+  dead: Map<number, Message[]>;
+  /** Number of data messages. */
+  dataCount: number;
+  /** Number of dead-letter messages. */
+  deadCount: number;
+  /** Bytes of keys and values. */
+  bytes: number;
+  /** Every line ≤ this one is in this batch or an earlier one (or is the header or blank). */
+  lastLine: number;
+}
+
+/** Where the rows of one object go. */
+export interface BatchTarget {
+  /** S3 key of the object. */
+  object: string;
+  /** Member id, recorded in dead letters. */
+  member: string;
+  /** Partition counts of the data and dead-letter topics. */
+  dataPartitions: number;
+  deadPartitions: number;
+}
+
+function push(byPartition: Map<number, Message[]>, partition: number, message: Message): void {
+  const list = byPartition.get(partition);
+  if (list) list.push(message);
+  else byPartition.set(partition, [message]);
+}
+
+/** Collects the rows of one object into batches. */
+export class BatchBuilder {
+  private batch: Batch;
+
+  constructor(private readonly target: BatchTarget, afterLine: number) {
+    this.batch = BatchBuilder.empty(afterLine);
+  }
+
+  private static empty(lastLine: number): Batch {
+    return { data: new Map(), dead: new Map(), dataCount: 0, deadCount: 0, bytes: 0, lastLine };
+  }
+
+  /** Rows in the current batch (data and dead letters). */
+  get size(): number {
+    return this.batch.dataCount + this.batch.deadCount;
+  }
+
+  /** Bytes of keys and values in the current batch. */
+  get bytes(): number {
+    return this.batch.bytes;
+  }
+
+  /** Add one line (1-based `line`; the header line and blank lines only move `lastLine`). */
+  add(line: number, text: string): void {
+    this.batch.lastLine = line;
+    if (text === '' || text === '\r') return;
+    if (line === 1 && text.replace(/\r$/, '') === CSV_HEADER) return;
+    const split = splitCsvLine(text);
+    if (!split.ok) return this.addDeadLetter(line, text, split);
+    const result = validateFields(split.fields);
+    if (!result.ok) return this.addDeadLetter(line, text, result);
+    const key = result.record.record_id; // ASCII: its length is its byte count
+    const value = encodeDataMessage({ object: this.target.object, line, fields: split.fields });
+    // The partition is set here so kafkajs does not hash the key again (see partition.ts).
+    const partition = partitionOf(key, this.target.dataPartitions);
+    push(this.batch.data, partition, { key, value, partition });
+    this.batch.dataCount++;
+    this.batch.bytes += key.length + value.length;
+  }
+
+  private addDeadLetter(line: number, text: string, why: { kind: MalformedKind; reason: string }): void {
+    const { object, member } = this.target;
+    const key = deadLetterKey(object, line);
+    const value = encodeDeadLetter({
+      stage: 'producer', kind: why.kind, reason: why.reason, object, line, raw: text, member, time: new Date().toISOString(),
+    });
+    const partition = partitionOf(key, this.target.deadPartitions);
+    push(this.batch.dead, partition, { key, value, partition });
+    this.batch.deadCount++;
+    this.batch.bytes += Buffer.byteLength(key) + value.length;
+  }
+
+  /** Hand out the current batch and start a new one after it. */
+  take(): Batch {
+    const batch = this.batch;
+    this.batch = BatchBuilder.empty(batch.lastLine);
+    return batch;
+  }
+}
