@@ -1,8 +1,8 @@
 /**
  * Throughput of the apps against references measured in the same run, on one local twin:
  *
- * - producer: the producer app (S3 → Kafka, idempotent, acks=all, gzip, one batch in flight)
- *   vs `org.apache.kafka.tools.ProducerPerformance` from the twin's Kafka jars, same brokers,
+ * - producer: the producer app (S3 → Kafka, idempotent, acks=all, gzip, batches of 16 000 rows,
+ *   one in flight while the next is read) vs `org.apache.kafka.tools.ProducerPerformance` from the twin's Kafka jars, same brokers,
  *   same records (its --payload-file holds the app's own encoded messages), acks=all, gzip,
  *   idempotence on. Target ≥ 0.9×.
  * - sink: the consumer app (Kafka → Cassandra) vs a max-concurrency writer (cassandra-driver,
@@ -16,9 +16,7 @@
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -31,9 +29,9 @@ import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { classifyWriteError } from '../apps/consumer/errors.ts';
 import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/dataset/index.ts';
-import { kafkaClasspath } from '../src/local/install/index.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
+import { freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string' }, slot: { type: 'string' }, concurrency: { type: 'string' } },
@@ -51,71 +49,6 @@ const spec: PipelineSpec = validateSpec({
 });
 
 const log = (what: string, fields: Record<string, unknown>): void => console.log(JSON.stringify({ what, ...fields }));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function counter(port: number, name: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-  if (!res || res.status !== 200) return -1;
-  const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
-  return line ? Number(line.split(' ').pop()) : 0;
-}
-
-/**
- * Start an app, wait until its counter reaches `target`, stop it. The rate is measured from the
- * first poll that sees a record to the first that sees the target (start-up excluded).
- */
-async function measureApp(entry: string, env: Record<string, string>, port: number, metric: string, target: number): Promise<number> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
-    env: { ...process.env, ...env, AWS_ACCESS_KEY_ID: 'bench', AWS_SECRET_ACCESS_KEY: 'bench', TT_LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  try {
-    let first: { t: number; n: number } | undefined;
-    const deadline = Date.now() + 20 * 60_000;
-    for (;;) {
-      if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode}`);
-      const n = await counter(port, metric);
-      const t = performance.now();
-      if (n > 0 && !first) first = { t, n };
-      if (first && n >= target) {
-        if (n === first.n) throw new Error('finished between two polls: use more rows');
-        return ((n - first.n) / (t - first.t)) * 1000;
-      }
-      if (Date.now() > deadline) throw new Error(`${entry}: ${n} < ${target} after 20 min`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(undefined) : child.once('exit', resolve)));
-  }
-}
-
-async function producerPerformance(bootstrap: string[], topic: string, payloadFile: string, records: number): Promise<number> {
-  const args = [
-    '-Xmx512m', '-cp', kafkaClasspath(), 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', topic, '--num-records', String(records), '--throughput', '-1', '--payload-file', payloadFile,
-    '--producer-props', `bootstrap.servers=${bootstrap.join(',')}`, 'acks=all', 'compression.type=gzip',
-    'enable.idempotence=true', 'batch.size=1048576', 'linger.ms=5',
-  ];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  // Final line: "N records sent, X records/sec (Y MB/sec), …"
-  const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(out.split('\n').filter((l) => l.includes('records sent')).pop() ?? '');
-  if (code !== 0 || !m) throw new Error(`ProducerPerformance failed (exit ${code}):\n${out.slice(-2000)}`);
-  return Number(m[2]);
-}
 
 /** Raw client rate: `n` messages in sequential batches of 2 000 through `send`. */
 async function clientRate(n: number, payloads: string[], send: (batch: { key: string; value: string }[]) => Promise<void>): Promise<number> {
@@ -227,19 +160,31 @@ try {
   });
   await admin.disconnect();
 
-  const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
-  log('ProducerPerformance', { recordsPerSecond: Math.round(reference) });
-
   const common = {
     zone: spec.zones[0]!, kafkaBrokers: kafkaBootstrap, topic: spec.kafka.topic,
     deadLetterTopic: spec.kafka.deadLetterTopic, httpHost: '127.0.0.1',
   };
-  const pPort = await freePort();
-  const producerRate = await measureApp(
-    'apps/producer/main.ts',
-    producerEnv({ ...common, memberId: 'bench-producer', httpPort: pPort, s3Endpoint, region: spec.region, bucket, prefix: spec.dataset.prefix, ratePerSecond: 0 }),
-    pPort, 'terratower_producer_records_total', ROWS,
-  );
+  const producerApp = async (memberId: string, prefix: string, rows: number): Promise<number> => {
+    const port = await freePort();
+    return measureApp(
+      'apps/producer/main.ts',
+      producerEnv({ ...common, memberId, httpPort: port, s3Endpoint, region: spec.region, bucket, prefix, ratePerSecond: 0 }),
+      port, 'terratower_producer_records_total', rows,
+    );
+  };
+  // Warm-up: the producer app's first start on a cluster creates its internal topics (progress,
+  // 48-partition work topic) and the group-offsets topic; the brokers are busy with those new
+  // replicas for a while. That is deployment, not throughput: let it happen before measuring.
+  const warmDir = join(work, 'warm-up');
+  await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
+  await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
+  const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
+  log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
+
+  const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
+  log('ProducerPerformance', { recordsPerSecond: Math.round(reference) });
+
+  const producerRate = await producerApp('bench-producer', spec.dataset.prefix, ROWS);
   log('producer app (kafkajs)', { recordsPerSecond: Math.round(producerRate) });
 
   const clientRows = Math.min(ROWS, 60_000);
