@@ -1,7 +1,12 @@
 /** Helpers of the throughput benches: measuring an app through its metrics, and Kafka's ProducerPerformance. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { kafkaClasspath } from '../src/local/install/index.ts';
+import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
+import type { PipelineSpec } from '../src/spec/index.ts';
 
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
@@ -21,6 +26,40 @@ async function counter(port: number, name: string): Promise<number> {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
+/** App processes a measurement started and that have not exited yet (an interrupt stops them). */
+const liveApps = new Set<ChildProcess>();
+
+/** A bench's twin and scratch directory, and the one way to tear both down. */
+export interface BenchSession {
+  twin: RunningTwin;
+  work: string;
+  /** Stop the apps still running, the twin and remove the scratch directory (idempotent). */
+  stop(): Promise<void>;
+}
+
+/**
+ * Boot a twin for a bench with a scratch directory; SIGINT stops whatever was started (the
+ * apps, the twin), removes the directory and exits 130.
+ */
+export async function benchSession(spec: PipelineSpec, slot: number, scratchPrefix: string): Promise<BenchSession> {
+  const work = await mkdtemp(join(tmpdir(), scratchPrefix));
+  let twin: RunningTwin | undefined;
+  const stop = async (): Promise<void> => {
+    for (const child of liveApps) child.kill('SIGTERM');
+    if (twin) await stopTwin(twin.runId).catch((e: unknown) => console.error(e));
+    twin = undefined;
+    await rm(work, { recursive: true, force: true });
+  };
+  process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  try {
+    twin = await startTwin({ spec, slot, ownerPid: process.pid });
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { twin, work, stop };
+}
+
 /**
  * Start an app, wait until its counter reaches `target`, stop it. The rate is measured from the
  * first poll that sees a record to the first that sees the target (start-up excluded).
@@ -35,6 +74,8 @@ export async function measureApp(
     // The app logs to stdout: shown when the caller chose a log level.
     stdio: ['ignore', env.TT_LOG_LEVEL ? 'inherit' : 'ignore', 'inherit'],
   });
+  liveApps.add(child);
+  child.once('exit', () => liveApps.delete(child));
   try {
     let first: { t: number; n: number } | undefined;
     const deadline = Date.now() + 20 * 60_000;

@@ -11,8 +11,8 @@
  * checkpoint of an earlier run applies). `--trace` prints when the app's counter moved (with
  * `TT_LOG_LEVEL=info` in a variant, the app's own log lines interleave). Always tears the twin down.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -20,9 +20,8 @@ import { producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine } from '../apps/shared/record.ts';
 import { generateDataset, uploadDataset, type DatasetManifest } from '../src/dataset/index.ts';
-import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
-import { freePort, measureApp, producerPerformance } from './measure.ts';
+import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -58,16 +57,8 @@ function trace(): (time: number, count: number) => void {
   };
 }
 
-let twin: RunningTwin | undefined;
-const work = await mkdtemp(join(tmpdir(), 'tt-bench-variants-'));
-const stop = async (): Promise<void> => {
-  if (twin) await stopTwin(twin.runId).catch((e: unknown) => console.error(e));
-  twin = undefined;
-  await rm(work, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+const { twin, work, stop } = await benchSession(spec, SLOT, 'tt-bench-variants-');
 try {
-  twin = await startTwin({ spec, slot: SLOT, ownerPid: process.pid });
   const { kafkaBootstrap, s3Endpoint, bucket } = twin.endpoints;
   // One data set per object count; the same rows in each (same seed).
   const dirs = new Map<number, string>();

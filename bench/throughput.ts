@@ -16,8 +16,7 @@
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'cassandra-driver';
@@ -29,9 +28,8 @@ import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { classifyWriteError } from '../apps/consumer/errors.ts';
 import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/dataset/index.ts';
-import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
-import { freePort, measureApp, producerPerformance } from './measure.ts';
+import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
   options: { rows: { type: 'string' }, slot: { type: 'string' }, concurrency: { type: 'string' } },
@@ -123,16 +121,8 @@ async function maxConcurrencyWriter(contactPoints: string[], lines: string[], ob
   }
 }
 
-let twin: RunningTwin | undefined;
-const work = await mkdtemp(join(tmpdir(), 'tt-bench-'));
-const stop = async (): Promise<void> => {
-  if (twin) await stopTwin(twin.runId).catch((e: unknown) => console.error(e));
-  twin = undefined;
-  await rm(work, { recursive: true, force: true });
-};
-process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+const { twin, work, stop } = await benchSession(spec, SLOT, 'tt-bench-');
 try {
-  twin = await startTwin({ spec, slot: SLOT, ownerPid: process.pid });
   const { kafkaBootstrap, cassandraContactPoints, s3Endpoint, bucket } = twin.endpoints;
   const dir = join(work, 'data');
   const manifest = await generateDataset({ rows: ROWS, objects: 4, malformedFraction: 0, seed: 'bench', outDir: dir });
