@@ -12,11 +12,15 @@ import { closeServer, startAppServer } from '../shared/http.ts';
 import { envInt, handleSignals } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { createRegistry } from '../shared/metrics.ts';
+import { installLinearGrouping } from './kafkajs-grouping.ts';
 import { producerMetrics } from './metrics.ts';
 import type { PipelineProducer } from './producer.ts';
 
+// Before anything loads kafkajs (see kafkajs-grouping.ts).
+const groupingNotReplaced = installLinearGrouping();
 const config = readProducerConfig();
 const log = createLogger({ app: 'producer', member: config.memberId, zone: config.zone });
+if (groupingNotReplaced) log.warn('kafkajs message grouping not replaced: sends cost more CPU', { reason: groupingNotReplaced });
 const registry = createRegistry('producer', config.memberId);
 const metrics = producerMetrics(registry);
 let producer: PipelineProducer | undefined;
