@@ -56,7 +56,19 @@ export async function createSchema(spec: PipelineSpec, contactPoints: string[]):
   try {
     await client.connect();
     await client.execute(createKeyspaceCql(options));
-    await client.execute(createTableCql(options));
+    // The driver waits up to maxSchemaAgreementWaitSeconds for the nodes to agree on the new
+    // keyspace, then goes on regardless: on a busy machine agreement took longer, and CREATE TABLE
+    // on a node that had not heard of the keyspace failed the boot. Until it has heard, retry.
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        await client.execute(createTableCql(options));
+        break;
+      } catch (error) {
+        if (!/keyspace .* does ?n[o']t exist/i.test((error as Error).message) || Date.now() > deadline) throw error;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   } finally {
     await client.shutdown().catch(() => undefined);
   }
