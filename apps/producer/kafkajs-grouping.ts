@@ -11,10 +11,8 @@
  * name before then: main.ts calls it before anything loads kafkajs. Same result object, same
  * order of messages within a partition.
  */
-import { Module, createRequire } from 'node:module';
 import type { Message, PartitionMetadata } from 'kafkajs';
-
-const require = createRequire(import.meta.url);
+import { kafkajsFile, replaceKafkajsModule } from './kafkajs-replace.ts';
 
 /** kafkajs's grouping: partition → the messages for it, in send order (its partitioner decides). */
 export type GroupMessagesPerPartition = (args: {
@@ -37,25 +35,16 @@ export const groupMessagesPerPartition: GroupMessagesPerPartition = ({ topic, pa
 
 /** The module files involved, resolved from here. */
 export function kafkajsFiles(): { grouping: string; sendMessages: string } {
-  return {
-    grouping: require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js'),
-    sendMessages: require.resolve('kafkajs/src/producer/sendMessages.js'),
-  };
+  return { grouping: kafkajsFile(GROUPING), sendMessages: kafkajsFile(SEND_MESSAGES) };
 }
+
+const GROUPING = 'src/producer/groupMessagesPerPartition.js';
+const SEND_MESSAGES = 'src/producer/sendMessages.js';
 
 /**
  * Make kafkajs's producer use `implementation`. Returns why it did not (another kafkajs version,
  * or kafkajs's producer already loaded), undefined when it did.
  */
 export function installLinearGrouping(implementation: GroupMessagesPerPartition = groupMessagesPerPartition): string | undefined {
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== '2.2.4') return `kafkajs ${version} is not the 2.2.4 this replacement was written for`;
-  const files = kafkajsFiles();
-  if (require.cache[files.sendMessages]) return "kafkajs's producer was loaded before the replacement";
-  const module = new Module(files.grouping);
-  module.filename = files.grouping;
-  module.loaded = true;
-  module.exports = implementation;
-  require.cache[files.grouping] = module;
-  return undefined;
+  return replaceKafkajsModule(GROUPING, implementation, SEND_MESSAGES);
 }

@@ -13,14 +13,17 @@ import { envInt, handleSignals } from '../shared/lifecycle.ts';
 import { createLogger } from '../shared/log.ts';
 import { createRegistry } from '../shared/metrics.ts';
 import { installLinearGrouping } from './kafkajs-grouping.ts';
+import { installFastRecord } from './kafkajs-record.ts';
 import { producerMetrics } from './metrics.ts';
 import type { PipelineProducer } from './producer.ts';
 
-// Before anything loads kafkajs (see kafkajs-grouping.ts).
+// Before anything loads kafkajs (see kafkajs-grouping.ts and kafkajs-record.ts).
 const groupingNotReplaced = installLinearGrouping();
+const recordNotReplaced = installFastRecord();
 const config = readProducerConfig();
 const log = createLogger({ app: 'producer', member: config.memberId, zone: config.zone });
 if (groupingNotReplaced) log.warn('kafkajs message grouping not replaced: sends cost more CPU', { reason: groupingNotReplaced });
+if (recordNotReplaced) log.warn('kafkajs record encoder not replaced: sends cost more CPU', { reason: recordNotReplaced });
 const registry = createRegistry('producer', config.memberId);
 const metrics = producerMetrics(registry);
 let producer: PipelineProducer | undefined;

@@ -5,25 +5,26 @@
  * batch is read while the previous one is being sent; it is sent once that one is acknowledged.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type Message, type PartitionMetadata, type Producer } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Admin, type Kafka, type PartitionMetadata, type Producer, type TopicMessages } from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
-import { BatchBuilder, chunkBySize, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
+import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
 import type { ProducerMetrics } from './metrics.ts';
 import { listDataObjects, readObjectLines, type DataObject } from './objects.ts';
 import { ObjectCheckpoints, ProgressStore } from './progress.ts';
+import { sendRounds, unansweredMessages } from './send-rounds.ts';
 
 /** Tuning knobs (environment: TT_BATCH_SIZE, TT_CHECKPOINT_MS, TT_RELIST_MS). */
 export interface ProducerTuning {
   /**
-   * Rows per batch at unlimited rate (a batch also ends at MAX_BATCH_BYTES). Large, because the
-   * idempotent kafkajs producer sends one request at a time per broker and each of our
-   * per-partition sends is one request: 2 000 rows reached 0.4× ProducerPerformance,
-   * 16 000 about 1× (bench/producer-variants.ts).
+   * Rows per batch at unlimited rate (a batch also ends at MAX_BATCH_BYTES). Large, because a
+   * batch is sent only once the one before it is acknowledged, and an acks=all round trip costs
+   * the same for few rows as for many: 2 000 rows reached 0.4× ProducerPerformance, 16 000
+   * about 1× (bench/producer-variants.ts, when each partition was its own request).
    */
   batchSize: number;
   /** Checkpoint at most this often (and at the end of every object), ms. */
@@ -326,27 +327,34 @@ export class PipelineProducer {
   }
 
   /**
-   * Send one batch: one `sendBatch` per partition (per MAX_SEND_BYTES of it), in parallel; the
-   * idempotent producer still sends one request at a time per broker. Why not one `sendBatch` for all:
-   * kafkajs 2.2.4 retries a multi-broker send by re-sending only to the brokers that have not
-   * answered yet, computed from refreshed metadata, so a partition whose leader moved to a
-   * broker that already answered is silently skipped and the send resolves — rows lost in a
-   * broker failover (the broker-kill integration test caught it). A single-partition send has a
-   * single leader, so its retry always goes where the partition now lives.
+   * Send one batch: one `sendBatch` per round (`sendRounds`; usually one), all at once, so kafkajs
+   * makes one produce request per broker. One `sendBatch` per partition, as before, made a request
+   * per partition, and the idempotent producer sends one request at a time per broker: a batch
+   * waited for four acks=all round trips per broker in a row.
+   *
+   * A multi-broker send that kafkajs retried can resolve without having written some partitions
+   * (see `unansweredMessages`); those are re-sent until every partition was answered.
    */
   private async sendWithRetry(batch: Batch, alongside?: (producer: Producer) => Promise<void>): Promise<void> {
-    const sends: { topic: string; messages: Message[] }[] = [];
-    for (const [topic, byPartition] of [[this.config.topic, batch.data], [this.config.deadLetterTopic, batch.dead]] as const) {
-      for (const messages of byPartition.values()) {
-        for (const chunk of chunkBySize(messages, MAX_SEND_BYTES)) sends.push({ topic, messages: chunk });
-      }
-    }
+    const rounds = sendRounds([[this.config.topic, batch.data], [this.config.deadLetterTopic, batch.dead]], MAX_SEND_BYTES);
     await this.withProducerRetry('send', (producer) =>
-      Promise.all([
-        ...sends.map((s) => producer.sendBatch({ topicMessages: [s], acks: -1, compression: CompressionTypes.GZIP })),
-        alongside?.(producer),
-      ]),
+      Promise.all([...rounds.map((round) => this.sendUntilAnswered(producer, round)), alongside?.(producer)]),
     );
+  }
+
+  /** `sendBatch`, then again for whatever kafkajs skipped; after 5 passes it fails (and `withProducerRetry` takes over). */
+  private async sendUntilAnswered(producer: Producer, topicMessages: TopicMessages[]): Promise<void> {
+    let pending = topicMessages;
+    for (let pass = 1; ; pass++) {
+      const answered = await producer.sendBatch({ topicMessages: pending, acks: -1, compression: CompressionTypes.GZIP });
+      const missing = unansweredMessages(pending, answered);
+      if (missing.length === 0) return;
+      const partitions = missing.map((t) => `${t.topic}[${[...new Set(t.messages.map((m) => m.partition))].join(',')}]`);
+      if (pass >= 5) throw new Error(`kafkajs resolved ${pass} sends without writing ${partitions.join(' ')}`);
+      this.metrics.errors.inc({ kind: 'kafka-unanswered' });
+      this.log.warn('a retried send skipped partitions; sending them again', { partitions, pass });
+      pending = missing;
+    }
   }
 
   private readonly partitionCache = new Map<string, PartitionMetadata[]>();
