@@ -8,6 +8,10 @@ import { kafkaClasspath } from '../src/local/install/index.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
 import type { PipelineSpec } from '../src/spec/index.ts';
 
+// As bin/terratower.mjs: the AWS SDK's notice about future Node versions, once per process (the
+// bench and every app it starts), is noise here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /** A free TCP port on 127.0.0.1. */
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -9,19 +9,26 @@
  *   the same prepared INSERT, the same consistency, 256 writes in flight). cassandra-stress is
  *   not on Maven Central. Target ≥ 0.8×.
  *
- * - clients: kafkajs (what the producer app uses) vs @platformatic/kafka (pure JS), raw, the
- *   same messages, idempotent, acks=all, gzip, batches of 2 000, one batch in flight.
+ * - clients: kafkajs as it comes, kafkajs with the producer app's replacements (its message
+ *   grouping and record encoder) and @platformatic/kafka (pure JS), raw, each in its own process
+ *   (bench/client-rate.ts): the same messages, idempotent, acks=all, gzip, batches of 2 000, one
+ *   batch in flight.
  *
- *   node --import tsx bench/throughput.ts [--rows N] [--slot S] [--concurrency C]
+ * The producer and client comparisons run in rounds (reference, then subject; `--rounds`, 3 by
+ * default) after a warm-up of both, and report the median of the rounds' ratios: on this 2-core
+ * machine, with the brokers on the same cores, one measurement swings by ±30 %.
+ *
+ *   node --import tsx bench/throughput.ts [--rows N] [--rounds R] [--slot S] [--concurrency C]
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { Client } from 'cassandra-driver';
-import { CompressionTypes, Kafka, logLevel, Partitioners } from 'kafkajs';
-import { Producer as PlatformaticProducer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
+import { Kafka, logLevel } from 'kafkajs';
 import { consumerEnv, producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
@@ -32,11 +39,13 @@ import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string' }, slot: { type: 'string' }, concurrency: { type: 'string' } },
+  options: { rows: { type: 'string' }, slot: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } },
 });
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
 const CONCURRENCY = Number(values.concurrency ?? 256);
+/** Reference and subject alternate this many times; the ratio is the median of the rounds' ratios. */
+const ROUNDS = Number(values.rounds ?? 3);
 
 const spec: PipelineSpec = validateSpec({
   ...defaultSpec(),
@@ -46,43 +55,29 @@ const spec: PipelineSpec = validateSpec({
   consumers: { ...defaultSpec().consumers, min: 0, desired: 0, max: 1 },
 });
 
-const log = (what: string, fields: Record<string, unknown>): void => console.log(JSON.stringify({ what, ...fields }));
+const log = (what: string, fields: Record<string, unknown>): void =>
+  console.log(JSON.stringify({ what, ...fields, load1: Number(loadavg()[0]!.toFixed(2)) }));
+const execFileAsync = promisify(execFile);
+const round2 = (x: number): number => Math.round(x * 100) / 100;
 
-/** Raw client rate: `n` messages in sequential batches of 2 000 through `send`. */
-async function clientRate(n: number, payloads: string[], send: (batch: { key: string; value: string }[]) => Promise<void>): Promise<number> {
-  const started = performance.now();
-  for (let i = 0; i < n; i += 2000) {
-    const batch = Array.from({ length: Math.min(2000, n - i) }, (_, j) => ({ key: `k-${i + j}`, value: payloads[(i + j) % payloads.length]! }));
-    await send(batch);
-  }
-  return (n / (performance.now() - started)) * 1000;
+/** One round: the reference's rate and the subject's, measured one after the other. */
+interface Round {
+  reference: number;
+  subject: number;
 }
 
-async function kafkajsRate(bootstrap: string[], topic: string, payloads: string[], n: number): Promise<number> {
-  const producer = new Kafka({ clientId: 'bench-kafkajs', brokers: bootstrap, logLevel: logLevel.NOTHING })
-    .producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
-  await producer.connect();
-  try {
-    return await clientRate(n, payloads, async (batch) => {
-      await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages: batch });
-    });
-  } finally {
-    await producer.disconnect();
-  }
+/** Median of the rounds' subject/reference ratios (NaN rounds sort last and count). */
+function medianRatio(rounds: Round[]): number {
+  const ratios = rounds.map((r) => r.subject / r.reference).sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
+  return ratios[Math.floor((ratios.length - 1) / 2)] ?? Number.NaN;
 }
 
-async function platformaticRate(bootstrap: string[], topic: string, payloads: string[], n: number): Promise<number> {
-  const producer = new PlatformaticProducer({
-    clientId: 'bench-platformatic', bootstrapBrokers: bootstrap, idempotent: true, acks: ProduceAcks.ALL,
-    compression: 'gzip', serializers: stringSerializers,
+/** Raw produce rate of one Kafka client, measured in a process of its own (bench/client-rate.ts). */
+async function clientRate(client: string, bootstrap: string[], topic: string, payloadFile: string, n: number): Promise<number> {
+  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'bench/client-rate.ts', client, bootstrap.join(','), topic, payloadFile, String(n)], {
+    maxBuffer: 1 << 20,
   });
-  try {
-    return await clientRate(n, payloads, async (batch) => {
-      await producer.send({ messages: batch.map((m) => ({ topic, key: m.key, value: m.value })) });
-    });
-  } finally {
-    await producer.close();
-  }
+  return (JSON.parse(stdout.trim().split('\n').pop()!) as { recordsPerSecond: number }).recordsPerSecond;
 }
 
 async function maxConcurrencyWriter(contactPoints: string[], lines: string[], object: string): Promise<number> {
@@ -164,29 +159,49 @@ try {
   };
   // Warm-up: the producer app's first start on a cluster creates its internal topics (progress,
   // 48-partition work topic) and the group-offsets topic; the brokers are busy with those new
-  // replicas for a while. That is deployment, not throughput: let it happen before measuring.
+  // replicas for a while, and their JIT is cold (ProducerPerformance's first run on a new twin
+  // measured 19–21 k/s, its later ones 34–48 k/s). That is deployment, not throughput: let it
+  // happen before measuring.
   const warmDir = join(work, 'warm-up');
   await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
   await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
   const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
   log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
+  log('ProducerPerformance warm-up', { recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)) });
 
-  const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
-  log('ProducerPerformance', { recordsPerSecond: Math.round(reference) });
-
-  const producerRate = await producerApp('bench-producer', spec.dataset.prefix, ROWS);
-  log('producer app (kafkajs)', { recordsPerSecond: Math.round(producerRate) });
-
-  const clientRows = Math.min(ROWS, 60_000);
-  const kjs = await kafkajsRate(kafkaBootstrap, 'bench-clients', payloads, clientRows);
-  log('client kafkajs (raw)', { recordsPerSecond: Math.round(kjs), records: clientRows });
-  let plat = Number.NaN;
-  try {
-    plat = await platformaticRate(kafkaBootstrap, 'bench-clients', payloads, clientRows);
-    log('client @platformatic/kafka (raw)', { recordsPerSecond: Math.round(plat), records: clientRows });
-  } catch (error) {
-    log('client @platformatic/kafka (raw) failed', { error: String(error) });
+  // Rounds: reference, then subject, again and again. The machine's mood drifts (the same
+  // reference ran at 35–45 k/s within minutes), so a ratio is taken within a round.
+  const producerRounds: Round[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
+    // Its own prefix per round: a checkpoint of an earlier round does not apply.
+    const prefix = `${spec.dataset.prefix}round-${round}/`;
+    await uploadDataset({ dir, bucket, prefix, endpoint: s3Endpoint, region: spec.region });
+    const subject = await producerApp(`bench-producer-${round}`, prefix, ROWS);
+    producerRounds.push({ reference, subject });
+    log('producer round', { round, ProducerPerformance: Math.round(reference), producerApp: Math.round(subject), ratio: round2(subject / reference) });
   }
+
+  // Raw clients: kafkajs as it comes, kafkajs with the producer app's two replacements
+  // (apps/producer/kafkajs-grouping.ts, kafkajs-record.ts) and @platformatic/kafka.
+  const clientRows = Math.min(ROWS, 60_000);
+  const clients = ['kafkajs', 'kafkajs-patched', 'platformatic'] as const;
+  const clientRounds: Record<(typeof clients)[number], number>[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const rates = { kafkajs: Number.NaN, 'kafkajs-patched': Number.NaN, platformatic: Number.NaN };
+    for (const client of clients) {
+      rates[client] = await clientRate(client, kafkaBootstrap, 'bench-clients', payloadFile, clientRows).catch((error: unknown) => {
+        log(`client ${client} failed`, { error: String(error) });
+        return Number.NaN;
+      });
+    }
+    clientRounds.push(rates);
+    log('client round', { round, records: clientRows, ...Object.fromEntries(clients.map((c) => [c, Math.round(rates[c])])) });
+  }
+  const versus = (subject: (typeof clients)[number], reference: (typeof clients)[number]): Round[] =>
+    clientRounds.map((r) => ({ subject: r[subject], reference: r[reference] }));
+  const ratioLine = (rounds: Round[]): string =>
+    `${medianRatio(rounds).toFixed(2)}× (median of ${ROUNDS} rounds: ${rounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')})`;
 
   const writerRate = await maxConcurrencyWriter(cassandraContactPoints, lines, `${spec.dataset.prefix}${manifest.objects[0]!.name}`);
   log('max-concurrency writer', { recordsPerSecond: Math.round(writerRate), concurrency: CONCURRENCY, rows: lines.length });
@@ -207,10 +222,14 @@ try {
   );
   log('consumer app', { recordsPerSecond: Math.round(consumerRate) });
 
+  const producerRatio = medianRatio(producerRounds);
   console.log(
-    `\nproducer / ProducerPerformance = ${(producerRate / reference).toFixed(2)}× (target ≥ 0.9×)` +
-      `\nconsumer / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)` +
-      `\n@platformatic/kafka / kafkajs (raw clients) = ${(plat / kjs).toFixed(2)}×`,
+    `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
+      `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
+      `\nconsumer app / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)` +
+      `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
+      `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
+      `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
   );
 } finally {
   await stop();
