@@ -176,7 +176,12 @@ async function deadLetters(prefix: string): Promise<Map<string, { kind: string; 
     await consumer.connect();
     await consumer.subscribe({ topic: spec.kafka.deadLetterTopic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('reading the dead-letter topic timed out')), 60_000);
+      // Says where it stood: one run in twelve failed here or in the scans (2026-11-23), and the message was all there was.
+      const timedOut = (): Error => new Error(
+        `reading the dead-letter topic timed out after 60 s: ${found.size} letters under ${prefix} read; ` +
+          `partitions not read to their end (partition, end offset): ${JSON.stringify([...remaining].map(([p, end]) => [p, String(end)]))}`,
+      );
+      const timer = setTimeout(() => reject(timedOut()), 60_000);
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
