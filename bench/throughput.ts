@@ -121,7 +121,6 @@ try {
   const { kafkaBootstrap, cassandraContactPoints, s3Endpoint, bucket } = twin.endpoints;
   const dir = join(work, 'data');
   const manifest = await generateDataset({ rows: ROWS, objects: 4, malformedFraction: 0, seed: 'bench', outDir: dir });
-  await uploadDataset({ dir, bucket, prefix: spec.dataset.prefix, endpoint: s3Endpoint, region: spec.region });
 
   // The app's own messages as ProducerPerformance payloads (same size, same compressibility).
   const lines = (await readFile(join(dir, manifest.objects[0]!.name), 'utf8')).split('\n').slice(1).filter(Boolean);

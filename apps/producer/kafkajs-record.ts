@@ -4,8 +4,8 @@
  * `Long` for the timestamp delta: about 11 µs a record here, more than the producer app spends
  * reading, validating and encoding a row (6 µs, bench/producer-cpu.ts), and it runs on the one
  * thread that also builds the next batch. This one sizes the record first and writes it into one
- * exactly sized buffer: the same bytes, about 4× less time (unit test and
- * bench/producer-variants.ts).
+ * exactly sized buffer: the same bytes (unit test), 1.3–2.6 µs a record against kafkajs's 5–19 µs
+ * in one offline comparison of 20 000 records on this machine.
  *
  * Records with headers, or deltas that need more than 31 bits, are left to kafkajs's encoder.
  */
