@@ -6,13 +6,13 @@
 import { defaultSpec } from './src/spec/defaults.ts';
 import { loadSpecFile } from './src/spec/load.ts';
 import { SpecError } from './src/spec/validate.ts';
-import { withSourceMapsOff } from './src/stacks/source-maps.ts';
+import { withSourceMapsOff } from './src/aws/stacks/source-maps.ts';
 
 try {
   const file = process.env['TERRATOWER_SPEC'];
   const spec = file ? await loadSpecFile(file) : defaultSpec();
   const result = await withSourceMapsOff(async () => {
-    const { synthesize } = await import('./src/stacks/synthesize.ts');
+    const { synthesize } = await import('./src/aws/stacks/synthesize.ts');
     return synthesize({
       spec,
       outdir: process.env['CDKTF_OUTDIR'] ?? 'cdktf.out',

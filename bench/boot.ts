@@ -12,11 +12,11 @@ import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { validateSpec, withDefaults } from '../src/spec/index.ts';
-import { processRssBytes } from '../src/local/controller/metrics.ts';
-import { installTwinComponents, kafkaClasspath } from '../src/local/install/index.ts';
-import { findTaggedProcesses } from '../src/local/proc.ts';
-import { newRunId } from '../src/local/run-files.ts';
-import { startTwin, stopTwin } from '../src/local/run.ts';
+import { processRssBytes } from '../src/twin/controller/metrics.ts';
+import { installTwinComponents, kafkaClasspath } from '../src/twin/install/index.ts';
+import { findTaggedProcesses } from '../src/support/process.ts';
+import { newRunId } from '../src/twin/run-files.ts';
+import { startTwin, stopTwin } from '../src/twin/run.ts';
 
 const BOOT_TARGET_S = 90;
 const TEARDOWN_TARGET_S = 10;

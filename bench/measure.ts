@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kafkaClasspath } from '../src/local/install/index.ts';
-import { startTwin, stopTwin, type RunningTwin } from '../src/local/run.ts';
+import { kafkaClasspath } from '../src/twin/install/index.ts';
+import { startTwin, stopTwin, type RunningTwin } from '../src/twin/run.ts';
 import type { PipelineSpec } from '../src/spec/index.ts';
 
 // As bin/terratower.mjs: the AWS SDK's notice about future Node versions, once per process (the

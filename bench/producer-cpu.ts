@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { BatchBuilder } from '../apps/producer/batch.ts';
 import { readLines } from '../apps/producer/objects.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
-import { generateDataset } from '../src/dataset/index.ts';
+import { generateDataset } from '../src/harness/dataset/index.ts';
 
 const { values } = parseArgs({ options: { rows: { type: 'string' }, malformed: { type: 'string' }, runs: { type: 'string' } } });
 const ROWS = Number(values.rows ?? 100_000);

@@ -19,7 +19,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine } from '../apps/shared/record.ts';
-import { generateDataset, uploadDataset, type DatasetManifest } from '../src/dataset/index.ts';
+import { generateDataset, uploadDataset, type DatasetManifest } from '../src/harness/dataset/index.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 

@@ -6,7 +6,7 @@
  *   node --import tsx bench/synth.ts [--runs N] [--strict]
  *
  * Both children load and synthesize as `terratower synth` does: source maps off (see
- * src/stacks/source-maps.ts). Targets for the full stack: ≤ 2.0 s and ≤ 300 MB (wall time of the whole child process:
+ * src/aws/stacks/source-maps.ts). Targets for the full stack: ≤ 2.0 s and ≤ 300 MB (wall time of the whole child process:
  * node start, TypeScript loading through tsx, imports, construct tree, synth, write).
  * `--strict` exits 1 when a target is missed.
  */
@@ -34,11 +34,11 @@ interface ChildReport {
 
 async function child(kind: Kind, outdir: string): Promise<void> {
   const started = performance.now();
-  // As `terratower synth` and main.ts do (see src/stacks/source-maps.ts).
+  // As `terratower synth` and main.ts do (see src/aws/stacks/source-maps.ts).
   process.setSourceMapsEnabled(false);
   const { App, TerraformStack } = await import('cdktf');
   if (kind === 'full') {
-    const { PipelineStack } = await import('../src/stacks/pipeline-stack.ts');
+    const { PipelineStack } = await import('../src/aws/stacks/pipeline-stack.ts');
     const { defaultSpec } = await import('../src/spec/defaults.ts');
     const app = new App({ outdir });
     new PipelineStack(app, 'bench-full', { spec: defaultSpec(), runId: 'bench' });

@@ -34,7 +34,7 @@ import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { classifyWriteError } from '../apps/consumer/errors.ts';
 import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
-import { generateDataset, uploadDataset } from '../src/dataset/index.ts';
+import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 

@@ -1,4 +1,6 @@
+/**
+ * `terratower`: the spec, the Target vocabulary and the harness. Loads no cdktf: the constructs
+ * and stacks are `terratower/constructs`.
+ */
 export * from './spec/index.ts';
-export * from './constructs/index.ts';
-export * from './stacks/index.ts';
 export * from './harness/index.ts';

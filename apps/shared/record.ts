@@ -7,7 +7,7 @@ import { parse as parseCsvSync } from 'csv-parse/sync';
 import { splitQuotedLine } from './csv-split.ts';
 import { RECORD_COLUMNS, type ColumnDef } from './schema.ts';
 
-/** Why a row was rejected. The dataset generator produces every kind it can (see src/dataset). */
+/** Why a row was rejected. The dataset generator produces every kind it can (see src/harness/dataset). */
 export type MalformedKind =
   /** The line is not valid CSV (a stray, unclosed or misplaced quote). */
   | 'quoting'

@@ -5,7 +5,7 @@
 #
 #   configure-cassandra.sh --prefix DIR [--env-file FILE] [--conf-dir DIR] [--user USER] [--no-mount]
 #
-# Reads (src/constructs/user-data.ts writes them): TT_NODE_ID, TT_CLUSTER_NAME, TT_DC, TT_RACK,
+# Reads (src/aws/constructs/user-data.ts writes them): TT_NODE_ID, TT_CLUSTER_NAME, TT_DC, TT_RACK,
 #        TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses), TT_INITIAL_TOKEN, TT_DATA_DIR,
 #        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume).
 # Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/logback.xml,

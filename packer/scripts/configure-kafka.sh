@@ -6,7 +6,7 @@
 #   configure-kafka.sh --prefix DIR [--env-file FILE] [--conf-dir DIR] [--user USER]
 #                      [--no-mount] [--no-format]
 #
-# Reads (src/constructs/user-data.ts writes them): TT_NODE_ID, TT_ZONE, TT_ADVERTISED_HOST,
+# Reads (src/aws/constructs/user-data.ts writes them): TT_NODE_ID, TT_ZONE, TT_ADVERTISED_HOST,
 #        TT_CONTROLLER_QUORUM (id@host:9093,...), TT_CLUSTER_ID, TT_DATA_DIR,
 #        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume),
 #        TT_REPLICATION_FACTOR, TT_MIN_INSYNC_REPLICAS (optional topic defaults, capped at the

@@ -143,7 +143,7 @@ fi
 rm -rf "$PREFIX/dashboards"
 mv "$PREFIX/dashboards.new" "$PREFIX/dashboards"
 
-# The data source uid is the one the generated dashboards reference (src/monitoring/grafana.ts).
+# The data source uid is the one the generated dashboards reference (src/aws/monitoring/grafana.ts).
 tt_write_file "$GRAFANA_DIR/datasources/terratower.yaml" <<'YAML'
 apiVersion: 1
 datasources:

@@ -2,14 +2,14 @@
  * The harness's public API: targets, the scenario engine, the shipped scenarios, the ledger and
  * the report. (The terraform runner is `./terraform/index.ts`.)
  */
-export * from './target.ts';
-export * from './scenario/index.ts';
-export { computeLedger, idsFromFile, type Ledger, type LedgerInput } from './ledger.ts';
+export * from '../model/target.ts';
+export * from './engine/index.ts';
+export { computeLedger, idsFromFile, type Ledger, type LedgerInput } from './ledger/ledger.ts';
 export { writeReport, reportData } from './report/write.ts';
 export { renderHtml } from './report/html.ts';
 export type { ReportData } from './report/model.ts';
 export { selectMembers, percentToCount } from './select.ts';
-export { prepareScenarioDataset, type ScenarioDatasetOptions } from './dataset.ts';
+export { prepareScenarioDataset, type ScenarioDatasetOptions } from './dataset/prepare.ts';
 export { SCENARIOS, scenarioByName, runShipped, deployedRun, scenarioSpec, type ScenarioDefinition, type ShippedRunOptions } from './scenarios/index.ts';
 export { LocalTarget, type LocalTargetOptions } from './targets/local.ts';
 export { AwsTarget, type AwsTargetOptions, type AwsDeployment } from './targets/aws.ts';

@@ -1,12 +1,12 @@
 /**
  * A moto server for testing AWS SDK calls over real HTTP: the project's installer provides the
- * binary (src/local/install), this starts it on a free loopback port in its own process group
+ * binary (src/twin/install), this starts it on a free loopback port in its own process group
  * and stops it by that group.
  */
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { installMoto } from '../local/install/moto.ts';
-import { motoServerBin } from '../local/install/index.ts';
+import { installMoto } from '../twin/install/moto.ts';
+import { motoServerBin } from '../twin/install/index.ts';
 
 /** A running moto server. */
 export interface MotoServer {

@@ -1,6 +1,6 @@
 /** Which members a `MemberSelector` takes from a group's state: shared by the targets and the engine. */
-import type { GroupState, MemberSelector, MemberState } from './target.ts';
-import { pickDistinct, type Random } from './scenario/random.ts';
+import type { GroupState, MemberSelector, MemberState } from '../model/target.ts';
+import { pickDistinct, type Random } from './engine/random.ts';
 
 /** How many members `percent` of `inService` is: rounded up, at least one when percent > 0. */
 export function percentToCount(percent: number, inService: number): number {

@@ -15,10 +15,10 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDeadLetter } from '../../apps/shared/messages.ts';
 import { consistencyCode } from '../../apps/consumer/sink.ts';
-import { generateDataset, uploadDataset, type DatasetManifest, type MalformedEntry } from '../../src/dataset/index.ts';
-import { startTwin, stopTwin, type RunningTwin } from '../../src/local/run.ts';
-import type { MemberState } from '../../src/harness/target.ts';
-import { PORTS } from '../../src/local/addresses.ts';
+import { generateDataset, uploadDataset, type DatasetManifest, type MalformedEntry } from '../../src/harness/dataset/index.ts';
+import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
+import type { MemberState } from '../../src/model/target.ts';
+import { PORTS } from '../../src/spec/addresses.ts';
 import { consumerGroupId, defaultSpec, validateSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
 
 const SLOT = Number(process.env.TT_TEST_SLOT ?? 0);

@@ -19,7 +19,7 @@ import {
 import { CreateBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateDataset } from '../../src/dataset/index.ts';
+import { generateDataset } from '../../src/harness/dataset/index.ts';
 import { startMoto, type MotoServer } from '../../src/harness/moto.ts';
 import { AwsTarget, type AwsDeployment } from '../../src/harness/targets/aws.ts';
 import { runAutoScalingGroups } from '../../src/harness/targets/aws-sweep.ts';

@@ -1,6 +1,6 @@
-import { ensureTerraformBinaries } from '../../src/harness/terraform/install.ts';
-import { installTwinComponents } from '../../src/local/install/index.ts';
-import { ensurePackerTestTools } from '../../src/packer/setup.ts';
+import { ensureTerraformBinaries } from '../../src/support/install/terraform.ts';
+import { installTwinComponents } from '../../src/twin/install/index.ts';
+import { ensurePackerTestTools } from '../../src/aws/packer/setup.ts';
 
 /**
  * Runs once before the integration tier: fetches and caches every real part the tests start

@@ -1,16 +1,16 @@
 /**
  * shellcheck passes on every script in packer/scripts (the AMI builds and the local twin run
  * them). Uses shellcheck from PATH or the cache; installing it is the global setup's job
- * (ensurePackerTestTools() in src/packer/setup.ts).
+ * (ensurePackerTestTools() in src/aws/packer/setup.ts).
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PACKER_DIR } from '../../src/local/paths.ts';
-import { findShellcheck, runShellcheck } from '../../src/packer/shellcheck.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
+import { findShellcheck, runShellcheck } from '../../src/aws/packer/shellcheck.ts';
 
 const shellcheck = await findShellcheck();
-const SKIP = shellcheck ? false : 'shellcheck is not on PATH or in the cache yet: install it with ensureShellcheck() (src/packer/shellcheck.ts) or apt-get install shellcheck';
+const SKIP = shellcheck ? false : 'shellcheck is not on PATH or in the cache yet: install it with ensureShellcheck() (src/aws/packer/shellcheck.ts) or apt-get install shellcheck';
 // The integration global setup installs it; missing here means that install failed: say so.
 if (SKIP) throw new Error(`packer-shellcheck: ${SKIP}`);
 

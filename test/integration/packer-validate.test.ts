@@ -1,15 +1,15 @@
 /**
  * `packer validate` of the templates with the real Packer 1.9.4 (offline: the amazon plugin is
  * bundled). Uses the packer that is on PATH or cached; it never builds one here (a global setup
- * calls ensurePackerTestTools() from src/packer/setup.ts, or run `terratower ami validate` once).
+ * calls ensurePackerTestTools() from src/aws/packer/setup.ts, or run `terratower ami validate` once).
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKER_DIR } from '../../src/local/paths.ts';
-import { readVersionsFile, runPackerCommand, validateCommands, writeDashboards, type PackerVars } from '../../src/packer/build.ts';
-import { findPacker } from '../../src/packer/install.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
+import { readVersionsFile, runPackerCommand, validateCommands, writeDashboards, type PackerVars } from '../../src/aws/packer/build.ts';
+import { findPacker } from '../../src/support/install/packer.ts';
 import { defaultSpec } from '../../src/spec/defaults.ts';
 
 const packer = await findPacker();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runShipped, scenarioSpec, type ScenarioDefinition } from '../../src/harness/scenarios/index.ts';
-import type { ScenarioResult } from '../../src/harness/scenario/run.ts';
+import type { ScenarioResult } from '../../src/harness/engine/run.ts';
 import { LocalTarget } from '../../src/harness/targets/local.ts';
 import { defaultSpec, type PipelineSpec } from '../../src/spec/index.ts';
 

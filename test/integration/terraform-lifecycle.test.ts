@@ -25,7 +25,7 @@ import {
   type TerraformBinary,
   type TerraformOptions,
 } from '../../src/harness/terraform/index.ts';
-import { REPO_ROOT } from '../../src/harness/terraform/paths.ts';
+import { REPO_ROOT } from '../../src/support/paths.ts';
 
 const binaries = await Promise.all(TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })));
 

@@ -20,7 +20,7 @@ import {
   type TerraformBinary,
 } from '../../src/harness/terraform/index.ts';
 import { defaultSpec } from '../../src/spec/index.ts';
-import { localTwinEndpoints, localTwinStackConfig } from '../../src/stacks/local-twin-stack.ts';
+import { localTwinEndpoints, localTwinStackConfig } from '../../src/harness/targets/local-twin-stack.ts';
 
 const binaries = await Promise.all(TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })));
 

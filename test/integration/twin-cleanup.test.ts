@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { validateSpec, withDefaults, type PipelineSpec, type PipelineSpecInput } from '../../src/spec/index.ts';
-import { nuke } from '../../src/local/nuke.ts';
-import { REPO_ROOT, runDir } from '../../src/local/paths.ts';
-import { findTaggedProcesses, stillSameTagged } from '../../src/local/proc.ts';
-import { readRunInfo } from '../../src/local/run-files.ts';
-import { leftoversOf, startTwin, stopTwin, withTwin } from '../../src/local/run.ts';
+import { nuke } from '../../src/twin/nuke.ts';
+import { REPO_ROOT, runDir } from '../../src/support/paths.ts';
+import { findTaggedProcesses, stillSameTagged } from '../../src/support/process.ts';
+import { readRunInfo } from '../../src/twin/run-files.ts';
+import { leftoversOf, startTwin, stopTwin, withTwin } from '../../src/twin/run.ts';
 
 const exec = promisify(execFile);
 const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);

@@ -9,11 +9,11 @@ import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateSpec, withDefaults, type PipelineSpec } from '../../src/spec/index.ts';
-import type { TwinStatus } from '../../src/local/client.ts';
-import { appEntry } from '../../src/local/members/app.ts';
-import { twinS3Client } from '../../src/local/members/moto.ts';
-import { findTaggedProcesses } from '../../src/local/proc.ts';
-import { leftoversOf, startTwin, stopTwin, type RunningTwin } from '../../src/local/run.ts';
+import type { TwinStatus } from '../../src/twin/client.ts';
+import { appEntry } from '../../src/twin/members/app.ts';
+import { twinS3Client } from '../../src/twin/members/moto.ts';
+import { findTaggedProcesses } from '../../src/support/process.ts';
+import { leftoversOf, startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
 
 const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
 const spec: PipelineSpec = validateSpec(

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { splitQuotedLine } from '../../apps/shared/csv-split.ts';
-import { generateDataset } from '../../src/dataset/index.ts';
+import { generateDataset } from '../../src/harness/dataset/index.ts';
 
 /** csv-parse's verdict on one line: fields, or undefined when it rejects the line. */
 function reference(line: string): string[] | undefined {

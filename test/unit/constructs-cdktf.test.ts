@@ -1,12 +1,12 @@
 import { Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
-import { AmiCatalog } from '../../src/constructs/amis.ts';
-import { DatasetBucket } from '../../src/constructs/dataset-bucket.ts';
-import type { StackIdentity } from '../../src/constructs/identity.ts';
-import { KafkaCluster } from '../../src/constructs/kafka-cluster.ts';
-import { Network } from '../../src/constructs/network.ts';
-import { ServiceFleet } from '../../src/constructs/service-fleet.ts';
+import { AmiCatalog } from '../../src/aws/constructs/amis.ts';
+import { DatasetBucket } from '../../src/aws/constructs/dataset-bucket.ts';
+import type { StackIdentity } from '../../src/aws/constructs/identity.ts';
+import { KafkaCluster } from '../../src/aws/constructs/kafka-cluster.ts';
+import { Network } from '../../src/aws/constructs/network.ts';
+import { ServiceFleet } from '../../src/aws/constructs/service-fleet.ts';
 import { defaultSpec, withDefaults } from '../../src/spec/index.ts';
 
 type Resources = Record<string, Record<string, Record<string, unknown>>>;

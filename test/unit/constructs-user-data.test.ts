@@ -8,7 +8,7 @@ import {
   producerFleetEnv,
   renderEnvFile,
   renderUserData,
-} from '../../src/constructs/user-data.ts';
+} from '../../src/aws/constructs/user-data.ts';
 import { clusterMembers, defaultSpec, murmur3Tokens, withDefaults } from '../../src/spec/index.ts';
 
 /** The env file a script writes, parsed back from its here-document. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, validateLine } from '../../apps/shared/record.ts';
-import { generateDataset, GENERATED_KINDS, type DatasetManifest, type MalformedEntry } from '../../src/dataset/index.ts';
+import { generateDataset, GENERATED_KINDS, type DatasetManifest, type MalformedEntry } from '../../src/harness/dataset/index.ts';
 
 let root: string;
 beforeAll(async () => {

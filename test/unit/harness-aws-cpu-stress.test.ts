@@ -1,7 +1,7 @@
 import { AccessDeniedException, InvalidInstanceId } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { cpuStressInstances, cpuStressParameters, explainSendCommandError } from '../../src/harness/targets/aws-cpu-stress.ts';
-import type { GroupState, MemberLifecycle } from '../../src/harness/target.ts';
+import type { GroupState, MemberLifecycle } from '../../src/model/target.ts';
 
 function state(members: [string, string, MemberLifecycle][]): GroupState & { instanceIds: Record<string, string> } {
   return {

@@ -7,12 +7,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/harness/scenario/run.ts';
-import type { Scenario } from '../../src/harness/scenario/types.ts';
+import { runScenario } from '../../src/harness/engine/run.ts';
+import type { Scenario } from '../../src/harness/engine/types.ts';
 import type {
   CpuStress, DeadLetter, GroupState, MemberSelector, MemberState, MetricsSample, PipelineEndpoints,
   ScalingActivity, Target, UploadedDataset, ZoneOutageMode,
-} from '../../src/harness/target.ts';
+} from '../../src/model/target.ts';
 import { selectMembers } from '../../src/harness/select.ts';
 import type { GroupName } from '../../src/spec/index.ts';
 

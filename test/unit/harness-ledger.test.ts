@@ -2,8 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { computeLedger, idsFromFile } from '../../src/harness/ledger.ts';
-import type { DeadLetter } from '../../src/harness/target.ts';
+import { computeLedger, idsFromFile } from '../../src/harness/ledger/ledger.ts';
+import type { DeadLetter } from '../../src/model/target.ts';
 
 async function* from<T>(items: Iterable<T>): AsyncGenerator<T> {
   for (const item of items) yield item;
@@ -54,7 +54,7 @@ describe('ledger', () => {
   });
 
   it('keeps to its own dataset when others share the table and the dead-letter topic', async () => {
-    const { ledgerFilters } = await import('../../src/harness/scenario/run.ts');
+    const { ledgerFilters } = await import('../../src/harness/engine/run.ts');
     const l = await computeLedger({
       sourceIds: ['OP-b-0', 'OP-b-1'],
       sinkIds: from(['OP-a-0', 'OP-b-0', 'OP-a-1', 'OP-b-1']),

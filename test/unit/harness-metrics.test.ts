@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RateCollector } from '../../src/harness/metrics/collector.ts';
-import { parsePrometheus, sumOf } from '../../src/harness/metrics/prometheus.ts';
-import { recordIdOfRaw, toDeadLetter } from '../../src/harness/sink/dead-letters.ts';
+import { parsePrometheus, sumOf } from '../../src/support/prometheus-text.ts';
+import { recordIdOfRaw, toDeadLetter } from '../../src/harness/ledger/dead-letters.ts';
 
 const producer = (records: number, cpu: number) => parsePrometheus(`# HELP terratower_producer_records_total x
 # TYPE terratower_producer_records_total counter

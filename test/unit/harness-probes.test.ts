@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { evaluateAll, evaluateProbe, firstHoldingRun, probeName } from '../../src/harness/scenario/probes.ts';
-import type { Observation } from '../../src/harness/scenario/types.ts';
+import { evaluateAll, evaluateProbe, firstHoldingRun, probeName } from '../../src/harness/engine/probes.ts';
+import type { Observation } from '../../src/harness/engine/types.ts';
 import type { GroupName } from '../../src/spec/index.ts';
-import type { GroupState, MemberState } from '../../src/harness/target.ts';
+import type { GroupState, MemberState } from '../../src/model/target.ts';
 
 const zones = ['z-a', 'z-b', 'z-c'];
 

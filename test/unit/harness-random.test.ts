@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { pickDistinct, seededRandom, streamFor, terminationSchedule } from '../../src/harness/scenario/random.ts';
+import { pickDistinct, seededRandom, streamFor, terminationSchedule } from '../../src/harness/engine/random.ts';
 import { percentToCount, selectMembers } from '../../src/harness/select.ts';
-import type { GroupState, MemberState } from '../../src/harness/target.ts';
+import type { GroupState, MemberState } from '../../src/model/target.ts';
 
 describe('seeded random termination schedule', () => {
   it('repeats exactly for the same seed and differs for another', () => {

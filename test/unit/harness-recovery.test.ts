@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { ScenarioEvent } from '../../src/harness/scenario/events.ts';
-import { computeRecovery } from '../../src/harness/scenario/recovery.ts';
-import type { Observation, Probe } from '../../src/harness/scenario/types.ts';
-import type { GroupState, MemberState } from '../../src/harness/target.ts';
+import type { ScenarioEvent } from '../../src/harness/engine/events.ts';
+import { computeRecovery } from '../../src/harness/engine/recovery.ts';
+import type { Observation, Probe } from '../../src/harness/engine/types.ts';
+import type { GroupState, MemberState } from '../../src/model/target.ts';
 import type { GroupName } from '../../src/spec/index.ts';
 
 function grp(name: GroupName, desired: number, inService: number): GroupState {

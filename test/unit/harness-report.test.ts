@@ -10,8 +10,8 @@ import { renderHtml } from '../../src/harness/report/html.ts';
 import { esc, lineChart, niceTicks, placeMarkerLabels } from '../../src/harness/report/svg.ts';
 import { writeReport } from '../../src/harness/report/write.ts';
 import type { SeriesPoint } from '../../src/harness/report/series.ts';
-import type { ScenarioEvent } from '../../src/harness/scenario/events.ts';
-import type { ScenarioResult } from '../../src/harness/scenario/run.ts';
+import type { ScenarioEvent } from '../../src/harness/engine/events.ts';
+import type { ScenarioResult } from '../../src/harness/engine/run.ts';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
 

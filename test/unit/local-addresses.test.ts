@@ -9,7 +9,7 @@ import {
   s3Address,
   statefulAddress,
   zoneIndexOf,
-} from '../../src/local/addresses.ts';
+} from '../../src/spec/addresses.ts';
 
 describe('address plan', () => {
   it('puts zone i on 127.0.(i+1).0/24 with slot*30 + role offset + ordinal', () => {

@@ -10,9 +10,9 @@ import {
   rebalanceMove,
   stepScalingProposal,
   targetTrackingProposal,
-} from '../../src/local/controller/decisions.ts';
-import { CpuMeter } from '../../src/local/controller/metrics.ts';
-import { parsePrometheus, sumOf } from '../../src/harness/metrics/prometheus.ts';
+} from '../../src/twin/controller/decisions.ts';
+import { CpuMeter } from '../../src/twin/controller/metrics.ts';
+import { parsePrometheus, sumOf } from '../../src/support/prometheus-text.ts';
 import type { StepScalingPolicy } from '../../src/spec/index.ts';
 
 describe('zone balance', () => {

@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cassandraYaml, writeCassandraConfig } from '../../src/local/members/cassandra.ts';
-import { newKafkaClusterId, writeKafkaConfig } from '../../src/local/members/kafka.ts';
-import type { MemberIdentity } from '../../src/local/members/types.ts';
+import { cassandraYaml, writeCassandraConfig } from '../../src/twin/members/cassandra.ts';
+import { newKafkaClusterId, writeKafkaConfig } from '../../src/twin/members/kafka.ts';
+import type { MemberIdentity } from '../../src/twin/members/types.ts';
 
 const dirs: string[] = [];
 afterEach(() => {

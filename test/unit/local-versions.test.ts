@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseVersionsEnv, readVersions } from '../../src/local/versions.ts';
+import { parseVersionsEnv, readVersions } from '../../src/support/versions.ts';
 
 describe('versions.env', () => {
   it('parses KEY=VALUE lines, comments and quotes', () => {

@@ -1,7 +1,7 @@
 /** grafanaDashboards: the panels the design asks for, querying only metrics the apps export. */
 import { describe, expect, it } from 'vitest';
-import { GRAFANA_DATASOURCE_UID, grafanaDashboardFiles, grafanaDashboards, rateWindow } from '../../src/monitoring/grafana.ts';
-import { LABELS, METRICS } from '../../src/monitoring/metric-names.ts';
+import { GRAFANA_DATASOURCE_UID, grafanaDashboardFiles, grafanaDashboards, rateWindow } from '../../src/aws/monitoring/grafana.ts';
+import { LABELS, METRICS } from '../../src/spec/metric-names.ts';
 import { defaultSpec, withDefaults } from '../../src/spec/defaults.ts';
 
 const spec = defaultSpec();

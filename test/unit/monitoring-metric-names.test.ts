@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { consumerMetrics } from '../../apps/consumer/metrics.ts';
 import { producerMetrics } from '../../apps/producer/metrics.ts';
 import { createRegistry } from '../../apps/shared/metrics.ts';
-import { APP_METRICS, LABELS, METRICS } from '../../src/monitoring/metric-names.ts';
+import { APP_METRICS, LABELS, METRICS } from '../../src/spec/metric-names.ts';
 
 async function exported(registry: Registry): Promise<Map<string, { type: string; labels: string[] }>> {
   const out = new Map<string, { type: string; labels: string[] }>();

@@ -1,7 +1,7 @@
 /** prometheusConfig: EC2 discovery by the run's tags on AWS, static targets for the twin. */
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ec2TagMetaLabel, prometheusConfig, type StaticTarget } from '../../src/monitoring/prometheus.ts';
+import { ec2TagMetaLabel, prometheusConfig, type StaticTarget } from '../../src/aws/monitoring/prometheus.ts';
 import { defaultSpec, withDefaults } from '../../src/spec/defaults.ts';
 import { PORTS } from '../../src/spec/ports.ts';
 import { TAG_KEYS } from '../../src/spec/tags.ts';

@@ -1,8 +1,8 @@
 /** The build runner's commands: -var values, -only, quoting that a real shell reads back. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildCommand, formatCommand, gitRevision, hclString, hclStringMap, readVersionsFile, validateCommands, type PackerVars } from '../../src/packer/build.ts';
-import { PACKER_DIR } from '../../src/local/paths.ts';
+import { buildCommand, formatCommand, gitRevision, hclString, hclStringMap, readVersionsFile, validateCommands, type PackerVars } from '../../src/aws/packer/build.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
 
 const vars: PackerVars = {
   region: 'us-east-2',

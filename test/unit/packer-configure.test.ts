@@ -1,6 +1,6 @@
 /**
  * The boot-time scripts run for real (bash, milliseconds): each configure script renders its
- * role's config from the env file src/constructs/user-data.ts writes, the start scripts build
+ * role's config from the env file src/aws/constructs/user-data.ts writes, the start scripts build
  * the java command line, and install-systemd-units.sh renders the units into a staging dir.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -15,10 +15,10 @@ import {
   kafkaMemberEnv,
   monitoringEnv,
   renderEnvFile,
-} from '../../src/constructs/user-data.ts';
-import { PACKER_DIR } from '../../src/local/paths.ts';
-import { GRAFANA_DATASOURCE_UID } from '../../src/monitoring/grafana.ts';
-import { prometheusConfigObject } from '../../src/monitoring/prometheus.ts';
+} from '../../src/aws/constructs/user-data.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
+import { GRAFANA_DATASOURCE_UID } from '../../src/aws/monitoring/grafana.ts';
+import { prometheusConfigObject } from '../../src/aws/monitoring/prometheus.ts';
 import { defaultSpec, withDefaults } from '../../src/spec/defaults.ts';
 import { clusterMembers } from '../../src/spec/derive.ts';
 import { PORTS } from '../../src/spec/ports.ts';

@@ -1,5 +1,5 @@
 /**
- * The contract between user data (src/constructs/user-data.ts) and the AMIs' boot scripts: every
+ * The contract between user data (src/aws/constructs/user-data.ts) and the AMIs' boot scripts: every
  * TT_* variable a configure script reads is one user data writes for that role, every variable a
  * script requires is always written, and each role's unit reads the env file user data writes and
  * has the name user data enables.
@@ -16,8 +16,8 @@ import {
   producerFleetEnv,
   renderUserData,
   type InstanceRole,
-} from '../../src/constructs/user-data.ts';
-import { PACKER_DIR } from '../../src/local/paths.ts';
+} from '../../src/aws/constructs/user-data.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
 import { defaultSpec } from '../../src/spec/defaults.ts';
 import { clusterMembers } from '../../src/spec/derive.ts';
 

@@ -3,8 +3,8 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findPacker, PACKER_VERSION, PackerInstallError, scratchModule } from '../../src/packer/install.ts';
-import { findShellcheck } from '../../src/packer/shellcheck.ts';
+import { findPacker, PACKER_VERSION, PackerInstallError, scratchModule } from '../../src/support/install/packer.ts';
+import { findShellcheck } from '../../src/aws/packer/shellcheck.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tt-packer-install-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { amiFor, amiIdsByInstanceKind, amiRecords, latestAmis, parseManifest, readManifest } from '../../src/packer/manifest.ts';
+import { amiFor, amiIdsByInstanceKind, amiRecords, latestAmis, parseManifest, readManifest } from '../../src/aws/packer/manifest.ts';
 
 const build = (name: string, time: number, artifact: string, run = 'run-1') => ({
   name,

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PACKER_DIR } from '../../src/local/paths.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tt-node-app-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -7,9 +7,9 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from '@cdktf/hcl2json';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { PACKER_DIR } from '../../src/local/paths.ts';
-import { buildCommand, packerVarArgs, type PackerVars } from '../../src/packer/build.ts';
-import { IMAGE_ROLES } from '../../src/packer/manifest.ts';
+import { PACKER_DIR } from '../../src/support/paths.ts';
+import { buildCommand, packerVarArgs, type PackerVars } from '../../src/aws/packer/build.ts';
+import { IMAGE_ROLES } from '../../src/aws/packer/manifest.ts';
 import { TAG_KEYS } from '../../src/spec/tags.ts';
 
 type Json = Record<string, unknown>;

@@ -1,7 +1,7 @@
 import { Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { defaultSpec, SpecError, withDefaults } from '../../src/spec/index.ts';
-import { ExperimentStack, experimentSpecs } from '../../src/stacks/experiment-stack.ts';
+import { ExperimentStack, experimentSpecs } from '../../src/aws/stacks/experiment-stack.ts';
 
 type Block = Record<string, unknown>;
 interface TerraformJson {

@@ -1,8 +1,8 @@
 import { TerraformStack, Testing } from 'cdktf';
 import { describe, expect, it } from 'vitest';
 import { defaultSpec, SpecError, withDefaults } from '../../src/spec/index.ts';
-import { configureBackend } from '../../src/stacks/backend.ts';
-import { PipelineStack } from '../../src/stacks/pipeline-stack.ts';
+import { configureBackend } from '../../src/aws/stacks/backend.ts';
+import { PipelineStack } from '../../src/aws/stacks/pipeline-stack.ts';
 
 type Block = Record<string, unknown>;
 interface TerraformJson {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cassandraContactPoints, kafkaBootstrap, s3Address } from '../../src/local/addresses.ts';
+import { cassandraContactPoints, kafkaBootstrap, s3Address } from '../../src/spec/addresses.ts';
 import { defaultSpec } from '../../src/spec/index.ts';
 import { PIPELINE_GROUPS, PIPELINE_OUTPUT_NAMES } from '../../src/harness/terraform/outputs.ts';
-import { localTwinStackConfig, specHash, type LocalTwinStackProps } from '../../src/stacks/local-twin-stack.ts';
+import { localTwinStackConfig, specHash, type LocalTwinStackProps } from '../../src/harness/targets/local-twin-stack.ts';
 
 type Provisioner = { 'local-exec': { command: string; when?: string; environment?: Record<string, string> } };
 type DataResource = {

@@ -9,7 +9,7 @@ import {
   parseVersionOutput,
   TerraformInstallError,
   tofuScratchModule,
-} from '../../src/harness/terraform/install.ts';
+} from '../../src/support/install/terraform.ts';
 import { DEFAULT_TIMEOUTS, keepFromEnv, newRunId, resolveOptions, RUN_ID_PATTERN } from '../../src/harness/terraform/options.ts';
 import { DEFAULT_RETRYABLE_ERRORS } from '../../src/harness/terraform/retry.ts';
 import { commandEnvironment, destroyCommandFor, managedInstancesInState } from '../../src/harness/terraform/run.ts';

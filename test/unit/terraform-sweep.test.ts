@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Sweeper } from '../../src/local/nuke.ts';
+import type { Sweeper } from '../../src/twin/nuke.ts';
 import { writeRunRecord, type RunRecord, type RunStatus } from '../../src/harness/terraform/run-record.ts';
 import { sweepTerraformRunDirs, terraformRunDirSweeper } from '../../src/harness/terraform/sweep.ts';
 

@@ -4,8 +4,8 @@
  * neither adds nor subtracts), CPU comes from `process_cpu_seconds_total` or from the target.
  */
 import type { GroupName } from '../../spec/index.ts';
-import type { MetricsSample } from '../target.ts';
-import { parsePrometheus, sumOf, type PromSample } from './prometheus.ts';
+import type { MetricsSample } from '../../model/target.ts';
+import { parsePrometheus, sumOf, type PromSample } from '../../support/prometheus-text.ts';
 
 /** Metric names the apps export (apps/producer/metrics.ts, apps/consumer/metrics.ts). */
 export const APP_METRICS = {

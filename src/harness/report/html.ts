@@ -4,8 +4,8 @@
  * recovery figures, the ledger and the journal.
  */
 import type { GroupName } from '../../spec/index.ts';
-import type { ScenarioEvent } from '../scenario/events.ts';
-import type { HypothesisRecord } from '../scenario/journal.ts';
+import type { ScenarioEvent } from '../engine/events.ts';
+import type { HypothesisRecord } from '../engine/journal.ts';
 import type { ReportData } from './model.ts';
 import { esc, lineChart, type ChartLine, type ChartMarker } from './svg.ts';
 

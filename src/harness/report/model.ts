@@ -1,8 +1,8 @@
 /** What `report.json` holds and `report.html` shows. */
-import type { Ledger } from '../ledger.ts';
-import type { ScenarioEvent } from '../scenario/events.ts';
-import type { Journal } from '../scenario/journal.ts';
-import type { RecoveryFigures } from '../scenario/recovery.ts';
+import type { Ledger } from '../ledger/ledger.ts';
+import type { ScenarioEvent } from '../engine/events.ts';
+import type { Journal } from '../engine/journal.ts';
+import type { RecoveryFigures } from '../engine/recovery.ts';
 import type { SeriesPoint } from './series.ts';
 
 /** The report's data: everything needed to redraw the HTML from the JSON. */

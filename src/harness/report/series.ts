@@ -1,6 +1,6 @@
 /** The compact per-sample series a report stores and draws (observations minus member lists). */
 import type { GroupName } from '../../spec/index.ts';
-import type { Observation } from '../scenario/types.ts';
+import type { Observation } from '../engine/types.ts';
 
 /** A group's size at one sample. */
 export interface GroupPoint {

@@ -1,7 +1,7 @@
 /** Writes a run's `report.json` and `report.html` into its output directory. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ScenarioResult } from '../scenario/run.ts';
+import type { ScenarioResult } from '../engine/result.ts';
 import { renderHtml } from './html.ts';
 import type { ReportData } from './model.ts';
 

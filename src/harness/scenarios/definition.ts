@@ -1,6 +1,6 @@
 /** A shipped scenario: the scenario itself plus the pipeline and the dataset it is sized for. */
 import type { PipelineSpecInput } from '../../spec/index.ts';
-import type { Probe, Scenario } from '../scenario/types.ts';
+import type { Probe, Scenario } from '../engine/types.ts';
 
 /** A scenario as terratower ships it. */
 export interface ScenarioDefinition extends Scenario {

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeSpec, validateSpec, type PipelineSpec } from '../../spec/index.ts';
-import { prepareScenarioDataset } from '../dataset.ts';
-import { runScenario, type ScenarioResult } from '../scenario/run.ts';
-import type { Target } from '../target.ts';
+import { prepareScenarioDataset } from '../dataset/prepare.ts';
+import { runScenario, type ScenarioResult } from '../engine/run.ts';
+import type { Target } from '../../model/target.ts';
 import type { ScenarioDefinition } from './definition.ts';
 
 /** The spec to deploy for some scenarios: their spec fields merged over `base`, validated. */

@@ -5,7 +5,7 @@
  */
 import type { GroupName } from '../../spec/index.ts';
 import { APP_METRICS, scrape, type MemberReading } from '../metrics/collector.ts';
-import { sumOf } from '../metrics/prometheus.ts';
+import { sumOf } from '../../support/prometheus-text.ts';
 
 /** An app member the harness can reach over HTTP. */
 export interface AppEndpoint {

@@ -10,7 +10,7 @@ import {
   CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand, type CommandInvocationStatus, type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { GroupName } from '../../spec/index.ts';
-import type { GroupState } from '../target.ts';
+import type { GroupState } from '../../model/target.ts';
 
 /** The FIS SSM document that burns CPU. */
 export const CPU_STRESS_DOCUMENT = 'AWSFIS-Run-CPU-Stress';

@@ -17,7 +17,7 @@ import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { uploadDataset as putDataset } from '../../dataset/upload.ts';
+import { uploadDataset as putDataset } from '../dataset/upload.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
@@ -25,13 +25,13 @@ import { TAG_KEYS } from '../../spec/tags.ts';
 import { RateCollector } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
-import { readDeadLetters } from '../sink/dead-letters.ts';
-import { readSinkIds as readCassandraIds } from '../sink/cassandra.ts';
+import { readDeadLetters } from '../ledger/dead-letters.ts';
+import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
 import { outputMap, outputString, readPipelineOutputs, TerraformRun, type TerraformJsonConfig, type TerraformOptions } from '../terraform/index.ts';
 import {
   ALL_GROUPS, type CpuStress, type DeadLetter, type GroupState, type MemberLifecycle, type MemberSelector, type MemberState,
   type MetricsSample, type PipelineEndpoints, type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
-} from '../target.ts';
+} from '../../model/target.ts';
 import { awsClients, type AwsClientOptions, type AwsClients } from './aws-clients.ts';
 import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-stress.ts';
 import { sweepRun, type SweepReport } from './aws-sweep.ts';
@@ -145,7 +145,7 @@ export class AwsTarget implements Target {
 
   /** Synthesize the spec's `PipelineStack` for this run id into a temp dir (removed at teardown). */
   private async synthesize(): Promise<{ sourceDir: string }> {
-    const { synthesize } = await import('../../stacks/synthesize.ts');
+    const { synthesize } = await import('../../aws/stacks/synthesize.ts');
     this.synthDir = await mkdtemp(join(tmpdir(), `tt-aws-${this.runId}-`));
     const { file } = synthesize({ spec: this.options.spec, outdir: this.synthDir, runId: this.runId });
     return { sourceDir: dirname(file) };

@@ -9,23 +9,23 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uploadDataset as putDataset } from '../../dataset/upload.ts';
-import { TwinClient, type TwinStatus } from '../../local/client.ts';
-import { processCpuSeconds } from '../../local/controller/metrics.ts';
+import { uploadDataset as putDataset } from '../dataset/upload.ts';
+import { TwinClient, type TwinStatus } from '../../twin/client.ts';
+import { processCpuSeconds } from '../../twin/controller/metrics.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
-import { localTwinStackConfig } from '../../stacks/local-twin-stack.ts';
+import { localTwinStackConfig } from './local-twin-stack.ts';
 import { RateCollector, type MemberReading } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
-import { readSinkIds as readCassandraIds } from '../sink/cassandra.ts';
-import { readDeadLetters } from '../sink/dead-letters.ts';
+import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
+import { readDeadLetters } from '../ledger/dead-letters.ts';
 import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
 import {
   ALL_GROUPS, type CpuStress, type DeadLetter, type GroupState, type MemberSelector, type MetricsSample, type PipelineEndpoints,
   type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
-} from '../target.ts';
+} from '../../model/target.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
 
 /** Options of `LocalTarget`. */

@@ -2,7 +2,7 @@
  * The terraform lifecycle of the harness: installer, runner (`TerraformRun`), the
  * `withDeployedStack` helper, typed output readers and the sweep of unfinished run dirs.
  */
-export * from './install.ts';
+export * from '../../support/install/terraform.ts';
 export * from './options.ts';
 export * from './retry.ts';
 export * from './outputs.ts';
@@ -12,4 +12,4 @@ export * from './run.ts';
 export * from './lifecycle.ts';
 export * from './sweep.ts';
 export { onTerminationSignal, registeredCleanups } from './signals.ts';
-export { terraformRunsRoot } from './paths.ts';
+export { terraformRunsRoot } from '../../support/paths.ts';

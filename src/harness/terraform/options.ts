@@ -2,7 +2,7 @@
  * The options object of one terraform run (as Terratest's `terraform.Options`), and its defaults.
  */
 import { randomBytes } from 'node:crypto';
-import type { TerraformKind } from './install.ts';
+import type { TerraformKind } from '../../support/install/terraform.ts';
 import { DEFAULT_RETRYABLE_ERRORS, type RetryableErrorTable } from './retry.ts';
 
 /** A Terraform JSON configuration (the content of `main.tf.json` / `cdk.tf.json`). */

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TerraformKind } from './install.ts';
+import type { TerraformKind } from '../../support/install/terraform.ts';
 
 /** Where a run is in its lifecycle. */
 export type RunStatus =

@@ -9,10 +9,10 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { runCommand, succeeded, type CommandResult } from './exec.ts';
-import { binaryVersion, requireTerraformBinary, type TerraformBinary } from './install.ts';
+import { binaryVersion, requireTerraformBinary, type TerraformBinary } from '../../support/install/terraform.ts';
 import { resolveOptions, type ResolvedTerraformOptions, type TerraformOptions } from './options.ts';
 import { parseOutputsJson, type TerraformOutputs } from './outputs.ts';
-import { cacheRoot, terraformRunsRoot } from './paths.ts';
+import { cacheDir, terraformRunsRoot } from '../../support/paths.ts';
 import { compileRetryTable, doWithRetry, matchRetryableError, type CompiledRetryTable } from './retry.ts';
 import {
   processStartTicks,
@@ -103,7 +103,7 @@ export async function commandEnvironment(runDir: string, extra: Readonly<Record<
     }
   }
   if (!process.env.TF_PLUGIN_CACHE_DIR && !extra.TF_PLUGIN_CACHE_DIR) {
-    const pluginCache = join(cacheRoot(), 'tf-plugin-cache');
+    const pluginCache = join(cacheDir(), 'tf-plugin-cache');
     await mkdir(pluginCache, { recursive: true });
     env.TF_PLUGIN_CACHE_DIR = pluginCache;
   }

@@ -5,7 +5,7 @@
  */
 import { readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { terraformRunsRoot } from './paths.ts';
+import { terraformRunsRoot } from '../../support/paths.ts';
 import { isRunActiveHere, TerraformRun } from './run.ts';
 import { ownerAlive, readRunRecord, type RunStatus } from './run-record.ts';
 
@@ -115,7 +115,7 @@ export async function sweepTerraformRunDirs(options: SweepOptions = {}): Promise
   return entries;
 }
 
-/** What a nuke sweeper is given (structurally `NukeContext` of src/local/nuke.ts). */
+/** What a nuke sweeper is given (structurally `NukeContext` of src/twin/nuke.ts). */
 export interface SweeperContext {
   /** Also remove what live processes own. */
   all: boolean;

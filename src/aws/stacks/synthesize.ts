@@ -1,0 +1,62 @@
+/**
+ * Synthesize terratower stacks into an output directory: `<outdir>/stacks/<stack>/cdk.tf.json`.
+ * Used by `main.ts` (cdktf's app entry) and `terratower synth`. The spec is validated before any
+ * construct exists, so a bad spec writes nothing.
+ */
+import { App } from 'cdktf';
+import { join } from 'node:path';
+import type { PipelineSpec, PipelineSpecInput } from '../../spec/types.ts';
+import { validateSpec } from '../../spec/validate.ts';
+import type { AmiIds } from '../constructs/amis.ts';
+import type { StateBackend } from './backend.ts';
+import { experimentSpecs, ExperimentStack } from './experiment-stack.ts';
+import { PipelineStack } from './pipeline-stack.ts';
+
+/** What to synthesize. */
+export interface SynthOptions {
+  /** The (control) pipeline spec. */
+  spec: PipelineSpec;
+  /** Output directory. @default 'cdktf.out' */
+  outdir?: string;
+  /** Synthesize an `ExperimentStack` (control + experiment) instead of a `PipelineStack`. @default false */
+  experiment?: boolean;
+  /** Overrides for the experimental copy. @default none */
+  experimentOverrides?: PipelineSpecInput;
+  /** Run id. @default 'manual' */
+  runId?: string;
+  /** State backend. @default local, relative */
+  backend?: StateBackend;
+  /** AMI ids by role. @default tag lookup */
+  amis?: AmiIds;
+}
+
+/** What was written. */
+export interface SynthResult {
+  /** Stack id. */
+  stack: string;
+  /** Path of the stack's `cdk.tf.json`. */
+  file: string;
+}
+
+/** Stack id of a spec's pipeline stack, or of its experiment stack. */
+export function stackIdFor(spec: PipelineSpec, experiment = false): string {
+  return experiment ? `${spec.name}-experiment-pair` : spec.name;
+}
+
+/**
+ * Validate, build and synthesize the stack.
+ * @throws SpecError before anything is written when the spec (or run id) is invalid
+ */
+export function synthesize(options: SynthOptions): SynthResult {
+  const outdir = options.outdir ?? 'cdktf.out';
+  const { spec } = options;
+  if (options.experiment) experimentSpecs(spec, options.experimentOverrides);
+  else validateSpec(spec);
+  const app = new App({ outdir, skipValidation: false });
+  const stack = stackIdFor(spec, options.experiment);
+  const common = { runId: options.runId, backend: options.backend, amis: options.amis };
+  if (options.experiment) new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common });
+  else new PipelineStack(app, stack, { spec, ...common });
+  app.synth();
+  return { stack, file: join(outdir, 'stacks', stack, 'cdk.tf.json') };
+}

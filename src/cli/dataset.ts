@@ -1,0 +1,115 @@
+/**
+ * `terratower dataset generate|upload`: make the synthetic "general payments" data set and put
+ * it into a bucket (the twin's S3 API via --endpoint, or AWS).
+ */
+import { parseArgs } from 'node:util';
+import { defaultSpec } from '../spec/defaults.ts';
+import { CommandError, type Command } from './command.ts';
+
+const USAGE = `usage:
+  terratower dataset generate --rows N [--objects K] [--malformed FRACTION] [--seed S] [--gzip] --out DIR
+  terratower dataset upload DIR [--bucket B] [--prefix P] [--endpoint URL] [--region R]
+
+generate  writes K CSV objects (part-00000.csv…, or .csv.gz with --gzip), manifest.json,
+          valid-ids.txt (sorted valid record ids) and malformed.json (object, line, kind)
+upload    puts the objects under PREFIX and the manifest files under PREFIX_meta/ in BUCKET
+          (created if missing); defaults: the spec's bucket "${defaultSpec().dataset.bucket}" and prefix "${defaultSpec().dataset.prefix}"`;
+
+function number(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) throw new CommandError(`--${name} ${raw} is not a number\n\n${USAGE}`, 2);
+  return value;
+}
+
+async function generate(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rows: { type: 'string' },
+      objects: { type: 'string' },
+      malformed: { type: 'string' },
+      seed: { type: 'string' },
+      gzip: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (values.rows === undefined || values.out === undefined) throw new CommandError(`generate needs --rows and --out\n\n${USAGE}`, 2);
+  const { generateDataset } = await import('../harness/dataset/generate.ts');
+  const started = performance.now();
+  let manifest;
+  try {
+    manifest = await generateDataset({
+      rows: number('rows', values.rows, 0),
+      objects: number('objects', values.objects, 1),
+      malformedFraction: number('malformed', values.malformed, 0),
+      seed: values.seed ?? '1',
+      gzip: values.gzip ?? false,
+      outDir: values.out,
+    });
+  } catch (error) {
+    throw new CommandError(error instanceof Error ? error.message : String(error), 2);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  console.log(
+    `wrote ${manifest.rows} rows (${manifest.validCount} valid, ${manifest.malformedCount} malformed) ` +
+      `in ${manifest.objects.length} object(s) to ${values.out} in ${seconds.toFixed(1)} s`,
+  );
+  return 0;
+}
+
+async function upload(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      bucket: { type: 'string' },
+      prefix: { type: 'string' },
+      endpoint: { type: 'string' },
+      region: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new CommandError(`upload needs exactly one DIR\n\n${USAGE}`, 2);
+  const spec = defaultSpec();
+  const { uploadDataset } = await import('../harness/dataset/upload.ts');
+  const bucket = values.bucket ?? spec.dataset.bucket;
+  const prefix = values.prefix ?? spec.dataset.prefix;
+  const result = await uploadDataset({
+    dir: positionals[0]!,
+    bucket,
+    prefix,
+    endpoint: values.endpoint,
+    region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
+    onProgress: (key, done, total) => process.stderr.write(`  [${done}/${total}] s3://${bucket}/${key}\n`),
+  });
+  console.log(`uploaded ${result.objectKeys.length} object(s) and the manifest to s3://${bucket}/${prefix}`);
+  return 0;
+}
+
+const command: Command = async (argv) => {
+  const [sub, ...rest] = argv;
+  try {
+    if (sub === 'generate') return await generate(rest);
+    if (sub === 'upload') return await upload(rest);
+  } catch (error) {
+    if (error instanceof CommandError) throw error;
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    throw error;
+  }
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    console.log(USAGE);
+    return sub === undefined ? 2 : 0;
+  }
+  throw new CommandError(`unknown dataset subcommand "${sub}"\n\n${USAGE}`, 2);
+};
+export default command;

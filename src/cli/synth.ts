@@ -1,0 +1,58 @@
+/**
+ * `terratower synth [--spec FILE] [--out DIR] [--experiment] [--run-id ID]`: validate a spec
+ * (JSON or YAML, merged over the defaults) and write `<out>/stacks/<stack>/cdk.tf.json`. A bad
+ * spec prints every issue with its path and exits 1 before anything is written.
+ */
+import { parseArgs } from 'node:util';
+import { withSourceMapsOff } from '../aws/stacks/source-maps.ts';
+import { CommandError, type Command } from './command.ts';
+
+const USAGE = `usage: terratower synth [--spec FILE] [--out DIR] [--experiment] [--run-id ID]
+
+  --spec FILE     pipeline spec, JSON or YAML, merged over the defaults (default: the default spec)
+  --out DIR       output directory (default: cdktf.out)
+  --experiment    synthesize a control + experiment stack instead of one pipeline
+  --run-id ID     run id tagged on every resource (default: manual)`;
+
+const command: Command = async (argv) => {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        spec: { type: 'string' },
+        out: { type: 'string', default: 'cdktf.out' },
+        experiment: { type: 'boolean', default: false },
+        'run-id': { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new CommandError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
+  try {
+    const spec = values.spec ? await loadSpecFile(values.spec) : defaultSpec();
+    const started = performance.now();
+    const result = await withSourceMapsOff(async () => {
+      const { synthesize } = await import('../aws/stacks/synthesize.ts');
+      return synthesize({ spec, outdir: values.out, experiment: values.experiment, runId: values['run-id'] });
+    });
+    console.log(`synthesized stack ${result.stack} → ${result.file} (${Math.round(performance.now() - started)} ms)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof SpecError) {
+      console.error(`terratower synth: ${values.spec ?? 'default spec'} is not a valid pipeline spec (${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}):`);
+      for (const issue of error.issues) console.error(`  ${issue.path}: ${issue.message}`);
+      return 1;
+    }
+    throw error;
+  }
+};
+export default command;

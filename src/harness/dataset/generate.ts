@@ -1,0 +1,133 @@
+/**
+ * `generateDataset`: a deterministic synthetic data set — CSV objects (optionally gzip), a
+ * manifest, the sorted valid ids and the list of malformed rows. Same options, same bytes.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import { CSV_HEADER, csvLine, type MalformedKind } from '../../../apps/shared/record.ts';
+import { RECORD_COLUMNS } from '../../../apps/shared/schema.ts';
+import { GENERATED_KINDS, malformedLine } from './malformed.ts';
+import {
+  MALFORMED_FILE, MANIFEST_FILE, VALID_IDS_FILE, validIdsText,
+  type DatasetManifest, type MalformedEntry, type ManifestObject,
+} from './manifest.ts';
+import { createRandom } from './random.ts';
+import { validRowFields } from './rows.ts';
+
+/** Options of `generateDataset`. */
+export interface GenerateOptions {
+  /** Data rows in total (valid + malformed). */
+  rows: number;
+  /** Number of objects the rows are split into. @default 1 */
+  objects?: number;
+  /** Fraction of rows that are malformed, 0–1; exactly round(rows × fraction) are. @default 0 */
+  malformedFraction?: number;
+  /** Seed: letters, digits and hyphens. @default "1" */
+  seed?: string | number;
+  /** Write `.csv.gz` objects. @default false */
+  gzip?: boolean;
+  /** Directory to write into (created if missing). */
+  outDir: string;
+}
+
+/** Check options; throws naming the bad one. */
+export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptions> & { seed: string } {
+  const objects = o.objects ?? 1;
+  const fraction = o.malformedFraction ?? 0;
+  const seed = String(o.seed ?? '1');
+  if (!Number.isInteger(o.rows) || o.rows < 0) throw new Error(`rows must be a non-negative integer, got ${o.rows}`);
+  if (!Number.isInteger(objects) || objects < 1) throw new Error(`objects must be a positive integer, got ${objects}`);
+  if (!(fraction >= 0 && fraction <= 1)) throw new Error(`malformed fraction must be in [0, 1], got ${fraction}`);
+  if (!/^[A-Za-z0-9-]{1,32}$/.test(seed)) throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
+  return { rows: o.rows, objects, malformedFraction: fraction, seed, gzip: o.gzip ?? false, outDir: o.outDir };
+}
+
+/** Name of object `i`. */
+export function objectName(i: number, gzip: boolean): string {
+  return `part-${String(i).padStart(5, '0')}.csv${gzip ? '.gz' : ''}`;
+}
+
+/** Generate the data set into `outDir`; returns the manifest (also written as manifest.json). */
+export async function generateDataset(options: GenerateOptions): Promise<DatasetManifest> {
+  const o = checkGenerateOptions(options);
+  await mkdir(o.outDir, { recursive: true });
+  const random = createRandom(`terratower-dataset:${o.seed}`);
+  const totalMalformed = Math.round(o.rows * o.malformedFraction);
+  const validIds: string[] = [];
+  const malformedEntries: MalformedEntry[] = [];
+  const byKind: Partial<Record<MalformedKind, number>> = {};
+  const objects: ManifestObject[] = [];
+  let n = 0; // global row index
+  let malformedSoFar = 0;
+
+  for (let i = 0; i < o.objects; i++) {
+    const name = objectName(i, o.gzip);
+    const rowsHere = Math.floor(o.rows / o.objects) + (i < o.rows % o.objects ? 1 : 0);
+    const entry: ManifestObject = { name, rows: rowsHere, valid: 0, malformed: 0, bytes: 0, sha256: '' };
+    function* chunks(): Generator<string> {
+      let chunk = `${CSV_HEADER}\n`;
+      for (let r = 0; r < rowsHere; r++, n++) {
+        const fields = validRowFields(random, o.seed, n);
+        // Selection sampling: exactly totalMalformed of the rows, spread uniformly.
+        const bad = random.next() * (o.rows - n) < totalMalformed - malformedSoFar;
+        const line = r + 2;
+        if (bad) {
+          const kind = GENERATED_KINDS[malformedSoFar % GENERATED_KINDS.length]!;
+          malformedSoFar++;
+          chunk += `${malformedLine(fields, kind, random)}\n`;
+          malformedEntries.push({ object: name, line, kind });
+          byKind[kind] = (byKind[kind] ?? 0) + 1;
+          entry.malformed++;
+        } else {
+          chunk += `${csvLine(fields)}\n`;
+          validIds.push(fields[0]!);
+          entry.valid++;
+        }
+        if (chunk.length >= 64 * 1024) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk) yield chunk;
+    }
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(data: Buffer, _encoding, callback) {
+        hash.update(data);
+        entry.bytes += data.length;
+        callback(null, data);
+      },
+    });
+    const source = Readable.from(chunks(), { objectMode: false });
+    const sink = createWriteStream(join(o.outDir, name));
+    if (o.gzip) await pipeline(source, createGzip({ level: 6 }), tap, sink);
+    else await pipeline(source, tap, sink);
+    entry.sha256 = hash.digest('hex');
+    objects.push(entry);
+  }
+
+  const idsText = validIdsText(validIds);
+  await writeFile(join(o.outDir, VALID_IDS_FILE), idsText);
+  await writeFile(join(o.outDir, MALFORMED_FILE), `${JSON.stringify(malformedEntries, null, 1)}\n`);
+  const manifest: DatasetManifest = {
+    version: 1,
+    seed: o.seed,
+    rows: o.rows,
+    format: o.gzip ? 'csv.gz' : 'csv',
+    columns: RECORD_COLUMNS.map((c) => c.name),
+    objects,
+    validCount: validIds.length,
+    malformedCount: malformedEntries.length,
+    malformedByKind: byKind,
+    validIdsFile: VALID_IDS_FILE,
+    validIdsSha256: createHash('sha256').update(idsText).digest('hex'),
+    malformedFile: MALFORMED_FILE,
+  };
+  await writeFile(join(o.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}

@@ -1,0 +1,45 @@
+/** Generate a dataset for one scenario run, upload it to a target, and describe it for the ledger. */
+import { join } from 'node:path';
+import { generateDataset } from './index.ts';
+import { recordId } from './rows.ts';
+import type { DatasetRef } from '../engine/run.ts';
+import type { Target } from '../../model/target.ts';
+
+/** What to generate. */
+export interface ScenarioDatasetOptions {
+  /** Rows in total (valid + malformed). */
+  rows: number;
+  /** Objects the rows are split into. @default 4 */
+  objects?: number;
+  /** Fraction of malformed rows. @default 0.005 */
+  malformedFraction?: number;
+  /** Tag: the generator's seed and the S3 sub-prefix; letters, digits, hyphens. Unique per run in one pipeline. */
+  tag: string;
+  /** Directory to write into (the caller removes it). */
+  dir: string;
+  /** The spec's dataset prefix (where the producers list). */
+  prefix: string;
+}
+
+/**
+ * Generate the dataset into `dir`, upload it under `<prefix><tag>/`, and return the ledger's view
+ * of it: its valid ids, its malformed count, and filters that tell its rows and dead letters from
+ * those of other datasets in the same pipeline.
+ */
+export async function prepareScenarioDataset(target: Target, o: ScenarioDatasetOptions): Promise<DatasetRef & { rows: number }> {
+  const manifest = await generateDataset({
+    rows: o.rows,
+    objects: o.objects ?? 4,
+    malformedFraction: o.malformedFraction ?? 0.005,
+    seed: o.tag,
+    outDir: o.dir,
+  });
+  await target.uploadDataset(o.dir, `${o.tag}/`);
+  return {
+    validIdsFile: join(o.dir, manifest.validIdsFile),
+    malformed: manifest.malformedCount,
+    idPrefix: recordId(o.tag, 0).replace(/0$/, ''),
+    objectKeyPrefix: `${o.prefix}${o.tag}/`,
+    rows: manifest.rows,
+  };
+}

@@ -1,0 +1,212 @@
+/** Runs one method step or rollback against a target, recording the events it causes. */
+import { ALL_GROUPS, type Target } from '../../model/target.ts';
+import { selectMembers } from '../select.ts';
+import type { ScenarioEvent } from './events.ts';
+import { evaluateAll, probeName } from './probes.ts';
+import { streamFor, terminationSchedule, type Random } from './random.ts';
+import type { Sampler } from './sampler.ts';
+import type { Observation, RollbackAction, StepAction, ZoneRef } from './types.ts';
+
+/** What a step runs with. */
+export interface StepContext {
+  target: Target;
+  sampler: Sampler;
+  baselineLoad: number;
+  seed: number;
+  /** Record an event on the run's timeline. */
+  event: (event: Omit<ScenarioEvent, 't' | 'time'>) => void;
+  /** Zones taken out and not yet restored (rollbacks restore them). */
+  zonesOut: Set<string>;
+  /** Aborted when the run must stop (stop condition, interrupt). */
+  signal: AbortSignal;
+}
+
+/** Sleep that ends early (with an error) when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new Error(`stopped: ${String(signal.reason)}`));
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new Error(`stopped: ${String(signal?.reason)}`));
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolve a zone given by name or index. */
+export function resolveZone(zones: readonly string[], zone: ZoneRef): string {
+  if (typeof zone === 'number') {
+    const name = zones[zone];
+    if (name === undefined) throw new Error(`zone index ${zone} out of range (zones: ${zones.join(', ')})`);
+    return name;
+  }
+  if (!zones.includes(zone)) throw new Error(`unknown zone "${zone}" (zones: ${zones.join(', ')})`);
+  return zone;
+}
+
+/** The label a step gets when it has none. */
+export function describeAction(action: StepAction | RollbackAction, zones: readonly string[] = []): string {
+  const z = (ref: ZoneRef): string => (typeof ref === 'number' && zones[ref] ? zones[ref]! : String(ref));
+  switch (action.kind) {
+    case 'setLoad':
+      return action.recordsPerSecond !== undefined
+        ? `set load ${action.recordsPerSecond}/s`
+        : `set load ×${action.multiplier ?? 1}`;
+    case 'wait':
+      return `wait ${action.seconds}s`;
+    case 'kill':
+      return action.percent !== undefined
+        ? `kill ${action.percent}% of ${action.group}`
+        : `kill ${action.count ?? 1} of ${action.group}`;
+    case 'killZone':
+      return `kill ${(action.groups ?? ['every group']).join(', ')} in ${z(action.zone)}`;
+    case 'zoneOutage':
+      return `zone ${z(action.zone)} out (${action.mode})`;
+    case 'zoneRestore':
+      return `zone ${z(action.zone)} back`;
+    case 'randomTermination':
+      return `random termination of ${action.group}, mean ${action.meanIntervalSeconds}s over ${action.windowSeconds}s`;
+    case 'expect':
+      return `expect ${probeName(action.probe)} within ${action.withinSeconds}s`;
+    case 'setDesired':
+      return `set ${action.group} desired ${action.desired}`;
+    case 'stressCpu':
+      return `stress CPU of ${action.group} for ${action.seconds}s`;
+  }
+}
+
+/**
+ * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`.
+ * Returns whether they did and the last observation's results.
+ */
+export function waitForProbes(
+  ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
+  probes: Parameters<typeof evaluateAll>[0],
+  consecutive: number,
+  withinMs: number,
+): Promise<{ ok: boolean; last: ReturnType<typeof evaluateAll> | undefined; waitedMs: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let run = 0;
+    let last: ReturnType<typeof evaluateAll> | undefined;
+    let unsubscribe: () => void = () => undefined;
+    const finish = (ok: boolean): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve({ ok, last, waitedMs: Date.now() - started });
+    };
+    const onAbort = (): void => finish(false);
+    const timer = setTimeout(() => finish(false), withinMs);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
+      last = evaluateAll(probes, obs, ctx.target.zones);
+      run = last.ok ? run + 1 : 0;
+      if (run >= consecutive) finish(true);
+    });
+  });
+}
+
+async function kill(ctx: StepContext, group: (typeof ALL_GROUPS)[number], ids: string[], label: string, zone?: string): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const killed = await ctx.target.killMembers(group, { ids });
+  const event: Omit<ScenarioEvent, 't' | 'time'> = { kind: 'fault', label, group, members: killed };
+  if (zone) event.zone = zone;
+  ctx.event(event);
+  return killed;
+}
+
+/** Run one action. Returns a line for the journal; throws when the action or expectation fails. */
+export async function runAction(ctx: StepContext, action: StepAction | RollbackAction, stepIndex: number): Promise<string> {
+  const { target } = ctx;
+  switch (action.kind) {
+    case 'setLoad': {
+      const rate = Math.round(action.recordsPerSecond ?? ctx.baselineLoad * (action.multiplier ?? 1));
+      await target.setLoad(rate);
+      ctx.event({ kind: 'load', label: `load ${rate}/s`, recordsPerSecond: rate });
+      return `load set to ${rate} records/s`;
+    }
+    case 'wait':
+      await sleep(action.seconds * 1000, ctx.signal);
+      return `waited ${action.seconds}s`;
+    case 'kill': {
+      const state = await target.groupState(action.group);
+      const selector = action.percent !== undefined ? { percent: action.percent } : { count: action.count ?? 1 };
+      const victims = selectMembers(state, selector, streamFor(ctx.seed, stepIndex));
+      if (victims.length === 0) throw new Error(`${action.group}: no member in service to kill`);
+      const ids = victims.map((m) => m.id);
+      const killed = await kill(ctx, action.group, ids, `kill ${ids.join(', ')}`);
+      return `killed ${killed.join(', ')}`;
+    }
+    case 'killZone': {
+      const zone = resolveZone(target.zones, action.zone);
+      const done: string[] = [];
+      for (const group of action.groups ?? ALL_GROUPS) {
+        const state = await target.groupState(group);
+        const ids = selectMembers(state, { zone }).map((m) => m.id);
+        done.push(...(await kill(ctx, group, ids, `kill ${group} in ${zone}`, zone)));
+      }
+      return done.length > 0 ? `killed ${done.join(', ')}` : `nothing ran in ${zone}`;
+    }
+    case 'zoneOutage': {
+      const zone = resolveZone(target.zones, action.zone);
+      await target.zoneOutage(zone, action.mode);
+      ctx.zonesOut.add(zone);
+      ctx.event({ kind: 'fault', label: `zone ${zone} out (${action.mode})`, zone });
+      return `zone ${zone} taken out (${action.mode})`;
+    }
+    case 'zoneRestore': {
+      const zone = resolveZone(target.zones, action.zone);
+      await target.zoneRestore(zone);
+      ctx.zonesOut.delete(zone);
+      ctx.event({ kind: 'restore', label: `zone ${zone} back`, zone });
+      return `zone ${zone} restored`;
+    }
+    case 'randomTermination':
+      return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
+    case 'expect': {
+      const { ok, last, waitedMs } = await waitForProbes(ctx, [action.probe], action.consecutive ?? 1, action.withinSeconds * 1000);
+      const observed = last?.results[0]?.observed ?? 'no observation';
+      if (!ok) throw new Error(`${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})`);
+      return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})`;
+    }
+    case 'setDesired':
+      await target.setDesired(action.group, action.desired);
+      ctx.event({ kind: 'note', label: `${action.group} desired ${action.desired}`, group: action.group });
+      return `${action.group} desired set to ${action.desired}`;
+    case 'stressCpu': {
+      const stress = { group: action.group, seconds: action.seconds, ...(action.workers !== undefined ? { workers: action.workers } : {}) };
+      await target.stressCpu(stress);
+      ctx.event({ kind: 'fault', label: `CPU stress ${action.group}`, group: action.group });
+      return `stressing ${action.group} for ${action.seconds}s`;
+    }
+  }
+}
+
+async function randomTermination(
+  ctx: StepContext,
+  action: Extract<StepAction, { kind: 'randomTermination' }>,
+  random: Random,
+): Promise<string> {
+  const schedule = terminationSchedule(random, action.meanIntervalSeconds, action.windowSeconds);
+  const keep = action.keepAtLeast ?? 1;
+  const started = Date.now();
+  const killed: string[] = [];
+  for (const offset of schedule) {
+    await sleep(started + offset * 1000 - Date.now(), ctx.signal);
+    const state = await ctx.target.groupState(action.group);
+    const inService = state.members.filter((m) => m.lifecycle === 'InService').length;
+    if (inService <= keep) {
+      ctx.event({ kind: 'note', label: `spared ${action.group} (${inService} in service)`, group: action.group });
+      continue;
+    }
+    const [victim] = selectMembers(state, { count: 1 }, random);
+    if (victim) killed.push(...(await kill(ctx, action.group, [victim.id], `monkey kills ${victim.id}`)));
+  }
+  await sleep(started + action.windowSeconds * 1000 - Date.now(), ctx.signal);
+  return `schedule ${schedule.map((s) => s.toFixed(1)).join(', ') || '(none)'}s; killed ${killed.join(', ') || 'nothing'}`;
+}

@@ -1,0 +1,236 @@
+/**
+ * The scenario format: Chaos Toolkit's experiment shape (steady-state hypothesis → method →
+ * rollbacks → journal) with AWS FIS's action vocabulary (terminate instances, disrupt
+ * connectivity, AZ power interruption, stop conditions). Plain data: a scenario is written once
+ * and runs on every `Target`.
+ */
+import type { GroupName } from '../../spec/index.ts';
+import type { GroupState, MetricsSample, ZoneOutageMode } from '../../model/target.ts';
+
+/** Consumer lag (records, summed over the group) at most `max`. */
+export interface LagProbe {
+  kind: 'lag';
+  max: number;
+}
+
+/** Errors per second (both fleets) at most `max`. */
+export interface ErrorRateProbe {
+  kind: 'errorRate';
+  max: number;
+}
+
+/** Records per second at least `min`, measured at the consumers (default) or the producers. */
+export interface ThroughputProbe {
+  kind: 'throughput';
+  min: number;
+  /** Which side of Kafka. @default 'consumed' */
+  side?: 'produced' | 'consumed';
+}
+
+/** Every listed group (default: all) has as many members in service as its desired capacity. */
+export interface AtDesiredProbe {
+  kind: 'atDesired';
+  groups?: GroupName[];
+}
+
+/** A group's members in service within [min, max]. */
+export interface GroupSizeProbe {
+  kind: 'groupSize';
+  group: GroupName;
+  min?: number;
+  max?: number;
+}
+
+/** Members in service in every listed zone (default: all zones of the target) at least `min`. */
+export interface ZoneSpreadProbe {
+  kind: 'zoneSpread';
+  group: GroupName;
+  min: number;
+  zones?: string[];
+}
+
+/** A check with a tolerance, evaluated on one observation. */
+export type Probe =
+  | LagProbe
+  | ErrorRateProbe
+  | ThroughputProbe
+  | AtDesiredProbe
+  | GroupSizeProbe
+  | ZoneSpreadProbe;
+
+/** What probes are evaluated on: one metric reading and every group's state at (about) the same time. */
+export interface Observation {
+  /** Milliseconds since the scenario started. */
+  t: number;
+  metrics: MetricsSample;
+  groups: Partial<Record<GroupName, GroupState>>;
+}
+
+/** One probe's verdict on one observation. */
+export interface ProbeResult {
+  /** Human-readable name: "lag ≤ 5000". */
+  name: string;
+  probe: Probe;
+  ok: boolean;
+  /** The value compared, in words ("1234", "consumers 2/3"). */
+  observed: string;
+}
+
+/** Where a zone is named: by name, or by index into the target's zones (0 = first). */
+export type ZoneRef = string | number;
+
+/** Set the producers' total rate: absolute, or a multiple of the scenario's baseline load. */
+export interface SetLoadStep {
+  kind: 'setLoad';
+  recordsPerSecond?: number;
+  /** Multiple of `Scenario.baselineLoad`. */
+  multiplier?: number;
+}
+
+/** Do nothing for a while (the sampler keeps sampling). */
+export interface WaitStep {
+  kind: 'wait';
+  seconds: number;
+}
+
+/** Terminate `count` or `percent` of a group's members in service (FIS terminate-instances). */
+export interface KillStep {
+  kind: 'kill';
+  group: GroupName;
+  count?: number;
+  percent?: number;
+}
+
+/** Terminate every member of the listed groups in one zone. */
+export interface KillZoneStep {
+  kind: 'killZone';
+  zone: ZoneRef;
+  /** @default every group */
+  groups?: GroupName[];
+}
+
+/** Take a zone out (FIS disrupt-connectivity = `disrupt`, AZ power interruption = `power`). */
+export interface ZoneOutageStep {
+  kind: 'zoneOutage';
+  zone: ZoneRef;
+  mode: ZoneOutageMode;
+}
+
+/** Bring a zone back. */
+export interface ZoneRestoreStep {
+  kind: 'zoneRestore';
+  zone: ZoneRef;
+}
+
+/**
+ * Chaos-Monkey style: kill one random member of `group` at random times, exponentially
+ * distributed with mean `meanIntervalSeconds`, during `windowSeconds`. Seeded: the same seed
+ * gives the same schedule and the same picks (given the same members).
+ */
+export interface RandomTerminationStep {
+  kind: 'randomTermination';
+  group: GroupName;
+  meanIntervalSeconds: number;
+  windowSeconds: number;
+  /** Never take the group below this many members in service. @default 1 */
+  keepAtLeast?: number;
+}
+
+/** Wait until `probe` holds, for at most `withinSeconds`; the step fails if it never does. */
+export interface ExpectStep {
+  kind: 'expect';
+  probe: Probe;
+  withinSeconds: number;
+  /** The probe must hold on this many consecutive observations. @default 1 */
+  consecutive?: number;
+}
+
+/** Set a group's desired capacity. */
+export interface SetDesiredStep {
+  kind: 'setDesired';
+  group: GroupName;
+  desired: number;
+}
+
+/** Burn CPU on a group's members. */
+export interface StressCpuStep {
+  kind: 'stressCpu';
+  group: GroupName;
+  seconds: number;
+  workers?: number;
+}
+
+/** One action or check of the method. */
+export type StepAction =
+  | SetLoadStep
+  | WaitStep
+  | KillStep
+  | KillZoneStep
+  | ZoneOutageStep
+  | ZoneRestoreStep
+  | RandomTerminationStep
+  | ExpectStep
+  | SetDesiredStep
+  | StressCpuStep;
+
+/** A step of the method: an action, with an optional label and pauses around it. */
+export type Step = StepAction & {
+  /** Shown in the journal and report. @default derived from the action */
+  label?: string;
+  /** Seconds to wait before the action. */
+  pauseBefore?: number;
+  /** Seconds to wait after the action. */
+  pauseAfter?: number;
+  /** Run in the background: the method goes on at once, the engine awaits it before the hypothesis-after. */
+  background?: boolean;
+};
+
+/** Actions allowed as rollbacks: ones that put things back. */
+export type RollbackAction = SetLoadStep | ZoneRestoreStep | SetDesiredStep;
+
+/** How the engine waits for the pipeline to drain before the ledger. */
+export interface DrainOptions {
+  /** Give up when nothing moved (no record produced or consumed, lag unchanged) for this long. @default 60 */
+  stallSeconds?: number;
+  /** Give up after this long in any case. @default 600 */
+  timeoutSeconds?: number;
+  /** Drained once lag is 0 and nothing was produced or consumed for this long (a loaded machine stalls for seconds: keep it long). @default 20 */
+  quietSeconds?: number;
+  /** Load while draining, so the producers finish the dataset; 0 = as fast as they can. @default 0 */
+  recordsPerSecond?: number;
+}
+
+/** A whole scenario. */
+export interface Scenario {
+  /** Short name: `traffic-spike`. */
+  name: string;
+  /** One paragraph: what it does and what it expects. */
+  description: string;
+  /** Records/s the producers run at outside the method's changes. */
+  baselineLoad: number;
+  /** Seconds of baseline load before the hypothesis is checked. @default 10 */
+  warmupSeconds?: number;
+  /** The steady-state hypothesis: checked before and after the method. */
+  hypothesis: Probe[];
+  /** Consecutive observations the hypothesis must hold on (before and after). @default 3 */
+  hypothesisConsecutive?: number;
+  /** Seconds the hypothesis-after may take to hold again. @default 60 */
+  hypothesisAfterWithinSeconds?: number;
+  /** Seconds the hypothesis-before may take to hold (the system settling after deploy). @default 120 */
+  hypothesisBeforeWithinSeconds?: number;
+  /** The method: steps run in order. */
+  method: Step[];
+  /** Always run after the method, whatever happened. Zones taken out are restored regardless. */
+  rollbacks?: RollbackAction[];
+  /**
+   * FIS stop conditions: if any of these probes fails (on `consecutive` observations) while the
+   * method runs, the method stops and the rollbacks run.
+   */
+  stopConditions?: { probes: Probe[]; consecutive?: number };
+  /** Seed of random choices (random termination, which member a kill takes). @default 1 */
+  seed?: number;
+  /** Sampling period, ms (≤ 1000). @default 1000 */
+  sampleIntervalMs?: number;
+  /** Drain before the ledger. */
+  drain?: DrainOptions;
+}

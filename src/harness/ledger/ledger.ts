@@ -1,0 +1,212 @@
+/**
+ * The ledger: did every record arrive exactly once? Source ids (the dataset's `valid-ids.txt`)
+ * against the sink's rows (Cassandra, paged at the spec's consistency) and the dead-letter topic.
+ *
+ * Definitions (the sink upserts by `record_id`, so it can never hold two rows for one id):
+ * - **lost**: a valid source id with no sink row.
+ * - **unexpected**: a sink row whose id is not a valid source id (a malformed record written
+ *   anyway, or a row from elsewhere).
+ * - **duplicated**: a record delivered to more than one place or more than once where we can see
+ *   it: an id that is both in the sink and on the dead-letter topic, plus any id the sink scan
+ *   returned more than once (a broken table or scan). Redeliveries that the upsert absorbs are not
+ *   duplicates of data and are not counted. Ids repeated *in the source* (the same record twice in
+ *   the CSVs) are reported as `sourceDuplicates`: they collapse into one row by design.
+ * - **dead-lettered**: records on the dead-letter topic, compared with the manifest's count of
+ *   malformed lines.
+ *
+ * Exact = nothing lost, nothing unexpected, nothing duplicated, and (when the expected count is
+ * known) exactly the malformed records dead-lettered. Memory: one Map entry per distinct source id
+ * plus a byte per id (≈ 100 B/id: 10 MB for 100k ids); sink and DLQ are streamed.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { DeadLetter } from '../../model/target.ts';
+
+/** What the ledger compares. */
+export interface LedgerInput {
+  /** Valid source ids, one per record (duplicates allowed). */
+  sourceIds: AsyncIterable<string> | Iterable<string>;
+  /** Every `record_id` in the sink. */
+  sinkIds: AsyncIterable<string>;
+  /** Every dead-lettered record. */
+  deadLetters?: AsyncIterable<DeadLetter>;
+  /** Malformed lines in the source (the manifest's count): what should be dead-lettered. */
+  expectedDeadLettered?: number;
+  /** How many example ids to keep per kind of mismatch. @default 20 */
+  sampleSize?: number;
+  /**
+   * Which sink rows belong to this dataset (several datasets may share one table, e.g. the demo's
+   * two scenarios). Rows it rejects are counted in `otherSinkRows` and otherwise ignored.
+   * @default every row
+   */
+  sinkFilter?: (id: string) => boolean;
+  /** Which dead letters belong to this dataset (by source object). @default every one */
+  deadLetterFilter?: (letter: DeadLetter) => boolean;
+}
+
+/** The ledger's verdict. */
+export interface Ledger {
+  /** Distinct valid source ids. */
+  source: number;
+  /** Valid source records, counting repeats. */
+  sourceRecords: number;
+  /** Distinct ids that occur more than once in the source. */
+  sourceDuplicates: number;
+  /** Rows read from the sink that belong to this dataset. */
+  sinkRows: number;
+  /** Rows of other datasets in the same table (ignored). */
+  otherSinkRows: number;
+  /** Distinct valid source ids found in the sink. */
+  delivered: number;
+  lost: number;
+  unexpected: number;
+  duplicated: number;
+  /** Part of `duplicated`: ids the sink scan returned more than once. */
+  sinkDuplicateRows: number;
+  /** Part of `duplicated`: ids both dead-lettered and in the sink. */
+  deadLetteredAndWritten: number;
+  /** Distinct records on the dead-letter topic (by source line, else record id). */
+  deadLettered: number;
+  /** Messages on the dead-letter topic, counting redeliveries. */
+  deadLetterMessages: number;
+  /** Valid source ids found on the dead-letter topic (they should not be there). */
+  validDeadLettered: number;
+  /** Malformed lines the manifest counted, if known. */
+  expectedDeadLettered: number | null;
+  /** Examples of each mismatch. */
+  samples: { lost: string[]; unexpected: string[]; duplicated: string[] };
+  exact: boolean;
+}
+
+/** Read ids from a text file, one per line (blank lines skipped), streaming. */
+export async function* idsFromFile(path: string): AsyncGenerator<string> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const id = line.trim();
+    if (id) yield id;
+  }
+}
+
+// Per-id state bits.
+const IN_SINK = 1;
+const IN_DLQ = 2;
+
+/** Compute the ledger. */
+export async function computeLedger(input: LedgerInput): Promise<Ledger> {
+  const sampleSize = input.sampleSize ?? 20;
+  const index = new Map<string, number>();
+  const repeats = new Map<number, number>();
+  let sourceRecords = 0;
+  for await (const id of input.sourceIds) {
+    sourceRecords += 1;
+    const known = index.get(id);
+    if (known === undefined) index.set(id, index.size);
+    else repeats.set(known, (repeats.get(known) ?? 1) + 1);
+  }
+  const flags = new Uint8Array(index.size);
+  const samples = { lost: [] as string[], unexpected: [] as string[], duplicated: [] as string[] };
+  const keep = (list: string[], id: string): void => {
+    if (list.length < sampleSize) list.push(id);
+  };
+
+  // Ids outside the source are tracked in a set of their own (expected to be small).
+  const unexpectedSeen = new Map<string, number>();
+  let sinkRows = 0;
+  let otherSinkRows = 0;
+  let sinkDuplicateRows = 0;
+  for await (const id of input.sinkIds) {
+    if (input.sinkFilter && !input.sinkFilter(id)) {
+      otherSinkRows += 1;
+      continue;
+    }
+    sinkRows += 1;
+    const i = index.get(id);
+    if (i === undefined) {
+      const flag = unexpectedSeen.get(id) ?? 0;
+      if (flag & IN_SINK) {
+        sinkDuplicateRows += 1;
+        keep(samples.duplicated, id);
+      }
+      unexpectedSeen.set(id, flag | IN_SINK);
+      continue;
+    }
+    if (flags[i]! & IN_SINK) {
+      sinkDuplicateRows += 1;
+      keep(samples.duplicated, id);
+    }
+    flags[i] = flags[i]! | IN_SINK;
+  }
+
+  let deadLettered = 0;
+  let deadLetterMessages = 0;
+  let validDeadLettered = 0;
+  let deadLetteredAndWritten = 0;
+  const deadLetterKeys = new Set<string>();
+  if (input.deadLetters) {
+    for await (const dl of input.deadLetters) {
+      if (input.deadLetterFilter && !input.deadLetterFilter(dl)) continue;
+      deadLetterMessages += 1;
+      const key = dl.source ?? (dl.recordId ? `id:${dl.recordId}` : undefined);
+      if (key !== undefined) {
+        if (deadLetterKeys.has(key)) continue;
+        deadLetterKeys.add(key);
+      }
+      deadLettered += 1;
+      if (!dl.recordId) continue;
+      const i = index.get(dl.recordId);
+      const flag = i === undefined ? (unexpectedSeen.get(dl.recordId) ?? 0) : flags[i]!;
+      if (i !== undefined && !(flag & IN_DLQ)) validDeadLettered += 1;
+      if (flag & IN_SINK && !(flag & IN_DLQ)) {
+        deadLetteredAndWritten += 1;
+        keep(samples.duplicated, dl.recordId);
+      }
+      if (i === undefined) {
+        if (flag & IN_SINK) unexpectedSeen.set(dl.recordId, flag | IN_DLQ);
+      } else {
+        flags[i] = flag | IN_DLQ;
+      }
+    }
+  }
+
+  let delivered = 0;
+  let lost = 0;
+  for (const [id, i] of index) {
+    if (flags[i]! & IN_SINK) delivered += 1;
+    else {
+      lost += 1;
+      keep(samples.lost, id);
+    }
+  }
+  let unexpected = 0;
+  for (const [id, flag] of unexpectedSeen) {
+    if (flag & IN_SINK) {
+      unexpected += 1;
+      keep(samples.unexpected, id);
+    }
+  }
+  const duplicated = sinkDuplicateRows + deadLetteredAndWritten;
+  const expectedDeadLettered = input.expectedDeadLettered ?? null;
+  return {
+    source: index.size,
+    sourceRecords,
+    sourceDuplicates: repeats.size,
+    sinkRows,
+    otherSinkRows,
+    delivered,
+    lost,
+    unexpected,
+    duplicated,
+    sinkDuplicateRows,
+    deadLetteredAndWritten,
+    deadLettered,
+    deadLetterMessages,
+    validDeadLettered,
+    expectedDeadLettered,
+    samples,
+    exact:
+      lost === 0 &&
+      unexpected === 0 &&
+      duplicated === 0 &&
+      (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered),
+  };
+}

@@ -1,0 +1,535 @@
+/**
+ * The twin: every member process of one run, the group controllers, the faults. Lives inside the
+ * daemon process (daemon/main.ts), which serves it over the control API (daemon/server.ts).
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { GroupState, MemberState, PipelineEndpoints, ScalingActivity } from '../../model/target.ts';
+import { memberZoneIndexes, murmur3Tokens, type AppGroupName, type GroupName, type PipelineSpec, type ScalingMetric } from '../../spec/index.ts';
+import {
+  PORTS,
+  addressPlanProblems,
+  cassandraContactPoints,
+  freeAppOrdinal,
+  hostAddress,
+  kafkaBootstrap,
+  s3Address,
+  statefulAddress,
+} from '../../spec/addresses.ts';
+import { Group, type GroupTimings } from '../controller/group.ts';
+import type { MemberSample } from '../controller/decisions.ts';
+import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
+import { parsePrometheus, sumOf } from '../../support/prometheus-text.ts';
+import { METRICS } from '../../spec/metric-names.ts';
+import { appHealthy, appLaunchPlan, appMetricsText, requireAppEntry } from '../members/app.ts';
+import { cassandraLaunchPlan, cassandraNodeReady } from '../members/cassandra.ts';
+import { formatKafkaStorage, kafkaLaunchPlan, kafkaStorageFormatted, newKafkaClusterId, registeredBrokers, type KafkaMemberOptions } from '../members/kafka.ts';
+import { motoLaunchPlan, s3Ready } from '../members/moto.ts';
+import { RUN_ENV, type MemberIdentity } from '../members/types.ts';
+import { signal as sendSignal } from '../../support/process.ts';
+import { createBucket, createSchema, createTopics } from './bootstrap.ts';
+import { Member } from './supervisor.ts';
+import { spawn } from 'node:child_process';
+
+/** A zone's condition. */
+export type ZoneCondition = 'up' | 'frozen' | 'down';
+
+/** Phase of the twin's life. */
+export type TwinPhase = 'booting' | 'ready' | 'failed' | 'stopping';
+
+/** A member as the control API reports it. */
+export type TwinMemberState = MemberState & { pid?: number; logFile: string; group: string };
+
+/** What `GET /status` returns. */
+export interface TwinStatus {
+  runId: string;
+  slot: number;
+  phase: TwinPhase;
+  /** Why boot failed, with the log file to read. */
+  error?: string;
+  zones: Record<string, ZoneCondition>;
+  groups: Array<GroupState & { members: TwinMemberState[] }>;
+  s3: TwinMemberState | undefined;
+  /** Latest group value of each scaling metric, per app group. */
+  metrics: Partial<Record<GroupName, Partial<Record<ScalingMetric, number>>>>;
+  activities: ScalingActivity[];
+}
+
+/** How to run one twin. */
+export interface TwinOptions {
+  runId: string;
+  slot: number;
+  spec: PipelineSpec;
+  runDir: string;
+}
+
+const TICK_MS = 500;
+const BOOT_TIMEOUT_MS = Number(process.env.TERRATOWER_BOOT_TIMEOUT_MS ?? 600_000);
+const KAFKA_HEAP_MIB = Number(process.env.TERRATOWER_KAFKA_HEAP_MB ?? 512);
+const CASSANDRA_HEAP_MIB = Number(process.env.TERRATOWER_CASSANDRA_HEAP_MB ?? 384);
+/** Grace periods never go below the real time an app member needs to boot (node + tsx). */
+const APP_GRACE_FLOOR_MS = 20_000;
+const UNHEALTHY_FLOOR_MS = 3_000;
+/** Deaths of one member during boot that fail the boot. */
+const MAX_BOOT_DEATHS = 3;
+
+/** The local twin of one pipeline spec. */
+export class Twin {
+  phase: TwinPhase = 'booting';
+  error?: string;
+  readonly zones: ZoneCondition[];
+  readonly groups: Record<GroupName, Group>;
+  s3?: Member;
+  readonly activities: ScalingActivity[] = [];
+  private tickTimer?: NodeJS.Timeout;
+  private ticking = false;
+  private lastEvalMs = 0;
+  private readonly cpu = new CpuMeter();
+  private readonly cpuByMember = new Map<string, number>();
+  private readonly lagByMember = new Map<string, number>();
+  private readonly appSeq: Record<AppGroupName, number> = { producers: 0, consumers: 0 };
+  private readonly stressAll = new Set<number>();
+  private bootFailure?: (error: Error) => void;
+  private readonly bootDeaths = new Map<string, number>();
+
+  constructor(private readonly o: TwinOptions) {
+    const { spec } = o;
+    this.zones = spec.zones.map(() => 'up');
+    const ts = Math.max(spec.local.timeScale, 1e-9);
+    const scaled = (seconds: number): number => (seconds * 1000) / ts;
+    const stateTimings: GroupTimings = { graceMs: 0, unhealthyAfterMs: UNHEALTHY_FLOOR_MS, cooldownMs: 0, warmupMs: 0, periodMs: Math.max(500, scaled(60)) };
+    const appTimings = (g: AppGroupName): GroupTimings => ({
+      graceMs: Math.max(APP_GRACE_FLOOR_MS, scaled(spec[g].healthCheckGraceSeconds)),
+      unhealthyAfterMs: Math.max(UNHEALTHY_FLOOR_MS, scaled(60)),
+      cooldownMs: scaled(spec[g].scaling.cooldownSeconds),
+      warmupMs: scaled(spec[g].scaling.warmupSeconds),
+      periodMs: Math.max(500, scaled(60)),
+    });
+    const hooks = {
+      launchStateful: (identity: MemberIdentity) => this.launchStateful(identity),
+      launchApp: (group: GroupName, zoneIndex: number) => this.launchApp(group as AppGroupName, zoneIndex),
+      zoneAvailable: (z: number) => this.zones[z] === 'up',
+      activity: (a: ScalingActivity) => this.recordActivity(a),
+    };
+    this.groups = {
+      kafka: new Group({ name: 'kafka', zones: spec.zones, min: spec.kafka.brokers, max: spec.kafka.brokers, desired: spec.kafka.brokers, timings: stateTimings, identities: this.statefulIdentities('kafka') }, hooks),
+      cassandra: new Group({ name: 'cassandra', zones: spec.zones, min: spec.cassandra.nodes, max: spec.cassandra.nodes, desired: spec.cassandra.nodes, timings: stateTimings, identities: this.statefulIdentities('cassandra') }, hooks),
+      producers: new Group({ name: 'producers', zones: spec.zones, min: spec.producers.min, max: spec.producers.max, desired: spec.producers.desired, timings: appTimings('producers'), scaling: spec.producers.scaling }, hooks),
+      consumers: new Group({ name: 'consumers', zones: spec.zones, min: spec.consumers.min, max: spec.consumers.max, desired: spec.consumers.desired, timings: appTimings('consumers'), scaling: spec.consumers.scaling }, hooks),
+    };
+    for (const g of Object.values(this.groups)) g.paused = true;
+  }
+
+  get spec(): PipelineSpec {
+    return this.o.spec;
+  }
+
+  /** S3 endpoint URL. */
+  get s3Endpoint(): string {
+    return `http://${s3Address(this.o.slot)}:${PORTS.s3}`;
+  }
+
+  /** Where the twin's parts answer (same shape as the AWS stack's outputs). */
+  endpoints(): PipelineEndpoints {
+    const name = this.spec.name;
+    return {
+      s3Endpoint: this.s3Endpoint,
+      bucket: this.spec.dataset.bucket,
+      kafkaBootstrap: kafkaBootstrap(this.spec, this.o.slot),
+      cassandraContactPoints: cassandraContactPoints(this.spec, this.o.slot),
+      groups: { kafka: [`${name}-kafka`], cassandra: [`${name}-cassandra`], producers: [`${name}-producers`], consumers: [`${name}-consumers`] },
+    };
+  }
+
+  private identity(id: string, group: MemberIdentity['group'], role: MemberIdentity['role'], zoneIndex: number, address: string): MemberIdentity {
+    return {
+      id,
+      group,
+      role,
+      zone: this.spec.zones[zoneIndex]!,
+      zoneIndex,
+      address,
+      dataDir: join(this.o.runDir, 'members', id),
+      logFile: join(this.o.runDir, 'logs', `${id}.log`),
+    };
+  }
+
+  private statefulIdentities(role: 'kafka' | 'cassandra'): MemberIdentity[] {
+    const count = role === 'kafka' ? this.spec.kafka.brokers : this.spec.cassandra.nodes;
+    return memberZoneIndexes(count, this.spec.zones.length).map((zoneIndex, k) =>
+      this.identity(`${role}-${k + 1}`, role, role, zoneIndex, statefulAddress(role, k, this.spec.zones.length, this.o.slot)),
+    );
+  }
+
+  private kafkaOptions(identity: MemberIdentity): KafkaMemberOptions {
+    const ids = this.statefulIdentities('kafka');
+    return {
+      runId: this.o.runId,
+      nodeId: ids.findIndex((i) => i.id === identity.id) + 1,
+      quorumVoters: ids.map((i, k) => `${k + 1}@${i.address}:${PORTS.kafkaController}`),
+      brokers: ids.length,
+      heapMiB: KAFKA_HEAP_MIB,
+    };
+  }
+
+  private launchStateful(identity: MemberIdentity): Member {
+    if (identity.role === 'kafka') {
+      return this.startMember(identity, kafkaLaunchPlan(identity, this.kafkaOptions(identity)));
+    }
+    const ids = this.statefulIdentities('cassandra');
+    const index = ids.findIndex((i) => i.id === identity.id);
+    // One seed per zone (at most three): any zone can be lost and nodes still find the ring.
+    const seeds = ids.filter((_, k) => k < Math.min(3, this.spec.zones.length)).map((i) => i.address);
+    return this.startMember(
+      identity,
+      cassandraLaunchPlan(identity, {
+        runId: this.o.runId,
+        clusterName: `${this.spec.name}-${this.o.runId}`.slice(0, 48),
+        dataCenter: this.spec.region,
+        initialToken: murmur3Tokens(ids.length)[index]!,
+        seeds,
+        heapMiB: CASSANDRA_HEAP_MIB,
+      }),
+    );
+  }
+
+  private launchApp(group: AppGroupName, zoneIndex: number): Member | undefined {
+    const g = this.groups[group];
+    const used = g
+      .allMembers()
+      .filter((m) => m.identity.zoneIndex === zoneIndex)
+      .map((m) => Number(m.identity.address.split('.')[3]) - (this.o.slot * 30 + (group === 'producers' ? 10 : 20)));
+    const ordinal = freeAppOrdinal(group, used);
+    if (ordinal === undefined) return undefined;
+    this.appSeq[group] += 1;
+    const identity = this.identity(`${group}-${this.appSeq[group]}`, group, group, zoneIndex, hostAddress(zoneIndex, this.o.slot, group, ordinal));
+    return this.startMember(identity, appLaunchPlan(group, identity, { spec: this.spec, slot: this.o.slot, s3Endpoint: this.s3Endpoint }));
+  }
+
+  private startMember(identity: MemberIdentity, plan: ReturnType<typeof motoLaunchPlan>): Member {
+    return new Member(identity, plan, this.o.runId, (m) => this.onMemberExit(m));
+  }
+
+  private onMemberExit(member: Member): void {
+    this.cpu.forget(member.id);
+    if (this.phase !== 'booting' || member.terminating || !this.bootFailure) return;
+    // A member that dies during boot is relaunched by its group (a starved JVM can give up once);
+    // the third death of the same member fails the boot.
+    const deaths = (this.bootDeaths.get(member.id) ?? 0) + 1;
+    this.bootDeaths.set(member.id, deaths);
+    const how = member.exit?.signal ?? `code ${member.exit?.code}`;
+    if (deaths >= MAX_BOOT_DEATHS || member.identity.role === 's3') {
+      this.bootFailure(new Error(`${member.id} exited during boot (${how}, ${deaths} time(s)); read ${member.identity.logFile}`));
+    }
+  }
+
+  private recordActivity(a: ScalingActivity): void {
+    this.activities.push(a);
+    if (this.activities.length > 1000) this.activities.shift();
+    try {
+      appendFileSync(join(this.o.runDir, 'activities.jsonl'), `${JSON.stringify(a)}\n`);
+    } catch {
+      // the run dir may be going away
+    }
+  }
+
+  /** Start every part, wait until all are ready, create topics, bucket and schema, start the apps. */
+  async boot(onProgress: (line: string) => void = () => undefined): Promise<void> {
+    const problems = addressPlanProblems(this.spec, this.o.slot);
+    if (problems.length > 0) throw new Error(`the spec does not fit the local twin's address plan:\n  - ${problems.join('\n  - ')}`);
+    for (const g of ['producers', 'consumers'] as const) if (this.spec[g].desired > 0 || this.spec[g].min > 0) requireAppEntry(g);
+    const failed = new Promise<never>((_, reject) => {
+      this.bootFailure = reject;
+    });
+    failed.catch(() => undefined);
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    const start = Date.now();
+    const step = async <T>(what: string, p: Promise<T>): Promise<T> => {
+      const timeout = new Promise<never>((_, reject) => {
+        const t = setTimeout(() => reject(new Error(`boot timed out after ${Math.round(BOOT_TIMEOUT_MS / 1000)} s while ${what}`)), Math.max(0, deadline - Date.now()));
+        t.unref();
+      });
+      const result = await Promise.race([p, failed, timeout]);
+      onProgress(`${what}: done at ${((Date.now() - start) / 1000).toFixed(1)} s`);
+      return result;
+    };
+
+    // S3 starts while Kafka's storage is formatted (short JVMs), then both clusters start.
+    const s3Identity = this.identity('s3-1', 's3', 's3', 0, s3Address(this.o.slot));
+    this.s3 = this.startMember(s3Identity, motoLaunchPlan(s3Identity));
+    this.startTicking();
+    const clusterIdFile = join(this.o.runDir, 'kafka-cluster-id');
+    if (!existsSync(clusterIdFile)) writeFileSync(clusterIdFile, newKafkaClusterId());
+    const clusterId = readFileSync(clusterIdFile, 'utf8').trim();
+    const kafkaIds = this.statefulIdentities('kafka');
+    await step(
+      'formatting Kafka storage',
+      Promise.all(kafkaIds.filter((i) => !kafkaStorageFormatted(i)).map((i) => formatKafkaStorage(i, this.kafkaOptions(i), clusterId))),
+    );
+    this.groups.kafka.launchAllStateful();
+    // Cassandra right after: both clusters boot side by side (measured faster than one after the other).
+    this.groups.cassandra.launchAllStateful();
+    // From here the stateful groups relaunch members that die (same id and data), also during boot.
+    this.groups.kafka.paused = false;
+    this.groups.cassandra.paused = false;
+
+    const allIn = (members: Member[]): boolean => members.every((m) => m.lifecycle === 'InService');
+    await step('waiting for S3', this.until(() => (this.s3 ? allIn([this.s3]) : false)));
+    await step('creating the dataset bucket', createBucket(this.spec, this.s3Endpoint));
+    await step('waiting for Kafka brokers to register', this.until(() => allIn([...this.groups.kafka.members.values()])));
+    await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
+    await step('waiting for Cassandra nodes (CQL + peers)', this.until(() => allIn([...this.groups.cassandra.members.values()])));
+    await step('creating keyspace and table', createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)));
+    this.groups.producers.paused = false;
+    this.groups.consumers.paused = false;
+    await step(
+      'waiting for app members (/healthz)',
+      this.until(() => (['producers', 'consumers'] as const).every((g) => this.groups[g].members.size >= this.groups[g].desired && allIn([...this.groups[g].members.values()]))),
+    );
+    this.bootFailure = undefined;
+    this.phase = 'ready';
+  }
+
+  private until(condition: () => boolean): Promise<void> {
+    return new Promise((resolveWait) => {
+      const check = (): void => {
+        if (condition()) resolveWait();
+        else setTimeout(check, 200).unref();
+      };
+      check();
+    });
+  }
+
+  private startTicking(): void {
+    this.tickTimer = setInterval(() => void this.tick(), TICK_MS);
+  }
+
+  private async tick(): Promise<void> {
+    if (this.ticking || this.phase === 'stopping') return;
+    this.ticking = true;
+    try {
+      this.probe();
+      const now = Date.now();
+      for (const g of Object.values(this.groups)) g.reconcile(now);
+      if (this.phase === 'ready' && now - this.lastEvalMs >= this.groups.consumers.timings.periodMs) {
+        this.lastEvalMs = now;
+        this.sampleMetrics(now);
+        for (const name of ['producers', 'consumers'] as const) {
+          this.groups[name].evaluateScaling(now, (metric) => this.samples(name, metric));
+        }
+      }
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Fire readiness and health probes (each member at most one in flight). */
+  private probe(): void {
+    const run = (m: Member, check: () => Promise<boolean>, healthOnly = false): void => {
+      if (m.probing || m.dead || m.terminating) return;
+      if (healthOnly && m.frozen) {
+        // A stopped process answers nothing: the health check fails without asking.
+        m.failingSinceMs ??= Date.now();
+        if (m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
+        return;
+      }
+      m.probing = true;
+      void check()
+        .then((ok) => {
+          if (m.dead || m.terminating) return;
+          if (ok) {
+            m.lifecycle = 'InService';
+            m.failingSinceMs = undefined;
+          } else if (healthOnly) {
+            // App health check failed (stateful readiness probes just try again next tick).
+            m.failingSinceMs ??= Date.now();
+            if (m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => {
+          m.probing = false;
+        });
+    };
+    if (this.s3 && this.s3.lifecycle === 'Pending') run(this.s3, () => s3Ready(this.s3Endpoint, this.spec.region));
+    for (const m of this.groups.kafka.members.values()) {
+      if (m.lifecycle !== 'Pending' || m.frozen) continue;
+      const nodeId = this.kafkaOptions(m.identity).nodeId;
+      run(m, async () => (await registeredBrokers([`${m.identity.address}:${PORTS.kafka}`]).catch((): number[] => [])).includes(nodeId));
+    }
+    for (const m of this.groups.cassandra.members.values()) {
+      if (m.lifecycle !== 'Pending' || m.frozen) continue;
+      run(m, () => cassandraNodeReady(m.identity.address, this.spec.region, this.spec.cassandra.nodes - 1));
+    }
+    for (const name of ['producers', 'consumers'] as const) {
+      for (const m of this.groups[name].members.values()) run(m, () => appHealthy(m.identity.address), true);
+    }
+  }
+
+  /** Once per evaluation period: CPU from /proc, consumer lag from the consumers' /metrics. */
+  private sampleMetrics(now: number): void {
+    for (const name of ['producers', 'consumers'] as const) {
+      for (const m of this.groups[name].members.values()) {
+        if (m.pid === undefined) continue;
+        let seconds = processCpuSeconds(m.pid);
+        if (seconds === undefined) continue;
+        for (const pid of m.stressPids) seconds += processCpuSeconds(pid) ?? 0;
+        const pct = this.cpu.sample(m.id, seconds, now);
+        if (pct !== undefined) this.cpuByMember.set(m.id, pct);
+      }
+    }
+    for (const m of this.groups.consumers.members.values()) {
+      if (m.frozen || m.lifecycle !== 'InService') continue;
+      void appMetricsText(m.identity.address).then((text) => {
+        if (text === undefined) return;
+        const value = sumOf(parsePrometheus(text), METRICS.consumerLag);
+        if (value !== undefined) this.lagByMember.set(m.id, value);
+      });
+    }
+  }
+
+  private samples(group: AppGroupName, metric: ScalingMetric): MemberSample[] {
+    return [...this.groups[group].members.values()].map((m) => {
+      const value = metric === 'cpu' ? this.cpuByMember.get(m.id) : this.lagByMember.get(m.id);
+      return { id: m.id, launchedAtMs: m.launchedAtMs, inService: m.lifecycle === 'InService' && !m.frozen, ...(value !== undefined ? { value } : {}) };
+    });
+  }
+
+  private zoneIndex(zone: string): number {
+    const i = this.spec.zones.indexOf(zone);
+    if (i === -1) throw new Error(`unknown zone "${zone}": the spec's zones are ${this.spec.zones.join(', ')}`);
+    return i;
+  }
+
+  /** Every member process of a zone (S3 is regional, so never part of a zone fault). */
+  private zoneMembers(zoneIndex: number): Member[] {
+    return Object.values(this.groups)
+      .flatMap((g) => g.allMembers())
+      .filter((m) => m.identity.zoneIndex === zoneIndex && !m.dead);
+  }
+
+  /** Set desired capacity of an app group. */
+  setDesired(group: GroupName, desired: number): void {
+    this.groups[group].setDesired(desired, `desired capacity set to ${desired} by request`);
+  }
+
+  /** Kill (SIGKILL) or stop (SIGTERM) members of a group: the controller then replaces them. */
+  killMembers(group: GroupName, options: { count?: number; ids?: string[]; signal?: 'SIGKILL' | 'SIGTERM' }): string[] {
+    const g = this.groups[group];
+    const live = [...g.members.values()].filter((m) => !m.dead && !m.terminating);
+    let targets: Member[];
+    if (options.ids && options.ids.length > 0) {
+      targets = options.ids.map((id) => {
+        const m = g.members.get(id);
+        if (!m || m.dead) throw new Error(`${group} has no running member "${id}"; running: ${live.map((x) => x.id).join(', ') || 'none'}`);
+        return m;
+      });
+    } else {
+      const count = options.count ?? 1;
+      if (!Number.isInteger(count) || count < 1 || count > live.length) throw new Error(`count ${count}: ${group} has ${live.length} running member(s)`);
+      targets = [...live].sort(() => Math.random() - 0.5).slice(0, count);
+    }
+    const sig = options.signal ?? 'SIGKILL';
+    for (const m of targets) {
+      m.signal(sig);
+      this.recordActivity({ time: new Date().toISOString(), group, cause: `fault: ${sig} sent to ${m.id} (${m.identity.zone})`, from: g.desired, to: g.desired });
+    }
+    return targets.map((m) => m.id);
+  }
+
+  /** SIGSTOP every process of a zone: peers see timeouts, as in a lost zone. */
+  freezeZone(zone: string): string[] {
+    const z = this.zoneIndex(zone);
+    this.zones[z] = 'frozen';
+    const members = this.zoneMembers(z);
+    for (const m of members) {
+      m.signal('SIGSTOP');
+      for (const pid of m.stressPids) sendSignal(pid, 'SIGSTOP');
+      m.frozen = true;
+    }
+    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault: zone ${zone} frozen (${members.map((m) => m.id).join(', ') || 'no members'})`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    return members.map((m) => m.id);
+  }
+
+  /** End a zone outage: SIGCONT frozen processes, and let stateful members of a killed zone come back. */
+  thawZone(zone: string): string[] {
+    const z = this.zoneIndex(zone);
+    const was = this.zones[z];
+    this.zones[z] = 'up';
+    const members = this.zoneMembers(z).filter((m) => m.frozen);
+    for (const m of members) {
+      m.frozen = false;
+      m.signal('SIGCONT');
+      for (const pid of m.stressPids) sendSignal(pid, 'SIGCONT');
+    }
+    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : 'thawed'}`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    return members.map((m) => m.id);
+  }
+
+  /** Power loss: SIGKILL every process of a zone; stateful members return when the zone is thawed. */
+  killZone(zone: string): string[] {
+    const z = this.zoneIndex(zone);
+    this.zones[z] = 'down';
+    const members = this.zoneMembers(z);
+    for (const m of members) m.signal('SIGKILL');
+    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault: zone ${zone} lost power (${members.map((m) => m.id).join(', ') || 'no members'})`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    return members.map((m) => m.id);
+  }
+
+  /** Run a busy loop for `seconds`, counted as the member's CPU (and frozen with its zone). */
+  stressCpu(memberId: string, seconds: number): number {
+    const member = Object.values(this.groups).flatMap((g) => [...g.members.values()]).find((m) => m.id === memberId);
+    if (!member || member.dead) throw new Error(`no running member "${memberId}"`);
+    if (!(seconds > 0 && seconds <= 3600)) throw new Error(`seconds ${seconds}: use 0 < seconds ≤ 3600`);
+    const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end) {}`], {
+      stdio: 'ignore',
+      env: { ...process.env, [RUN_ENV]: this.o.runId, TERRATOWER_MEMBER: `${memberId}-stress` },
+    });
+    const pid = child.pid!;
+    member.stressPids.add(pid);
+    this.stressAll.add(pid);
+    if (member.frozen) sendSignal(pid, 'SIGSTOP');
+    child.once('exit', () => {
+      member.stressPids.delete(pid);
+      this.stressAll.delete(pid);
+    });
+    return pid;
+  }
+
+  /** Status for the control API. */
+  status(): TwinStatus {
+    return {
+      runId: this.o.runId,
+      slot: this.o.slot,
+      phase: this.phase,
+      ...(this.error ? { error: this.error } : {}),
+      zones: Object.fromEntries(this.spec.zones.map((z, i) => [z, this.zones[i]!])),
+      groups: (['kafka', 'cassandra', 'producers', 'consumers'] as const).map((g) => this.groups[g].state()),
+      s3: this.s3?.state(),
+      metrics: { producers: this.groups.producers.latestMetrics(), consumers: this.groups.consumers.latestMetrics() },
+      activities: this.activities.slice(-200),
+    };
+  }
+
+  /** Every member process, live or terminating, and stress processes. */
+  private everyMember(): Member[] {
+    return [...Object.values(this.groups).flatMap((g) => g.allMembers()), ...(this.s3 ? [this.s3] : [])];
+  }
+
+  /** Stop everything: apps first (SIGTERM, short grace), then the servers, then SIGKILL what is left. */
+  async shutdown(graceMs = 4000): Promise<void> {
+    this.phase = 'stopping';
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    for (const g of Object.values(this.groups)) g.paused = true;
+    for (const pid of this.stressAll) sendSignal(pid, 'SIGKILL');
+    for (const m of this.everyMember()) {
+      if (m.frozen) {
+        m.frozen = false;
+        m.signal('SIGCONT');
+      }
+    }
+    const apps = this.everyMember().filter((m) => m.identity.role === 'producers' || m.identity.role === 'consumers');
+    await Promise.all(apps.map((m) => m.stop(Math.min(graceMs, 3000))));
+    await Promise.all(this.everyMember().map((m) => m.stop(graceMs)));
+  }
+}

@@ -1,0 +1,93 @@
+/** A producer or consumer instance: the real app, run with tsx from the repo. */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { consumerEnv, producerEnv } from '../../../apps/shared/config.ts';
+import { consumerGroupId, type AppGroupName, type PipelineSpec } from '../../spec/index.ts';
+import { PORTS, cassandraContactPoints, kafkaBootstrap } from '../../spec/addresses.ts';
+import { REPO_ROOT } from '../../support/paths.ts';
+import type { LaunchPlan, MemberIdentity } from './types.ts';
+
+/** Entry file of an app group's program. */
+export function appEntry(group: AppGroupName): string {
+  return join(REPO_ROOT, 'apps', group === 'producers' ? 'producer' : 'consumer', 'main.ts');
+}
+
+/** Throws a clear error when the app's program is not in the checkout. */
+export function requireAppEntry(group: AppGroupName): void {
+  const entry = appEntry(group);
+  if (!existsSync(entry)) {
+    throw new Error(
+      `${group}: ${entry} does not exist, so the twin cannot launch ${group} members; ` +
+        `set ${group}.min and ${group}.desired to 0 in the spec until the app is built`,
+    );
+  }
+}
+
+/** Where the twin's other parts answer, for the apps' environment. */
+export interface AppContext {
+  spec: PipelineSpec;
+  slot: number;
+  s3Endpoint: string;
+}
+
+/** The app member's command line and environment (apps/shared/config.ts contract). */
+export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: AppContext): LaunchPlan {
+  requireAppEntry(group);
+  const { spec } = ctx;
+  const common = {
+    memberId: member.id,
+    zone: member.zone,
+    kafkaBrokers: kafkaBootstrap(spec, ctx.slot),
+    topic: spec.kafka.topic,
+    deadLetterTopic: spec.kafka.deadLetterTopic,
+    httpHost: member.address,
+    httpPort: PORTS.app,
+  };
+  const env =
+    group === 'producers'
+      ? producerEnv({
+          ...common,
+          s3Endpoint: ctx.s3Endpoint,
+          region: spec.region,
+          bucket: spec.dataset.bucket,
+          prefix: spec.dataset.prefix,
+          ratePerSecond: 0,
+        })
+      : consumerEnv({
+          ...common,
+          groupId: consumerGroupId(spec),
+          cassandraContactPoints: cassandraContactPoints(spec, ctx.slot),
+          cassandraDataCenter: spec.region,
+          keyspace: spec.cassandra.keyspace,
+          table: spec.cassandra.table,
+          consistency: spec.cassandra.consistency,
+        });
+  return {
+    command: process.execPath,
+    args: ['--import', 'tsx', appEntry(group)],
+    env: { ...env, AWS_ACCESS_KEY_ID: 'terratower', AWS_SECRET_ACCESS_KEY: 'terratower' },
+    cwd: REPO_ROOT,
+  };
+}
+
+/** Whether an app member's /healthz answers 200. */
+export async function appHealthy(address: string, timeoutMs = 1500): Promise<boolean> {
+  try {
+    const res = await fetch(`http://${address}:${PORTS.app}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer().catch(() => undefined);
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** The app member's /metrics text, or undefined when it does not answer. */
+export async function appMetricsText(address: string, timeoutMs = 1500): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://${address}:${PORTS.app}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status !== 200) return undefined;
+    return await res.text();
+  } catch {
+    return undefined;
+  }
+}
