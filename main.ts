@@ -9,15 +9,15 @@ import { SpecError } from './src/spec/validate.ts';
 import { withSourceMapsOff } from './src/aws/stacks/source-maps.ts';
 
 try {
-  const file = process.env['TERRATOWER_SPEC'];
+  const file = process.env.TERRATOWER_SPEC;
   const spec = file ? await loadSpecFile(file) : defaultSpec();
   const result = await withSourceMapsOff(async () => {
     const { synthesize } = await import('./src/aws/stacks/synthesize.ts');
     return synthesize({
       spec,
-      outdir: process.env['CDKTF_OUTDIR'] ?? 'cdktf.out',
-      experiment: process.env['TERRATOWER_EXPERIMENT'] === '1',
-      runId: process.env['TERRATOWER_RUN_ID'],
+      outdir: process.env.CDKTF_OUTDIR ?? 'cdktf.out',
+      experiment: process.env.TERRATOWER_EXPERIMENT === '1',
+      runId: process.env.TERRATOWER_RUN_ID,
     });
   });
   console.error(`synthesized ${result.stack} → ${result.file}`);

@@ -33,7 +33,9 @@ const installSeconds = (performance.now() - t0) / 1000;
 const cold = install.kafkaMs + install.cassandraMs + install.motoMs > 5000;
 
 const jvmStart = performance.now();
-spawnSync('java', ['-XX:TieredStopAtLevel=1', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'random-uuid'], { stdio: 'ignore' });
+spawnSync('java', ['-XX:TieredStopAtLevel=1', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'random-uuid'], {
+  stdio: 'ignore',
+});
 const jvmReferenceSeconds = (performance.now() - jvmStart) / 1000;
 
 const spec = validateSpec(withDefaults({ producers: { min: 0, desired: 0 }, consumers: { min: 0, desired: 0 } }));
@@ -80,10 +82,18 @@ const result = {
 if (values.json) {
   console.log(JSON.stringify(result, null, 2));
 } else {
-  console.log(`install      ${result.install.seconds} s (${cold ? 'cold' : 'warm'}; kafka ${install.kafkaMs} ms, cassandra ${install.cassandraMs} ms, moto ${install.motoMs} ms)`);
-  console.log(`reference    one JVM start ${result.jvmReferenceSeconds} s; load average ${result.loadAverage1mAtStart} at start`);
-  console.log(`boot         ${result.bootSeconds} s  (target ${BOOT_TARGET_S} s → ${result.bootVsTarget}×; ${result.bootInJvmStarts} JVM starts)`);
-  console.log(`teardown     ${result.teardownSeconds} s  (target ${TEARDOWN_TARGET_S} s → ${result.teardownVsTarget}×)`);
+  console.log(
+    `install      ${result.install.seconds} s (${cold ? 'cold' : 'warm'}; kafka ${install.kafkaMs} ms, cassandra ${install.cassandraMs} ms, moto ${install.motoMs} ms)`,
+  );
+  console.log(
+    `reference    one JVM start ${result.jvmReferenceSeconds} s; load average ${result.loadAverage1mAtStart} at start`,
+  );
+  console.log(
+    `boot         ${result.bootSeconds} s  (target ${BOOT_TARGET_S} s → ${result.bootVsTarget}×; ${result.bootInJvmStarts} JVM starts)`,
+  );
+  console.log(
+    `teardown     ${result.teardownSeconds} s  (target ${TEARDOWN_TARGET_S} s → ${result.teardownVsTarget}×)`,
+  );
   console.log(`peak memory  ${result.peakRssMiB} MiB RSS over ${result.peakProcesses} processes`);
   console.log(`leftovers    ${leftovers.length === 0 ? 'none' : leftovers.join('; ')}`);
 }

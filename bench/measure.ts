@@ -18,14 +18,18 @@ export async function freePort(): Promise<number> {
     const server = createServer();
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
 
 async function counter(port: number, name: string): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined);
-  if (!res || res.status !== 200) return -1;
+  const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) }).catch(
+    () => undefined,
+  );
+  if (res?.status !== 200) return -1;
   const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
   return line ? Number(line.split(' ').pop()) : 0;
 }
@@ -70,7 +74,11 @@ export async function benchSession(spec: PipelineSpec, slot: number, scratchPref
  * `onSample` sees every poll (ms since the epoch, counter).
  */
 export async function measureApp(
-  entry: string, env: Record<string, string>, port: number, metric: string, target: number,
+  entry: string,
+  env: Record<string, string>,
+  port: number,
+  metric: string,
+  target: number,
   onSample?: (time: number, count: number) => void,
 ): Promise<number> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', entry], {
@@ -104,12 +112,32 @@ export async function measureApp(
 }
 
 /** Records/s of `org.apache.kafka.tools.ProducerPerformance` sending `records` of `payloadFile` (one payload a line) with the app's settings. */
-export async function producerPerformance(bootstrap: string[], topic: string, payloadFile: string, records: number): Promise<number> {
+export async function producerPerformance(
+  bootstrap: string[],
+  topic: string,
+  payloadFile: string,
+  records: number,
+): Promise<number> {
   const args = [
-    '-Xmx512m', '-cp', kafkaClasspath(), 'org.apache.kafka.tools.ProducerPerformance',
-    '--topic', topic, '--num-records', String(records), '--throughput', '-1', '--payload-file', payloadFile,
-    '--producer-props', `bootstrap.servers=${bootstrap.join(',')}`, 'acks=all', 'compression.type=gzip',
-    'enable.idempotence=true', 'batch.size=1048576', 'linger.ms=5',
+    '-Xmx512m',
+    '-cp',
+    kafkaClasspath(),
+    'org.apache.kafka.tools.ProducerPerformance',
+    '--topic',
+    topic,
+    '--num-records',
+    String(records),
+    '--throughput',
+    '-1',
+    '--payload-file',
+    payloadFile,
+    '--producer-props',
+    `bootstrap.servers=${bootstrap.join(',')}`,
+    'acks=all',
+    'compression.type=gzip',
+    'enable.idempotence=true',
+    'batch.size=1048576',
+    'linger.ms=5',
   ];
   const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -117,7 +145,12 @@ export async function producerPerformance(bootstrap: string[], topic: string, pa
   child.stderr.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   // Final line: "N records sent, X records/sec (Y MB/sec), …"
-  const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(out.split('\n').filter((l) => l.includes('records sent')).pop() ?? '');
+  const m = /(\d+) records sent, ([\d.]+) records\/sec/.exec(
+    out
+      .split('\n')
+      .filter((l) => l.includes('records sent'))
+      .pop() ?? '',
+  );
   if (code !== 0 || !m) throw new Error(`ProducerPerformance failed (exit ${code}):\n${out.slice(-2000)}`);
   return Number(m[2]);
 }

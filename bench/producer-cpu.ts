@@ -18,7 +18,9 @@ import { readLines } from '../apps/producer/objects.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { generateDataset } from '../src/harness/dataset/index.ts';
 
-const { values } = parseArgs({ options: { rows: { type: 'string' }, malformed: { type: 'string' }, runs: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { rows: { type: 'string' }, malformed: { type: 'string' }, runs: { type: 'string' } },
+});
 const ROWS = Number(values.rows ?? 100_000);
 const MALFORMED = Number(values.malformed ?? 0.001);
 const RUNS = Number(values.runs ?? 5);
@@ -29,7 +31,10 @@ const STAGES: Stage[] = ['read', 'split', 'validate', 'batch'];
 
 /** Run the per-row path up to `stage` over `file`; returns rows/s and a checksum (so nothing is optimised away). */
 async function run(file: string, stage: Stage): Promise<{ rowsPerSecond: number; check: number }> {
-  const builder = new BatchBuilder({ object: 'payments/part-00000.csv', member: 'bench', dataPartitions: 12, deadPartitions: 3 }, 0);
+  const builder = new BatchBuilder(
+    { object: 'payments/part-00000.csv', member: 'bench', dataPartitions: 12, deadPartitions: 3 },
+    0,
+  );
   let n = 0;
   let check = 0;
   const started = performance.now();
@@ -53,9 +58,17 @@ async function run(file: string, stage: Stage): Promise<{ rowsPerSecond: number;
 
 const work = await mkdtemp(join(tmpdir(), 'tt-producer-cpu-'));
 try {
-  const manifest = await generateDataset({ rows: ROWS, objects: 1, malformedFraction: MALFORMED, seed: 'cpu', outDir: work });
+  const manifest = await generateDataset({
+    rows: ROWS,
+    objects: 1,
+    malformedFraction: MALFORMED,
+    seed: 'cpu',
+    outDir: work,
+  });
   const file = join(work, manifest.objects[0]!.name);
-  console.log(JSON.stringify({ rows: ROWS, malformed: MALFORMED, runs: RUNS, load: loadavg().map((l) => Number(l.toFixed(2))) }));
+  console.log(
+    JSON.stringify({ rows: ROWS, malformed: MALFORMED, runs: RUNS, load: loadavg().map((l) => Number(l.toFixed(2))) }),
+  );
   await run(file, 'batch'); // warm-up
   const best = new Map<Stage, number>();
   // Stages interleaved, so a burst of other load spoils one run of each rather than all runs of one.

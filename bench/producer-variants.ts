@@ -25,14 +25,24 @@ import { benchSession, freePort, measureApp, producerPerformance } from './measu
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { rows: { type: 'string' }, slot: { type: 'string' }, repeat: { type: 'string' }, trace: { type: 'boolean' } },
+  options: {
+    rows: { type: 'string' },
+    slot: { type: 'string' },
+    repeat: { type: 'string' },
+    trace: { type: 'boolean' },
+  },
 });
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
 const REPEAT = Number(values.repeat ?? 1);
 const variants = (positionals.length > 0 ? positionals : ['default']).map((v) => {
   const [name, settings] = v.split(':', 2) as [string, string | undefined];
-  const env = Object.fromEntries((settings ?? '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+  const env = Object.fromEntries(
+    (settings ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
   const { ENTRY: entry = 'apps/producer/main.ts', OBJECTS: objects = '4', ...rest } = env;
   return { name, env: rest, entry, objects: Number(objects) };
 });
@@ -65,12 +75,22 @@ try {
   let manifest: DatasetManifest | undefined;
   for (const objects of new Set(variants.map((v) => v.objects))) {
     dirs.set(objects, join(work, `data-${objects}`));
-    manifest = await generateDataset({ rows: ROWS, objects, malformedFraction: 0, seed: 'bench', outDir: dirs.get(objects)! });
+    manifest = await generateDataset({
+      rows: ROWS,
+      objects,
+      malformedFraction: 0,
+      seed: 'bench',
+      outDir: dirs.get(objects)!,
+    });
   }
   const dir = dirs.get(manifest!.objects.length)!;
   const lines = (await readFile(join(dir, manifest!.objects[0]!.name), 'utf8')).split('\n').slice(1).filter(Boolean);
   const payloads = lines.slice(0, 20_000).map((line, i) =>
-    encodeDataMessage({ object: `${spec.dataset.prefix}${manifest!.objects[0]!.name}`, line: i + 2, fields: (splitCsvLine(line) as { fields: string[] }).fields }).toString('utf8'),
+    encodeDataMessage({
+      object: `${spec.dataset.prefix}${manifest!.objects[0]!.name}`,
+      line: i + 2,
+      fields: (splitCsvLine(line) as { fields: string[] }).fields,
+    }).toString('utf8'),
   );
   const payloadFile = join(work, 'payloads.txt');
   await writeFile(payloadFile, payloads.join('\n'));
@@ -79,10 +99,14 @@ try {
   await admin.connect();
   await admin.createTopics({
     waitForLeaders: true,
-    topics: [{
-      topic: 'bench-perf', numPartitions: spec.kafka.partitions, replicationFactor: spec.kafka.replicationFactor,
-      configEntries: [{ name: 'min.insync.replicas', value: String(spec.kafka.minInSyncReplicas) }],
-    }],
+    topics: [
+      {
+        topic: 'bench-perf',
+        numPartitions: spec.kafka.partitions,
+        replicationFactor: spec.kafka.replicationFactor,
+        configEntries: [{ name: 'min.insync.replicas', value: String(spec.kafka.minInSyncReplicas) }],
+      },
+    ],
   });
   await admin.disconnect();
 
@@ -100,18 +124,31 @@ try {
       entry,
       {
         ...producerEnv({
-          zone: spec.zones[0]!, kafkaBrokers: kafkaBootstrap, topic: spec.kafka.topic, deadLetterTopic: spec.kafka.deadLetterTopic,
-          httpHost: '127.0.0.1', memberId: `bench-producer-${run}`, httpPort: port, s3Endpoint, region: spec.region, bucket, prefix,
+          zone: spec.zones[0]!,
+          kafkaBrokers: kafkaBootstrap,
+          topic: spec.kafka.topic,
+          deadLetterTopic: spec.kafka.deadLetterTopic,
+          httpHost: '127.0.0.1',
+          memberId: `bench-producer-${run}`,
+          httpPort: port,
+          s3Endpoint,
+          region: spec.region,
+          bucket,
+          prefix,
           ratePerSecond: 0,
         }),
         ...env,
       },
-      port, 'terratower_producer_records_total', ROWS,
+      port,
+      'terratower_producer_records_total',
+      ROWS,
       values.trace ? trace() : undefined,
     );
   };
   // Warm-up (see bench/throughput.ts): the app's internal topics and groups are created now.
-  const warmUp = await producerApp(variants[0]!.entry, {}, variants[0]!.objects).catch((error: unknown) => String(error));
+  const warmUp = await producerApp(variants[0]!.entry, {}, variants[0]!.objects).catch((error: unknown) =>
+    String(error),
+  );
   log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
 
   const references = [await reference()];
@@ -125,8 +162,11 @@ try {
     references.push(await reference());
   }
   const ref = references.reduce((a, b) => a + b, 0) / references.length;
-  console.log(`\nProducerPerformance: ${references.map((r) => Math.round(r)).join(', ')} rec/s (mean ${Math.round(ref)})`);
-  for (const { name, rate } of results) console.log(`${name}: ${Math.round(rate)} rec/s = ${(rate / ref).toFixed(2)}× ProducerPerformance`);
+  console.log(
+    `\nProducerPerformance: ${references.map((r) => Math.round(r)).join(', ')} rec/s (mean ${Math.round(ref)})`,
+  );
+  for (const { name, rate } of results)
+    console.log(`${name}: ${Math.round(rate)} rec/s = ${(rate / ref).toFixed(2)}× ProducerPerformance`);
 } finally {
   await stop();
 }

@@ -70,10 +70,14 @@ function measure(kind: Kind): Sample {
   const outdir = mkdtempSync(join(tmpdir(), `tt-bench-synth-${kind}-`));
   try {
     const started = performance.now();
-    const result = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, '--outdir', outdir], {
-      encoding: 'utf8',
-      timeout: 300_000,
-    });
+    const result = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', kind, '--outdir', outdir],
+      {
+        encoding: 'utf8',
+        timeout: 300_000,
+      },
+    );
     const wallMs = performance.now() - started;
     if (result.status !== 0) throw new Error(`${kind} child failed (${result.status}): ${result.stderr}`);
     const last = result.stdout.trim().split('\n').pop() ?? '';
@@ -109,7 +113,9 @@ async function main(): Promise<number> {
     for (const kind of ['trivial', 'full'] as const) {
       const s = measure(kind);
       samples[kind].push(s);
-      console.error(`run ${i + 1}/${runs} ${kind.padEnd(7)} wall ${(s.wallMs / 1000).toFixed(2)} s, in-process ${(s.inProcessMs / 1000).toFixed(2)} s, CPU ${(s.cpuMs / 1000).toFixed(2)} s, peak RSS ${(s.maxRssKb / 1024).toFixed(0)} MB`);
+      console.error(
+        `run ${i + 1}/${runs} ${kind.padEnd(7)} wall ${(s.wallMs / 1000).toFixed(2)} s, in-process ${(s.inProcessMs / 1000).toFixed(2)} s, CPU ${(s.cpuMs / 1000).toFixed(2)} s, peak RSS ${(s.maxRssKb / 1024).toFixed(0)} MB`,
+      );
     }
   }
   const summary = (kind: Kind) => ({
@@ -125,12 +131,18 @@ async function main(): Promise<number> {
   console.log(`synth benchmark, median of ${runs} fresh child processes each`);
   console.log(line('trivial stack (1 resource)', trivial));
   console.log(line('default PipelineStack', full));
-  console.log(`ratio full/trivial: ${(full.wallS / trivial.wallS).toFixed(2)}× wall, ${(full.inProcessS / trivial.inProcessS).toFixed(2)}× in-process, ${(full.cpuS / trivial.cpuS).toFixed(2)}× CPU, ${(full.rssMb / trivial.rssMb).toFixed(2)}× RSS`);
+  console.log(
+    `ratio full/trivial: ${(full.wallS / trivial.wallS).toFixed(2)}× wall, ${(full.inProcessS / trivial.inProcessS).toFixed(2)}× in-process, ${(full.cpuS / trivial.cpuS).toFixed(2)}× CPU, ${(full.rssMb / trivial.rssMb).toFixed(2)}× RSS`,
+  );
   const timeOk = full.wallS <= TARGET_SECONDS;
   const rssOk = full.rssMb <= TARGET_MB;
   const [load1] = loadavg();
-  console.log(`load average at the end: ${load1!.toFixed(1)} on ${cpus().length} cores (wall times stretch with load; the ratios hold better)`);
-  console.log(`target ≤ ${TARGET_SECONDS.toFixed(1)} s: ${timeOk ? 'met' : 'MISSED'}; target ≤ ${TARGET_MB} MB: ${rssOk ? 'met' : 'MISSED'}`);
+  console.log(
+    `load average at the end: ${load1!.toFixed(1)} on ${cpus().length} cores (wall times stretch with load; the ratios hold better)`,
+  );
+  console.log(
+    `target ≤ ${TARGET_SECONDS.toFixed(1)} s: ${timeOk ? 'met' : 'MISSED'}; target ≤ ${TARGET_MB} MB: ${rssOk ? 'met' : 'MISSED'}`,
+  );
   return values.strict && !(timeOk && rssOk) ? 1 : 0;
 }
 

@@ -39,7 +39,12 @@ import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string' }, slot: { type: 'string' }, concurrency: { type: 'string' }, rounds: { type: 'string' } },
+  options: {
+    rows: { type: 'string' },
+    slot: { type: 'string' },
+    concurrency: { type: 'string' },
+    rounds: { type: 'string' },
+  },
 });
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
@@ -68,20 +73,37 @@ interface Round {
 
 /** Median of the rounds' subject/reference ratios (NaN rounds sort last and count). */
 function medianRatio(rounds: Round[]): number {
-  const ratios = rounds.map((r) => r.subject / r.reference).sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
+  const ratios = rounds
+    .map((r) => r.subject / r.reference)
+    .sort((a, b) => (Number.isNaN(a) ? 1 : Number.isNaN(b) ? -1 : a - b));
   return ratios[Math.floor((ratios.length - 1) / 2)] ?? Number.NaN;
 }
 
 /** Raw produce rate of one Kafka client, measured in a process of its own (bench/client-rate.ts). */
-async function clientRate(client: string, bootstrap: string[], topic: string, payloadFile: string, n: number): Promise<number> {
-  const { stdout } = await execFileAsync(process.execPath, ['--import', 'tsx', 'bench/client-rate.ts', client, bootstrap.join(','), topic, payloadFile, String(n)], {
-    maxBuffer: 1 << 20,
-  });
+async function clientRate(
+  client: string,
+  bootstrap: string[],
+  topic: string,
+  payloadFile: string,
+  n: number,
+): Promise<number> {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    ['--import', 'tsx', 'bench/client-rate.ts', client, bootstrap.join(','), topic, payloadFile, String(n)],
+    {
+      maxBuffer: 1 << 20,
+    },
+  );
   return (JSON.parse(stdout.trim().split('\n').pop()!) as { recordsPerSecond: number }).recordsPerSecond;
 }
 
 async function maxConcurrencyWriter(contactPoints: string[], lines: string[], object: string): Promise<number> {
-  const client = new Client({ contactPoints, localDataCenter: spec.region, protocolOptions: { port: 9042 }, pooling: { maxRequestsPerConnection: 1024 } });
+  const client = new Client({
+    contactPoints,
+    localDataCenter: spec.region,
+    protocolOptions: { port: 9042 },
+    pooling: { maxRequestsPerConnection: 1024 },
+  });
   await client.connect();
   try {
     const cql = insertCql(spec.cassandra.keyspace, spec.cassandra.table);
@@ -125,7 +147,11 @@ try {
   // The app's own messages as ProducerPerformance payloads (same size, same compressibility).
   const lines = (await readFile(join(dir, manifest.objects[0]!.name), 'utf8')).split('\n').slice(1).filter(Boolean);
   const payloads = lines.slice(0, 20_000).map((line, i) =>
-    encodeDataMessage({ object: `${spec.dataset.prefix}${manifest.objects[0]!.name}`, line: i + 2, fields: (splitCsvLine(line) as { fields: string[] }).fields }).toString('utf8'),
+    encodeDataMessage({
+      object: `${spec.dataset.prefix}${manifest.objects[0]!.name}`,
+      line: i + 2,
+      fields: (splitCsvLine(line) as { fields: string[] }).fields,
+    }).toString('utf8'),
   );
   const payloadFile = join(work, 'payloads.txt');
   await writeFile(payloadFile, payloads.join('\n'));
@@ -138,22 +164,38 @@ try {
   await admin.createTopics({
     waitForLeaders: true,
     topics: ['bench-perf', 'bench-clients'].map((topic) => ({
-      topic, numPartitions: spec.kafka.partitions, replicationFactor: spec.kafka.replicationFactor,
+      topic,
+      numPartitions: spec.kafka.partitions,
+      replicationFactor: spec.kafka.replicationFactor,
       configEntries: [{ name: 'min.insync.replicas', value: String(spec.kafka.minInSyncReplicas) }],
     })),
   });
   await admin.disconnect();
 
   const common = {
-    zone: spec.zones[0]!, kafkaBrokers: kafkaBootstrap, topic: spec.kafka.topic,
-    deadLetterTopic: spec.kafka.deadLetterTopic, httpHost: '127.0.0.1',
+    zone: spec.zones[0]!,
+    kafkaBrokers: kafkaBootstrap,
+    topic: spec.kafka.topic,
+    deadLetterTopic: spec.kafka.deadLetterTopic,
+    httpHost: '127.0.0.1',
   };
   const producerApp = async (memberId: string, prefix: string, rows: number): Promise<number> => {
     const port = await freePort();
     return measureApp(
       'apps/producer/main.ts',
-      producerEnv({ ...common, memberId, httpPort: port, s3Endpoint, region: spec.region, bucket, prefix, ratePerSecond: 0 }),
-      port, 'terratower_producer_records_total', rows,
+      producerEnv({
+        ...common,
+        memberId,
+        httpPort: port,
+        s3Endpoint,
+        region: spec.region,
+        bucket,
+        prefix,
+        ratePerSecond: 0,
+      }),
+      port,
+      'terratower_producer_records_total',
+      rows,
     );
   };
   // Warm-up: the producer app's first start on a cluster creates its internal topics (progress,
@@ -166,7 +208,9 @@ try {
   await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
   const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
   log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
-  log('ProducerPerformance warm-up', { recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)) });
+  log('ProducerPerformance warm-up', {
+    recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)),
+  });
 
   // Rounds: reference, then subject, again and again. The machine's mood drifts (the same
   // reference ran at 35–45 k/s within minutes), so a ratio is taken within a round.
@@ -178,7 +222,12 @@ try {
     await uploadDataset({ dir, bucket, prefix, endpoint: s3Endpoint, region: spec.region });
     const subject = await producerApp(`bench-producer-${round}`, prefix, ROWS);
     producerRounds.push({ reference, subject });
-    log('producer round', { round, ProducerPerformance: Math.round(reference), producerApp: Math.round(subject), ratio: round2(subject / reference) });
+    log('producer round', {
+      round,
+      ProducerPerformance: Math.round(reference),
+      producerApp: Math.round(subject),
+      ratio: round2(subject / reference),
+    });
   }
 
   // Raw clients: kafkajs as it comes, kafkajs with the producer app's two replacements
@@ -189,35 +238,57 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     const rates = { kafkajs: Number.NaN, 'kafkajs-patched': Number.NaN, platformatic: Number.NaN };
     for (const client of clients) {
-      rates[client] = await clientRate(client, kafkaBootstrap, 'bench-clients', payloadFile, clientRows).catch((error: unknown) => {
-        log(`client ${client} failed`, { error: String(error) });
-        return Number.NaN;
-      });
+      rates[client] = await clientRate(client, kafkaBootstrap, 'bench-clients', payloadFile, clientRows).catch(
+        (error: unknown) => {
+          log(`client ${client} failed`, { error: String(error) });
+          return Number.NaN;
+        },
+      );
     }
     clientRounds.push(rates);
-    log('client round', { round, records: clientRows, ...Object.fromEntries(clients.map((c) => [c, Math.round(rates[c])])) });
+    log('client round', {
+      round,
+      records: clientRows,
+      ...Object.fromEntries(clients.map((c) => [c, Math.round(rates[c])])),
+    });
   }
   const versus = (subject: (typeof clients)[number], reference: (typeof clients)[number]): Round[] =>
     clientRounds.map((r) => ({ subject: r[subject], reference: r[reference] }));
   const ratioLine = (rounds: Round[]): string =>
     `${medianRatio(rounds).toFixed(2)}× (median of ${ROUNDS} rounds: ${rounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')})`;
 
-  const writerRate = await maxConcurrencyWriter(cassandraContactPoints, lines, `${spec.dataset.prefix}${manifest.objects[0]!.name}`);
-  log('max-concurrency writer', { recordsPerSecond: Math.round(writerRate), concurrency: CONCURRENCY, rows: lines.length });
+  const writerRate = await maxConcurrencyWriter(
+    cassandraContactPoints,
+    lines,
+    `${spec.dataset.prefix}${manifest.objects[0]!.name}`,
+  );
+  log('max-concurrency writer', {
+    recordsPerSecond: Math.round(writerRate),
+    concurrency: CONCURRENCY,
+    rows: lines.length,
+  });
 
   const cPort = await freePort();
   const consumerRate = await measureApp(
     'apps/consumer/main.ts',
     {
       ...consumerEnv({
-        ...common, memberId: 'bench-consumer', httpPort: cPort, groupId: `bench-${Date.now()}`,
-        cassandraContactPoints, cassandraDataCenter: spec.region, keyspace: spec.cassandra.keyspace,
-        table: spec.cassandra.table, consistency: spec.cassandra.consistency,
+        ...common,
+        memberId: 'bench-consumer',
+        httpPort: cPort,
+        groupId: `bench-${Date.now()}`,
+        cassandraContactPoints,
+        cassandraDataCenter: spec.region,
+        keyspace: spec.cassandra.keyspace,
+        table: spec.cassandra.table,
+        consistency: spec.cassandra.consistency,
       }),
       TT_WRITE_CONCURRENCY: String(CONCURRENCY),
       TT_PARTITIONS_CONCURRENTLY: String(spec.kafka.partitions),
     },
-    cPort, 'terratower_consumer_records_total', ROWS,
+    cPort,
+    'terratower_consumer_records_total',
+    ROWS,
   );
   log('consumer app', { recordsPerSecond: Math.round(consumerRate) });
 

@@ -4,7 +4,16 @@
  * slice succeeded at the configured consistency — or its message went to the dead-letter topic.
  * A crash therefore redelivers, never skips; the upsert makes redelivery harmless.
  */
-import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Message, type Producer } from 'kafkajs';
+import {
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type Kafka,
+  type KafkaMessage,
+  type Message,
+  type Producer,
+} from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ConsumerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
@@ -28,7 +37,11 @@ export interface ConsumerTuning {
 }
 
 /** Defaults of `ConsumerTuning`. */
-export const DEFAULT_CONSUMER_TUNING: ConsumerTuning = { writeConcurrency: 128, sliceSize: 500, partitionsConcurrently: 3 };
+export const DEFAULT_CONSUMER_TUNING: ConsumerTuning = {
+  writeConcurrency: 128,
+  sliceSize: 500,
+  partitionsConcurrently: 3,
+};
 
 /** Thrown when a write is abandoned (stopping, or the partition moved): the slice is not resolved. */
 class Abandoned extends Error {}
@@ -69,7 +82,11 @@ export class PipelineConsumer {
     await retryKafka('admin connect', this.log, () => admin.connect());
     // No kafkajs-internal retry: it can drop partitions whose leader moved (see apps/producer/producer.ts);
     // sendDeadLetters re-sends the whole batch instead.
-    const dlq = this.kafka.producer({ retry: { retries: 0 }, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+    const dlq = this.kafka.producer({
+      retry: { retries: 0 },
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     this.dlqProducer = dlq;
     await retryKafka('producer connect', this.log, () => dlq.connect());
     this.lag = new LagMonitor(this.admin, this.config.groupId, this.config.topic, this.metrics, this.log);
@@ -94,7 +111,9 @@ export class PipelineConsumer {
       if (!event.payload.restart) this.failed = true;
     });
     await retryKafka('consumer connect', this.log, () => consumer.connect());
-    await retryKafka('subscribe', this.log, () => consumer.subscribe({ topic: this.config.topic, fromBeginning: true }));
+    await retryKafka('subscribe', this.log, () =>
+      consumer.subscribe({ topic: this.config.topic, fromBeginning: true }),
+    );
     await consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
@@ -136,13 +155,20 @@ export class PipelineConsumer {
     abandon: () => boolean,
   ): Promise<void> {
     const dead: Message[] = [];
-    const letter = (m: KafkaMessage, l: Omit<DeadLetter, 'stage' | 'member' | 'time' | 'partition' | 'offset'>): void => {
+    const letter = (
+      m: KafkaMessage,
+      l: Omit<DeadLetter, 'stage' | 'member' | 'time' | 'partition' | 'offset'>,
+    ): void => {
       this.metrics.deadLettered.inc({ kind: l.kind });
       dead.push({
         key: deadLetterKey(l.object, l.line),
         value: encodeDeadLetter({
-          ...l, stage: 'consumer', member: this.config.memberId, time: new Date().toISOString(),
-          partition, offset: m.offset,
+          ...l,
+          stage: 'consumer',
+          member: this.config.memberId,
+          time: new Date().toISOString(),
+          partition,
+          offset: m.offset,
         }),
       });
     };
@@ -160,12 +186,24 @@ export class PipelineConsumer {
       try {
         decoded = decodeDataMessage(m.value);
       } catch (error) {
-        letter(m, { kind: 'bad-message', reason: (error as Error).message, object: '', line: 0, raw: m.value?.toString('utf8') ?? '' });
+        letter(m, {
+          kind: 'bad-message',
+          reason: (error as Error).message,
+          object: '',
+          line: 0,
+          raw: m.value?.toString('utf8') ?? '',
+        });
         continue;
       }
       const result = validateFields(decoded.fields);
       if (!result.ok) {
-        letter(m, { kind: result.kind, reason: result.reason, object: decoded.object, line: decoded.line, raw: decoded.fields.join(',') });
+        letter(m, {
+          kind: result.kind,
+          reason: result.reason,
+          object: decoded.object,
+          line: decoded.line,
+          raw: decoded.fields.join(','),
+        });
         continue;
       }
       const { object, line } = decoded;
@@ -182,7 +220,13 @@ export class PipelineConsumer {
             } catch (error) {
               if (classifyWriteError(error) === 'permanent') {
                 this.metrics.errors.inc({ kind: 'write-rejected' });
-                letter(m, { kind: 'write-rejected', reason: `Cassandra rejected the write: ${(error as Error).message}`, object, line, raw: decoded.fields.join(',') });
+                letter(m, {
+                  kind: 'write-rejected',
+                  reason: `Cassandra rejected the write: ${(error as Error).message}`,
+                  object,
+                  line,
+                  raw: decoded.fields.join(','),
+                });
                 return;
               }
               this.metrics.retries.inc();
@@ -191,7 +235,12 @@ export class PipelineConsumer {
               const delay = backoffDelay(DEFAULT_BACKOFF, attempt);
               if (attempt % 10 === 0 && !warned) {
                 warned = true;
-                this.log.warn('write failed; retrying', { error: (error as Error).message, attempt, retryInMs: delay, partition });
+                this.log.warn('write failed; retrying', {
+                  error: (error as Error).message,
+                  attempt,
+                  retryInMs: delay,
+                  partition,
+                });
               }
               await sleep(delay);
             }

@@ -29,7 +29,12 @@ const PERMANENT_CODES = new Set<number>([
 ]);
 
 /** Errors of the driver that mean "try again later". */
-const TRANSIENT_NAMES = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError', 'DriverInternalError']);
+const TRANSIENT_NAMES = new Set([
+  'NoHostAvailableError',
+  'OperationTimedOutError',
+  'BusyConnectionError',
+  'DriverInternalError',
+]);
 
 /** Errors raised while encoding a value: the value can never be written. */
 const ENCODING_NAMES = new Set(['TypeError', 'RangeError', 'ArgumentError']);

@@ -35,13 +35,18 @@ handleSignals(log, async () => {
   await sink?.close().catch(() => {});
   await closeServer(server);
 });
-log.info('starting', { brokers: config.kafkaBrokers, groupId: config.groupId, cassandra: config.cassandraContactPoints, consistency: config.consistency });
+log.info('starting', {
+  brokers: config.kafkaBrokers,
+  groupId: config.groupId,
+  cassandra: config.cassandraContactPoints,
+  consistency: config.consistency,
+});
 
-const [{ DEFAULT_CONSUMER_TUNING, PipelineConsumer: Consumer }, { CassandraSink: Sink, consistencyCode }, { createKafka }] = await Promise.all([
-  import('./consumer.ts'),
-  import('./sink.ts'),
-  import('../shared/kafka.ts'),
-]);
+const [
+  { DEFAULT_CONSUMER_TUNING, PipelineConsumer: Consumer },
+  { CassandraSink: Sink, consistencyCode },
+  { createKafka },
+] = await Promise.all([import('./consumer.ts'), import('./sink.ts'), import('../shared/kafka.ts')]);
 consistencyCode(config.consistency); // fail fast on a bad TT_CONSISTENCY
 const tuning = {
   writeConcurrency: envInt('TT_WRITE_CONCURRENCY', DEFAULT_CONSUMER_TUNING.writeConcurrency),

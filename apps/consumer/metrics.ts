@@ -21,21 +21,56 @@ export interface ConsumerMetrics {
 /** Register the consumer's metrics on `registry`. */
 export function consumerMetrics(registry: Registry): ConsumerMetrics {
   const meter = new RateMeter();
-  meter.gauge(registry, 'terratower_consumer_records_per_second', 'Records written to Cassandra per second (10 s window)');
+  meter.gauge(
+    registry,
+    'terratower_consumer_records_per_second',
+    'Records written to Cassandra per second (10 s window)',
+  );
   return {
     meter,
-    records: new Counter({ name: 'terratower_consumer_records_total', help: 'Records written to Cassandra', registers: [registry] }),
-    lag: new Gauge({ name: 'terratower_consumer_lag_records', help: 'Consumer lag summed over the partitions this member owns, records', registers: [registry] }),
-    partitionLag: new Gauge({ name: 'terratower_consumer_partition_lag_records', help: 'Consumer lag per owned partition, records', labelNames: ['partition'], registers: [registry] }),
+    records: new Counter({
+      name: 'terratower_consumer_records_total',
+      help: 'Records written to Cassandra',
+      registers: [registry],
+    }),
+    lag: new Gauge({
+      name: 'terratower_consumer_lag_records',
+      help: 'Consumer lag summed over the partitions this member owns, records',
+      registers: [registry],
+    }),
+    partitionLag: new Gauge({
+      name: 'terratower_consumer_partition_lag_records',
+      help: 'Consumer lag per owned partition, records',
+      labelNames: ['partition'],
+      registers: [registry],
+    }),
     writeSeconds: new Histogram({
       name: 'terratower_consumer_write_seconds',
       help: 'Latency of one Cassandra write (including retries), seconds',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
     }),
-    retries: new Counter({ name: 'terratower_consumer_retries_total', help: 'Cassandra write retries after transient errors', registers: [registry] }),
-    deadLettered: new Counter({ name: 'terratower_consumer_dead_lettered_total', help: 'Messages sent to the dead-letter topic, by kind', labelNames: ['kind'], registers: [registry] }),
-    errors: new Counter({ name: 'terratower_consumer_errors_total', help: 'Errors, by kind', labelNames: ['kind'], registers: [registry] }),
-    partitions: new Gauge({ name: 'terratower_consumer_partitions', help: 'Partitions assigned to this member', registers: [registry] }),
+    retries: new Counter({
+      name: 'terratower_consumer_retries_total',
+      help: 'Cassandra write retries after transient errors',
+      registers: [registry],
+    }),
+    deadLettered: new Counter({
+      name: 'terratower_consumer_dead_lettered_total',
+      help: 'Messages sent to the dead-letter topic, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    errors: new Counter({
+      name: 'terratower_consumer_errors_total',
+      help: 'Errors, by kind',
+      labelNames: ['kind'],
+      registers: [registry],
+    }),
+    partitions: new Gauge({
+      name: 'terratower_consumer_partitions',
+      help: 'Partitions assigned to this member',
+      registers: [registry],
+    }),
   };
 }

@@ -4,7 +4,8 @@ export class Semaphore {
   private readonly queue: (() => void)[] = [];
 
   constructor(permits: number) {
-    if (!Number.isInteger(permits) || permits < 1) throw new RangeError(`permits must be a positive integer, got ${permits}`);
+    if (!Number.isInteger(permits) || permits < 1)
+      throw new RangeError(`permits must be a positive integer, got ${permits}`);
     this.available = permits;
   }
 

@@ -61,7 +61,10 @@ export class CassandraSink {
   private readonly cql: string;
   private readonly consistency: number;
 
-  constructor(private readonly config: ConsumerConfig, maxConcurrency: number) {
+  constructor(
+    private readonly config: ConsumerConfig,
+    maxConcurrency: number,
+  ) {
     this.consistency = consistencyCode(config.consistency);
     const { contactPoints, port } = contactOptions(config.cassandraContactPoints);
     this.client = new Client({
@@ -105,7 +108,10 @@ export class CassandraSink {
 
   /** Write one record (upsert). */
   async write(record: PaymentRecord, object: string, line: number): Promise<void> {
-    await this.client.execute(this.cql, insertParams(record, object, line), { prepare: true, consistency: this.consistency });
+    await this.client.execute(this.cql, insertParams(record, object, line), {
+      prepare: true,
+      consistency: this.consistency,
+    });
   }
 
   /** Disconnect. */

@@ -40,7 +40,8 @@ export function chunkBySize(messages: Message[], maxBytes: number): Message[][] 
 /** Key and value bytes of a message built here (Buffer value, ASCII-or-not string key). */
 function messageBytes(message: Message): number {
   const key = message.key;
-  const keyBytes = key === null || key === undefined ? 0 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
+  const keyBytes =
+    key === null || key === undefined ? 0 : typeof key === 'string' ? Buffer.byteLength(key) : key.length;
   const value = message.value;
   return keyBytes + (value === null ? 0 : typeof value === 'string' ? Buffer.byteLength(value) : value.length);
 }
@@ -82,7 +83,10 @@ function push(byPartition: Map<number, Message[]>, partition: number, message: M
 export class BatchBuilder {
   private batch: Batch;
 
-  constructor(private readonly target: BatchTarget, afterLine: number) {
+  constructor(
+    private readonly target: BatchTarget,
+    afterLine: number,
+  ) {
     this.batch = BatchBuilder.empty(afterLine);
   }
 
@@ -106,9 +110,15 @@ export class BatchBuilder {
     if (text === '' || text === '\r') return;
     if (line === 1 && text.replace(/\r$/, '') === CSV_HEADER) return;
     const split = splitCsvLine(text);
-    if (!split.ok) return this.addDeadLetter(line, text, split);
+    if (!split.ok) {
+      this.addDeadLetter(line, text, split);
+      return;
+    }
     const result = validateFields(split.fields);
-    if (!result.ok) return this.addDeadLetter(line, text, result);
+    if (!result.ok) {
+      this.addDeadLetter(line, text, result);
+      return;
+    }
     const key = result.record.record_id; // ASCII: its length is its byte count
     const value = encodeDataMessage({ object: this.target.object, line, fields: split.fields });
     // The partition is set here so kafkajs does not hash the key again (see partition.ts).
@@ -122,7 +132,14 @@ export class BatchBuilder {
     const { object, member } = this.target;
     const key = deadLetterKey(object, line);
     const value = encodeDeadLetter({
-      stage: 'producer', kind: why.kind, reason: why.reason, object, line, raw: text, member, time: new Date().toISOString(),
+      stage: 'producer',
+      kind: why.kind,
+      reason: why.reason,
+      object,
+      line,
+      raw: text,
+      member,
+      time: new Date().toISOString(),
     });
     const partition = partitionOf(key, this.target.deadPartitions);
     push(this.batch.dead, partition, { key, value, partition });

@@ -128,6 +128,7 @@ export async function ensureTopic(
       ],
     });
   } catch (error) {
-    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !String(error).includes('already exists')) throw error;
+    if ((error as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS' && !String(error).includes('already exists'))
+      throw error;
   }
 }

@@ -23,7 +23,12 @@ export type GroupMessagesPerPartition = (args: {
 }) => Record<number, Message[]>;
 
 /** The linear grouping (what kafkajs's does, without the copies). */
-export const groupMessagesPerPartition: GroupMessagesPerPartition = ({ topic, partitionMetadata, messages, partitioner }) => {
+export const groupMessagesPerPartition: GroupMessagesPerPartition = ({
+  topic,
+  partitionMetadata,
+  messages,
+  partitioner,
+}) => {
   const result: Record<number, Message[]> = {};
   if (partitionMetadata.length === 0) return result;
   for (const message of messages) {
@@ -45,6 +50,8 @@ const SEND_MESSAGES = 'src/producer/sendMessages.js';
  * Make kafkajs's producer use `implementation`. Returns why it did not (another kafkajs version,
  * or kafkajs's producer already loaded), undefined when it did.
  */
-export function installLinearGrouping(implementation: GroupMessagesPerPartition = groupMessagesPerPartition): string | undefined {
+export function installLinearGrouping(
+  implementation: GroupMessagesPerPartition = groupMessagesPerPartition,
+): string | undefined {
   return replaceKafkajsModule(GROUPING, implementation, SEND_MESSAGES);
 }

@@ -78,18 +78,25 @@ const small = (n: number): boolean => Number.isInteger(n) && Math.abs(n) < SMALL
  * A record encoder with kafkajs's signature: `fallback` (kafkajs's own) for what this one does
  * not cover, `Encoder` (kafkajs's class) for the object returned.
  */
-export function fastRecordEncoder(fallback: RecordEncoder, Encoder: new (size: number) => KafkajsEncoder): RecordEncoder {
+export function fastRecordEncoder(
+  fallback: RecordEncoder,
+  Encoder: new (size: number) => KafkajsEncoder,
+): RecordEncoder {
   return (args) => {
     const { offsetDelta = 0, timestampDelta = 0, key, value, headers } = args;
     const keyLength = bytesLength(key);
     const valueLength = bytesLength(value);
-    if (keyLength === undefined || valueLength === undefined || !small(offsetDelta) || !small(timestampDelta)) return fallback(args);
+    if (keyLength === undefined || valueLength === undefined || !small(offsetDelta) || !small(timestampDelta))
+      return fallback(args);
     if (headers) for (const _ in headers) return fallback(args);
     const body =
       1 + // attributes
-      varintSize(timestampDelta) + varintSize(offsetDelta) +
-      varintSize(keyLength) + Math.max(0, keyLength) +
-      varintSize(valueLength) + Math.max(0, valueLength) +
+      varintSize(timestampDelta) +
+      varintSize(offsetDelta) +
+      varintSize(keyLength) +
+      Math.max(0, keyLength) +
+      varintSize(valueLength) +
+      Math.max(0, valueLength) +
       1; // header count: 0
     const size = varintSize(body) + body;
     const buf = Buffer.allocUnsafe(size);
@@ -119,7 +126,8 @@ export function kafkajsRecordParts(): { Record: RecordEncoder; Encoder: new (siz
 export function installFastRecord(): string | undefined {
   const unsupported = unsupportedKafkajs();
   if (unsupported) return unsupported;
-  if (require.cache[kafkajsFile(PRODUCE_V3_REQUEST)]) return "kafkajs's produce request was loaded before the replacement";
+  if (require.cache[kafkajsFile(PRODUCE_V3_REQUEST)])
+    return "kafkajs's produce request was loaded before the replacement";
   const { Record, Encoder } = kafkajsRecordParts();
   // kafkajs's Record is now in the cache; replacing the entry keeps it as the fallback.
   delete require.cache[kafkajsFile(RECORD)];

@@ -19,7 +19,9 @@ export function kafkajsFile(path: string): string {
 /** Why the installed kafkajs cannot take the replacements, or undefined. */
 export function unsupportedKafkajs(): string | undefined {
   const { version } = require('kafkajs/package.json') as { version: string };
-  return version === REPLACED_KAFKAJS_VERSION ? undefined : `kafkajs ${version} is not the ${REPLACED_KAFKAJS_VERSION} this replacement was written for`;
+  return version === REPLACED_KAFKAJS_VERSION
+    ? undefined
+    : `kafkajs ${version} is not the ${REPLACED_KAFKAJS_VERSION} this replacement was written for`;
 }
 
 /**

@@ -22,8 +22,10 @@ const groupingNotReplaced = installLinearGrouping();
 const recordNotReplaced = installFastRecord();
 const config = readProducerConfig();
 const log = createLogger({ app: 'producer', member: config.memberId, zone: config.zone });
-if (groupingNotReplaced) log.warn('kafkajs message grouping not replaced: sends cost more CPU', { reason: groupingNotReplaced });
-if (recordNotReplaced) log.warn('kafkajs record encoder not replaced: sends cost more CPU', { reason: recordNotReplaced });
+if (groupingNotReplaced)
+  log.warn('kafkajs message grouping not replaced: sends cost more CPU', { reason: groupingNotReplaced });
+if (recordNotReplaced)
+  log.warn('kafkajs record encoder not replaced: sends cost more CPU', { reason: recordNotReplaced });
 const registry = createRegistry('producer', config.memberId);
 const metrics = producerMetrics(registry);
 let producer: PipelineProducer | undefined;
@@ -36,7 +38,10 @@ const server = await startAppServer({
   registry,
   health: () => ({ ok: producer?.healthy() ?? true, detail: { phase, ...producer?.status() } }),
   routes: {
-    'GET /admin/rate': () => ({ status: 200, body: { recordsPerSecond: producer?.limiter.recordsPerSecond ?? pendingRate } }),
+    'GET /admin/rate': () => ({
+      status: 200,
+      body: { recordsPerSecond: producer?.limiter.recordsPerSecond ?? pendingRate },
+    }),
     'POST /admin/rate': (body) => {
       const rate = (body as { recordsPerSecond?: unknown } | undefined)?.recordsPerSecond;
       if (typeof rate !== 'number' || !Number.isFinite(rate) || rate < 0) {
@@ -56,7 +61,13 @@ handleSignals(log, async () => {
   await closeServer(server);
   stopS3();
 });
-log.info('starting', { brokers: config.kafkaBrokers, bucket: config.bucket, prefix: config.prefix, rate: config.ratePerSecond, http: `${config.httpHost}:${config.httpPort}` });
+log.info('starting', {
+  brokers: config.kafkaBrokers,
+  bucket: config.bucket,
+  prefix: config.prefix,
+  rate: config.ratePerSecond,
+  http: `${config.httpHost}:${config.httpPort}`,
+});
 
 const [{ DEFAULT_TUNING, PipelineProducer: Producer }, { createKafka }, { createS3Client }] = await Promise.all([
   import('./producer.ts'),
@@ -65,11 +76,18 @@ const [{ DEFAULT_TUNING, PipelineProducer: Producer }, { createKafka }, { create
 ]);
 const s3 = createS3Client(config.region, config.s3Endpoint || undefined);
 stopS3 = () => s3.destroy();
-producer = new Producer({ ...config, ratePerSecond: pendingRate }, createKafka(config.memberId, config.kafkaBrokers, log), s3, metrics, log, {
-  batchSize: envInt('TT_BATCH_SIZE', DEFAULT_TUNING.batchSize),
-  checkpointIntervalMs: envInt('TT_CHECKPOINT_MS', DEFAULT_TUNING.checkpointIntervalMs),
-  relistIntervalMs: envInt('TT_RELIST_MS', DEFAULT_TUNING.relistIntervalMs),
-});
+producer = new Producer(
+  { ...config, ratePerSecond: pendingRate },
+  createKafka(config.memberId, config.kafkaBrokers, log),
+  s3,
+  metrics,
+  log,
+  {
+    batchSize: envInt('TT_BATCH_SIZE', DEFAULT_TUNING.batchSize),
+    checkpointIntervalMs: envInt('TT_CHECKPOINT_MS', DEFAULT_TUNING.checkpointIntervalMs),
+    relistIntervalMs: envInt('TT_RELIST_MS', DEFAULT_TUNING.relistIntervalMs),
+  },
+);
 await producer.start();
 if (phase === 'starting') phase = 'running';
 log.info('started');

@@ -18,7 +18,10 @@ export interface DataObject {
 export function isDataKey(key: string, prefix: string): boolean {
   if (!key.startsWith(prefix)) return false;
   if (!key.endsWith('.csv') && !key.endsWith('.csv.gz')) return false;
-  return !key.slice(prefix.length).split('/').some((segment) => segment.startsWith('_'));
+  return !key
+    .slice(prefix.length)
+    .split('/')
+    .some((segment) => segment.startsWith('_'));
 }
 
 /** List the data objects under `prefix`, sorted by key. */

@@ -5,7 +5,15 @@
  * batch is read while the previous one is being sent; it is sent once that one is acknowledged.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
-import { CompressionTypes, Partitioners, type Admin, type Kafka, type PartitionMetadata, type Producer, type TopicMessages } from 'kafkajs';
+import {
+  CompressionTypes,
+  Partitioners,
+  type Admin,
+  type Kafka,
+  type PartitionMetadata,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
 import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
@@ -135,10 +143,21 @@ export class PipelineProducer {
     const rf = Math.min(3, brokers.length);
     this.producer = this.newProducer();
     await retryKafka('producer connect', this.log, () => this.producer!.connect());
-    const progress = new ProgressStore(this.kafka, admin, `${this.config.topic}.progress`, this.config.memberId, this.log);
+    const progress = new ProgressStore(
+      this.kafka,
+      admin,
+      `${this.config.topic}.progress`,
+      this.config.memberId,
+      this.log,
+    );
     this.progress = progress;
     await retryKafka('progress topic', this.log, () => progress.start(rf));
-    const claims = new ObjectClaims(this.kafka, `${this.config.topic}.objects`, `${this.config.topic}.producers`, this.log);
+    const claims = new ObjectClaims(
+      this.kafka,
+      `${this.config.topic}.objects`,
+      `${this.config.topic}.producers`,
+      this.log,
+    );
     this.claims = claims;
     await retryKafka('producers group', this.log, () => claims.start(admin, rf));
     this.loopDone = this.loop().catch((error: unknown) => {
@@ -239,7 +258,9 @@ export class PipelineProducer {
     this.log.info('object start', { object: object.key, afterLine });
     this.current = { object: object.key, line: afterLine };
     const checkpoints = new ObjectCheckpoints(
-      (line, done) => this.checkpointWithRetry(object, line, done), afterLine, this.tuning.checkpointIntervalMs,
+      (line, done) => this.checkpointWithRetry(object, line, done),
+      afterLine,
+      this.tuning.checkpointIntervalMs,
     );
     let inFlight: Promise<void> | undefined;
     try {
@@ -273,16 +294,25 @@ export class PipelineProducer {
 
   /** Rows in batches of up to `batchLimit()` (taken anew per batch: the rate may change); the last one may be empty. */
   private async *readBatches(object: DataObject, afterLine: number): AsyncGenerator<Batch> {
-    const builder = new BatchBuilder({
-      object: object.key,
-      member: this.config.memberId,
-      dataPartitions: (await this.partitionsOf(this.config.topic)).length,
-      deadPartitions: (await this.partitionsOf(this.config.deadLetterTopic)).length,
-    }, afterLine);
+    const builder = new BatchBuilder(
+      {
+        object: object.key,
+        member: this.config.memberId,
+        dataPartitions: (await this.partitionsOf(this.config.topic)).length,
+        deadPartitions: (await this.partitionsOf(this.config.deadLetterTopic)).length,
+      },
+      afterLine,
+    );
     // Small batches first, growing 4× a batch: the first send starts soon, and each batch is
     // read in less time than the one before it takes to send.
     let limit = Math.ceil(this.batchLimit() / 8);
-    for await (const { line, text } of readObjectLines(this.s3, this.config.bucket, object.key, afterLine, this.abort.signal)) {
+    for await (const { line, text } of readObjectLines(
+      this.s3,
+      this.config.bucket,
+      object.key,
+      afterLine,
+      this.abort.signal,
+    )) {
       builder.add(line, text);
       // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
       if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
@@ -309,7 +339,10 @@ export class PipelineProducer {
       await this.limiter.acquire(batch.dataCount);
       const sending = performance.now();
       const due = checkpoints.due();
-      const checkpoint = due === undefined ? undefined : (producer: Producer) => this.progress!.save(producer, object.key, object.etag, due, false);
+      const checkpoint =
+        due === undefined
+          ? undefined
+          : (producer: Producer) => this.progress!.save(producer, object.key, object.etag, due, false);
       await this.sendWithRetry(batch, checkpoint);
       // Smoothed, so one slow send does not swing the next batch sizes (see `rateLimitedBatchSize`).
       this.sendSeconds = 0.7 * this.sendSeconds + 0.3 * ((performance.now() - sending) / 1000);
@@ -318,8 +351,13 @@ export class PipelineProducer {
       this.metrics.meter.mark(batch.dataCount);
       this.metrics.deadLettered.inc(batch.deadCount);
       this.log.debug('batch acknowledged', {
-        object: object.key, lastLine: batch.lastLine, rows: batch.dataCount, dead: batch.deadCount, checkpoint: due,
-        limiterMs: Math.round(sending - started), sendMs: Math.round(performance.now() - sending),
+        object: object.key,
+        lastLine: batch.lastLine,
+        rows: batch.dataCount,
+        dead: batch.deadCount,
+        checkpoint: due,
+        limiterMs: Math.round(sending - started),
+        sendMs: Math.round(performance.now() - sending),
       });
     }
     this.current = { object: object.key, line: batch.lastLine };
@@ -336,7 +374,13 @@ export class PipelineProducer {
    * (see `unansweredMessages`); those are re-sent until every partition was answered.
    */
   private async sendWithRetry(batch: Batch, alongside?: (producer: Producer) => Promise<void>): Promise<void> {
-    const rounds = sendRounds([[this.config.topic, batch.data], [this.config.deadLetterTopic, batch.dead]], MAX_SEND_BYTES);
+    const rounds = sendRounds(
+      [
+        [this.config.topic, batch.data],
+        [this.config.deadLetterTopic, batch.dead],
+      ],
+      MAX_SEND_BYTES,
+    );
     await this.withProducerRetry('send', (producer) =>
       Promise.all([...rounds.map((round) => this.sendUntilAnswered(producer, round)), alongside?.(producer)]),
     );
@@ -346,10 +390,16 @@ export class PipelineProducer {
   private async sendUntilAnswered(producer: Producer, topicMessages: TopicMessages[]): Promise<void> {
     let pending = topicMessages;
     for (let pass = 1; ; pass++) {
-      const answered = await producer.sendBatch({ topicMessages: pending, acks: -1, compression: CompressionTypes.GZIP });
+      const answered = await producer.sendBatch({
+        topicMessages: pending,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+      });
       const missing = unansweredMessages(pending, answered);
       if (missing.length === 0) return;
-      const partitions = missing.map((t) => `${t.topic}[${[...new Set(t.messages.map((m) => m.partition))].join(',')}]`);
+      const partitions = missing.map(
+        (t) => `${t.topic}[${[...new Set(t.messages.map((m) => m.partition))].join(',')}]`,
+      );
       if (pass >= 5) throw new Error(`kafkajs resolved ${pass} sends without writing ${partitions.join(' ')}`);
       this.metrics.errors.inc({ kind: 'kafka-unanswered' });
       this.log.warn('a retried send skipped partitions; sending them again', { partitions, pass });
@@ -363,7 +413,9 @@ export class PipelineProducer {
   private async partitionsOf(topic: string): Promise<PartitionMetadata[]> {
     const cached = this.partitionCache.get(topic);
     if (cached) return cached;
-    const metadata = await retryKafka(`metadata of ${topic}`, this.log, () => this.admin!.fetchTopicMetadata({ topics: [topic] }));
+    const metadata = await retryKafka(`metadata of ${topic}`, this.log, () =>
+      this.admin!.fetchTopicMetadata({ topics: [topic] }),
+    );
     const partitions = metadata.topics[0]?.partitions ?? [];
     if (partitions.length === 0) throw new Error(`topic ${topic} has no partitions (does it exist?)`);
     this.partitionCache.set(topic, partitions);
@@ -371,7 +423,9 @@ export class PipelineProducer {
   }
 
   private async checkpointWithRetry(object: DataObject, line: number, done: boolean): Promise<void> {
-    await this.withProducerRetry('checkpoint', (producer) => this.progress!.save(producer, object.key, object.etag, line, done));
+    await this.withProducerRetry('checkpoint', (producer) =>
+      this.progress!.save(producer, object.key, object.etag, line, done),
+    );
   }
 
   /**

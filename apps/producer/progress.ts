@@ -86,7 +86,8 @@ export class ProgressStore {
     for (;;) {
       const behind = ends.some((e) => (this.position.get(e.partition) ?? 0n) < BigInt(e.high));
       if (!behind) return;
-      if (Date.now() > deadline) throw new Error(`progress topic ${this.topic} not read up to its end after ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`progress topic ${this.topic} not read up to its end after ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 10));
     }
   }

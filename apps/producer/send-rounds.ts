@@ -11,7 +11,10 @@ import { chunkBySize } from './batch.ts';
  * send in one record batch, which the broker refuses above `message.max.bytes`, so a partition
  * with more than `maxBytes` in a batch spreads over several rounds; usually there is one.
  */
-export function sendRounds(byTopic: ReadonlyArray<readonly [string, ReadonlyMap<number, Message[]>]>, maxBytes: number): TopicMessages[][] {
+export function sendRounds(
+  byTopic: ReadonlyArray<readonly [string, ReadonlyMap<number, Message[]>]>,
+  maxBytes: number,
+): TopicMessages[][] {
   const rounds: TopicMessages[][] = [];
   for (const [topic, byPartition] of byTopic) {
     for (const messages of byPartition.values()) {
@@ -38,7 +41,8 @@ export function unansweredMessages(sent: TopicMessages[], answered: RecordMetada
   const missing: TopicMessages[] = [];
   for (const { topic, messages } of sent) {
     const left = messages.filter((m) => {
-      if (typeof m.partition !== 'number') throw new Error(`a message for ${topic} has no partition: the batch builder sets one on every message`);
+      if (typeof m.partition !== 'number')
+        throw new Error(`a message for ${topic} has no partition: the batch builder sets one on every message`);
       return !done.has(`${topic}\u0000${m.partition}`);
     });
     if (left.length > 0) missing.push({ topic, messages: left });

@@ -109,7 +109,10 @@ class EnvReader {
   }
 
   list(field: keyof typeof KEYS): string[] {
-    return this.string(field).split(',').map((s) => s.trim()).filter(Boolean);
+    return this.string(field)
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   number(field: keyof typeof KEYS, fallback: number): number {

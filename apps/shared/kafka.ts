@@ -1,5 +1,13 @@
 /** kafkajs client construction shared by both apps: JSON logs instead of kafkajs's own. */
-import { Kafka, logLevel, type Consumer, type ConsumerConfig, type LogEntry, type Producer, type ProducerConfig } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Consumer,
+  type ConsumerConfig,
+  type LogEntry,
+  type Producer,
+  type ProducerConfig,
+} from 'kafkajs';
 import type { Logger } from './log.ts';
 
 /**

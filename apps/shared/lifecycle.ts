@@ -42,6 +42,7 @@ export function envInt(name: string, fallback: number, env: Record<string, strin
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name}=${raw} is not a positive integer; e.g. ${fallback}`);
+  if (!Number.isInteger(value) || value <= 0)
+    throw new Error(`${name}=${raw} is not a positive integer; e.g. ${fallback}`);
   return value;
 }

@@ -55,7 +55,9 @@ export function deadLetterKey(object: string, line: number): string {
  */
 export function encodeDataMessage(message: DataMessage): Buffer {
   const { object, line, fields } = message;
-  return Buffer.from(`{"object":${JSON.stringify(object)},"line":${JSON.stringify(line)},"fields":${JSON.stringify(fields)}}`);
+  return Buffer.from(
+    `{"object":${JSON.stringify(object)},"line":${JSON.stringify(line)},"fields":${JSON.stringify(fields)}}`,
+  );
 }
 
 /** Decode a data message value; throws with a reason if it is not one. */
@@ -69,7 +71,8 @@ export function decodeDataMessage(value: Buffer | null): DataMessage {
   }
   const m = parsed as Partial<DataMessage> | null;
   if (
-    typeof m !== 'object' || m === null ||
+    typeof m !== 'object' ||
+    m === null ||
     typeof m.object !== 'string' ||
     typeof m.line !== 'number' ||
     !Array.isArray(m.fields) ||

@@ -6,7 +6,6 @@ export class RateLimiter {
   private rate: number;
   private tokens: number;
   private last: number;
-  private waiters = 0;
 
   /**
    * @param recordsPerSecond initial rate; 0 = unlimited
@@ -58,21 +57,16 @@ export class RateLimiter {
    * bucket is full and leaves a debt, so big batches still average out to the rate.
    */
   async acquire(n: number): Promise<void> {
-    this.waiters++;
-    try {
-      for (;;) {
-        if (this.rate === 0) return;
-        this.refill();
-        const need = Math.min(n, this.capacity());
-        if (this.tokens >= need) {
-          this.tokens -= n;
-          return;
-        }
-        const waitMs = ((need - this.tokens) / this.rate) * 1000;
-        await this.sleep(Math.min(100, Math.max(1, waitMs)));
+    for (;;) {
+      if (this.rate === 0) return;
+      this.refill();
+      const need = Math.min(n, this.capacity());
+      if (this.tokens >= need) {
+        this.tokens -= n;
+        return;
       }
-    } finally {
-      this.waiters--;
+      const waitMs = ((need - this.tokens) / this.rate) * 1000;
+      await this.sleep(Math.min(100, Math.max(1, waitMs)));
     }
   }
 }

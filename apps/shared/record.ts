@@ -51,19 +51,69 @@ export type RecordValue = string | number | null;
 export type PaymentRecord = Readonly<Record<string, RecordValue>> & { readonly record_id: string };
 
 /** Result of validating a row. */
-export type ValidationResult =
-  | { ok: true; record: PaymentRecord }
-  | { ok: false; kind: MalformedKind; reason: string };
+export type ValidationResult = { ok: true; record: PaymentRecord } | { ok: false; kind: MalformedKind; reason: string };
 
 /** Longest text value accepted. */
 export const MAX_TEXT_LENGTH = 512;
 
 /** US state, DC and territory codes accepted in `state` columns. */
 export const US_STATE_CODES: ReadonlySet<string> = new Set([
-  'AL', 'AK', 'AZ', 'AR', 'CA', 'CO', 'CT', 'DE', 'FL', 'GA', 'HI', 'ID', 'IL', 'IN', 'IA', 'KS',
-  'KY', 'LA', 'ME', 'MD', 'MA', 'MI', 'MN', 'MS', 'MO', 'MT', 'NE', 'NV', 'NH', 'NJ', 'NM', 'NY',
-  'NC', 'ND', 'OH', 'OK', 'OR', 'PA', 'RI', 'SC', 'SD', 'TN', 'TX', 'UT', 'VT', 'VA', 'WA', 'WV',
-  'WI', 'WY', 'DC', 'PR', 'GU', 'VI', 'AS', 'MP',
+  'AL',
+  'AK',
+  'AZ',
+  'AR',
+  'CA',
+  'CO',
+  'CT',
+  'DE',
+  'FL',
+  'GA',
+  'HI',
+  'ID',
+  'IL',
+  'IN',
+  'IA',
+  'KS',
+  'KY',
+  'LA',
+  'ME',
+  'MD',
+  'MA',
+  'MI',
+  'MN',
+  'MS',
+  'MO',
+  'MT',
+  'NE',
+  'NV',
+  'NH',
+  'NJ',
+  'NM',
+  'NY',
+  'NC',
+  'ND',
+  'OH',
+  'OK',
+  'OR',
+  'PA',
+  'RI',
+  'SC',
+  'SD',
+  'TN',
+  'TX',
+  'UT',
+  'VT',
+  'VA',
+  'WA',
+  'WV',
+  'WI',
+  'WY',
+  'DC',
+  'PR',
+  'GU',
+  'VI',
+  'AS',
+  'MP',
 ]);
 
 const ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -126,7 +176,13 @@ export function validateFields(fields: readonly string[]): ValidationResult {
       }
       case 'decimal':
         if (!AMOUNT_RE.test(value)) {
-          return fail('bad-amount', column, i, value, 'is not a non-negative amount (digits, optional . and up to 2 decimals)');
+          return fail(
+            'bad-amount',
+            column,
+            i,
+            value,
+            'is not a non-negative amount (digits, optional . and up to 2 decimals)',
+          );
         }
         record[column.name] = value;
         break;
@@ -135,7 +191,8 @@ export function validateFields(fields: readonly string[]): ValidationResult {
         record[column.name] = value;
         break;
       case 'state':
-        if (!US_STATE_CODES.has(value)) return fail('bad-state', column, i, value, 'is not a US state or territory code');
+        if (!US_STATE_CODES.has(value))
+          return fail('bad-state', column, i, value, 'is not a US state or territory code');
         record[column.name] = value;
         break;
       case 'text':

@@ -61,9 +61,7 @@ export function createKeyspaceCql(o: SinkSchemaOptions): string {
 
 /** CQL that creates the sink table (idempotent). Run once, from one place, at deploy time. */
 export function createTableCql(o: SinkSchemaOptions): string {
-  const columns = RECORD_COLUMNS.map(
-    (c) => `"${c.name}" ${CQL_TYPES[c.kind]}${c.kind === 'id' ? ' PRIMARY KEY' : ''}`,
-  );
+  const columns = RECORD_COLUMNS.map((c) => `"${c.name}" ${CQL_TYPES[c.kind]}${c.kind === 'id' ? ' PRIMARY KEY' : ''}`);
   // Where each row came from, for debugging a ledger mismatch.
   columns.push('"source_object" text', '"source_line" int');
   return `CREATE TABLE IF NOT EXISTS "${o.keyspace}"."${o.table}" (${columns.join(', ')})`;

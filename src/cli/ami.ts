@@ -50,10 +50,16 @@ const OPTIONS = {
 /** Parse `--only kafka,app` into roles; throws naming the unknown role. */
 export function parseRoles(value: string | undefined): ImageRole[] | undefined {
   if (value === undefined) return undefined;
-  const roles = value.split(',').map((r) => r.trim()).filter(Boolean);
+  const roles = value
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   for (const role of roles) {
     if (!(IMAGE_ROLES as readonly string[]).includes(role)) {
-      throw new CommandError(`--only ${role}: unknown image role; use ${IMAGE_ROLES.join(', ')} (producers and consumers run from "app")`, 2);
+      throw new CommandError(
+        `--only ${role}: unknown image role; use ${IMAGE_ROLES.join(', ')} (producers and consumers run from "app")`,
+        2,
+      );
     }
   }
   return roles as ImageRole[];
@@ -74,7 +80,12 @@ async function specFrom(path: string | undefined): Promise<PipelineSpec> {
   return path ? loadSpecFile(path) : defaultSpec();
 }
 
-async function packerVars(spec: PipelineSpec, region: string, runTags: Record<string, string>, dryRun: boolean): Promise<PackerVars> {
+async function packerVars(
+  spec: PipelineSpec,
+  region: string,
+  runTags: Record<string, string>,
+  dryRun: boolean,
+): Promise<PackerVars> {
   return {
     region,
     versions: await readVersionsFile(),
@@ -102,10 +113,15 @@ async function build(values: Record<string, unknown>): Promise<number> {
     console.log(formatCommand(cmd));
     return 0;
   }
-  console.error(`terratower ami build: ${roles?.join(', ') ?? 'all images'} in ${region} (packer/ at ${vars.gitRevision})`);
+  console.error(
+    `terratower ami build: ${roles?.join(', ') ?? 'all images'} in ${region} (packer/ at ${vars.gitRevision})`,
+  );
   const result = await runPackerCommand(cmd);
   if (result.exitCode !== 0) {
-    throw new CommandError(`packer build failed (exit ${result.exitCode}); last lines:\n${result.tail.slice(-15).join('\n')}`, result.exitCode);
+    throw new CommandError(
+      `packer build failed (exit ${result.exitCode}); last lines:\n${result.tail.slice(-15).join('\n')}`,
+      result.exitCode,
+    );
   }
   const built = summarizeRun(MANIFEST_PATH);
   for (const ami of built) console.log(`${ami.role}\t${ami.region}\t${ami.amiId}`);
@@ -122,7 +138,11 @@ async function validate(values: Record<string, unknown>): Promise<number> {
   for (const cmd of steps) {
     console.error(`$ ${formatCommand(cmd)}`);
     const result = await runPackerCommand(cmd);
-    if (result.exitCode !== 0) throw new CommandError(`packer ${cmd.args.slice(0, 2).join(' ')} failed (exit ${result.exitCode})`, result.exitCode);
+    if (result.exitCode !== 0)
+      throw new CommandError(
+        `packer ${cmd.args.slice(0, 2).join(' ')} failed (exit ${result.exitCode})`,
+        result.exitCode,
+      );
   }
   console.error(`terratower ami validate: templates in packer/ are valid (packer ${packer.version})`);
   return 0;
@@ -138,7 +158,9 @@ function list(values: Record<string, unknown>): number {
   const latest = latestAmis(manifest, region);
   for (const role of IMAGE_ROLES) {
     const ami = latest[role];
-    console.log(`${role}\t${region}\t${ami ? `${ami.amiId}\t${ami.builtAt.toISOString()}\t${ami.gitRevision}` : '(none)'}`);
+    console.log(
+      `${role}\t${region}\t${ami ? `${ami.amiId}\t${ami.builtAt.toISOString()}\t${ami.gitRevision}` : '(none)'}`,
+    );
   }
   return 0;
 }

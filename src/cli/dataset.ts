@@ -18,7 +18,8 @@ upload    puts the objects under PREFIX and the manifest files under PREFIX_meta
 function number(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) throw new CommandError(`--${name} ${raw} is not a number\n\n${USAGE}`, 2);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    throw new CommandError(`--${name} ${raw} is not a number\n\n${USAGE}`, 2);
   return value;
 }
 
@@ -39,7 +40,8 @@ async function generate(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
-  if (values.rows === undefined || values.out === undefined) throw new CommandError(`generate needs --rows and --out\n\n${USAGE}`, 2);
+  if (values.rows === undefined || values.out === undefined)
+    throw new CommandError(`generate needs --rows and --out\n\n${USAGE}`, 2);
   const { generateDataset } = await import('../harness/dataset/generate.ts');
   const started = performance.now();
   let manifest;
@@ -103,7 +105,8 @@ const command: Command = async (argv) => {
     if (sub === 'upload') return await upload(rest);
   } catch (error) {
     if (error instanceof CommandError) throw error;
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
+      throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
     throw error;
   }
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {

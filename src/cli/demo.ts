@@ -31,11 +31,25 @@ interface SummaryRow {
 }
 
 function table(rows: SummaryRow[]): string {
-  const header: SummaryRow = { scenario: 'scenario', result: 'result', hypothesis: 'hypothesis', ledger: 'ledger (lost/dup/unexp, DLQ)', recovery: 'recovery', wall: 'wall' };
+  const header: SummaryRow = {
+    scenario: 'scenario',
+    result: 'result',
+    hypothesis: 'hypothesis',
+    ledger: 'ledger (lost/dup/unexp, DLQ)',
+    recovery: 'recovery',
+    wall: 'wall',
+  };
   const all = [header, ...rows];
   const keys = Object.keys(header) as (keyof SummaryRow)[];
-  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => r[k].length))])) as Record<keyof SummaryRow, number>;
-  const line = (r: SummaryRow): string => keys.map((k) => r[k].padEnd(width[k])).join('  ').trimEnd();
+  const width = Object.fromEntries(keys.map((k) => [k, Math.max(...all.map((r) => r[k].length))])) as Record<
+    keyof SummaryRow,
+    number
+  >;
+  const line = (r: SummaryRow): string =>
+    keys
+      .map((k) => r[k].padEnd(width[k]))
+      .join('  ')
+      .trimEnd();
   return [line(header), keys.map((k) => '-'.repeat(width[k])).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -61,9 +75,12 @@ const command: Command = async (argv) => {
   }
   const slot = Number(values.slot);
   if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new CommandError('demo: --slot is a whole number 0–7', 2);
-  if (values.binary !== 'terraform' && values.binary !== 'tofu') throw new CommandError('demo: --binary is terraform or tofu', 2);
+  if (values.binary !== 'terraform' && values.binary !== 'tofu')
+    throw new CommandError('demo: --binary is terraform or tofu', 2);
 
-  const { trafficSpike, zoneOutage, scenarioSpec, runShipped, deployedRun } = await import('../harness/scenarios/index.ts');
+  const { trafficSpike, zoneOutage, scenarioSpec, runShipped, deployedRun } = await import(
+    '../harness/scenarios/index.ts'
+  );
   const { LocalTarget } = await import('../harness/targets/local.ts');
   const { newRunId } = await import('../harness/terraform/index.ts');
   const { defaultSpec } = await import('../spec/index.ts');
@@ -88,19 +105,30 @@ const command: Command = async (argv) => {
       log(`twin up after ${((Date.now() - started) / 1000).toFixed(0)} s`);
       for (const def of scenarios) {
         if (interrupt.signal.aborted) break;
-        const result = await runShipped(def, { target: t, spec, out: join(outRoot, def.name), workDir, log, signal: interrupt.signal });
+        const result = await runShipped(def, {
+          target: t,
+          spec,
+          out: join(outRoot, def.name),
+          workDir,
+          log,
+          signal: interrupt.signal,
+        });
         allPassed &&= result.passed;
         reports.push(result.reportHtml);
         const l = result.ledger;
         const recovery = [
-          ...result.recovery.scaling.filter((s) => s.group === 'consumers').map((s) => `scale ${s.direction} ${s.decideSeconds ?? '—'}s`),
+          ...result.recovery.scaling
+            .filter((s) => s.group === 'consumers')
+            .map((s) => `scale ${s.direction} ${s.decideSeconds ?? '—'}s`),
           ...result.recovery.faults.map((f) => `recover ${f.recoverSeconds ?? '—'}s`),
         ].join(', ');
         rows.push({
           scenario: def.name,
           result: result.passed ? 'PASSED' : 'FAILED',
           hypothesis: result.hypothesisHeld ? 'held' : 'not held',
-          ledger: l ? `${l.lost}/${l.duplicated}/${l.unexpected} of ${l.source}, ${l.deadLettered}/${l.expectedDeadLettered ?? '?'}` : 'not read',
+          ledger: l
+            ? `${l.lost}/${l.duplicated}/${l.unexpected} of ${l.source}, ${l.deadLettered}/${l.expectedDeadLettered ?? '?'}`
+            : 'not read',
           recovery: recovery || '—',
           wall: `${result.wallSeconds.toFixed(0)} s`,
         });
@@ -116,7 +144,9 @@ const command: Command = async (argv) => {
   }
   console.log(`\n${table(rows)}\n`);
   for (const r of reports) console.log(`report: ${r}`);
-  console.log(`demo ${allPassed && rows.length === scenarios.length ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s; twin ${values.keep ? 'kept' : 'destroyed'}`);
+  console.log(
+    `demo ${allPassed && rows.length === scenarios.length ? 'passed' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(0)} s; twin ${values.keep ? 'kept' : 'destroyed'}`,
+  );
   return allPassed && rows.length === scenarios.length ? 0 : 1;
 };
 export default command;

@@ -46,7 +46,16 @@ function pickRun(runId: string | undefined, verb: string): string {
 }
 
 async function up(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { spec: { type: 'string' }, slot: { type: 'string' }, 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      spec: { type: 'string' },
+      slot: { type: 'string' },
+      'run-id': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -59,12 +68,19 @@ async function up(argv: string[]): Promise<number> {
     throw error;
   }
   const slot = values.slot === undefined ? 0 : Number(values.slot);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new CommandError(`--slot ${values.slot}: use an integer from 0 to 7`);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 7)
+    throw new CommandError(`--slot ${values.slot}: use an integer from 0 to 7`);
   try {
     const twin = await startTwin({ spec, slot, ...(values['run-id'] ? { runId: values['run-id'] } : {}) });
     const status = await twin.client.status();
     if (values.json) {
-      console.log(JSON.stringify({ ...twin.endpoints, runId: twin.runId, runDir: twin.runDir, controlUrl: twin.controlUrl }, null, 2));
+      console.log(
+        JSON.stringify(
+          { ...twin.endpoints, runId: twin.runId, runDir: twin.runDir, controlUrl: twin.controlUrl },
+          null,
+          2,
+        ),
+      );
     } else {
       console.log(`twin ${twin.runId} is up (slot ${twin.slot}, run dir ${twin.runDir})`);
       console.log(`  control API   ${twin.controlUrl}`);
@@ -76,7 +92,10 @@ async function up(argv: string[]): Promise<number> {
     }
     return 0;
   } catch (error) {
-    if (error instanceof TwinBootError) throw new CommandError(`local up failed, every process it started was stopped: ${error.message}\n(the run dir stays for its logs; \`terratower nuke\` removes it)`);
+    if (error instanceof TwinBootError)
+      throw new CommandError(
+        `local up failed, every process it started was stopped: ${error.message}\n(the run dir stays for its logs; \`terratower nuke\` removes it)`,
+      );
     throw new CommandError((error as Error).message);
   }
 }
@@ -84,28 +103,45 @@ async function up(argv: string[]): Promise<number> {
 function formatGroups(status: TwinStatus): string {
   const lines: string[] = [];
   for (const g of status.groups) {
-    lines.push(`  ${g.group.padEnd(10)} desired ${g.desired} (min ${g.min}, max ${g.max})  in service by zone: ${Object.entries(g.inServiceByZone).map(([z, n]) => `${z}=${n}`).join(' ')}`);
-    for (const m of g.members) lines.push(`      ${m.id.padEnd(14)} ${m.zone.padEnd(12)} ${m.address.padEnd(12)} ${m.lifecycle.padEnd(11)} pid ${m.pid ?? '-'}`);
+    lines.push(
+      `  ${g.group.padEnd(10)} desired ${g.desired} (min ${g.min}, max ${g.max})  in service by zone: ${Object.entries(
+        g.inServiceByZone,
+      )
+        .map(([z, n]) => `${z}=${n}`)
+        .join(' ')}`,
+    );
+    for (const m of g.members)
+      lines.push(
+        `      ${m.id.padEnd(14)} ${m.zone.padEnd(12)} ${m.address.padEnd(12)} ${m.lifecycle.padEnd(11)} pid ${m.pid ?? '-'}`,
+      );
   }
   return lines.join('\n');
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
   }
   const runId = pickRun(values['run-id'], 'show');
   const control = readControlInfo(runId);
-  if (!control) throw new CommandError(`run ${runId} has no control API: its daemon is gone; clean it up with \`terratower nuke\``);
+  if (!control)
+    throw new CommandError(`run ${runId} has no control API: its daemon is gone; clean it up with \`terratower nuke\``);
   const s = await new TwinClient(control.url).status();
   if (values.json) {
     console.log(JSON.stringify(s, null, 2));
     return 0;
   }
   console.log(`twin ${s.runId}: ${s.phase}${s.error ? ` (${s.error})` : ''}, slot ${s.slot}`);
-  console.log(`  zones: ${Object.entries(s.zones).map(([z, c]) => `${z}=${c}`).join(' ')}`);
+  console.log(
+    `  zones: ${Object.entries(s.zones)
+      .map(([z, c]) => `${z}=${c}`)
+      .join(' ')}`,
+  );
   if (s.s3) console.log(`  s3         ${s.s3.address} ${s.s3.lifecycle} pid ${s.s3.pid ?? '-'}`);
   console.log(formatGroups(s));
   const recent = s.activities.slice(-10);
@@ -117,7 +153,10 @@ async function status(argv: string[]): Promise<number> {
 }
 
 async function down(argv: string[]): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { 'run-id': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'run-id': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
   if (values.help) {
     console.log(USAGE);
     return 0;
@@ -129,7 +168,9 @@ async function down(argv: string[]): Promise<number> {
   if (report.leftovers.length > 0) {
     throw new CommandError(`run ${runId} stopped but left: ${report.leftovers.join('; ')}; run \`terratower nuke\``);
   }
-  console.log(`twin ${runId} is down in ${report.seconds.toFixed(1)} s${report.killed > 0 ? ` (${report.killed} process(es) needed SIGKILL)` : ''}; nothing left`);
+  console.log(
+    `twin ${runId} is down in ${report.seconds.toFixed(1)} s${report.killed > 0 ? ` (${report.killed} process(es) needed SIGKILL)` : ''}; nothing left`,
+  );
   return 0;
 }
 

@@ -5,20 +5,37 @@
 import { CommandError, type Command } from './command.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
-  synth: { summary: 'synthesize the AWS stack(s) to cdktf.out/', load: async () => (await import('./synth.ts')).default },
+  synth: {
+    summary: 'synthesize the AWS stack(s) to cdktf.out/',
+    load: async () => (await import('./synth.ts')).default,
+  },
   local: { summary: 'local twin: up | status | down', load: async () => (await import('./local.ts')).default },
-  nuke: { summary: 'remove leftovers of earlier runs, by run tag', load: async () => (await import('./nuke.ts')).default },
+  nuke: {
+    summary: 'remove leftovers of earlier runs, by run tag',
+    load: async () => (await import('./nuke.ts')).default,
+  },
   dataset: { summary: 'dataset: generate | upload', load: async () => (await import('./dataset.ts')).default },
-  ami: { summary: 'ami build [--only ROLE]: bake the AMIs with Packer', load: async () => (await import('./ami.ts')).default },
-  scenario: { summary: 'scenario: list | run NAME --target local|aws', load: async () => (await import('./scenario.ts')).default },
-  demo: { summary: 'the local demo: twin via terraform, traffic-spike + zone-outage, report', load: async () => (await import('./demo.ts')).default },
+  ami: {
+    summary: 'ami build [--only ROLE]: bake the AMIs with Packer',
+    load: async () => (await import('./ami.ts')).default,
+  },
+  scenario: {
+    summary: 'scenario: list | run NAME --target local|aws',
+    load: async () => (await import('./scenario.ts')).default,
+  },
+  demo: {
+    summary: 'the local demo: twin via terraform, traffic-spike + zone-outage, report',
+    load: async () => (await import('./demo.ts')).default,
+  },
 };
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
   const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
-  return `usage: terratower <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
-    'Run `terratower <command> --help` for a command\'s options.';
+  return (
+    `usage: terratower <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n` +
+    "Run `terratower <command> --help` for a command's options."
+  );
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -32,8 +32,14 @@ const command: Command = async (argv) => {
   }
   const dryRun = values['dry-run'] ?? false;
   if (values['run-dir']) {
-    const entries = await sweepTerraformRunDirs({ runDirs: [values['run-dir']], dryRun, includeLive: true, echo: false });
-    for (const e of entries) console.log(`${e.action} ${e.runId} (${e.status}) ${e.runDir}${e.detail ? `: ${e.detail.split('\n')[0]}` : ''}`);
+    const entries = await sweepTerraformRunDirs({
+      runDirs: [values['run-dir']],
+      dryRun,
+      includeLive: true,
+      echo: false,
+    });
+    for (const e of entries)
+      console.log(`${e.action} ${e.runId} (${e.status}) ${e.runDir}${e.detail ? `: ${e.detail.split('\n')[0]}` : ''}`);
     return entries.some((e) => e.action === 'failed') ? 1 : 0;
   }
   const report = await nuke({ all: values.all ?? false, dryRun });

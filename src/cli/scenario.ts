@@ -50,12 +50,16 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parsed;
   const name = positionals[0];
   if (!name) throw new CommandError(`scenario run: name a scenario (see \`terratower scenario list\`)\n\n${USAGE}`, 2);
-  if (values.target !== 'local' && values.target !== 'aws') throw new CommandError(`scenario run: --target local|aws is required\n\n${USAGE}`, 2);
-  if (values.binary !== 'terraform' && values.binary !== 'tofu') throw new CommandError('scenario run: --binary is terraform or tofu', 2);
+  if (values.target !== 'local' && values.target !== 'aws')
+    throw new CommandError(`scenario run: --target local|aws is required\n\n${USAGE}`, 2);
+  if (values.binary !== 'terraform' && values.binary !== 'tofu')
+    throw new CommandError('scenario run: --binary is terraform or tofu', 2);
   const slot = Number(values.slot);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new CommandError('scenario run: --slot is a whole number 0–7', 2);
+  if (!Number.isInteger(slot) || slot < 0 || slot > 7)
+    throw new CommandError('scenario run: --slot is a whole number 0–7', 2);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
-  if (seed !== undefined && !Number.isInteger(seed)) throw new CommandError('scenario run: --seed is a whole number', 2);
+  if (seed !== undefined && !Number.isInteger(seed))
+    throw new CommandError('scenario run: --seed is a whole number', 2);
 
   const { scenarioByName, scenarioSpec, runShipped, deployedRun } = await import('../harness/scenarios/index.ts');
   const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
@@ -70,7 +74,10 @@ async function run(argv: string[]): Promise<number> {
   try {
     spec = scenarioSpec(values.spec ? await loadSpecFile(values.spec) : defaultSpec(), def);
   } catch (error) {
-    if (error instanceof SpecError) throw new CommandError(`scenario run: invalid spec:\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`);
+    if (error instanceof SpecError)
+      throw new CommandError(
+        `scenario run: invalid spec:\n${error.issues.map((i) => `  ${i.path}: ${i.message}`).join('\n')}`,
+      );
     throw error;
   }
   const runId = newRunId(values.target === 'local' ? 'local' : 'aws');
@@ -97,11 +104,27 @@ async function run(argv: string[]): Promise<number> {
   const workDir = await mkdtemp(join(tmpdir(), 'tt-scenario-'));
   try {
     log(`${def.name} on ${values.target} (run ${runId})`);
-    const result = await deployedRun(target, (t) => runShipped(def, { target: t, spec, out, workDir, log, signal: interrupt.signal, ...(seed !== undefined ? { seed } : {}) }));
+    const result = await deployedRun(target, (t) =>
+      runShipped(def, {
+        target: t,
+        spec,
+        out,
+        workDir,
+        log,
+        signal: interrupt.signal,
+        ...(seed !== undefined ? { seed } : {}),
+      }),
+    );
     const l = result.ledger;
-    console.log(`${def.name}: ${result.passed ? 'PASSED' : 'FAILED'} — hypothesis ${result.hypothesisHeld ? 'held' : 'did not hold'}; ledger ${l ? `${l.exact ? 'exact' : 'NOT exact'} (source ${l.source}, lost ${l.lost}, duplicated ${l.duplicated}, unexpected ${l.unexpected}, dead-lettered ${l.deadLettered}/${l.expectedDeadLettered ?? '?'})` : `not read (${result.ledgerError ?? '?'})`}; ${result.wallSeconds.toFixed(0)} s`);
-    for (const f of result.recovery.faults) console.log(`  ${f.fault}: detect ${f.detectSeconds ?? '—'} s, recover ${f.recoverSeconds ?? '—'} s`);
-    for (const s of result.recovery.scaling) console.log(`  ${s.trigger}: ${s.group} scale ${s.direction} ${s.from ?? '?'}→${s.to ?? '?'} decided ${s.decideSeconds ?? '—'} s, settled ${s.settledSeconds ?? '—'} s`);
+    console.log(
+      `${def.name}: ${result.passed ? 'PASSED' : 'FAILED'} — hypothesis ${result.hypothesisHeld ? 'held' : 'did not hold'}; ledger ${l ? `${l.exact ? 'exact' : 'NOT exact'} (source ${l.source}, lost ${l.lost}, duplicated ${l.duplicated}, unexpected ${l.unexpected}, dead-lettered ${l.deadLettered}/${l.expectedDeadLettered ?? '?'})` : `not read (${result.ledgerError ?? '?'})`}; ${result.wallSeconds.toFixed(0)} s`,
+    );
+    for (const f of result.recovery.faults)
+      console.log(`  ${f.fault}: detect ${f.detectSeconds ?? '—'} s, recover ${f.recoverSeconds ?? '—'} s`);
+    for (const s of result.recovery.scaling)
+      console.log(
+        `  ${s.trigger}: ${s.group} scale ${s.direction} ${s.from ?? '?'}→${s.to ?? '?'} decided ${s.decideSeconds ?? '—'} s, settled ${s.settledSeconds ?? '—'} s`,
+      );
     console.log(`report: ${result.reportHtml}`);
     return result.passed ? 0 : 1;
   } catch (error) {

@@ -48,7 +48,9 @@ const command: Command = async (argv) => {
     return 0;
   } catch (error) {
     if (error instanceof SpecError) {
-      console.error(`terratower synth: ${values.spec ?? 'default spec'} is not a valid pipeline spec (${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}):`);
+      console.error(
+        `terratower synth: ${values.spec ?? 'default spec'} is not a valid pipeline spec (${error.issues.length} issue${error.issues.length === 1 ? '' : 's'}):`,
+      );
       for (const issue of error.issues) console.error(`  ${issue.path}: ${issue.message}`);
       return 1;
     }

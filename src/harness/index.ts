@@ -10,7 +10,15 @@ export { renderHtml } from './report/html.ts';
 export type { ReportData } from './report/model.ts';
 export { selectMembers, percentToCount } from './select.ts';
 export { prepareScenarioDataset, type ScenarioDatasetOptions } from './dataset/prepare.ts';
-export { SCENARIOS, scenarioByName, runShipped, deployedRun, scenarioSpec, type ScenarioDefinition, type ShippedRunOptions } from './scenarios/index.ts';
+export {
+  SCENARIOS,
+  scenarioByName,
+  runShipped,
+  deployedRun,
+  scenarioSpec,
+  type ScenarioDefinition,
+  type ShippedRunOptions,
+} from './scenarios/index.ts';
 export { LocalTarget, type LocalTargetOptions } from './targets/local.ts';
 export { AwsTarget, type AwsTargetOptions, type AwsDeployment } from './targets/aws.ts';
 export { sweepRun, type SweepReport } from './targets/aws-sweep.ts';

@@ -31,7 +31,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 }
 
 /** Install moto if needed (cached after the first time), start it, wait until it answers. */
-export async function startMoto(options: { host?: string; onProgress?: (line: string) => void } = {}): Promise<MotoServer> {
+export async function startMoto(
+  options: { host?: string; onProgress?: (line: string) => void } = {},
+): Promise<MotoServer> {
   const host = options.host ?? '127.0.0.1';
   let bin: string;
   try {

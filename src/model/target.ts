@@ -89,11 +89,7 @@ export type ZoneOutageMode =
  * Which members of a group a kill takes. `count` and `percent` pick from the members in service
  * (percent rounds up, at least one); `ids` names them; `zone` takes every member in that zone.
  */
-export type MemberSelector =
-  | { count: number }
-  | { percent: number }
-  | { ids: string[] }
-  | { zone: string };
+export type MemberSelector = { count: number } | { percent: number } | { ids: string[] } | { zone: string };
 
 /** What `uploadDataset` put where. */
 export interface UploadedDataset {

@@ -10,10 +10,22 @@ import type { PipelineSpec } from './index.ts';
 export type Role = 's3' | 'kafka' | 'cassandra' | 'producers' | 'consumers';
 
 /** First host byte of each role within a slot's block of 30. */
-export const ROLE_OFFSET: Readonly<Record<Role, number>> = { s3: 1, kafka: 2, cassandra: 6, producers: 10, consumers: 20 };
+export const ROLE_OFFSET: Readonly<Record<Role, number>> = {
+  s3: 1,
+  kafka: 2,
+  cassandra: 6,
+  producers: 10,
+  consumers: 20,
+};
 
 /** How many members of a role fit in one zone. */
-export const ROLE_CAPACITY_PER_ZONE: Readonly<Record<Role, number>> = { s3: 1, kafka: 4, cassandra: 4, producers: 10, consumers: 10 };
+export const ROLE_CAPACITY_PER_ZONE: Readonly<Record<Role, number>> = {
+  s3: 1,
+  kafka: 4,
+  cassandra: 4,
+  producers: 10,
+  consumers: 10,
+};
 
 /** Fixed ports per role. */
 export const PORTS = {
@@ -50,7 +62,9 @@ export function hostAddress(zoneIndex: number, slot: number, role: Role, ordinal
   }
   const capacity = ROLE_CAPACITY_PER_ZONE[role];
   if (!Number.isInteger(ordinalWithinZone) || ordinalWithinZone < 0 || ordinalWithinZone >= capacity) {
-    throw new Error(`${role}: at most ${capacity} member(s) per zone fit the address plan (asked for #${ordinalWithinZone + 1}); add zones or lower the count`);
+    throw new Error(
+      `${role}: at most ${capacity} member(s) per zone fit the address plan (asked for #${ordinalWithinZone + 1}); add zones or lower the count`,
+    );
   }
   return `127.0.${zoneIndex + 1}.${slot * SLOT_WIDTH + ROLE_OFFSET[role] + ordinalWithinZone}`;
 }
@@ -67,12 +81,18 @@ export function s3Address(slot: number): string {
 
 /** `host:port` list of the Kafka brokers' client listeners. */
 export function kafkaBootstrap(spec: PipelineSpec, slot: number): string[] {
-  return Array.from({ length: spec.kafka.brokers }, (_, k) => `${statefulAddress('kafka', k, spec.zones.length, slot)}:${PORTS.kafka}`);
+  return Array.from(
+    { length: spec.kafka.brokers },
+    (_, k) => `${statefulAddress('kafka', k, spec.zones.length, slot)}:${PORTS.kafka}`,
+  );
 }
 
 /** `host:port` list of the Cassandra nodes' CQL listeners. */
 export function cassandraContactPoints(spec: PipelineSpec, slot: number): string[] {
-  return Array.from({ length: spec.cassandra.nodes }, (_, k) => `${statefulAddress('cassandra', k, spec.zones.length, slot)}:${PORTS.cql}`);
+  return Array.from(
+    { length: spec.cassandra.nodes },
+    (_, k) => `${statefulAddress('cassandra', k, spec.zones.length, slot)}:${PORTS.cql}`,
+  );
 }
 
 /** Zone index → the lowest free ordinal for a new app member, or undefined when the zone is full. */
@@ -89,14 +109,17 @@ export function freeAppOrdinal(role: 'producers' | 'consumers', used: Iterable<n
 export function addressPlanProblems(spec: PipelineSpec, slot: number): string[] {
   const problems: string[] = [];
   const zones = spec.zones.length;
-  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) problems.push(`slot ${slot}: use an integer from 0 to ${MAX_SLOT}`);
+  if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT)
+    problems.push(`slot ${slot}: use an integer from 0 to ${MAX_SLOT}`);
   if (zones < 1) problems.push('zones: list at least one zone');
   if (zones > 254) problems.push(`zones: ${zones} zones do not fit 127.0.1.0–127.0.254.0; use at most 254`);
   if (zones >= 1) {
     const perZone = (count: number): number => Math.ceil(count / zones);
     const check = (field: string, role: Role, count: number): void => {
       if (perZone(count) > ROLE_CAPACITY_PER_ZONE[role]) {
-        problems.push(`${field}: ${count} over ${zones} zone(s) needs ${perZone(count)} per zone; the local twin fits ${ROLE_CAPACITY_PER_ZONE[role]} per zone — lower it or add zones`);
+        problems.push(
+          `${field}: ${count} over ${zones} zone(s) needs ${perZone(count)} per zone; the local twin fits ${ROLE_CAPACITY_PER_ZONE[role]} per zone — lower it or add zones`,
+        );
       }
     };
     check('kafka.brokers', 'kafka', spec.kafka.brokers);

@@ -29,11 +29,7 @@ export function ordinalInZone(index: number, zoneCount: number): number {
  * zone), so the replicas are spread over the zones that hold members: losing one zone removes
  * ceil(RF / zonesWithMembers) of them.
  */
-export function replicasLostOnZoneLoss(
-  replicationFactor: number,
-  members: number,
-  zoneCount: number,
-): number {
+export function replicasLostOnZoneLoss(replicationFactor: number, members: number, zoneCount: number): number {
   const zonesWithMembers = Math.max(1, Math.min(members, zoneCount));
   return Math.ceil(replicationFactor / zonesWithMembers);
 }

@@ -39,7 +39,7 @@ export function unknownKeyIssues(input: unknown): SpecIssue[] {
   for (const group of ['producers', 'consumers'] as const) {
     const g = input[group];
     issues.push(...unknownKeys(group, g, GROUP_KEYS));
-    if (isRecord(g)) issues.push(...unknownKeys(`${group}.scaling`, g['scaling'], SCALING_KEYS));
+    if (isRecord(g)) issues.push(...unknownKeys(`${group}.scaling`, g.scaling, SCALING_KEYS));
   }
   return issues;
 }
@@ -55,11 +55,22 @@ export function parseSpecText(text: string, source = 'spec', format?: 'json' | '
     parsed = asJson ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
     const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new SpecError([{ path: '(file)', message: `cannot parse ${source} as ${asJson ? 'JSON' : 'YAML'}: ${detail}` }], source);
+    throw new SpecError(
+      [{ path: '(file)', message: `cannot parse ${source} as ${asJson ? 'JSON' : 'YAML'}: ${detail}` }],
+      source,
+    );
   }
   if (parsed === null || parsed === undefined) return {};
   if (!isRecord(parsed)) {
-    throw new SpecError([{ path: '(file)', message: `${source} must hold a mapping of spec fields (e.g. "kafka: { brokers: 3 }"), got ${Array.isArray(parsed) ? 'a list' : typeof parsed}` }], source);
+    throw new SpecError(
+      [
+        {
+          path: '(file)',
+          message: `${source} must hold a mapping of spec fields (e.g. "kafka: { brokers: 3 }"), got ${Array.isArray(parsed) ? 'a list' : typeof parsed}`,
+        },
+      ],
+      source,
+    );
   }
   return parsed;
 }

@@ -82,7 +82,10 @@ class Issues {
   /** An integer in [min, max]; `hint` ends the message. */
   int(path: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER, hint = ''): value is number {
     if (!isInt(value)) {
-      this.add(path, `must be a whole number, got ${JSON.stringify(value)}: set ${path} to a whole number${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ''}`);
+      this.add(
+        path,
+        `must be a whole number, got ${JSON.stringify(value)}: set ${path} to a whole number${min > Number.MIN_SAFE_INTEGER ? ` ≥ ${min}` : ''}`,
+      );
       return false;
     }
     if (value < min || value > max) {
@@ -96,11 +99,17 @@ class Issues {
   /** A finite number ≥ min (or > min when `exclusive`). */
   num(path: string, value: unknown, min: number, exclusive = false, hint = ''): value is number {
     if (!isNumber(value)) {
-      this.add(path, `must be a number, got ${JSON.stringify(value)}: set ${path} to a number ${exclusive ? 'above' : 'of at least'} ${min}`);
+      this.add(
+        path,
+        `must be a number, got ${JSON.stringify(value)}: set ${path} to a number ${exclusive ? 'above' : 'of at least'} ${min}`,
+      );
       return false;
     }
     if (exclusive ? value <= min : value < min) {
-      this.add(path, `is ${value} but must be ${exclusive ? 'above' : 'at least'} ${min}: set ${path} to a ${exclusive ? 'positive' : 'larger'} value${hint}`);
+      this.add(
+        path,
+        `is ${value} but must be ${exclusive ? 'above' : 'at least'} ${min}: set ${path} to a ${exclusive ? 'positive' : 'larger'} value${hint}`,
+      );
       return false;
     }
     return true;
@@ -126,7 +135,10 @@ class Issues {
 
   section(path: string, value: unknown): Record<string, unknown> | undefined {
     if (isRecord(value)) return value;
-    this.add(path, `must be an object, got ${JSON.stringify(value)}: remove ${path} to use the defaults, or give its fields`);
+    this.add(
+      path,
+      `must be an object, got ${JSON.stringify(value)}: remove ${path} to use the defaults, or give its fields`,
+    );
     return undefined;
   }
 
@@ -140,7 +152,11 @@ class Issues {
 
 /** A lowercase, hyphenated version of `name` that meets the pipeline-name rule, for hints. */
 function suggestName(name: string): string {
-  let s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^[^a-z]+/, '').replace(/-+$/, '');
+  let s = name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^[^a-z]+/, '')
+    .replace(/-+$/, '');
   if (s.length > 24) s = s.slice(0, 24).replace(/-+$/, '');
   while (s.length < 3) s += 'x';
   return s;
@@ -171,7 +187,7 @@ export function topicNameProblems(name: string): string[] {
 }
 
 function checkName(v: Issues, spec: Record<string, unknown>): void {
-  const name = spec['name'];
+  const name = spec.name;
   if (!v.str('name', name)) return;
   if (!PIPELINE_NAME.test(name)) {
     v.add(
@@ -183,14 +199,17 @@ function checkName(v: Issues, spec: Record<string, unknown>): void {
 }
 
 function checkZones(v: Issues, spec: Record<string, unknown>): string[] | undefined {
-  const region = spec['region'];
+  const region = spec.region;
   const regionOk = v.str('region', region) && REGION.test(region);
   if (typeof region === 'string' && !regionOk) {
     v.add('region', `"${region}" is not an AWS region name: use one such as eu-west-1`);
   }
-  const zones = spec['zones'];
+  const zones = spec.zones;
   if (!Array.isArray(zones) || zones.length === 0) {
-    v.add('zones', `must be a non-empty list of availability zones, got ${JSON.stringify(zones)}: list them, e.g. ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`);
+    v.add(
+      'zones',
+      `must be a non-empty list of availability zones, got ${JSON.stringify(zones)}: list them, e.g. ["eu-west-1a", "eu-west-1b", "eu-west-1c"]`,
+    );
     return undefined;
   }
   let ok = true;
@@ -209,30 +228,39 @@ function checkZones(v: Issues, spec: Record<string, unknown>): string[] | undefi
       ok = false;
     }
   });
-  const multiAz = spec['multiAz'];
+  const multiAz = spec.multiAz;
   if (v.bool('multiAz', multiAz) && multiAz && zones.length < 2) {
-    v.add('zones', `multiAz needs at least 2 zones but zones has ${zones.length}: add a zone to zones, or set multiAz to false`);
+    v.add(
+      'zones',
+      `multiAz needs at least 2 zones but zones has ${zones.length}: add a zone to zones, or set multiAz to false`,
+    );
   }
-  const tolerate = spec['tolerateZoneLoss'];
+  const tolerate = spec.tolerateZoneLoss;
   if (v.bool('tolerateZoneLoss', tolerate) && tolerate && zones.length < 2) {
-    v.add('zones', `tolerateZoneLoss needs at least 2 zones but zones has ${zones.length}: add a zone to zones, or set tolerateZoneLoss to false`);
+    v.add(
+      'zones',
+      `tolerateZoneLoss needs at least 2 zones but zones has ${zones.length}: add a zone to zones, or set tolerateZoneLoss to false`,
+    );
   }
   return ok ? (zones as string[]) : undefined;
 }
 
 function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] | undefined): void {
-  const net = v.section('network', spec['network']);
+  const net = v.section('network', spec.network);
   if (!net) return;
-  v.oneOf('network.natGateways', net['natGateways'], ['single', 'perZone'] as const);
-  if (net['flowLogs'] !== undefined) v.bool('network.flowLogs', net['flowLogs']);
+  v.oneOf('network.natGateways', net.natGateways, ['single', 'perZone'] as const);
+  if (net.flowLogs !== undefined) v.bool('network.flowLogs', net.flowLogs);
   let vpc: Ipv4Cidr | undefined;
-  const vpcText = net['vpcCidr'];
+  const vpcText = net.vpcCidr;
   if (v.str('network.vpcCidr', vpcText)) {
     const parsed = parseCidr(vpcText);
     if (typeof parsed === 'string') {
       v.add('network.vpcCidr', `${parsed}: use a block such as 10.40.0.0/16`);
     } else if (parsed.prefix < 16 || parsed.prefix > 28) {
-      v.add('network.vpcCidr', `a VPC block must be /16 to /28 but ${parsed.text} is /${parsed.prefix}: use e.g. ${vpcText.split('/')[0]}/16`);
+      v.add(
+        'network.vpcCidr',
+        `a VPC block must be /16 to /28 but ${parsed.text} is /${parsed.prefix}: use e.g. ${vpcText.split('/')[0]}/16`,
+      );
     } else {
       vpc = parsed;
     }
@@ -247,14 +275,20 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
       continue;
     }
     if (zones && list.length !== zones.length) {
-      v.add(path, `has ${list.length} entr${list.length === 1 ? 'y' : 'ies'} for ${zones.length} zone${zones.length === 1 ? "" : "s"}: give exactly one ${kind} subnet CIDR per zone, in zone order`);
+      v.add(
+        path,
+        `has ${list.length} entr${list.length === 1 ? 'y' : 'ies'} for ${zones.length} zone${zones.length === 1 ? '' : 's'}: give exactly one ${kind} subnet CIDR per zone, in zone order`,
+      );
     }
     list.forEach((text: unknown, i) => {
       const itemPath = `${path}[${i}]`;
       if (!v.str(itemPath, text)) return;
       const block = parseCidr(text);
       if (typeof block === 'string') {
-        v.add(itemPath, `${block}: use a block inside network.vpcCidr such as 10.40.${kind === 'public' ? i : 10 + i}.0/24`);
+        v.add(
+          itemPath,
+          `${block}: use a block inside network.vpcCidr such as 10.40.${kind === 'public' ? i : 10 + i}.0/24`,
+        );
         return;
       }
       if (block.prefix < 16 || block.prefix > 28) {
@@ -262,7 +296,10 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
         return;
       }
       if (kind === 'private' && block.size < MIN_PRIVATE_SUBNET_SIZE) {
-        v.add(itemPath, `${text} is too small for the fixed broker and node addresses: use a /26 or larger (e.g. a /24)`);
+        v.add(
+          itemPath,
+          `${text} is too small for the fixed broker and node addresses: use a /26 or larger (e.g. a /24)`,
+        );
       }
       if (vpc && !cidrContains(vpc, block)) {
         v.add(itemPath, `${text} is outside the VPC block ${vpc.text}: pick a block inside ${vpc.text}`);
@@ -282,21 +319,25 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
 }
 
 function checkDataset(v: Issues, spec: Record<string, unknown>): void {
-  const ds = v.section('dataset', spec['dataset']);
+  const ds = v.section('dataset', spec.dataset);
   if (!ds) return;
-  const bucket = ds['bucket'];
+  const bucket = ds.bucket;
   if (v.str('dataset.bucket', bucket)) {
     const problems = bucketNameProblems(bucket);
     if (problems.length > 0) {
       v.add('dataset.bucket', `"${bucket}" is not a valid S3 bucket name: it must ${problems.join('; ')}`);
     }
   }
-  const prefix = ds['prefix'];
+  const prefix = ds.prefix;
   if (v.str('dataset.prefix', prefix)) {
-    if (prefix.startsWith('/')) v.add('dataset.prefix', `"${prefix}" starts with "/": S3 keys have no leading slash; write "${prefix.replace(/^\/+/, '')}"`);
+    if (prefix.startsWith('/'))
+      v.add(
+        'dataset.prefix',
+        `"${prefix}" starts with "/": S3 keys have no leading slash; write "${prefix.replace(/^\/+/, '')}"`,
+      );
     if (prefix.length > 512) v.add('dataset.prefix', 'is longer than 512 characters: shorten it');
   }
-  v.oneOf('dataset.format', ds['format'], ['csv', 'csv.gz'] as const);
+  v.oneOf('dataset.format', ds.format, ['csv', 'csv.gz'] as const);
 }
 
 interface StatefulCounts {
@@ -313,36 +354,48 @@ function checkMembersPerZone(v: Issues, path: string, count: number, zones: stri
   if (!zones) return;
   const perZone = Math.ceil(count / zones.length);
   if (perZone > MAX_STATEFUL_MEMBERS_PER_ZONE) {
-    v.add(path, `${count} ${what} over ${zones.length} zones puts ${perZone} in one zone, above the ${MAX_STATEFUL_MEMBERS_PER_ZONE} fixed addresses per zone: lower ${path} to ${MAX_STATEFUL_MEMBERS_PER_ZONE * zones.length} or add zones`);
+    v.add(
+      path,
+      `${count} ${what} over ${zones.length} zones puts ${perZone} in one zone, above the ${MAX_STATEFUL_MEMBERS_PER_ZONE} fixed addresses per zone: lower ${path} to ${MAX_STATEFUL_MEMBERS_PER_ZONE * zones.length} or add zones`,
+    );
   }
 }
 
 function checkKafka(v: Issues, spec: Record<string, unknown>, zones: string[] | undefined, out: StatefulCounts): void {
-  const k = v.section('kafka', spec['kafka']);
+  const k = v.section('kafka', spec.kafka);
   if (!k) return;
-  const brokers = k['brokers'];
+  const brokers = k.brokers;
   if (v.int('kafka.brokers', brokers, 1)) {
     out.brokers = brokers;
     checkMembersPerZone(v, 'kafka.brokers', brokers, zones, 'brokers');
-    if (spec['multiAz'] === true && brokers < 2) {
-      v.add('kafka.brokers', 'multiAz is set but 1 broker lives in one zone: raise kafka.brokers to at least 2, or set multiAz to false');
+    if (spec.multiAz === true && brokers < 2) {
+      v.add(
+        'kafka.brokers',
+        'multiAz is set but 1 broker lives in one zone: raise kafka.brokers to at least 2, or set multiAz to false',
+      );
     }
   }
-  if (v.int('kafka.partitions', k['partitions'], 1, 100_000)) out.partitions = k['partitions'] as number;
-  const rf = k['replicationFactor'];
+  if (v.int('kafka.partitions', k.partitions, 1, 100_000)) out.partitions = k.partitions as number;
+  const rf = k.replicationFactor;
   if (v.int('kafka.replicationFactor', rf, 1)) {
     out.kafkaRf = rf;
     if (out.brokers !== undefined && rf > out.brokers) {
-      v.add('kafka.replicationFactor', `is ${rf} but there are only ${out.brokers} brokers: raise kafka.brokers to ${rf} or lower kafka.replicationFactor to ${out.brokers}`);
+      v.add(
+        'kafka.replicationFactor',
+        `is ${rf} but there are only ${out.brokers} brokers: raise kafka.brokers to ${rf} or lower kafka.replicationFactor to ${out.brokers}`,
+      );
     }
   }
-  const minIsr = k['minInSyncReplicas'];
-  if (v.int('kafka.minInSyncReplicas', minIsr, 1, Number.MAX_SAFE_INTEGER, ' (0 would accept writes that no replica has)')) {
+  const minIsr = k.minInSyncReplicas;
+  if (
+    v.int('kafka.minInSyncReplicas', minIsr, 1, Number.MAX_SAFE_INTEGER, ' (0 would accept writes that no replica has)')
+  ) {
     out.minIsr = minIsr;
     if (out.kafkaRf !== undefined && minIsr >= out.kafkaRf) {
       const raiseTo = minIsr + 1;
       const brokerNote = out.brokers !== undefined && out.brokers < raiseTo ? ` (and kafka.brokers to ${raiseTo})` : '';
-      const lower = minIsr - 1 >= 1 && out.kafkaRf - 1 >= 1 ? `lower kafka.minInSyncReplicas to ${out.kafkaRf - 1} or ` : '';
+      const lower =
+        minIsr - 1 >= 1 && out.kafkaRf - 1 >= 1 ? `lower kafka.minInSyncReplicas to ${out.kafkaRf - 1} or ` : '';
       v.add(
         'kafka.minInSyncReplicas',
         `is ${minIsr} but must be below kafka.replicationFactor (${out.kafkaRf}), else one broker loss would stop writes: ` +
@@ -362,48 +415,68 @@ function checkKafka(v: Issues, spec: Record<string, unknown>, zones: string[] | 
   if (topics.length === 2) {
     const [data, dlq] = topics as [{ path: string; name: string }, { path: string; name: string }];
     if (data.name.replace(/\./g, '_') === dlq.name.replace(/\./g, '_')) {
-      v.add('kafka.deadLetterTopic', `"${dlq.name}" is the same topic as kafka.topic "${data.name}" (Kafka treats "." and "_" alike in names): name it e.g. "${data.name}.dlq"`);
+      v.add(
+        'kafka.deadLetterTopic',
+        `"${dlq.name}" is the same topic as kafka.topic "${data.name}" (Kafka treats "." and "_" alike in names): name it e.g. "${data.name}.dlq"`,
+      );
     }
   }
-  v.instanceType('kafka.instanceType', k['instanceType']);
-  v.int('kafka.volumeSizeGiB', k['volumeSizeGiB'], 1, 16_384);
+  v.instanceType('kafka.instanceType', k.instanceType);
+  v.int('kafka.volumeSizeGiB', k.volumeSizeGiB, 1, 16_384);
 }
 
-function checkCassandra(v: Issues, spec: Record<string, unknown>, zones: string[] | undefined, out: StatefulCounts): void {
-  const c = v.section('cassandra', spec['cassandra']);
+function checkCassandra(
+  v: Issues,
+  spec: Record<string, unknown>,
+  zones: string[] | undefined,
+  out: StatefulCounts,
+): void {
+  const c = v.section('cassandra', spec.cassandra);
   if (!c) return;
-  const nodes = c['nodes'];
+  const nodes = c.nodes;
   if (v.int('cassandra.nodes', nodes, 1)) {
     out.nodes = nodes;
     checkMembersPerZone(v, 'cassandra.nodes', nodes, zones, 'nodes');
-    if (spec['multiAz'] === true && nodes < 2) {
-      v.add('cassandra.nodes', 'multiAz is set but 1 node lives in one zone: raise cassandra.nodes to at least 2, or set multiAz to false');
+    if (spec.multiAz === true && nodes < 2) {
+      v.add(
+        'cassandra.nodes',
+        'multiAz is set but 1 node lives in one zone: raise cassandra.nodes to at least 2, or set multiAz to false',
+      );
     }
   }
-  const rf = c['replicationFactor'];
+  const rf = c.replicationFactor;
   if (v.int('cassandra.replicationFactor', rf, 1)) {
     out.cassandraRf = rf;
     if (out.nodes !== undefined && rf > out.nodes) {
-      v.add('cassandra.replicationFactor', `is ${rf} but there are only ${out.nodes} nodes: raise cassandra.nodes to ${rf} or lower cassandra.replicationFactor to ${out.nodes}`);
+      v.add(
+        'cassandra.replicationFactor',
+        `is ${rf} but there are only ${out.nodes} nodes: raise cassandra.nodes to ${rf} or lower cassandra.replicationFactor to ${out.nodes}`,
+      );
     }
   }
-  const level = c['consistency'];
+  const level = c.consistency;
   if (v.oneOf('cassandra.consistency', level, CONSISTENCY_LEVELS)) {
     out.consistency = level;
     if (out.cassandraRf !== undefined && requiredReplicas(level, out.cassandraRf) > out.cassandraRf) {
       const need = requiredReplicas(level, out.cassandraRf);
-      v.add('cassandra.consistency', `${level} needs ${need} replicas but cassandra.replicationFactor is ${out.cassandraRf}: raise cassandra.replicationFactor to ${need} or use LOCAL_QUORUM`);
+      v.add(
+        'cassandra.consistency',
+        `${level} needs ${need} replicas but cassandra.replicationFactor is ${out.cassandraRf}: raise cassandra.replicationFactor to ${need} or use LOCAL_QUORUM`,
+      );
     }
   }
   for (const key of ['keyspace', 'table'] as const) {
     const path = `cassandra.${key}`;
     const name = c[key];
     if (v.str(path, name) && !CQL_IDENTIFIER.test(name)) {
-      v.add(path, `"${name}" must be 1–48 characters of letters, digits and underscores: e.g. "${name.replace(/[^a-zA-Z0-9_]+/g, '_').slice(0, 48) || key}"`);
+      v.add(
+        path,
+        `"${name}" must be 1–48 characters of letters, digits and underscores: e.g. "${name.replace(/[^a-zA-Z0-9_]+/g, '_').slice(0, 48) || key}"`,
+      );
     }
   }
-  v.instanceType('cassandra.instanceType', c['instanceType']);
-  v.int('cassandra.volumeSizeGiB', c['volumeSizeGiB'], 1, 16_384);
+  v.instanceType('cassandra.instanceType', c.instanceType);
+  v.int('cassandra.volumeSizeGiB', c.volumeSizeGiB, 1, 16_384);
 }
 
 function checkMetricValue(v: Issues, path: string, metric: unknown, value: unknown, positive: boolean): void {
@@ -416,17 +489,17 @@ function checkMetricValue(v: Issues, path: string, metric: unknown, value: unkno
 function checkStepPolicy(v: Issues, path: string, policy: unknown): string | undefined {
   const p = v.section(path, policy);
   if (!p) return undefined;
-  const name = p['name'];
+  const name = p.name;
   if (v.str(`${path}.name`, name) && !POLICY_NAME.test(name)) {
     v.add(`${path}.name`, `"${name}" must be 1–64 letters, digits, "-" or "_"`);
   }
-  const metric = p['metric'];
+  const metric = p.metric;
   v.oneOf(`${path}.metric`, metric, SCALING_METRICS);
-  checkMetricValue(v, `${path}.threshold`, metric, p['threshold'], false);
-  const comparison = p['comparison'];
+  checkMetricValue(v, `${path}.threshold`, metric, p.threshold, false);
+  const comparison = p.comparison;
   v.oneOf(`${path}.comparison`, comparison, ['above', 'below'] as const);
-  v.int(`${path}.evaluationPeriods`, p['evaluationPeriods'], 1, 1440);
-  const steps = p['steps'];
+  v.int(`${path}.evaluationPeriods`, p.evaluationPeriods, 1, 1440);
+  const steps = p.steps;
   if (!Array.isArray(steps) || steps.length === 0) {
     v.add(`${path}.steps`, 'must list at least one step: e.g. [{ "lowerBound": 0, "change": 1 }]');
     return typeof name === 'string' ? name : undefined;
@@ -437,18 +510,21 @@ function checkStepPolicy(v: Issues, path: string, policy: unknown): string | und
     const s = v.section(sp, step);
     if (!s) return;
     let ok = true;
-    if (isInt(s['change'])) {
-      if (s['change'] === 0) {
+    if (isInt(s.change)) {
+      if (s.change === 0) {
         v.add(`${sp}.change`, 'is 0, which changes nothing: add (positive) or remove (negative) members');
         ok = false;
       }
     } else {
-      v.add(`${sp}.change`, `must be a whole number of members, got ${JSON.stringify(s['change'])}`);
+      v.add(`${sp}.change`, `must be a whole number of members, got ${JSON.stringify(s.change)}`);
       ok = false;
     }
-    const lower = s['lowerBound'];
-    const upper = s['upperBound'];
-    for (const [key, bound] of [['lowerBound', lower], ['upperBound', upper]] as const) {
+    const lower = s.lowerBound;
+    const upper = s.upperBound;
+    for (const [key, bound] of [
+      ['lowerBound', lower],
+      ['upperBound', upper],
+    ] as const) {
       if (bound !== undefined && !isNumber(bound)) {
         v.add(`${sp}.${key}`, `must be a number or left out (for infinity), got ${JSON.stringify(bound)}`);
         ok = false;
@@ -470,14 +546,23 @@ function checkStepPolicy(v: Issues, path: string, policy: unknown): string | und
     const next = parsed[i]!;
     if (prev.upper !== next.lower) {
       const what = prev.upper > next.lower ? 'overlaps' : 'leaves a gap after';
-      v.add(`${path}.steps[${next.index}]`, `${what} steps[${prev.index}]: set its lowerBound to ${prev.upper} (steps must tile the breach with no gap or overlap)`);
+      v.add(
+        `${path}.steps[${next.index}]`,
+        `${what} steps[${prev.index}]: set its lowerBound to ${prev.upper} (steps must tile the breach with no gap or overlap)`,
+      );
     }
   }
   if (comparison === 'above' && parsed[parsed.length - 1]!.upper !== Infinity) {
-    v.add(`${path}.steps[${parsed[parsed.length - 1]!.index}].upperBound`, 'the highest step of an "above" policy must be open-ended: remove its upperBound');
+    v.add(
+      `${path}.steps[${parsed[parsed.length - 1]!.index}].upperBound`,
+      'the highest step of an "above" policy must be open-ended: remove its upperBound',
+    );
   }
   if (comparison === 'below' && parsed[0]!.lower !== -Infinity) {
-    v.add(`${path}.steps[${parsed[0]!.index}].lowerBound`, 'the lowest step of a "below" policy must be open-ended: remove its lowerBound');
+    v.add(
+      `${path}.steps[${parsed[0]!.index}].lowerBound`,
+      'the lowest step of a "below" policy must be open-ended: remove its lowerBound',
+    );
   }
   return typeof name === 'string' ? name : undefined;
 }
@@ -485,15 +570,18 @@ function checkStepPolicy(v: Issues, path: string, policy: unknown): string | und
 function checkScheduled(v: Issues, path: string, action: unknown): string | undefined {
   const a = v.section(path, action);
   if (!a) return undefined;
-  const name = a['name'];
+  const name = a.name;
   if (v.str(`${path}.name`, name) && !POLICY_NAME.test(name)) {
     v.add(`${path}.name`, `"${name}" must be 1–64 letters, digits, "-" or "_"`);
   }
-  const cron = a['recurrence'];
+  const cron = a.recurrence;
   if (v.str(`${path}.recurrence`, cron)) {
     const fields = cron.trim().split(/\s+/);
     if (fields.length !== 5 || !fields.every((f) => CRON_FIELD.test(f))) {
-      v.add(`${path}.recurrence`, `"${cron}" is not a 5-field cron expression (minute hour day month weekday): e.g. "0 8 * * MON-FRI"`);
+      v.add(
+        `${path}.recurrence`,
+        `"${cron}" is not a 5-field cron expression (minute hour day month weekday): e.g. "0 8 * * MON-FRI"`,
+      );
     }
   }
   const sizes: Partial<Record<'min' | 'max' | 'desired', number>> = {};
@@ -502,15 +590,26 @@ function checkScheduled(v: Issues, path: string, action: unknown): string | unde
     if (value === undefined) continue;
     if (v.int(`${path}.${key}`, value, 0)) sizes[key] = value;
   }
-  if (a['min'] === undefined && a['max'] === undefined && a['desired'] === undefined) {
+  if (a.min === undefined && a.max === undefined && a.desired === undefined) {
     v.add(path, 'changes nothing: give at least one of min, max, desired');
   }
   if (sizes.min !== undefined && sizes.max !== undefined && sizes.min > sizes.max) {
-    v.add(`${path}.min`, `is ${sizes.min}, above this action's max ${sizes.max}: lower min to ${sizes.max} or raise max to ${sizes.min}`);
+    v.add(
+      `${path}.min`,
+      `is ${sizes.min}, above this action's max ${sizes.max}: lower min to ${sizes.max} or raise max to ${sizes.min}`,
+    );
   }
   if (sizes.desired !== undefined) {
-    if (sizes.min !== undefined && sizes.desired < sizes.min) v.add(`${path}.desired`, `is ${sizes.desired}, below this action's min ${sizes.min}: raise desired to ${sizes.min}`);
-    if (sizes.max !== undefined && sizes.desired > sizes.max) v.add(`${path}.desired`, `is ${sizes.desired}, above this action's max ${sizes.max}: lower desired to ${sizes.max}`);
+    if (sizes.min !== undefined && sizes.desired < sizes.min)
+      v.add(
+        `${path}.desired`,
+        `is ${sizes.desired}, below this action's min ${sizes.min}: raise desired to ${sizes.min}`,
+      );
+    if (sizes.max !== undefined && sizes.desired > sizes.max)
+      v.add(
+        `${path}.desired`,
+        `is ${sizes.desired}, above this action's max ${sizes.max}: lower desired to ${sizes.max}`,
+      );
   }
   return typeof name === 'string' ? name : undefined;
 }
@@ -526,44 +625,55 @@ function checkUnique(v: Issues, path: string, names: (string | undefined)[]): vo
 function checkGroup(v: Issues, spec: Record<string, unknown>, group: 'producers' | 'consumers'): number | undefined {
   const g = v.section(group, spec[group]);
   if (!g) return undefined;
-  const min = g['min'];
-  const max = g['max'];
-  const desired = g['desired'];
+  const min = g.min;
+  const max = g.max;
+  const desired = g.desired;
   const minOk = v.int(`${group}.min`, min, 0);
   const maxOk = v.int(`${group}.max`, max, 1);
   const desiredOk = v.int(`${group}.desired`, desired, 0);
   if (minOk && maxOk && min > max) {
-    v.add(`${group}.min`, `is ${min}, above ${group}.max (${max}): lower ${group}.min to ${max} or raise ${group}.max to ${min}`);
+    v.add(
+      `${group}.min`,
+      `is ${min}, above ${group}.max (${max}): lower ${group}.min to ${max} or raise ${group}.max to ${min}`,
+    );
   } else if (minOk && maxOk && desiredOk) {
-    if (desired < min) v.add(`${group}.desired`, `is ${desired}, below ${group}.min (${min}): raise ${group}.desired to ${min} or lower ${group}.min to ${desired}`);
-    if (desired > max) v.add(`${group}.desired`, `is ${desired}, above ${group}.max (${max}): lower ${group}.desired to ${max} or raise ${group}.max to ${desired}`);
+    if (desired < min)
+      v.add(
+        `${group}.desired`,
+        `is ${desired}, below ${group}.min (${min}): raise ${group}.desired to ${min} or lower ${group}.min to ${desired}`,
+      );
+    if (desired > max)
+      v.add(
+        `${group}.desired`,
+        `is ${desired}, above ${group}.max (${max}): lower ${group}.desired to ${max} or raise ${group}.max to ${desired}`,
+      );
   }
-  v.instanceType(`${group}.instanceType`, g['instanceType']);
-  v.num(`${group}.healthCheckGraceSeconds`, g['healthCheckGraceSeconds'], 0);
-  const s = v.section(`${group}.scaling`, g['scaling']);
+  v.instanceType(`${group}.instanceType`, g.instanceType);
+  v.num(`${group}.healthCheckGraceSeconds`, g.healthCheckGraceSeconds, 0);
+  const s = v.section(`${group}.scaling`, g.scaling);
   if (s) {
     const sp = `${group}.scaling`;
-    v.num(`${sp}.cooldownSeconds`, s['cooldownSeconds'], 0);
-    v.num(`${sp}.warmupSeconds`, s['warmupSeconds'], 0);
-    if (s['targetTracking'] !== undefined) {
-      const t = v.section(`${sp}.targetTracking`, s['targetTracking']);
+    v.num(`${sp}.cooldownSeconds`, s.cooldownSeconds, 0);
+    v.num(`${sp}.warmupSeconds`, s.warmupSeconds, 0);
+    if (s.targetTracking !== undefined) {
+      const t = v.section(`${sp}.targetTracking`, s.targetTracking);
       if (t) {
-        v.oneOf(`${sp}.targetTracking.metric`, t['metric'], SCALING_METRICS);
-        checkMetricValue(v, `${sp}.targetTracking.target`, t['metric'], t['target'], true);
-        if (t['disableScaleIn'] !== undefined) v.bool(`${sp}.targetTracking.disableScaleIn`, t['disableScaleIn']);
+        v.oneOf(`${sp}.targetTracking.metric`, t.metric, SCALING_METRICS);
+        checkMetricValue(v, `${sp}.targetTracking.target`, t.metric, t.target, true);
+        if (t.disableScaleIn !== undefined) v.bool(`${sp}.targetTracking.disableScaleIn`, t.disableScaleIn);
       }
     }
-    if (s['stepScaling'] !== undefined) {
-      if (Array.isArray(s['stepScaling'])) {
-        const names = s['stepScaling'].map((p: unknown, i) => checkStepPolicy(v, `${sp}.stepScaling[${i}]`, p));
+    if (s.stepScaling !== undefined) {
+      if (Array.isArray(s.stepScaling)) {
+        const names = s.stepScaling.map((p: unknown, i) => checkStepPolicy(v, `${sp}.stepScaling[${i}]`, p));
         checkUnique(v, `${sp}.stepScaling`, names);
       } else {
         v.add(`${sp}.stepScaling`, 'must be a list of step-scaling policies');
       }
     }
-    if (s['scheduled'] !== undefined) {
-      if (Array.isArray(s['scheduled'])) {
-        const names = s['scheduled'].map((a: unknown, i) => checkScheduled(v, `${sp}.scheduled[${i}]`, a));
+    if (s.scheduled !== undefined) {
+      if (Array.isArray(s.scheduled)) {
+        const names = s.scheduled.map((a: unknown, i) => checkScheduled(v, `${sp}.scheduled[${i}]`, a));
         checkUnique(v, `${sp}.scheduled`, names);
       } else {
         v.add(`${sp}.scheduled`, 'must be a list of scheduled actions');
@@ -575,7 +685,13 @@ function checkGroup(v: Issues, spec: Record<string, unknown>, group: 'producers'
 
 function checkZoneLoss(v: Issues, zones: string[], n: StatefulCounts): void {
   const zoneCount = zones.length;
-  if (n.brokers !== undefined && n.kafkaRf !== undefined && n.minIsr !== undefined && n.kafkaRf <= n.brokers && n.minIsr < n.kafkaRf) {
+  if (
+    n.brokers !== undefined &&
+    n.kafkaRf !== undefined &&
+    n.minIsr !== undefined &&
+    n.kafkaRf <= n.brokers &&
+    n.minIsr < n.kafkaRf
+  ) {
     const lost = replicasLostOnZoneLoss(n.kafkaRf, n.brokers, zoneCount);
     const left = n.kafkaRf - lost;
     if (left < n.minIsr) {
@@ -612,7 +728,8 @@ function checkZoneLoss(v: Issues, zones: string[], n: StatefulCounts): void {
         }
       }
       const weaker = CONSISTENCY_LEVELS.filter((l) => requiredReplicas(l, rf) <= left && left >= 1);
-      if (weaker.length > 0) fixes.push(`use cassandra.consistency ${weaker.includes('LOCAL_ONE') ? 'LOCAL_ONE' : weaker[0]}`);
+      if (weaker.length > 0)
+        fixes.push(`use cassandra.consistency ${weaker.includes('LOCAL_ONE') ? 'LOCAL_ONE' : weaker[0]}`);
       if (Math.min(n.nodes, zoneCount) < 2) fixes.push('spread cassandra.nodes over at least 2 zones');
       fixes.push('set tolerateZoneLoss to false');
       v.add(
@@ -625,15 +742,24 @@ function checkZoneLoss(v: Issues, zones: string[], n: StatefulCounts): void {
 }
 
 function checkTags(v: Issues, spec: Record<string, unknown>): void {
-  const tags = v.section('tags', spec['tags']);
+  const tags = v.section('tags', spec.tags);
   if (!tags) return;
   const entries = Object.entries(tags);
-  if (entries.length > 40) v.add('tags', `has ${entries.length} tags; AWS allows 50 per resource and terratower adds up to 10: keep at most 40`);
+  if (entries.length > 40)
+    v.add(
+      'tags',
+      `has ${entries.length} tags; AWS allows 50 per resource and terratower adds up to 10: keep at most 40`,
+    );
   for (const [key, value] of entries) {
     const path = `tags.${key}`;
     if (key.length === 0 || key.length > 128) v.add(path, 'tag keys must be 1–128 characters');
-    if (key.toLowerCase().startsWith('aws:')) v.add(path, 'tag keys may not start with "aws:" (reserved by AWS): rename it');
-    else if (!/^[a-zA-Z0-9+\-=._:@]*$/.test(key)) v.add(path, 'tag keys may use only letters, digits and + - = . _ : @ (instance tags are exposed in instance metadata, which allows no spaces or "/"): rename it');
+    if (key.toLowerCase().startsWith('aws:'))
+      v.add(path, 'tag keys may not start with "aws:" (reserved by AWS): rename it');
+    else if (!/^[a-zA-Z0-9+\-=._:@]*$/.test(key))
+      v.add(
+        path,
+        'tag keys may use only letters, digits and + - = . _ : @ (instance tags are exposed in instance metadata, which allows no spaces or "/"): rename it',
+      );
     if (RESERVED_TAG_KEYS.includes(key)) v.add(path, `"${key}" is set by terratower itself: remove it or rename it`);
     if (typeof value !== 'string') v.add(path, `tag values must be strings, got ${JSON.stringify(value)}: quote it`);
     else if (value.length > 256) v.add(path, 'tag values must be at most 256 characters: shorten it');
@@ -667,15 +793,15 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
         `lower consumers.max to ${counts.partitions} or raise kafka.partitions to ${consumersMax}`,
     );
   }
-  if (raw['tolerateZoneLoss'] === true && zones && zones.length >= 2) checkZoneLoss(v, zones, counts);
-  const monitoring = v.section('monitoring', raw['monitoring']);
+  if (raw.tolerateZoneLoss === true && zones && zones.length >= 2) checkZoneLoss(v, zones, counts);
+  const monitoring = v.section('monitoring', raw.monitoring);
   if (monitoring) {
-    v.bool('monitoring.enabled', monitoring['enabled']);
-    v.instanceType('monitoring.instanceType', monitoring['instanceType']);
-    v.int('monitoring.scrapeIntervalSeconds', monitoring['scrapeIntervalSeconds'], 1, 3600);
+    v.bool('monitoring.enabled', monitoring.enabled);
+    v.instanceType('monitoring.instanceType', monitoring.instanceType);
+    v.int('monitoring.scrapeIntervalSeconds', monitoring.scrapeIntervalSeconds, 1, 3600);
   }
-  const local = v.section('local', raw['local']);
-  if (local) v.num('local.timeScale', local['timeScale'], 1, false, ' (1 is real time, 60 runs a 300 s cooldown in 5 s)');
+  const local = v.section('local', raw.local);
+  if (local) v.num('local.timeScale', local.timeScale, 1, false, ' (1 is real time, 60 runs a 300 s cooldown in 5 s)');
   checkTags(v, raw);
   return v.list;
 }

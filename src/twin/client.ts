@@ -19,12 +19,16 @@ export interface KillOptions {
 /** Client of one twin's control API. */
 export class TwinClient {
   /** @param baseUrl the control URL, e.g. `http://127.0.0.1:40123` (run dir's control.json). */
-  constructor(readonly baseUrl: string, private readonly timeoutMs = 15_000) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly timeoutMs = 15_000,
+  ) {}
 
   /** The client of a run by its id (reads control.json from its run dir). */
   static forRun(runId: string): TwinClient {
     const control = readControlInfo(runId);
-    if (!control) throw new Error(`run ${runId} has no control API (no control.json): is it up? See \`terratower local status\``);
+    if (!control)
+      throw new Error(`run ${runId} has no control API (no control.json): is it up? See \`terratower local status\``);
     return new TwinClient(control.url);
   }
 
@@ -36,7 +40,10 @@ export class TwinClient {
     });
     const json = (await res.json()) as unknown;
     if (!res.ok) {
-      const message = typeof json === 'object' && json !== null && 'error' in json ? String((json as { error: unknown }).error) : res.statusText;
+      const message =
+        typeof json === 'object' && json !== null && 'error' in json
+          ? String((json as { error: unknown }).error)
+          : res.statusText;
       throw new Error(`twin ${method} ${path}: ${message}`);
     }
     return json as T;
@@ -54,7 +61,10 @@ export class TwinClient {
 
   /** Scaling activities, optionally only those at or after `since`. */
   activities(since?: Date | string): Promise<ScalingActivity[]> {
-    const q = since === undefined ? '' : `?since=${encodeURIComponent(typeof since === 'string' ? since : since.toISOString())}`;
+    const q =
+      since === undefined
+        ? ''
+        : `?since=${encodeURIComponent(typeof since === 'string' ? since : since.toISOString())}`;
     return this.call('GET', `/activities${q}`);
   }
 
@@ -85,7 +95,8 @@ export class TwinClient {
 
   /** Burn a core for `seconds`, counted as the member's CPU. Returns the stress process pid. */
   async stressCpu(memberId: string, seconds: number): Promise<number> {
-    return (await this.call<{ pid: number }>('POST', `/members/${encodeURIComponent(memberId)}/stress`, { seconds })).pid;
+    return (await this.call<{ pid: number }>('POST', `/members/${encodeURIComponent(memberId)}/stress`, { seconds }))
+      .pid;
   }
 
   /** Ask the daemon to tear the twin down (it exits when done). Prefer `stopTwin`, which also verifies. */

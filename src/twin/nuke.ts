@@ -7,7 +7,15 @@
  * when it has no daemon at all. Live twins are left alone unless `all` is set.
  */
 import { rmSync } from 'node:fs';
-import { pidAlive, findTaggedProcesses, listenersOn, signal, socketOwner, stillSameTagged, waitForExit } from '../support/process.ts';
+import {
+  pidAlive,
+  findTaggedProcesses,
+  listenersOn,
+  signal,
+  socketOwner,
+  stillSameTagged,
+  waitForExit,
+} from '../support/process.ts';
 import { listRunIds, readRunInfo } from './run-files.ts';
 import { runDir } from '../support/paths.ts';
 import { runAddresses, stopTwin } from './run.ts';
@@ -122,7 +130,9 @@ const portSweeper: Sweeper = {
         const owner = socketOwner(s.inode);
         const tagged = owner !== undefined ? findTaggedProcesses(runId).find((p) => p.pid === owner) : undefined;
         if (!tagged) {
-          out.push(`left ${s.address}:${s.port} alone: its owner (pid ${owner ?? '?'}) is not tagged with run ${runId}`);
+          out.push(
+            `left ${s.address}:${s.port} alone: its owner (pid ${owner ?? '?'}) is not tagged with run ${runId}`,
+          );
           continue;
         }
         if (ctx.dryRun) out.push(`would close ${s.address}:${s.port} (pid ${owner})`);

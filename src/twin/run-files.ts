@@ -85,7 +85,9 @@ export function newRunId(): string {
 /** Check a user-given run id: letters, digits, dot, dash, underscore. */
 export function checkRunId(runId: string): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
-    throw new Error(`run id "${runId}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`);
+    throw new Error(
+      `run id "${runId}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
+    );
   }
   return runId;
 }

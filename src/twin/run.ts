@@ -8,13 +8,36 @@ import { existsSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineSpec } from '../spec/index.ts';
 import type { PipelineEndpoints } from '../model/target.ts';
-import { addressPlanProblems, cassandraContactPoints, kafkaBootstrap, s3Address, statefulAddress, PORTS } from '../spec/addresses.ts';
+import {
+  addressPlanProblems,
+  cassandraContactPoints,
+  kafkaBootstrap,
+  s3Address,
+  statefulAddress,
+  PORTS,
+} from '../spec/addresses.ts';
 import { TwinClient } from './client.ts';
 import { installTwinComponents, type ProgressFn } from './install/index.ts';
 import { requireAppEntry } from './members/app.ts';
 import { REPO_ROOT, runDir } from '../support/paths.ts';
-import { findTaggedProcesses, listenersOn, pidAlive, signal, stillSameTagged, waitForExit } from '../support/process.ts';
-import { checkRunId, DAEMON_LOG, newRunId, readBootError, readControlInfo, readRunInfo, writeRunInfo, type RunInfo } from './run-files.ts';
+import {
+  findTaggedProcesses,
+  listenersOn,
+  pidAlive,
+  signal,
+  stillSameTagged,
+  waitForExit,
+} from '../support/process.ts';
+import {
+  checkRunId,
+  DAEMON_LOG,
+  newRunId,
+  readBootError,
+  readControlInfo,
+  readRunInfo,
+  writeRunInfo,
+  type RunInfo,
+} from './run-files.ts';
 
 /** How to start a twin. */
 export interface StartTwinOptions {
@@ -43,7 +66,10 @@ export interface RunningTwin {
 
 /** Thrown when boot fails; the twin has been torn down. */
 export class TwinBootError extends Error {
-  constructor(message: string, readonly logFile: string) {
+  constructor(
+    message: string,
+    readonly logFile: string,
+  ) {
     super(`${message}\n(read ${logFile})`);
     this.name = 'TwinBootError';
   }
@@ -74,8 +100,15 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   const problems = addressPlanProblems(spec, slot);
   if (problems.length > 0) throw new Error(`the spec does not fit the local twin:\n  - ${problems.join('\n  - ')}`);
   for (const g of ['producers', 'consumers'] as const) if (spec[g].desired > 0 || spec[g].min > 0) requireAppEntry(g);
-  if (readRunInfo(runId)) throw new Error(`run ${runId} already exists in ${runDir(runId)}: pick another --run-id, or \`terratower local down --run-id ${runId}\``);
-  const busy = listenersOn([s3Address(slot), ...kafkaBootstrap(spec, slot).map((e) => e.split(':')[0]!), ...cassandraContactPoints(spec, slot).map((e) => e.split(':')[0]!)]);
+  if (readRunInfo(runId))
+    throw new Error(
+      `run ${runId} already exists in ${runDir(runId)}: pick another --run-id, or \`terratower local down --run-id ${runId}\``,
+    );
+  const busy = listenersOn([
+    s3Address(slot),
+    ...kafkaBootstrap(spec, slot).map((e) => e.split(':')[0]!),
+    ...cassandraContactPoints(spec, slot).map((e) => e.split(':')[0]!),
+  ]);
   if (busy.length > 0) {
     throw new Error(
       `slot ${slot} is in use (listening: ${busy.map((s) => `${s.address}:${s.port}`).join(', ')}): ` +
@@ -86,18 +119,28 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   await installTwinComponents({ onProgress });
 
   const dir = runDir(runId);
-  const info: RunInfo = { runId, slot, createdAt: new Date().toISOString(), spec, ...(options.ownerPid !== undefined ? { ownerPid: options.ownerPid } : {}) };
+  const info: RunInfo = {
+    runId,
+    slot,
+    createdAt: new Date().toISOString(),
+    spec,
+    ...(options.ownerPid !== undefined ? { ownerPid: options.ownerPid } : {}),
+  };
   writeRunInfo(info);
   const logFile = join(dir, DAEMON_LOG);
   const fd = openSync(logFile, 'a');
   let pid: number | undefined;
   try {
-    const daemon = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src', 'twin', 'daemon', 'main.ts'), '--run-id', runId], {
-      cwd: REPO_ROOT,
-      detached: true,
-      stdio: ['ignore', fd, fd],
-      env: { ...process.env, TERRATOWER_RUN: runId },
-    });
+    const daemon = spawn(
+      process.execPath,
+      ['--import', 'tsx', join(REPO_ROOT, 'src', 'twin', 'daemon', 'main.ts'), '--run-id', runId],
+      {
+        cwd: REPO_ROOT,
+        detached: true,
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, TERRATOWER_RUN: runId },
+      },
+    );
     pid = daemon.pid;
     daemon.unref();
   } finally {
@@ -155,7 +198,10 @@ export interface StopReport {
  * process group and anything else with its run tag, remove the run dir (unless `keepRunDir`),
  * then check by run tag that no process, listening port or run dir is left.
  */
-export async function stopTwin(runId: string, options: { keepRunDir?: boolean; timeoutMs?: number } = {}): Promise<StopReport> {
+export async function stopTwin(
+  runId: string,
+  options: { keepRunDir?: boolean; timeoutMs?: number } = {},
+): Promise<StopReport> {
   const start = Date.now();
   const info = readRunInfo(runId);
   const control = readControlInfo(runId);
@@ -168,14 +214,18 @@ export async function stopTwin(runId: string, options: { keepRunDir?: boolean; t
   if (daemonPid !== undefined) await waitForExit([daemonPid], 3000);
   // Whatever is left: the daemon's group, then every tagged process.
   // Kill the daemon's process group only if a process of this run is still in it (a pgid can be reused).
-  if (info?.daemon && findTaggedProcesses(runId).some((p) => p.pgid === info.daemon!.pgid)) signal(-info.daemon.pgid, 'SIGKILL');
+  if (info?.daemon && findTaggedProcesses(runId).some((p) => p.pgid === info.daemon!.pgid))
+    signal(-info.daemon.pgid, 'SIGKILL');
   let killed = 0;
   for (const p of findTaggedProcesses(runId)) {
     if (!stillSameTagged(p)) continue;
     signal(p.pid, 'SIGCONT');
     if (signal(p.pid, 'SIGKILL')) killed += 1;
   }
-  await waitForExit(findTaggedProcesses(runId).map((p) => p.pid), 5000);
+  await waitForExit(
+    findTaggedProcesses(runId).map((p) => p.pid),
+    5000,
+  );
   if (!options.keepRunDir) rmSync(runDir(runId), { recursive: true, force: true });
   const leftovers = leftoversOf(runId, info, !options.keepRunDir);
   return { runId, killed, leftovers, seconds: (Date.now() - start) / 1000 };
@@ -187,7 +237,12 @@ export function leftoversOf(runId: string, info: RunInfo | undefined, checkDir =
   for (const p of findTaggedProcesses(runId)) out.push(`process ${p.pid} (${p.command.slice(0, 80)})`);
   if (info) {
     for (const s of listenersOn(runAddresses(info.spec, info.slot))) {
-      if ([PORTS.kafka, PORTS.kafkaController, PORTS.cql, PORTS.cassandraStorage, PORTS.s3, PORTS.app].includes(s.port as never)) out.push(`listener ${s.address}:${s.port}`);
+      if (
+        [PORTS.kafka, PORTS.kafkaController, PORTS.cql, PORTS.cassandraStorage, PORTS.s3, PORTS.app].includes(
+          s.port as never,
+        )
+      )
+        out.push(`listener ${s.address}:${s.port}`);
     }
   }
   if (checkDir && existsSync(runDir(runId))) out.push(`run dir ${runDir(runId)}`);
@@ -205,7 +260,8 @@ export async function withTwin<T>(options: StartTwinOptions, fn: (twin: RunningT
     result = await fn(twin);
   } finally {
     const report = await stopTwin(twin.runId);
-    if (report.leftovers.length > 0) process.stderr.write(`[terratower] run ${twin.runId} left: ${report.leftovers.join('; ')}\n`);
+    if (report.leftovers.length > 0)
+      process.stderr.write(`[terratower] run ${twin.runId} left: ${report.leftovers.join('; ')}\n`);
   }
   const left = leftoversOf(twin.runId, undefined);
   if (left.length > 0) throw new Error(`run ${twin.runId} left: ${left.join('; ')}`);

@@ -15,7 +15,12 @@ import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeDeadLetter } from '../../apps/shared/messages.ts';
 import { consistencyCode } from '../../apps/consumer/sink.ts';
-import { generateDataset, uploadDataset, type DatasetManifest, type MalformedEntry } from '../../src/harness/dataset/index.ts';
+import {
+  generateDataset,
+  uploadDataset,
+  type DatasetManifest,
+  type MalformedEntry,
+} from '../../src/harness/dataset/index.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
 import type { MemberState } from '../../src/model/target.ts';
 import { PORTS } from '../../src/spec/addresses.ts';
@@ -71,7 +76,13 @@ async function load(tag: string, rows: number, objects: number): Promise<Run> {
   const { high } = await withRetries(topicAndCommitted);
   const manifest = await generateDataset({ rows, objects, malformedFraction: 0.01, seed: tag, outDir: dir });
   const prefix = `${spec.dataset.prefix}${tag}-`;
-  await uploadDataset({ dir, bucket: twin!.endpoints.bucket, prefix, endpoint: twin!.endpoints.s3Endpoint, region: spec.region });
+  await uploadDataset({
+    dir,
+    bucket: twin!.endpoints.bucket,
+    prefix,
+    endpoint: twin!.endpoints.s3Endpoint,
+    region: spec.region,
+  });
   return { manifest, dir, prefix, minHigh: high + BigInt(manifest.validCount) };
 }
 
@@ -121,7 +132,10 @@ async function topicAndCommitted(): Promise<{ high: bigint; committed: bigint }>
       admin.fetchOffsets({ groupId: consumerGroupId(spec), topics: [spec.kafka.topic] }),
     ]);
     const high = ends.reduce((s, e) => s + BigInt(e.high), 0n);
-    const committed = (groups[0]?.partitions ?? []).reduce((s, p) => s + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n), 0n);
+    const committed = (groups[0]?.partitions ?? []).reduce(
+      (s, p) => s + (BigInt(p.offset) > 0n ? BigInt(p.offset) : 0n),
+      0n,
+    );
     return { high, committed };
   } finally {
     await admin.disconnect();
@@ -150,9 +164,14 @@ async function idsInCassandra(seed: string): Promise<string[]> {
   const prefix = `OP-${seed}-`;
   let pageState: string | undefined;
   do {
-    const page = await withRetries(() => cassandra!.execute(query, [], {
-      prepare: true, fetchSize: 2000, pageState, consistency: consistencyCode(spec.cassandra.consistency),
-    }));
+    const page = await withRetries(() =>
+      cassandra!.execute(query, [], {
+        prepare: true,
+        fetchSize: 2000,
+        pageState,
+        consistency: consistencyCode(spec.cassandra.consistency),
+      }),
+    );
     for (const row of page.rows) {
       const id = row.get('record_id') as string;
       if (id.startsWith(prefix)) ids.push(id);
@@ -168,7 +187,9 @@ async function deadLetters(prefix: string): Promise<Map<string, { kind: string; 
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(spec.kafka.deadLetterTopic);
   await admin.disconnect();
-  const remaining = new Map(ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]));
+  const remaining = new Map(
+    ends.filter((e) => BigInt(e.high) > BigInt(e.low)).map((e) => [e.partition, BigInt(e.high)]),
+  );
   const found = new Map<string, { kind: string; reason: string }>();
   if (remaining.size === 0) return found;
   const consumer = kafka.consumer({ groupId: `apps-it-dlq-${Date.now()}-${Math.random()}` });
@@ -177,17 +198,19 @@ async function deadLetters(prefix: string): Promise<Map<string, { kind: string; 
     await consumer.subscribe({ topic: spec.kafka.deadLetterTopic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       // Says where it stood: one run in twelve failed here or in the scans (2026-11-23), and the message was all there was.
-      const timedOut = (): Error => new Error(
-        `reading the dead-letter topic timed out after 60 s: ${found.size} letters under ${prefix} read; ` +
-          `partitions not read to their end (partition, end offset): ${JSON.stringify([...remaining].map(([p, end]) => [p, String(end)]))}`,
-      );
+      const timedOut = (): Error =>
+        new Error(
+          `reading the dead-letter topic timed out after 60 s: ${found.size} letters under ${prefix} read; ` +
+            `partitions not read to their end (partition, end offset): ${JSON.stringify([...remaining].map(([p, end]) => [p, String(end)]))}`,
+        );
       const timer = setTimeout(() => reject(timedOut()), 60_000);
       void consumer.run({
         autoCommit: false,
         eachMessage: async ({ partition, message }) => {
           if (message.value) {
             const letter = decodeDeadLetter(message.value);
-            if (letter.object.startsWith(prefix)) found.set(`${letter.object}:${letter.line}`, { kind: letter.kind, reason: letter.reason });
+            if (letter.object.startsWith(prefix))
+              found.set(`${letter.object}:${letter.line}`, { kind: letter.kind, reason: letter.reason });
           }
           const end = remaining.get(partition);
           if (end !== undefined && BigInt(message.offset) + 1n >= end) remaining.delete(partition);
@@ -228,8 +251,12 @@ async function expectExact(run: Run, timeoutMs: number): Promise<void> {
   const missing = expected.filter((id) => !have.has(id));
   const want = new Set(expected);
   const extra = ids.filter((id) => !want.has(id));
-  expect({ missing: missing.slice(0, 10), missingCount: missing.length, extra: extra.slice(0, 10), rows: ids.length })
-    .toEqual({ missing: [], missingCount: 0, extra: [], rows: expected.length });
+  expect({
+    missing: missing.slice(0, 10),
+    missingCount: missing.length,
+    extra: extra.slice(0, 10),
+    rows: ids.length,
+  }).toEqual({ missing: [], missingCount: 0, extra: [], rows: expected.length });
   expect(sortIds(ids)).toEqual(expected);
 
   let letters = new Map<string, { kind: string; reason: string }>();
@@ -241,7 +268,10 @@ async function expectExact(run: Run, timeoutMs: number): Promise<void> {
   const wantLetters = new Map(malformed.map((m) => [`${run.prefix}${m.object}:${m.line}`, m.kind]));
   const missingLetters = [...wantLetters.keys()].filter((k) => !letters.has(k));
   const extraLetters = [...letters.keys()].filter((k) => !wantLetters.has(k));
-  expect({ missingLetters: missingLetters.slice(0, 10), extraLetters: extraLetters.slice(0, 10) }).toEqual({ missingLetters: [], extraLetters: [] });
+  expect({ missingLetters: missingLetters.slice(0, 10), extraLetters: extraLetters.slice(0, 10) }).toEqual({
+    missingLetters: [],
+    extraLetters: [],
+  });
   for (const [key, kind] of wantLetters) {
     const letter = letters.get(key)!;
     expect(letter.kind, key).toBe(kind);
@@ -266,7 +296,8 @@ async function waitConsumed(from: bigint, n: number, timeoutMs = 180_000): Promi
   for (;;) {
     const { committed } = await withRetries(topicAndCommitted);
     if (committed - from >= BigInt(Math.round(n))) return;
-    if (Date.now() > deadline) throw new Error(`consumers committed ${committed - from} < ${n} records in ${timeoutMs} ms`);
+    if (Date.now() > deadline)
+      throw new Error(`consumers committed ${committed - from} < ${n} records in ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }

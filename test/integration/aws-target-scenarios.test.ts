@@ -19,19 +19,31 @@ if (!optIn.ok) console.warn(`aws-target-scenarios: skipped — ${optIn.reason}`)
 
 suite(optIn.ok ? 'shipped scenarios on AWS' : `SKIPPED: shipped scenarios on AWS — ${optIn.reason}`, () => {
   for (const def of SCENARIOS) {
-    it(`${def.name} holds its hypothesis and the ledger is exact`, async () => {
-      const base = process.env.TERRATOWER_AWS_SPEC ? await loadSpecFile(process.env.TERRATOWER_AWS_SPEC) : defaultSpec();
-      const spec = scenarioSpec(base, def);
-      const workDir = await mkdtemp(join(tmpdir(), `tt-aws-${def.name}-`));
-      try {
-        const target = new AwsTarget({ spec, runId: newRunId('aws'), log: (l) => process.stderr.write(`[aws ${def.name}] ${l}\n`) });
-        const result = await deployedRun(target, (t) => runShipped(def, { target: t, spec, out: join(workDir, 'report'), workDir }));
-        expect(result.hypothesisHeld).toBe(true);
-        expect(result.ledger?.exact).toBe(true);
-        expect(target.lastSweep?.errors).toEqual([]);
-      } finally {
-        await rm(workDir, { recursive: true, force: true });
-      }
-    }, 90 * 60_000);
+    it(
+      `${def.name} holds its hypothesis and the ledger is exact`,
+      async () => {
+        const base = process.env.TERRATOWER_AWS_SPEC
+          ? await loadSpecFile(process.env.TERRATOWER_AWS_SPEC)
+          : defaultSpec();
+        const spec = scenarioSpec(base, def);
+        const workDir = await mkdtemp(join(tmpdir(), `tt-aws-${def.name}-`));
+        try {
+          const target = new AwsTarget({
+            spec,
+            runId: newRunId('aws'),
+            log: (l) => process.stderr.write(`[aws ${def.name}] ${l}\n`),
+          });
+          const result = await deployedRun(target, (t) =>
+            runShipped(def, { target: t, spec, out: join(workDir, 'report'), workDir }),
+          );
+          expect(result.hypothesisHeld).toBe(true);
+          expect(result.ledger?.exact).toBe(true);
+          expect(target.lastSweep?.errors).toEqual([]);
+        } finally {
+          await rm(workDir, { recursive: true, force: true });
+        }
+      },
+      90 * 60_000,
+    );
   }
 });

@@ -8,15 +8,34 @@ import { createServer, request, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AutoScalingClient, CreateAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand,
+  AutoScalingClient,
+  CreateAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  CreateLaunchTemplateCommand, CreateNetworkAclCommand, CreateNetworkInterfaceCommand, CreateSubnetCommand,
-  CreateVolumeCommand, CreateVpcCommand, DescribeImagesCommand, DescribeInstancesCommand, DescribeNetworkAclsCommand,
-  DescribeNetworkInterfacesCommand, DescribeVolumesCommand, EC2Client, ReplaceNetworkAclAssociationCommand,
+  CreateLaunchTemplateCommand,
+  CreateNetworkAclCommand,
+  CreateNetworkInterfaceCommand,
+  CreateSubnetCommand,
+  CreateVolumeCommand,
+  CreateVpcCommand,
+  DescribeImagesCommand,
+  DescribeInstancesCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVolumesCommand,
+  EC2Client,
+  ReplaceNetworkAclAssociationCommand,
 } from '@aws-sdk/client-ec2';
-import { CreateBucketCommand, ListBucketsCommand, ListObjectsV2Command, PutBucketTaggingCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  ListBucketsCommand,
+  ListObjectsV2Command,
+  PutBucketTaggingCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { GetCommandInvocationCommand, ListCommandsCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDataset } from '../../src/harness/dataset/index.ts';
@@ -45,22 +64,37 @@ const subnets: Record<string, string> = {};
 const tmp: string[] = [];
 
 const runTags = (extra: Record<string, string> = {}) =>
-  Object.entries({ [TAG_KEYS.project]: 'terratower', [TAG_KEYS.runId]: RUN_ID, ...extra }).map(([Key, Value]) => ({ Key, Value }));
-
-async function createAsg(name: string, group: GroupName, size: number, zones: string[], member?: string): Promise<void> {
-  await autoScaling.send(new CreateAutoScalingGroupCommand({
-    AutoScalingGroupName: name,
-    MinSize: size === 0 ? 0 : 1,
-    MaxSize: Math.max(size, 6),
-    DesiredCapacity: size,
-    LaunchTemplate: { LaunchTemplateName: 'tt-app', Version: '$Latest' },
-    VPCZoneIdentifier: zones.map((z) => subnets[z]).join(','),
-    Tags: runTags({ [TAG_KEYS.group]: group, ...(member ? { [TAG_KEYS.member]: member } : {}) }).map((t) => ({ ...t, PropagateAtLaunch: true })),
+  Object.entries({ [TAG_KEYS.project]: 'terratower', [TAG_KEYS.runId]: RUN_ID, ...extra }).map(([Key, Value]) => ({
+    Key,
+    Value,
   }));
+
+async function createAsg(
+  name: string,
+  group: GroupName,
+  size: number,
+  zones: string[],
+  member?: string,
+): Promise<void> {
+  await autoScaling.send(
+    new CreateAutoScalingGroupCommand({
+      AutoScalingGroupName: name,
+      MinSize: size === 0 ? 0 : 1,
+      MaxSize: Math.max(size, 6),
+      DesiredCapacity: size,
+      LaunchTemplate: { LaunchTemplateName: 'tt-app', Version: '$Latest' },
+      VPCZoneIdentifier: zones.map((z) => subnets[z]).join(','),
+      Tags: runTags({ [TAG_KEYS.group]: group, ...(member ? { [TAG_KEYS.member]: member } : {}) }).map((t) => ({
+        ...t,
+        PropagateAtLaunch: true,
+      })),
+    }),
+  );
 }
 
 async function asg(name: string) {
-  return (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] }))).AutoScalingGroups![0]!;
+  return (await autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [name] })))
+    .AutoScalingGroups![0]!;
 }
 
 async function instanceState(id: string): Promise<string | undefined> {
@@ -78,7 +112,9 @@ interface WireCall {
  * A pass-through HTTP proxy in front of moto that records the JSON-protocol calls it forwards:
  * what the SDK really sent, for checks moto's own read-back cannot give.
  */
-async function recordingProxy(upstream: string): Promise<{ endpoint: string; calls: WireCall[]; close(): Promise<void> }> {
+async function recordingProxy(
+  upstream: string,
+): Promise<{ endpoint: string; calls: WireCall[]; close(): Promise<void> }> {
   const up = new URL(upstream);
   const calls: WireCall[] = [];
   const server: Server = createServer((req, res) => {
@@ -87,11 +123,15 @@ async function recordingProxy(upstream: string): Promise<{ endpoint: string; cal
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const target = req.headers['x-amz-target'];
-      if (typeof target === 'string') calls.push({ target, body: JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown> });
-      const forward = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      if (typeof target === 'string')
+        calls.push({ target, body: JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown> });
+      const forward = request(
+        { host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       forward.on('error', (e) => res.destroy(e));
       forward.end(body);
     });
@@ -102,10 +142,11 @@ async function recordingProxy(upstream: string): Promise<{ endpoint: string; cal
   return {
     endpoint: `http://127.0.0.1:${port}`,
     calls,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -120,13 +161,27 @@ beforeAll(async () => {
 
   vpcId = (await ec2.send(new CreateVpcCommand({ CidrBlock: '10.40.0.0/16' }))).Vpc!.VpcId!;
   for (const [i, zone] of ZONES.entries()) {
-    subnets[zone] = (await ec2.send(new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${10 + i}.0/24`, AvailabilityZone: zone }))).Subnet!.SubnetId!;
+    subnets[zone] = (
+      await ec2.send(
+        new CreateSubnetCommand({ VpcId: vpcId, CidrBlock: `10.40.${10 + i}.0/24`, AvailabilityZone: zone }),
+      )
+    ).Subnet!.SubnetId!;
   }
   const image = (await ec2.send(new DescribeImagesCommand({}))).Images!.find((im) => im.ImageId)!.ImageId!;
-  await ec2.send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'tt-app', LaunchTemplateData: { ImageId: image, InstanceType: 't3.medium' } }));
+  await ec2.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: 'tt-app',
+      LaunchTemplateData: { ImageId: image, InstanceType: 't3.medium' },
+    }),
+  );
   await createAsg('tt-producers', 'producers', 1, ZONES);
   await createAsg('tt-consumers', 'consumers', 3, ZONES);
-  const groups: Record<GroupName, string[]> = { producers: ['tt-producers'], consumers: ['tt-consumers'], kafka: [], cassandra: [] };
+  const groups: Record<GroupName, string[]> = {
+    producers: ['tt-producers'],
+    consumers: ['tt-consumers'],
+    kafka: [],
+    cassandra: [],
+  };
   for (const g of ['kafka', 'cassandra'] as const) {
     for (const [i, zone] of ZONES.entries()) {
       const name = `tt-${g}-${i + 1}`;
@@ -135,7 +190,13 @@ beforeAll(async () => {
     }
   }
   deployment = {
-    endpoints: { s3Endpoint: moto.endpoint, bucket: 'tt-dataset-moto', kafkaBootstrap: ['10.40.10.16:9092'], cassandraContactPoints: ['10.40.10.32:9042'], groups },
+    endpoints: {
+      s3Endpoint: moto.endpoint,
+      bucket: 'tt-dataset-moto',
+      kafkaBootstrap: ['10.40.10.16:9092'],
+      cassandraContactPoints: ['10.40.10.32:9042'],
+      groups,
+    },
     vpcId,
     subnetIdsByZone: Object.fromEntries(ZONES.map((z) => [z, [subnets[z]!]])),
     stackName: 'tt',
@@ -210,24 +271,32 @@ describe('AwsTarget against moto', () => {
 
     beforeAll(async () => {
       proxy = await recordingProxy(moto.endpoint);
-      wired = new AwsTarget({ spec: { ...defaultSpec(), region: REGION, zones: ZONES }, runId: RUN_ID, deployed: deployment, aws: { endpoint: proxy.endpoint, credentials } });
+      wired = new AwsTarget({
+        spec: { ...defaultSpec(), region: REGION, zones: ZONES },
+        runId: RUN_ID,
+        deployed: deployment,
+        aws: { endpoint: proxy.endpoint, credentials },
+      });
     });
     afterAll(async () => {
       wired?.close();
       await proxy?.close();
     });
 
-    it('sends the document to exactly the group\'s in-service instances with its parameters, and waits until they run', async () => {
-      const inService = (await asg('tt-consumers')).Instances!.filter((i) => i.LifecycleState === 'InService').map((i) => i.InstanceId!).sort();
+    it("sends the document to exactly the group's in-service instances with its parameters, and waits until they run", async () => {
+      const inService = (await asg('tt-consumers'))
+        .Instances!.filter((i) => i.LifecycleState === 'InService')
+        .map((i) => i.InstanceId!)
+        .sort();
       expect(inService.length).toBeGreaterThanOrEqual(2);
       await wired.stressCpu({ group: 'consumers', seconds: 45, workers: 2 });
 
       // On the wire: one SendCommand, to exactly those instances, with the document's parameters.
       expect(sendCommands()).toHaveLength(1);
       const sent = sendCommands()[0]!.body;
-      expect(sent['DocumentName']).toBe('AWSFIS-Run-CPU-Stress');
-      expect([...(sent['InstanceIds'] as string[])].sort()).toEqual(inService);
-      expect(sent['Parameters']).toEqual({ DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] });
+      expect(sent.DocumentName).toBe('AWSFIS-Run-CPU-Stress');
+      expect([...(sent.InstanceIds as string[])].sort()).toEqual(inService);
+      expect(sent.Parameters).toEqual({ DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] });
 
       // What the target recorded: which members were stressed, under which command.
       const run = wired.cpuStresses.at(-1)!;
@@ -236,49 +305,74 @@ describe('AwsTarget against moto', () => {
       expect(run.invocations.every((i) => i.status === 'Success' || i.status === 'InProgress')).toBe(true);
       // It waited by reading each instance's invocation of that command.
       const reads = proxy.calls.filter((c) => c.target === 'AmazonSSM.GetCommandInvocation');
-      expect(reads.every((c) => c.body['CommandId'] === run.commandId)).toBe(true);
-      expect([...new Set(reads.map((c) => c.body['InstanceId'] as string))].sort()).toEqual(inService);
+      expect(reads.every((c) => c.body.CommandId === run.commandId)).toBe(true);
+      expect([...new Set(reads.map((c) => c.body.InstanceId as string))].sort()).toEqual(inService);
 
       // Read back from SSM. moto 5.2.5 adds every EC2 instance of the region to a command sent
       // without Targets, so its InstanceIds is a superset of what was sent (checked on the wire above).
       const listed = (await ssm.send(new ListCommandsCommand({ CommandId: run.commandId }))).Commands!;
       expect(listed).toHaveLength(1);
-      expect(listed[0]).toMatchObject({ DocumentName: 'AWSFIS-Run-CPU-Stress', Parameters: { DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] } });
+      expect(listed[0]).toMatchObject({
+        DocumentName: 'AWSFIS-Run-CPU-Stress',
+        Parameters: { DurationSeconds: ['45'], CPU: ['2'], InstallDependencies: ['True'] },
+      });
       expect(listed[0]!.InstanceIds).toEqual(expect.arrayContaining(inService));
       for (const id of inService) {
-        const invocation = await ssm.send(new GetCommandInvocationCommand({ CommandId: run.commandId, InstanceId: id }));
+        const invocation = await ssm.send(
+          new GetCommandInvocationCommand({ CommandId: run.commandId, InstanceId: id }),
+        );
         expect(invocation).toMatchObject({ DocumentName: 'AWSFIS-Run-CPU-Stress', InstanceId: id, Status: 'Success' });
       }
     });
 
-    it('named members of a stateful group: only that member\'s instance, one stressor by default', async () => {
+    it("named members of a stateful group: only that member's instance, one stressor by default", async () => {
       const before = sendCommands().length;
       const kafka = await wired.groupState('kafka');
       const member = kafka.members.find((m) => m.lifecycle === 'InService')!;
       await wired.stressCpu({ group: 'kafka', seconds: 30, memberIds: [member.id] });
       const sent = sendCommands().slice(before);
       expect(sent).toHaveLength(1);
-      expect(sent[0]!.body['InstanceIds']).toEqual([kafka.instanceIds[member.id]]);
-      expect(sent[0]!.body['Parameters']).toEqual({ DurationSeconds: ['30'], CPU: ['1'], InstallDependencies: ['True'] });
-      expect(wired.cpuStresses.at(-1)!.invocations).toEqual([{ memberId: member.id, instanceId: kafka.instanceIds[member.id], status: 'Success' }]);
+      expect(sent[0]!.body.InstanceIds).toEqual([kafka.instanceIds[member.id]]);
+      expect(sent[0]!.body.Parameters).toEqual({
+        DurationSeconds: ['30'],
+        CPU: ['1'],
+        InstallDependencies: ['True'],
+      });
+      expect(wired.cpuStresses.at(-1)!.invocations).toEqual([
+        { memberId: member.id, instanceId: kafka.instanceIds[member.id], status: 'Success' },
+      ]);
     });
 
     it('a group with no instance in service: a clear error, and no command sent', async () => {
       // An empty group tagged for another run, so this run's sweep leaves it alone.
-      await autoScaling.send(new CreateAutoScalingGroupCommand({
-        AutoScalingGroupName: 'tt-idle-producers', MinSize: 0, MaxSize: 2, DesiredCapacity: 0,
-        LaunchTemplate: { LaunchTemplateName: 'tt-app', Version: '$Latest' }, VPCZoneIdentifier: subnets['eu-west-1a'],
-        Tags: [{ Key: TAG_KEYS.runId, Value: 'another-run', PropagateAtLaunch: true }],
-      }));
+      await autoScaling.send(
+        new CreateAutoScalingGroupCommand({
+          AutoScalingGroupName: 'tt-idle-producers',
+          MinSize: 0,
+          MaxSize: 2,
+          DesiredCapacity: 0,
+          LaunchTemplate: { LaunchTemplateName: 'tt-app', Version: '$Latest' },
+          VPCZoneIdentifier: subnets['eu-west-1a'],
+          Tags: [{ Key: TAG_KEYS.runId, Value: 'another-run', PropagateAtLaunch: true }],
+        }),
+      );
       const idle = new AwsTarget({
         spec: { ...defaultSpec(), region: REGION, zones: ZONES },
         runId: RUN_ID,
-        deployed: { ...deployment, endpoints: { ...deployment.endpoints, groups: { ...deployment.endpoints.groups, producers: ['tt-idle-producers'] } } },
+        deployed: {
+          ...deployment,
+          endpoints: {
+            ...deployment.endpoints,
+            groups: { ...deployment.endpoints.groups, producers: ['tt-idle-producers'] },
+          },
+        },
         aws: { endpoint: proxy.endpoint, credentials },
       });
       const before = sendCommands().length;
       try {
-        await expect(idle.stressCpu({ group: 'producers', seconds: 30 })).rejects.toThrow(/^stressCpu producers: no member in service to stress \(members: none; desired 0\)/);
+        await expect(idle.stressCpu({ group: 'producers', seconds: 30 })).rejects.toThrow(
+          /^stressCpu producers: no member in service to stress \(members: none; desired 0\)/,
+        );
       } finally {
         idle.close();
       }
@@ -287,7 +381,7 @@ describe('AwsTarget against moto', () => {
     });
   });
 
-  it('scalingActivities reads the groups\' activities since a time', async () => {
+  it("scalingActivities reads the groups' activities since a time", async () => {
     const since = new Date(Date.now() - 3600_000);
     const activities = await target.scalingActivities(since);
     expect(Array.isArray(activities)).toBe(true);
@@ -298,19 +392,27 @@ describe('AwsTarget against moto', () => {
     expect(await target.scalingActivities(new Date(Date.now() + 3600_000))).toEqual([]);
   });
 
-  it('zone disrupt swaps the zone\'s subnet to a deny-all ACL and restore puts the original back', async () => {
+  it("zone disrupt swaps the zone's subnet to a deny-all ACL and restore puts the original back", async () => {
     const zone = 'eu-west-1b';
     const subnet = subnets[zone]!;
     const aclOf = async (): Promise<string> =>
-      (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] }))).NetworkAcls![0]!.NetworkAclId!;
+      (
+        await ec2.send(
+          new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnet] }] }),
+        )
+      ).NetworkAcls![0]!.NetworkAclId!;
     const original = await aclOf();
     await target.zoneOutage(zone, 'disrupt');
     const [disruption] = target.disruptions();
     expect(disruption!.subnets).toEqual([expect.objectContaining({ subnetId: subnet, originalAclId: original })]);
     expect(await aclOf()).toBe(disruption!.denyAclId);
-    const deny = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [disruption!.denyAclId] }))).NetworkAcls![0]!;
+    const deny = (await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [disruption!.denyAclId] })))
+      .NetworkAcls![0]!;
     const rules = deny.Entries!.filter((e) => e.RuleNumber === 100);
-    expect(rules.map((e) => [e.Egress, e.RuleAction, e.CidrBlock]).sort()).toEqual([[false, 'deny', '0.0.0.0/0'], [true, 'deny', '0.0.0.0/0']]);
+    expect(rules.map((e) => [e.Egress, e.RuleAction, e.CidrBlock]).sort()).toEqual([
+      [false, 'deny', '0.0.0.0/0'],
+      [true, 'deny', '0.0.0.0/0'],
+    ]);
     expect(deny.Tags).toEqual(expect.arrayContaining([{ Key: TAG_KEYS.runId, Value: RUN_ID }]));
     // Members there are cut off: not in service as far as the scenario is concerned.
     const kafka = await target.groupState('kafka');
@@ -334,13 +436,23 @@ describe('AwsTarget against moto', () => {
     for (const id of inZone) expect(['shutting-down', 'terminated']).toContain(await instanceState(id));
   });
 
-  it('clusterCpu reads CPUUtilization of the stateful groups\' ASGs from CloudWatch', async () => {
+  it("clusterCpu reads CPUUtilization of the stateful groups' ASGs from CloudWatch", async () => {
     const now = new Date();
     const put = async (asgName: string, value: number) =>
-      cloudWatch.send(new PutMetricDataCommand({
-        Namespace: 'AWS/EC2',
-        MetricData: [{ MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: asgName }], Value: value, Unit: 'Percent', Timestamp: new Date(now.getTime() - 30_000) }],
-      }));
+      cloudWatch.send(
+        new PutMetricDataCommand({
+          Namespace: 'AWS/EC2',
+          MetricData: [
+            {
+              MetricName: 'CPUUtilization',
+              Dimensions: [{ Name: 'AutoScalingGroupName', Value: asgName }],
+              Value: value,
+              Unit: 'Percent',
+              Timestamp: new Date(now.getTime() - 30_000),
+            },
+          ],
+        }),
+      );
     await put('tt-kafka-1', 30);
     await put('tt-kafka-2', 50);
     await put('tt-kafka-3', 70);
@@ -365,39 +477,105 @@ describe('AwsTarget against moto', () => {
 
   it('teardown sweeps what is still tagged with the run id and leaves the rest', async () => {
     // Leftovers terraform would not know about: a volume, an ENI, a deny ACL still associated, a bucket.
-    const volume = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'eu-west-1a', Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: runTags() }] }))).VolumeId!;
-    const other = (await ec2.send(new CreateVolumeCommand({ AvailabilityZone: 'eu-west-1a', Size: 1, TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: TAG_KEYS.runId, Value: 'another-run' }] }] }))).VolumeId!;
-    const eni = (await ec2.send(new CreateNetworkInterfaceCommand({ SubnetId: subnets['eu-west-1a'], TagSpecifications: [{ ResourceType: 'network-interface', Tags: runTags() }] }))).NetworkInterface!.NetworkInterfaceId!;
-    const acl = (await ec2.send(new CreateNetworkAclCommand({ VpcId: vpcId, TagSpecifications: [{ ResourceType: 'network-acl', Tags: runTags() }] }))).NetworkAcl!.NetworkAclId!;
-    const assoc = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnets['eu-west-1a']!] }] }))).NetworkAcls![0]!
-      .Associations!.find((a) => a.SubnetId === subnets['eu-west-1a'])!.NetworkAclAssociationId!;
+    const volume = (
+      await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: 'eu-west-1a',
+          Size: 1,
+          TagSpecifications: [{ ResourceType: 'volume', Tags: runTags() }],
+        }),
+      )
+    ).VolumeId!;
+    const other = (
+      await ec2.send(
+        new CreateVolumeCommand({
+          AvailabilityZone: 'eu-west-1a',
+          Size: 1,
+          TagSpecifications: [{ ResourceType: 'volume', Tags: [{ Key: TAG_KEYS.runId, Value: 'another-run' }] }],
+        }),
+      )
+    ).VolumeId!;
+    const eni = (
+      await ec2.send(
+        new CreateNetworkInterfaceCommand({
+          SubnetId: subnets['eu-west-1a'],
+          TagSpecifications: [{ ResourceType: 'network-interface', Tags: runTags() }],
+        }),
+      )
+    ).NetworkInterface!.NetworkInterfaceId!;
+    const acl = (
+      await ec2.send(
+        new CreateNetworkAclCommand({
+          VpcId: vpcId,
+          TagSpecifications: [{ ResourceType: 'network-acl', Tags: runTags() }],
+        }),
+      )
+    ).NetworkAcl!.NetworkAclId!;
+    const assoc = (
+      await ec2.send(
+        new DescribeNetworkAclsCommand({
+          Filters: [{ Name: 'association.subnet-id', Values: [subnets['eu-west-1a']!] }],
+        }),
+      )
+    ).NetworkAcls![0]!.Associations!.find((a) => a.SubnetId === subnets['eu-west-1a'])!.NetworkAclAssociationId!;
     await ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: assoc, NetworkAclId: acl }));
-    await s3.send(new CreateBucketCommand({ Bucket: 'tt-leftover-bucket', CreateBucketConfiguration: { LocationConstraint: REGION } }));
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: 'tt-leftover-bucket',
+        CreateBucketConfiguration: { LocationConstraint: REGION },
+      }),
+    );
     await s3.send(new PutObjectCommand({ Bucket: 'tt-leftover-bucket', Key: 'x.csv', Body: 'a' }));
     await s3.send(new PutBucketTaggingCommand({ Bucket: 'tt-leftover-bucket', Tagging: { TagSet: runTags() } }));
 
     await target.teardown();
     const swept = target.lastSweep!;
     expect(swept.errors).toEqual([]);
-    expect(swept.autoScalingGroups.sort()).toEqual(['tt-cassandra-1', 'tt-cassandra-2', 'tt-cassandra-3', 'tt-consumers', 'tt-kafka-1', 'tt-kafka-2', 'tt-kafka-3', 'tt-producers']);
+    expect(swept.autoScalingGroups.sort()).toEqual([
+      'tt-cassandra-1',
+      'tt-cassandra-2',
+      'tt-cassandra-3',
+      'tt-consumers',
+      'tt-kafka-1',
+      'tt-kafka-2',
+      'tt-kafka-3',
+      'tt-producers',
+    ]);
     expect(swept.volumes).toContain(volume);
     expect(swept.volumes).not.toContain(other);
     expect(swept.networkInterfaces).toEqual([eni]);
     expect(swept.networkAcls).toEqual([acl]);
     expect(swept.buckets).toEqual(['tt-leftover-bucket']);
-    const running = await ec2.send(new DescribeInstancesCommand({
-      Filters: [{ Name: `tag:${TAG_KEYS.runId}`, Values: [RUN_ID] }, { Name: 'instance-state-name', Values: ['pending', 'running'] }],
-    }));
+    const running = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          { Name: `tag:${TAG_KEYS.runId}`, Values: [RUN_ID] },
+          { Name: 'instance-state-name', Values: ['pending', 'running'] },
+        ],
+      }),
+    );
     expect((running.Reservations ?? []).flatMap((r) => r.Instances ?? [])).toEqual([]);
 
     expect(await runAutoScalingGroups({ autoScaling } as never, RUN_ID)).toEqual([]);
     const volumes = (await ec2.send(new DescribeVolumesCommand({}))).Volumes!.map((v) => v.VolumeId);
     expect(volumes).not.toContain(volume);
     expect(volumes).toContain(other);
-    expect((await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [eni] }] }))).NetworkInterfaces).toEqual([]);
+    expect(
+      (
+        await ec2.send(
+          new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'network-interface-id', Values: [eni] }] }),
+        )
+      ).NetworkInterfaces,
+    ).toEqual([]);
     expect((await s3.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).not.toContain('tt-leftover-bucket');
     // The subnet went back to the VPC's default ACL.
-    const now = (await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'association.subnet-id', Values: [subnets['eu-west-1a']!] }] }))).NetworkAcls![0]!;
+    const now = (
+      await ec2.send(
+        new DescribeNetworkAclsCommand({
+          Filters: [{ Name: 'association.subnet-id', Values: [subnets['eu-west-1a']!] }],
+        }),
+      )
+    ).NetworkAcls![0]!;
     expect(now.IsDefault).toBe(true);
   });
 });

@@ -8,12 +8,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PACKER_DIR } from '../../src/support/paths.ts';
-import { readVersionsFile, runPackerCommand, validateCommands, writeDashboards, type PackerVars } from '../../src/aws/packer/build.ts';
+import {
+  readVersionsFile,
+  runPackerCommand,
+  validateCommands,
+  writeDashboards,
+  type PackerVars,
+} from '../../src/aws/packer/build.ts';
 import { findPacker } from '../../src/support/install/packer.ts';
 import { defaultSpec } from '../../src/spec/defaults.ts';
 
 const packer = await findPacker();
-const SKIP = packer ? false : 'packer 1.9.x is not on PATH or in the cache yet: run `node bin/terratower.mjs ami validate` once (builds it, ~3 min)';
+const SKIP = packer
+  ? false
+  : 'packer 1.9.x is not on PATH or in the cache yet: run `node bin/terratower.mjs ami validate` once (builds it, ~3 min)';
 // The integration global setup installs it; missing here means that install failed: say so.
 if (SKIP) throw new Error(`packer-validate: ${SKIP}`);
 
@@ -31,7 +39,7 @@ async function vars(): Promise<PackerVars> {
 }
 
 describe('packer validate (Packer 1.9.4)', () => {
-  it('passes -syntax-only and the full validation with the runner\'s variables', async () => {
+  it("passes -syntax-only and the full validation with the runner's variables", async () => {
     const [syntax, full] = validateCommands({ packer: packer!.path, vars: await vars() });
     const lines: string[] = [];
     const s = await runPackerCommand(syntax, (l) => lines.push(l));
@@ -45,7 +53,10 @@ describe('packer validate (Packer 1.9.4)', () => {
     const copy = join(work, 'broken');
     cpSync(PACKER_DIR, copy, { recursive: true, filter: (src) => !src.endsWith('manifest.json') });
     const sources = join(copy, 'sources.pkr.hcl');
-    writeFileSync(sources, readFileSync(sources, 'utf8').replace('encrypt_boot = true', 'encrypt_boot = true\n  imds_support = "v2.0"'));
+    writeFileSync(
+      sources,
+      readFileSync(sources, 'utf8').replace('encrypt_boot = true', 'encrypt_boot = true\n  imds_support = "v2.0"'),
+    );
     const [, full] = validateCommands({ packer: packer!.path, vars: await vars(), packerDir: copy });
     const lines: string[] = [];
     const result = await runPackerCommand(full, (l) => lines.push(l));

@@ -13,6 +13,8 @@ describe('traffic-spike on the local twin', () => {
     expect(out?.decideSeconds).not.toBeNull();
     expect(out!.to!).toBeGreaterThan(2);
     expect(back?.decideSeconds).not.toBeNull();
-    run.note(`scale out decided ${out!.decideSeconds}s settled ${out!.settledSeconds}s; scale in decided ${back!.decideSeconds}s`);
+    run.note(
+      `scale out decided ${out!.decideSeconds}s settled ${out!.settledSeconds}s; scale in decided ${back!.decideSeconds}s`,
+    );
   });
 });

@@ -63,7 +63,9 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
 
   it('holds the steady-state hypothesis before and after, and meets every expectation', () => {
     const r = run.result();
-    const failed = r.journal.run.filter((s) => s.status !== 'succeeded').map((s) => `${s.name}: ${s.error ?? s.status}`);
+    const failed = r.journal.run
+      .filter((s) => s.status !== 'succeeded')
+      .map((s) => `${s.name}: ${s.error ?? s.status}`);
     expect(failed).toEqual([]);
     expect(r.journal.steadyStates.before?.holds).toBe(true);
     expect(r.journal.steadyStates.after?.holds).toBe(true);
@@ -74,7 +76,11 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
     const r = run.result();
     const l = r.ledger!;
     expect(r.drained).toBe(true);
-    expect({ lost: l.lost, duplicated: l.duplicated, unexpected: l.unexpected }).toEqual({ lost: 0, duplicated: 0, unexpected: 0 });
+    expect({ lost: l.lost, duplicated: l.duplicated, unexpected: l.unexpected }).toEqual({
+      lost: 0,
+      duplicated: 0,
+      unexpected: 0,
+    });
     expect(l.deadLettered).toBe(l.expectedDeadLettered);
     expect(l.delivered).toBe(l.source);
     expect(l.exact).toBe(true);
@@ -83,11 +89,16 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
   it('samples every second and writes the report', () => {
     const r = run.result();
     expect(r.series.length).toBeGreaterThan(30);
-    const gaps = r.series.slice(1).map((p, i) => p.t - r.series[i]!.t).sort((a, b) => a - b);
+    const gaps = r.series
+      .slice(1)
+      .map((p, i) => p.t - r.series[i]!.t)
+      .sort((a, b) => a - b);
     // The sampler's period is 1 s. A sample takes longer when the 2-core machine is saturated
     // (the drain runs the pipeline flat out), so single gaps are reported, not asserted.
     const median = gaps[Math.floor(gaps.length / 2)]!;
-    note(`sample gaps: median ${median.toFixed(2)} s, max ${gaps[gaps.length - 1]!.toFixed(2)} s over ${r.series.length} samples`);
+    note(
+      `sample gaps: median ${median.toFixed(2)} s, max ${gaps[gaps.length - 1]!.toFixed(2)} s over ${r.series.length} samples`,
+    );
     expect(median).toBeLessThanOrEqual(1.2);
     expect(r.reportHtml).toMatch(/report\.html$/);
   });

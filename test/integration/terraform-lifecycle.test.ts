@@ -27,7 +27,9 @@ import {
 } from '../../src/harness/terraform/index.ts';
 import { REPO_ROOT } from '../../src/support/paths.ts';
 
-const binaries = await Promise.all(TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })));
+const binaries = await Promise.all(
+  TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })),
+);
 
 /** State letter and process group of a process from /proc (undefined when there is none). */
 function procStat(pid: number): { state: string; pgid: number } | undefined {
@@ -121,7 +123,9 @@ function guardedSlowConfig(pidFile: string, sleepSeconds: number): Record<string
         slow: {
           depends_on: ['terraform_data.guard'],
           input: { pid_file: pidFile },
-          provisioner: [{ 'local-exec': { command: `${startDaemon('${self.input.pid_file}')} sleep ${sleepSeconds}` } }],
+          provisioner: [
+            { 'local-exec': { command: `${startDaemon('${self.input.pid_file}')} sleep ${sleepSeconds}` } },
+          ],
         },
       },
     },
@@ -152,7 +156,10 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
     const bin = binary as TerraformBinary;
     let root = '';
     let runsRoot = '';
-    const base = (): Pick<TerraformOptions, 'binary' | 'binaryPath' | 'runsRoot' | 'echo' | 'timeBetweenRetriesMs'> => ({
+    const base = (): Pick<
+      TerraformOptions,
+      'binary' | 'binaryPath' | 'runsRoot' | 'echo' | 'timeBetweenRetriesMs'
+    > => ({
       binary: kind,
       binaryPath: bin.path,
       runsRoot,
@@ -166,7 +173,8 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
     });
     afterAll(async () => {
       // Anything a failed test left deployed is destroyed before the temp dir goes.
-      if (runsRoot && existsSync(runsRoot)) await sweepTerraformRunDirs({ runsRoot, echo: false, log: () => undefined });
+      if (runsRoot && existsSync(runsRoot))
+        await sweepTerraformRunDirs({ runsRoot, echo: false, log: () => undefined });
       await rm(root, { recursive: true, force: true });
     });
 
@@ -174,19 +182,22 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       const pidFile = join(root, 'basic.pid');
       let pid = 0;
       let runDir = '';
-      const name = await withDeployedStack({ ...base(), config: daemonConfig(pidFile, 'basic') }, async (outputs, run) => {
-        runDir = run.runDir;
-        expect(outputString(outputs, 'pid_file')).toBe(pidFile);
-        pid = readPid(pidFile);
-        expect(alive(pid)).toBe(true);
-        expect(existsSync(join(run.runDir, 'terraform.tfstate'))).toBe(true);
-        expect(readFileSync(run.logFile, 'utf8')).toContain('Apply complete');
-        // The missing TF_CLI_CONFIG_FILE of this machine is replaced by an empty one: no warnings.
-        expect(readFileSync(run.logFile, 'utf8')).not.toMatch(/Unable to open CLI configuration file/);
-        // Applied configuration is idempotent: a second plan has nothing to do.
-        expect((await run.plan()).hasChanges).toBe(false);
-        return outputString(outputs, 'name');
-      });
+      const name = await withDeployedStack(
+        { ...base(), config: daemonConfig(pidFile, 'basic') },
+        async (outputs, run) => {
+          runDir = run.runDir;
+          expect(outputString(outputs, 'pid_file')).toBe(pidFile);
+          pid = readPid(pidFile);
+          expect(alive(pid)).toBe(true);
+          expect(existsSync(join(run.runDir, 'terraform.tfstate'))).toBe(true);
+          expect(readFileSync(run.logFile, 'utf8')).toContain('Apply complete');
+          // The missing TF_CLI_CONFIG_FILE of this machine is replaced by an empty one: no warnings.
+          expect(readFileSync(run.logFile, 'utf8')).not.toMatch(/Unable to open CLI configuration file/);
+          // Applied configuration is idempotent: a second plan has nothing to do.
+          expect((await run.plan()).hasChanges).toBe(false);
+          return outputString(outputs, 'name');
+        },
+      );
       expect(name).toBe('basic');
       expect(registeredCleanups()).toBe(0); // signal handlers are removed once the run is over
       await eventually(() => !alive(pid), 5_000, `pid ${pid} to exit`);
@@ -199,24 +210,36 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
         resource: {
           terraform_data: {
             blip: {
-              provisioner: [{ 'local-exec': { command: `if [ ! -f ${marker} ]; then touch ${marker}; echo "${message}" >&2; exit 1; fi` } }],
+              provisioner: [
+                {
+                  'local-exec': {
+                    command: `if [ ! -f ${marker} ]; then touch ${marker}; echo "${message}" >&2; exit 1; fi`,
+                  },
+                },
+              ],
             },
           },
         },
       });
       const retryableErrors = { 'upstream blip \\(transient\\)': 'test blip' };
       let runDir = '';
-      await withDeployedStack({ ...base(), config: flaky('upstream blip (transient)'), retryableErrors, maxRetries: 2, retainRunDir: true }, async (_o, run) => {
-        runDir = run.runDir;
-      });
+      await withDeployedStack(
+        { ...base(), config: flaky('upstream blip (transient)'), retryableErrors, maxRetries: 2, retainRunDir: true },
+        async (_o, run) => {
+          runDir = run.runDir;
+        },
+      );
       const applies = (await readRunRecord(runDir))?.history.filter((h) => h.command === 'apply') ?? [];
       expect(applies.map((h) => h.exitCode)).toEqual([1, 0]);
       await rm(runDir, { recursive: true, force: true });
 
       await rm(marker);
-      const error = await withDeployedStack({ ...base(), config: flaky('invalid thing'), retryableErrors, maxRetries: 2, retainRunDir: true }, async (_o, run) => {
-        runDir = run.runDir;
-      }).catch((e: unknown) => e);
+      const error = await withDeployedStack(
+        { ...base(), config: flaky('invalid thing'), retryableErrors, maxRetries: 2, retainRunDir: true },
+        async (_o, run) => {
+          runDir = run.runDir;
+        },
+      ).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TerraformCommandError);
       const record = (await readRunRecord((error as TerraformCommandError).runDir))!;
       expect(record.history.filter((h) => h.command === 'apply')).toHaveLength(1);
@@ -317,11 +340,15 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       const script = join(work, 'child.mts');
       writeChildScript(script);
       const options = { ...base(), runId: `sigint-${kind}`, retainRunDir: true };
-      const child = execa('node', ['--import', 'tsx', script, JSON.stringify(daemonConfig(pidFile, 'sigint')), JSON.stringify(options), ready], {
-        cwd: REPO_ROOT,
-        reject: false,
-        all: true,
-      });
+      const child = execa(
+        'node',
+        ['--import', 'tsx', script, JSON.stringify(daemonConfig(pidFile, 'sigint')), JSON.stringify(options), ready],
+        {
+          cwd: REPO_ROOT,
+          reject: false,
+          all: true,
+        },
+      );
       await eventually(() => existsSync(ready), 30_000, 'the child to deploy');
       const pid = readPid(pidFile);
       expect(alive(pid)).toBe(true);
@@ -343,11 +370,15 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       writeChildScript(script);
       const runId = `sigint-apply-${kind}`;
       const options = { ...base(), runId, retainRunDir: true, timeouts: { killGrace: 5_000 } };
-      const child = execa('node', ['--import', 'tsx', script, JSON.stringify(guardedSlowConfig(pidFile, 60)), JSON.stringify(options), ready], {
-        cwd: REPO_ROOT,
-        reject: false,
-        all: true,
-      });
+      const child = execa(
+        'node',
+        ['--import', 'tsx', script, JSON.stringify(guardedSlowConfig(pidFile, 60)), JSON.stringify(options), ready],
+        {
+          cwd: REPO_ROOT,
+          reject: false,
+          all: true,
+        },
+      );
       // The slow provisioner has started its daemon and is sleeping: apply is in progress.
       await eventually(() => existsSync(pidFile), 30_000, 'apply to reach the slow provisioner');
       const pid = readPid(pidFile);
@@ -372,7 +403,12 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
         files.map((pidFile, i) =>
           withDeployedStack({ ...base(), config: daemonConfig(pidFile, `par-${i}`) }, async (outputs, run) => {
             expect(outputString(outputs, 'name')).toBe(`par-${i}`);
-            seen.push({ runDir: run.runDir, pid: readPid(pidFile), state: readFileSync(run.stateFile, 'utf8'), name: `par-${i}` });
+            seen.push({
+              runDir: run.runDir,
+              pid: readPid(pidFile),
+              state: readFileSync(run.stateFile, 'utf8'),
+              name: `par-${i}`,
+            });
             // Hold both deployments at once before either is destroyed.
             await eventually(() => seen.length === 2, 20_000, 'both runs to be deployed');
           }),
@@ -382,7 +418,10 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       const [a, b] = seen as [(typeof seen)[0], (typeof seen)[0]];
       expect(a.runDir).not.toBe(b.runDir);
       expect(a.pid).not.toBe(b.pid);
-      for (const [mine, other] of [[a, b], [b, a]] as const) {
+      for (const [mine, other] of [
+        [a, b],
+        [b, a],
+      ] as const) {
         expect(mine.state).toContain(`"${mine.name}"`);
         expect(mine.state).not.toContain(`"${other.name}"`);
         await eventually(() => !alive(mine.pid), 5_000, `pid ${mine.pid} to exit`);
@@ -402,7 +441,9 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       expect(record?.status).toBe('kept');
       // The printed command works on its own.
       const [envPart, ...rest] = record!.destroyCommand.split(' ');
-      const env = envPart?.startsWith('TF_CLI_CONFIG_FILE=') ? { TF_CLI_CONFIG_FILE: envPart.slice('TF_CLI_CONFIG_FILE='.length) } : {};
+      const env = envPart?.startsWith('TF_CLI_CONFIG_FILE=')
+        ? { TF_CLI_CONFIG_FILE: envPart.slice('TF_CLI_CONFIG_FILE='.length) }
+        : {};
       const argv = envPart?.startsWith('TF_CLI_CONFIG_FILE=') ? rest : [envPart!, ...rest];
       const destroyed = await execa(argv[0]!, argv.slice(1), { env, reject: false });
       expect(destroyed.exitCode, destroyed.stderr).toBe(0);
@@ -420,10 +461,17 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
         JSON.stringify({
           variable: { greeting: { type: 'string' }, sizes: { type: 'list(number)' } },
           resource: { terraform_data: { v: { input: { greeting: '${var.greeting}', sizes: '${var.sizes}' } } } },
-          output: { greeting: { value: '${terraform_data.v.output.greeting}' }, sizes: { value: '${terraform_data.v.output.sizes}' } },
+          output: {
+            greeting: { value: '${terraform_data.v.output.greeting}' },
+            sizes: { value: '${terraform_data.v.output.sizes}' },
+          },
         }),
       );
-      const run = await TerraformRun.create({ ...base(), sourceDir: stackDir, vars: { greeting: 'hi there', sizes: [1, 2, 3] } });
+      const run = await TerraformRun.create({
+        ...base(),
+        sourceDir: stackDir,
+        vars: { greeting: 'hi there', sizes: [1, 2, 3] },
+      });
       try {
         expect(existsSync(join(run.runDir, 'cdk.tf.json'))).toBe(true);
         expect((await run.plan()).hasChanges).toBe(true);

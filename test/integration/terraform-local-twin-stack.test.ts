@@ -22,7 +22,9 @@ import {
 import { defaultSpec } from '../../src/spec/index.ts';
 import { localTwinEndpoints, localTwinStackConfig } from '../../src/harness/targets/local-twin-stack.ts';
 
-const binaries = await Promise.all(TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })));
+const binaries = await Promise.all(
+  TERRAFORM_KINDS.map(async (kind) => ({ kind, binary: await findTerraformBinary(kind) })),
+);
 
 // Records each call (argv + TERRATOWER_CACHE) as one JSON line; `up` fails while fail-up exists.
 const RECORDER = `
@@ -42,7 +44,10 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
     let cacheDir = '';
     const calls = (): string[][] =>
       existsSync(join(cacheDir, 'calls.jsonl'))
-        ? readFileSync(join(cacheDir, 'calls.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as string[])
+        ? readFileSync(join(cacheDir, 'calls.jsonl'), 'utf8')
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l) as string[])
         : [];
 
     beforeAll(async () => {
@@ -70,10 +75,15 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
       await rm(join(cacheDir, 'calls.jsonl'), { force: true });
       const runId = `twin-ok-${kind}`;
       const { spec, config } = stack(runId);
-      const outputs = await withDeployedStack({ config, binary: kind, binaryPath: bin.path, runsRoot: join(root, 'runs'), echo: false }, async (o) => {
-        expect(calls()).toEqual([['local', 'up', '--spec', join(root, 'spec.json'), '--run-id', runId, '--slot', '1', '--json']]);
-        return readPipelineOutputs(o);
-      });
+      const outputs = await withDeployedStack(
+        { config, binary: kind, binaryPath: bin.path, runsRoot: join(root, 'runs'), echo: false },
+        async (o) => {
+          expect(calls()).toEqual([
+            ['local', 'up', '--spec', join(root, 'spec.json'), '--run-id', runId, '--slot', '1', '--json'],
+          ]);
+          return readPipelineOutputs(o);
+        },
+      );
       const expected = localTwinEndpoints(spec, runId, 1);
       expect(outputs).toEqual({
         bucket: expected.bucket,

@@ -54,7 +54,11 @@ describe('twin cleanup', () => {
     try {
       const specFile = join(dir, 'spec.json');
       writeFileSync(specFile, JSON.stringify(input));
-      const cli = (args: string[]) => exec(process.execPath, [join(REPO_ROOT, 'bin', 'terratower.mjs'), ...args], { cwd: REPO_ROOT, maxBuffer: 16 << 20 });
+      const cli = (args: string[]) =>
+        exec(process.execPath, [join(REPO_ROOT, 'bin', 'terratower.mjs'), ...args], {
+          cwd: REPO_ROOT,
+          maxBuffer: 16 << 20,
+        });
       const up = await cli(['local', 'up', '--spec', specFile, '--slot', String(SLOT), '--run-id', runId, '--json']);
       const out = JSON.parse(up.stdout) as Record<string, unknown>;
       expect(out.runId).toBe(runId);

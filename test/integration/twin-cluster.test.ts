@@ -39,7 +39,8 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await sleep(500);
   }
 }
@@ -50,7 +51,13 @@ async function waitFor<T>(what: string, timeoutMs: number, fn: () => Promise<T |
  */
 function kafka(except: string[] = []): Kafka {
   const brokers = twin!.endpoints.kafkaBootstrap.filter((b) => !except.includes(b));
-  return new Kafka({ clientId: 'twin-test', brokers, logLevel: logLevel.NOTHING, requestTimeout: 10_000, retry: { retries: 10 } });
+  return new Kafka({
+    clientId: 'twin-test',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    requestTimeout: 10_000,
+    retry: { retries: 10 },
+  });
 }
 
 function member(status: TwinStatus, id: string): TwinStatus['groups'][number]['members'][number] | undefined {
@@ -135,11 +142,16 @@ describe('local twin cluster', () => {
     const admin = kafka().admin();
     await admin.connect();
     const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
-    const configs = await admin.describeConfigs({ resources: [{ type: 2, name: spec.kafka.topic, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+    const configs = await admin.describeConfigs({
+      resources: [{ type: 2, name: spec.kafka.topic, configNames: ['min.insync.replicas'] }],
+      includeSynonyms: false,
+    });
     await admin.disconnect();
     expect(meta.topics[0]!.partitions).toHaveLength(spec.kafka.partitions);
     for (const p of meta.topics[0]!.partitions) expect(p.replicas).toHaveLength(3);
-    expect(configs.resources[0]!.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue).toBe('2');
+    expect(configs.resources[0]!.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue).toBe(
+      '2',
+    );
     await produce(spec.kafka.topic, 'boot', 500);
     const seen = await consumeAll(spec.kafka.topic, 500);
     expect([...seen].filter((k) => k.startsWith('boot-')).length).toBe(500);
@@ -148,8 +160,12 @@ describe('local twin cluster', () => {
   it('the S3 API stores and lists objects in the dataset bucket', async () => {
     const s3 = twinS3Client(twin!.endpoints.s3Endpoint, spec.region);
     try {
-      await s3.send(new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/a.csv', Body: 'record_id\n1\n' }));
-      await s3.send(new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/b.csv', Body: 'record_id\n2\n' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/a.csv', Body: 'record_id\n1\n' }),
+      );
+      await s3.send(
+        new PutObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/b.csv', Body: 'record_id\n2\n' }),
+      );
       const list = await s3.send(new ListObjectsV2Command({ Bucket: twin!.endpoints.bucket, Prefix: 'payments/' }));
       expect(list.Contents?.map((o) => o.Key).sort()).toEqual(['payments/a.csv', 'payments/b.csv']);
       const got = await s3.send(new GetObjectCommand({ Bucket: twin!.endpoints.bucket, Key: 'payments/b.csv' }));
@@ -160,10 +176,15 @@ describe('local twin cluster', () => {
   });
 
   it('Cassandra answers CQL, sees its peers, and has the keyspace with the spec replication', async () => {
-    const client = new cassandra.Client({ contactPoints: twin!.endpoints.cassandraContactPoints, localDataCenter: spec.region });
+    const client = new cassandra.Client({
+      contactPoints: twin!.endpoints.cassandraContactPoints,
+      localDataCenter: spec.region,
+    });
     await client.connect();
     try {
-      const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [spec.cassandra.keyspace]);
+      const ks = await client.execute('SELECT replication FROM system_schema.keyspaces WHERE keyspace_name = ?', [
+        spec.cassandra.keyspace,
+      ]);
       expect(ks.rowLength).toBe(1);
       const replication = ks.first()!.get('replication') as Record<string, string>;
       expect(replication.class).toBe('org.apache.cassandra.locator.NetworkTopologyStrategy');
@@ -177,10 +198,14 @@ describe('local twin cluster', () => {
         ['twin-test-1', 2024],
         { prepare: true, consistency: cassandra.types.consistencies.localQuorum },
       );
-      const row = await client.execute(`SELECT "program_year" FROM "${spec.cassandra.keyspace}"."${spec.cassandra.table}" WHERE "record_id" = ?`, ['twin-test-1'], {
-        prepare: true,
-        consistency: cassandra.types.consistencies.localQuorum,
-      });
+      const row = await client.execute(
+        `SELECT "program_year" FROM "${spec.cassandra.keyspace}"."${spec.cassandra.table}" WHERE "record_id" = ?`,
+        ['twin-test-1'],
+        {
+          prepare: true,
+          consistency: cassandra.types.consistencies.localQuorum,
+        },
+      );
       expect(row.first()!.get('program_year')).toBe(2024);
     } finally {
       await client.shutdown();
@@ -192,7 +217,9 @@ describe('local twin cluster', () => {
     const before = member(await client.status(), 'kafka-2')!;
     const dataDir = join(twin!.runDir, 'members', 'kafka-2', 'data');
     const metaBefore = readFileSync(join(dataDir, 'meta.properties'), 'utf8');
-    const partitionDirsBefore = readdirSync(dataDir).filter((d) => d.startsWith(`${spec.kafka.topic}-`)).sort();
+    const partitionDirsBefore = readdirSync(dataDir)
+      .filter((d) => d.startsWith(`${spec.kafka.topic}-`))
+      .sort();
     expect(partitionDirsBefore.length).toBeGreaterThan(0);
 
     expect(await client.killMembers('kafka', { ids: ['kafka-2'], signal: 'SIGKILL' })).toEqual(['kafka-2']);
@@ -205,11 +232,21 @@ describe('local twin cluster', () => {
     expect(Date.parse(after.launchedAt)).toBeGreaterThan(Date.parse(before.launchedAt));
     // Same storage: same node id and cluster id, same partition dirs.
     expect(readFileSync(join(dataDir, 'meta.properties'), 'utf8')).toBe(metaBefore);
-    expect(readdirSync(dataDir).filter((d) => d.startsWith(`${spec.kafka.topic}-`)).sort()).toEqual(partitionDirsBefore);
+    expect(
+      readdirSync(dataDir)
+        .filter((d) => d.startsWith(`${spec.kafka.topic}-`))
+        .sort(),
+    ).toEqual(partitionDirsBefore);
     const activities = await client.activities();
-    expect(activities.some((a) => a.group === 'kafka' && /kafka-2 .*killed by SIGKILL: replacing it with the same id/.test(a.cause))).toBe(true);
+    expect(
+      activities.some(
+        (a) => a.group === 'kafka' && /kafka-2 .*killed by SIGKILL: replacing it with the same id/.test(a.cause),
+      ),
+    ).toBe(true);
 
-    await waitFor('every partition fully in sync', 180_000, async () => ((await fullyInSync(spec.kafka.topic)) ? true : undefined));
+    await waitFor('every partition fully in sync', 180_000, async () =>
+      (await fullyInSync(spec.kafka.topic)) ? true : undefined,
+    );
     // The records written before the loss are all still there.
     const seen = await consumeAll(spec.kafka.topic, 500);
     expect([...seen].filter((k) => k.startsWith('boot-')).length).toBe(500);
@@ -257,7 +294,9 @@ describe('local twin cluster', () => {
     }
     // Stateful members are not replaced while frozen: same processes as before.
     for (const id of frozen) expect(member(status, id)!.pid).toBe(pidsBefore.get(id));
-    await waitFor('every partition fully in sync after thaw', 180_000, async () => ((await fullyInSync(spec.kafka.topic)) ? true : undefined));
+    await waitFor('every partition fully in sync after thaw', 180_000, async () =>
+      (await fullyInSync(spec.kafka.topic)) ? true : undefined,
+    );
     const seen = await consumeAll(spec.kafka.topic, 700);
     expect([...seen].filter((k) => k.startsWith('frozen-')).length).toBe(200);
   });
@@ -268,7 +307,9 @@ describe('local twin cluster', () => {
     const g = await waitFor('3 producers in service', 180_000, async () => {
       const s = await client.status();
       const producers = s.groups.find((x) => x.group === 'producers')!;
-      return producers.members.length === 3 && producers.members.every((m) => m.lifecycle === 'InService') ? producers : undefined;
+      return producers.members.length === 3 && producers.members.every((m) => m.lifecycle === 'InService')
+        ? producers
+        : undefined;
     });
     expect(g.desired).toBe(3);
     expect(g.inServiceByZone).toEqual({ 'eu-west-1a': 1, 'eu-west-1b': 1, 'eu-west-1c': 1 });

@@ -1,15 +1,41 @@
 import { describe, expect, it } from 'vitest';
-import { consumerEnv, producerEnv, readConsumerConfig, readProducerConfig, type ConsumerConfig, type ProducerConfig } from '../../apps/shared/config.ts';
+import {
+  consumerEnv,
+  producerEnv,
+  readConsumerConfig,
+  readProducerConfig,
+  type ConsumerConfig,
+  type ProducerConfig,
+} from '../../apps/shared/config.ts';
 
 const producer: ProducerConfig = {
-  memberId: 'producers-1', zone: 'a', kafkaBrokers: ['127.0.1.1:9092', '127.0.2.1:9092'], topic: 'payments',
-  deadLetterTopic: 'payments.dlq', httpHost: '127.0.0.1', httpPort: 9401, s3Endpoint: 'http://127.0.0.1:5000',
-  region: 'eu-west-1', bucket: 'bkt', prefix: 'payments/', ratePerSecond: 500,
+  memberId: 'producers-1',
+  zone: 'a',
+  kafkaBrokers: ['127.0.1.1:9092', '127.0.2.1:9092'],
+  topic: 'payments',
+  deadLetterTopic: 'payments.dlq',
+  httpHost: '127.0.0.1',
+  httpPort: 9401,
+  s3Endpoint: 'http://127.0.0.1:5000',
+  region: 'eu-west-1',
+  bucket: 'bkt',
+  prefix: 'payments/',
+  ratePerSecond: 500,
 };
 const consumer: ConsumerConfig = {
-  memberId: 'consumers-1', zone: 'a', kafkaBrokers: ['127.0.1.1:9092'], topic: 'payments', deadLetterTopic: 'payments.dlq',
-  httpHost: '127.0.0.1', httpPort: 9402, groupId: 'g', cassandraContactPoints: ['127.0.1.2:9042'],
-  cassandraDataCenter: 'eu-west-1', keyspace: 'ks', table: 't', consistency: 'QUORUM',
+  memberId: 'consumers-1',
+  zone: 'a',
+  kafkaBrokers: ['127.0.1.1:9092'],
+  topic: 'payments',
+  deadLetterTopic: 'payments.dlq',
+  httpHost: '127.0.0.1',
+  httpPort: 9402,
+  groupId: 'g',
+  cassandraContactPoints: ['127.0.1.2:9042'],
+  cassandraDataCenter: 'eu-west-1',
+  keyspace: 'ks',
+  table: 't',
+  consistency: 'QUORUM',
 };
 
 describe('app configuration', () => {

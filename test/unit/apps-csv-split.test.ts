@@ -38,7 +38,13 @@ describe('splitQuotedLine agrees with csv-parse', () => {
   it('on every line of a generated data set with malformed rows', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tt-split-'));
     try {
-      const manifest = await generateDataset({ rows: 6000, objects: 1, malformedFraction: 0.2, seed: 'split', outDir: dir });
+      const manifest = await generateDataset({
+        rows: 6000,
+        objects: 1,
+        malformedFraction: 0.2,
+        seed: 'split',
+        outDir: dir,
+      });
       const lines = (await readFile(join(dir, manifest.objects[0]!.name), 'utf8')).split('\n').filter(Boolean);
       let quoted = 0;
       for (const line of lines) {

@@ -73,13 +73,34 @@ describe('backoff', () => {
     expect(value).toBe('done');
     expect(slept).toEqual([100, 200, 400]);
 
-    await expect(retry(async () => { throw new Error('invalid'); }, { isRetryable: () => false, sleep })).rejects.toThrow('invalid');
+    await expect(
+      retry(
+        async () => {
+          throw new Error('invalid');
+        },
+        { isRetryable: () => false, sleep },
+      ),
+    ).rejects.toThrow('invalid');
     let stop = false;
     await expect(
-      retry(async () => { stop = true; throw new Error('timeout'); }, { isRetryable: () => true, shouldStop: () => stop, sleep }),
+      retry(
+        async () => {
+          stop = true;
+          throw new Error('timeout');
+        },
+        { isRetryable: () => true, shouldStop: () => stop, sleep },
+      ),
     ).rejects.toThrow('timeout');
     let n = 0;
-    await expect(retry(async () => { n++; throw new Error('t'); }, { isRetryable: () => true, maxAttempts: 3, sleep })).rejects.toThrow('t');
+    await expect(
+      retry(
+        async () => {
+          n++;
+          throw new Error('t');
+        },
+        { isRetryable: () => true, maxAttempts: 3, sleep },
+      ),
+    ).rejects.toThrow('t');
     expect(n).toBe(3);
   });
 });

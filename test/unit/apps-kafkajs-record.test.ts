@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
 import { kafkajsFile } from '../../apps/producer/kafkajs-replace.ts';
-import { fastRecordEncoder, installFastRecord, kafkajsRecordParts, type RecordArgs } from '../../apps/producer/kafkajs-record.ts';
+import {
+  fastRecordEncoder,
+  installFastRecord,
+  kafkajsRecordParts,
+  type RecordArgs,
+} from '../../apps/producer/kafkajs-record.ts';
 
 const require = createRequire(import.meta.url);
 const { Record, Encoder } = kafkajsRecordParts();
@@ -20,7 +25,8 @@ describe("kafkajs's record encoder, faster", () => {
   const fast = fastRecordEncoder(Record, Encoder);
 
   it('writes the same bytes as kafkajs 2.2.4 for keys and values of every kind and varints of every width', () => {
-    for (const args of cases) expect(fast(args).buffer.equals(Record(args).buffer), JSON.stringify(args).slice(0, 80)).toBe(true);
+    for (const args of cases)
+      expect(fast(args).buffer.equals(Record(args).buffer), JSON.stringify(args).slice(0, 80)).toBe(true);
   });
 
   it('hands what it does not cover to kafkajs: headers, deltas of 2^30 and more, other value types', () => {
@@ -39,13 +45,29 @@ describe("kafkajs's record encoder, faster", () => {
   });
 
   it("is what kafkajs's produce request uses once installed before it loads, and the request's bytes do not change", async () => {
-    const files = { record: kafkajsFile('src/protocol/recordBatch/record/v0/index.js'), request: kafkajsFile('src/protocol/requests/produce/v3/request.js') };
+    const files = {
+      record: kafkajsFile('src/protocol/recordBatch/record/v0/index.js'),
+      request: kafkajsFile('src/protocol/requests/produce/v3/request.js'),
+    };
     const saved = { record: require.cache[files.record], request: require.cache[files.request] };
     const encodeRequest = async (): Promise<Buffer> => {
       const request = require(files.request) as (args: unknown) => { encode(): Promise<{ buffer: Buffer }> };
-      const messages = Array.from({ length: 50 }, (_, i) => ({ key: `OP-${i}`, value: Buffer.from(`row ${i},é`), timestamp: '1700000000000' }));
+      const messages = Array.from({ length: 50 }, (_, i) => ({
+        key: `OP-${i}`,
+        value: Buffer.from(`row ${i},é`),
+        timestamp: '1700000000000',
+      }));
       const topicData = [{ topic: 't', partitions: [{ partition: 0, firstSequence: 7, messages }] }];
-      return (await request({ acks: -1, timeout: 30_000, compression: 0, producerId: 42, producerEpoch: 1, topicData }).encode()).buffer;
+      return (
+        await request({
+          acks: -1,
+          timeout: 30_000,
+          compression: 0,
+          producerId: 42,
+          producerEpoch: 1,
+          topicData,
+        }).encode()
+      ).buffer;
     };
     try {
       delete require.cache[files.request];
@@ -57,7 +79,10 @@ describe("kafkajs's record encoder, faster", () => {
       // Too late once the produce request is loaded: says so instead of pretending.
       expect(installFastRecord()).toMatch(/loaded before/);
     } finally {
-      for (const [name, file] of [['record', files.record], ['request', files.request]] as const) {
+      for (const [name, file] of [
+        ['record', files.record],
+        ['request', files.request],
+      ] as const) {
         if (saved[name]) require.cache[file] = saved[name];
         else delete require.cache[file];
       }

@@ -19,14 +19,25 @@ describe('producer partitioner', () => {
   it("picks kafkajs DefaultPartitioner's partition for every key shape", () => {
     const kafkajs = Partitioners.DefaultPartitioner();
     const keys = [
-      '', 'a', 'ab', 'abc', 'abcd', 'abcde',
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      'abcde',
       ...Array.from({ length: 5_000 }, (_, i) => `OP-bench-${i * 7}`),
       ...Array.from({ length: 500 }, (_, i) => `payments/part-${String(i % 7).padStart(5, '0')}.csv:${i}`),
-      'payments/Ünïcödé €.csv:17', '日本語のキー', '😀 emoji key', 'x'.repeat(1000), 'é'.repeat(400),
+      'payments/Ünïcödé €.csv:17',
+      '日本語のキー',
+      '😀 emoji key',
+      'x'.repeat(1000),
+      'é'.repeat(400),
     ];
     for (const n of [1, 3, 12, 48]) {
       for (const key of keys) {
-        expect(partitionOf(key, n), `${key} over ${n}`).toBe(kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key, value: '' } }));
+        expect(partitionOf(key, n), `${key} over ${n}`).toBe(
+          kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key, value: '' } }),
+        );
       }
     }
   });

@@ -34,11 +34,22 @@ describe('producer parts', () => {
 describe('consumer parts', () => {
   it('computes lag over owned partitions only, from the log start when nothing is committed', () => {
     const lag = computeLag(
-      [{ partition: 0, offset: '90' }, { partition: 1, offset: '-1' }, { partition: 2, offset: '5' }],
-      [{ partition: 0, high: '100', low: '0' }, { partition: 1, high: '50', low: '10' }, { partition: 2, high: '7', low: '0' }],
+      [
+        { partition: 0, offset: '90' },
+        { partition: 1, offset: '-1' },
+        { partition: 2, offset: '5' },
+      ],
+      [
+        { partition: 0, high: '100', low: '0' },
+        { partition: 1, high: '50', low: '10' },
+        { partition: 2, high: '7', low: '0' },
+      ],
       new Set([0, 1]),
     );
-    expect([...lag]).toEqual([[0, 10], [1, 40]]);
+    expect([...lag]).toEqual([
+      [0, 10],
+      [1, 40],
+    ]);
   });
 
   it('classifies write errors', () => {
@@ -61,10 +72,23 @@ describe('consumer parts', () => {
   });
 
   it('builds the INSERT and typed parameters', () => {
-    expect(insertCql('ks', 't')).toMatch(/^INSERT INTO "ks"."t" \("record_id", .*"source_object", "source_line"\) VALUES \((\?, ){14}\?\)$/);
+    expect(insertCql('ks', 't')).toMatch(
+      /^INSERT INTO "ks"."t" \("record_id", .*"source_object", "source_line"\) VALUES \((\?, ){14}\?\)$/,
+    );
     const result = validateFields([
-      'OP-1-1', '2023', 'Covered Recipient Teaching Hospital', 'TH000001', '', '', 'BOSTON', 'MA',
-      'Pfizer Inc.', '10.50', '2023-01-02', 'Grant', 'Cash or cash equivalent',
+      'OP-1-1',
+      '2023',
+      'Covered Recipient Teaching Hospital',
+      'TH000001',
+      '',
+      '',
+      'BOSTON',
+      'MA',
+      'Pfizer Inc.',
+      '10.50',
+      '2023-01-02',
+      'Grant',
+      'Cash or cash equivalent',
     ]);
     if (!result.ok) throw new Error(result.reason);
     const params = insertParams(result.record, 'p/o.csv', 3);
@@ -81,12 +105,16 @@ describe('consumer parts', () => {
     const sem = new Semaphore(3);
     let inFlight = 0;
     let peak = 0;
-    await Promise.all(Array.from({ length: 20 }, () => sem.run(async () => {
-      inFlight++;
-      peak = Math.max(peak, inFlight);
-      await new Promise((r) => setTimeout(r, 2));
-      inFlight--;
-    })));
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        sem.run(async () => {
+          inFlight++;
+          peak = Math.max(peak, inFlight);
+          await new Promise((r) => setTimeout(r, 2));
+          inFlight--;
+        }),
+      ),
+    );
     expect(peak).toBe(3);
   });
 });

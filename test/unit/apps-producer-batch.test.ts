@@ -8,8 +8,19 @@ import { decodeDataMessage, decodeDeadLetter } from '../../apps/shared/messages.
 import { CSV_HEADER, csvLine } from '../../apps/shared/record.ts';
 
 const GOOD = (id: string): string[] => [
-  id, '2023', 'Covered Recipient Physician', '1234567890', 'MARY', "O'BRIEN", 'SPRINGFIELD', 'IL',
-  'Medtronic USA, Inc.', '123.45', '2023-02-28', 'Food and Beverage', 'In-kind items and services',
+  id,
+  '2023',
+  'Covered Recipient Physician',
+  '1234567890',
+  'MARY',
+  "O'BRIEN",
+  'SPRINGFIELD',
+  'IL',
+  'Medtronic USA, Inc.',
+  '123.45',
+  '2023-02-28',
+  'Food and Beverage',
+  'In-kind items and services',
 ];
 const target = { object: 'payments/part-00000.csv', member: 'p-1', dataPartitions: 12, deadPartitions: 3 };
 const all = (byPartition: Map<number, Message[]>): Message[] => [...byPartition.values()].flat();
@@ -19,17 +30,34 @@ const metadata = (n: number): PartitionMetadata[] =>
 describe('producer batch builder', () => {
   it('skips the header and blank lines, sends valid rows as data and malformed rows as dead letters', () => {
     const builder = new BatchBuilder(target, 0);
-    const lines = [CSV_HEADER, csvLine(GOOD('OP-1')), '', csvLine(GOOD('OP-2')).slice(0, -3) + ',x,y', '\r', csvLine(GOOD('OP-3'))];
+    const lines = [
+      CSV_HEADER,
+      csvLine(GOOD('OP-1')),
+      '',
+      `${csvLine(GOOD('OP-2')).slice(0, -3)},x,y`,
+      '\r',
+      csvLine(GOOD('OP-3')),
+    ];
     lines.forEach((text, i) => builder.add(i + 1, text));
     expect(builder.size).toBe(3);
     const batch = builder.take();
     expect(batch).toMatchObject({ dataCount: 2, deadCount: 1, lastLine: 6 });
     const data = all(batch.data).sort((a, b) => String(a.key).localeCompare(String(b.key)));
     expect(data.map((m) => m.key)).toEqual(['OP-1', 'OP-3']);
-    expect(decodeDataMessage(data[1]!.value as Buffer)).toEqual({ object: target.object, line: 6, fields: GOOD('OP-3') });
+    expect(decodeDataMessage(data[1]!.value as Buffer)).toEqual({
+      object: target.object,
+      line: 6,
+      fields: GOOD('OP-3'),
+    });
     const [dead] = all(batch.dead);
     expect(dead!.key).toBe(`${target.object}:4`);
-    expect(decodeDeadLetter(dead!.value as Buffer)).toMatchObject({ stage: 'producer', kind: 'column-count', line: 4, member: 'p-1', object: target.object });
+    expect(decodeDeadLetter(dead!.value as Buffer)).toMatchObject({
+      stage: 'producer',
+      kind: 'column-count',
+      line: 4,
+      member: 'p-1',
+      object: target.object,
+    });
     // The next batch starts after the last line of this one.
     expect(builder.size).toBe(0);
     expect(builder.take()).toMatchObject({ dataCount: 0, deadCount: 0, lastLine: 6 });
@@ -41,11 +69,16 @@ describe('producer batch builder', () => {
     const batch: Batch = builder.take();
     expect(batch.lastLine).toBe(510);
     const kafkajs = Partitioners.DefaultPartitioner();
-    for (const [byPartition, n] of [[batch.data, 12], [batch.dead, 3]] as const) {
+    for (const [byPartition, n] of [
+      [batch.data, 12],
+      [batch.dead, 3],
+    ] as const) {
       for (const [partition, messages] of byPartition) {
         for (const message of messages) {
           expect(message.partition).toBe(partition);
-          expect(kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key: message.key, value: '' } })).toBe(partition);
+          expect(
+            kafkajs({ topic: 't', partitionMetadata: metadata(n), message: { key: message.key, value: '' } }),
+          ).toBe(partition);
         }
       }
     }
@@ -69,7 +102,10 @@ describe('per-partition sends', () => {
     builder.add(2, csvLine(GOOD('OP-1')));
     builder.add(3, 'bad,"quote');
     const batch = builder.take();
-    const sum = [...all(batch.data), ...all(batch.dead)].reduce((s, x) => s + Buffer.byteLength(x.key as string) + (x.value as Buffer).length, 0);
+    const sum = [...all(batch.data), ...all(batch.dead)].reduce(
+      (s, x) => s + Buffer.byteLength(x.key as string) + (x.value as Buffer).length,
+      0,
+    );
     expect(batch.bytes).toBe(sum);
     expect(builder.bytes).toBe(0);
   });
@@ -79,10 +115,18 @@ describe('producer line reader', () => {
   it('numbers lines as readline splits them, drops a BOM and skips up to afterLine', async () => {
     const read = async (text: string, afterLine: number): Promise<[number, string][]> => {
       const out: [number, string][] = [];
-      for await (const { line, text: t } of readLines(Readable.from([Buffer.from(text)]), afterLine)) out.push([line, t]);
+      for await (const { line, text: t } of readLines(Readable.from([Buffer.from(text)]), afterLine))
+        out.push([line, t]);
       return out;
     };
-    expect(await read('\ufeffh\na\r\nb\rc\n\nd', 0)).toEqual([[1, 'h'], [2, 'a'], [3, 'b'], [4, 'c'], [5, ''], [6, 'd']]);
+    expect(await read('\ufeffh\na\r\nb\rc\n\nd', 0)).toEqual([
+      [1, 'h'],
+      [2, 'a'],
+      [3, 'b'],
+      [4, 'c'],
+      [5, ''],
+      [6, 'd'],
+    ]);
     expect(await read('h\na\nb\n', 2)).toEqual([[3, 'b']]);
   });
 });
@@ -91,7 +135,12 @@ describe('object checkpoints', () => {
   it('offers acknowledged lines at most every interval, and writes on flush', async () => {
     let t = 0;
     const saved: [number, boolean][] = [];
-    const checkpoints = new ObjectCheckpoints(async (line, done) => void saved.push([line, done]), 100, 1000, () => t);
+    const checkpoints = new ObjectCheckpoints(
+      async (line, done) => void saved.push([line, done]),
+      100,
+      1000,
+      () => t,
+    );
     checkpoints.acknowledged(200);
     t = 999;
     checkpoints.acknowledged(300);
@@ -111,6 +160,9 @@ describe('object checkpoints', () => {
     await checkpoints.flush(false); // stop: the acknowledged line
     expect(checkpoints.due()).toBeUndefined();
     await checkpoints.flush(true); // done is always written
-    expect(saved).toEqual([[500, false], [500, true]]);
+    expect(saved).toEqual([
+      [500, false],
+      [500, true],
+    ]);
   });
 });

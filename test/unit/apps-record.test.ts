@@ -1,13 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import {
-  CSV_HEADER, csvLine, splitCsvLine, validateFields, validateLine, type MalformedKind,
+  CSV_HEADER,
+  csvLine,
+  splitCsvLine,
+  validateFields,
+  validateLine,
+  type MalformedKind,
 } from '../../apps/shared/record.ts';
 import { RECORD_COLUMNS } from '../../apps/shared/schema.ts';
 import { decodeDataMessage, encodeDataMessage } from '../../apps/shared/messages.ts';
 
 const GOOD = [
-  'OP-1-42', '2023', 'Covered Recipient Physician', '1234567890', 'MARY', "O'BRIEN", 'SPRINGFIELD', 'IL',
-  'Medtronic USA, Inc.', '123.45', '2023-02-28', 'Food and Beverage', 'In-kind items and services',
+  'OP-1-42',
+  '2023',
+  'Covered Recipient Physician',
+  '1234567890',
+  'MARY',
+  "O'BRIEN",
+  'SPRINGFIELD',
+  'IL',
+  'Medtronic USA, Inc.',
+  '123.45',
+  '2023-02-28',
+  'Food and Beverage',
+  'In-kind items and services',
 ];
 const at = (name: string): number => RECORD_COLUMNS.findIndex((c) => c.name === name);
 const withField = (name: string, value: string): string[] => GOOD.map((v, i) => (i === at(name) ? value : v));
@@ -44,9 +60,12 @@ describe('row validation', () => {
     expectKind(validateFields(withField('amount_usd', amount)), 'bad-amount', /amount_usd/);
   });
 
-  it.each(['2023-02-30', '2023-13-01', '03/15/2023', '2023-4-5', 'not a date', '2024-02-30'])('rejects date %j', (date) => {
-    expectKind(validateFields(withField('payment_date', date)), 'bad-date', /payment_date.*calendar date/);
-  });
+  it.each(['2023-02-30', '2023-13-01', '03/15/2023', '2023-4-5', 'not a date', '2024-02-30'])(
+    'rejects date %j',
+    (date) => {
+      expectKind(validateFields(withField('payment_date', date)), 'bad-date', /payment_date.*calendar date/);
+    },
+  );
 
   it('accepts a leap day only in a leap year', () => {
     expect(validateFields(withField('payment_date', '2024-02-29')).ok).toBe(true);
@@ -59,7 +78,8 @@ describe('row validation', () => {
       for (let mo = 0; mo <= 13; mo++) {
         for (let d = 0; d <= 32; d++) {
           const date = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}`;
-          const real = y >= 1900 && y <= 2999 && mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
+          const real =
+            y >= 1900 && y <= 2999 && mo >= 1 && mo <= 12 && d >= 1 && d <= new Date(Date.UTC(y, mo, 0)).getUTCDate();
           expect(validateFields(withField('payment_date', date)).ok, date).toBe(real);
         }
       }

@@ -15,10 +15,15 @@ import { clusterMembers, defaultSpec, murmur3Tokens, withDefaults } from '../../
 function envOf(script: string): Record<string, string> {
   const match = /<<'TERRATOWER_ENV'\n([\s\S]*?)TERRATOWER_ENV\n/.exec(script);
   expect(match, 'script has no env here-document').not.toBeNull();
-  return Object.fromEntries(match![1]!.trim().split('\n').map((line) => {
-    const eq = line.indexOf('=');
-    return [line.slice(0, eq), line.slice(eq + 1)];
-  }));
+  return Object.fromEntries(
+    match![1]!
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const eq = line.indexOf('=');
+        return [line.slice(0, eq), line.slice(eq + 1)];
+      }),
+  );
 }
 
 describe('user data', () => {
@@ -34,12 +39,14 @@ describe('user data', () => {
       attach: { networkInterfaceId: 'eni-0abc', volumeId: 'vol-0def', privateIp: fourth.privateIp },
     });
     const env = envOf(script);
-    expect(env['TT_NODE_ID']).toBe('4');
-    expect(env['TT_ZONE']).toBe('eu-west-1a');
-    expect(env['TT_ADVERTISED_HOST']).toBe('10.40.10.17');
-    expect(env['TT_CONTROLLER_QUORUM']).toBe('1@10.40.10.16:9093,2@10.40.11.16:9093,3@10.40.12.16:9093,4@10.40.10.17:9093');
-    expect(env['TT_CLUSTER_ID']).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(env['TT_DATA_DEVICE']).toBe('@DATA_DEVICE@');
+    expect(env.TT_NODE_ID).toBe('4');
+    expect(env.TT_ZONE).toBe('eu-west-1a');
+    expect(env.TT_ADVERTISED_HOST).toBe('10.40.10.17');
+    expect(env.TT_CONTROLLER_QUORUM).toBe(
+      '1@10.40.10.16:9093,2@10.40.11.16:9093,3@10.40.12.16:9093,4@10.40.10.17:9093',
+    );
+    expect(env.TT_CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(env.TT_DATA_DEVICE).toBe('@DATA_DEVICE@');
     expect(script).toContain('--network-interface-id "$ENI_ID"');
     expect(script).toContain('ENI_ID="eni-0abc"');
     expect(script).toContain('VOLUME_ID="vol-0def"');
@@ -55,20 +62,20 @@ describe('user data', () => {
     const tokens = murmur3Tokens(3);
     members.forEach((member, i) => {
       const env = cassandraMemberEnv(defaultSpec(), member, 'terratower');
-      expect(env['TT_NODE_ID']).toBe(String(i + 1));
-      expect(env['TT_DC']).toBe('eu-west-1');
-      expect(env['TT_RACK']).toBe(defaultSpec().zones[i]);
-      expect(env['TT_LISTEN_ADDRESS']).toBe(member.privateIp);
-      expect(env['TT_SEEDS']).toBe('10.40.10.32,10.40.11.32,10.40.12.32');
-      expect(env['TT_INITIAL_TOKEN']).toBe(tokens[i]);
+      expect(env.TT_NODE_ID).toBe(String(i + 1));
+      expect(env.TT_DC).toBe('eu-west-1');
+      expect(env.TT_RACK).toBe(defaultSpec().zones[i]);
+      expect(env.TT_LISTEN_ADDRESS).toBe(member.privateIp);
+      expect(env.TT_SEEDS).toBe('10.40.10.32,10.40.11.32,10.40.12.32');
+      expect(env.TT_INITIAL_TOKEN).toBe(tokens[i]);
     });
   });
 
   it('seeds are the first node of each zone, at most three', () => {
     const big = withDefaults({ cassandra: { nodes: 6 } });
     const env = cassandraMemberEnv(big, clusterMembers(big, 'cassandra')[5]!, 'c');
-    expect(env['TT_SEEDS']).toBe('10.40.10.32,10.40.11.32,10.40.12.32');
-    expect(env['TT_LISTEN_ADDRESS']).toBe('10.40.12.33');
+    expect(env.TT_SEEDS).toBe('10.40.10.32,10.40.11.32,10.40.12.32');
+    expect(env.TT_LISTEN_ADDRESS).toBe('10.40.12.33');
   });
 
   it('app env files are exactly producerEnv / consumerEnv and read back by the apps', () => {
@@ -77,7 +84,12 @@ describe('user data', () => {
     expect(Object.keys(p).sort()).toEqual(Object.keys(producerEnv(readProducerConfig(p))).sort());
     expect(Object.keys(c).sort()).toEqual(Object.keys(consumerEnv(readConsumerConfig(c))).sort());
     const producer = readProducerConfig(envOf(renderUserData({ role: 'producer', region: spec.region, env: p })));
-    expect(producer.kafkaBrokers).toEqual(['10.40.10.16:9092', '10.40.11.16:9092', '10.40.12.16:9092', '10.40.10.17:9092']);
+    expect(producer.kafkaBrokers).toEqual([
+      '10.40.10.16:9092',
+      '10.40.11.16:9092',
+      '10.40.12.16:9092',
+      '10.40.10.17:9092',
+    ]);
     expect(producer.bucket).toBe('terratower-dataset');
     expect(producer.memberId).toBe('producers-@INSTANCE_ID@');
     const consumer = readConsumerConfig(c);

@@ -5,7 +5,12 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CSV_HEADER, validateLine } from '../../apps/shared/record.ts';
-import { generateDataset, GENERATED_KINDS, type DatasetManifest, type MalformedEntry } from '../../src/harness/dataset/index.ts';
+import {
+  generateDataset,
+  GENERATED_KINDS,
+  type DatasetManifest,
+  type MalformedEntry,
+} from '../../src/harness/dataset/index.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -18,7 +23,9 @@ afterAll(async () => {
 async function filesOf(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const name of (await readdir(dir)).sort()) {
-    out[name] = createHash('sha256').update(await readFile(join(dir, name))).digest('hex');
+    out[name] = createHash('sha256')
+      .update(await readFile(join(dir, name)))
+      .digest('hex');
   }
   return out;
 }
@@ -38,7 +45,12 @@ describe('generateDataset', () => {
     await generateDataset({ ...opts, seed: 'abd', outDir: join(root, 'c') });
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((d) => filesOf(join(root, d))));
     expect(Object.keys(a!)).toEqual([
-      'malformed.json', 'manifest.json', 'part-00000.csv.gz', 'part-00001.csv.gz', 'part-00002.csv.gz', 'valid-ids.txt',
+      'malformed.json',
+      'manifest.json',
+      'part-00000.csv.gz',
+      'part-00001.csv.gz',
+      'part-00002.csv.gz',
+      'valid-ids.txt',
     ]);
     expect(b).toEqual(a);
     expect(c!['part-00000.csv.gz']).not.toBe(a!['part-00000.csv.gz']);
@@ -88,7 +100,9 @@ describe('generateDataset', () => {
   it('rejects bad options with the option named', async () => {
     await expect(generateDataset({ rows: -1, outDir: join(root, 'x') })).rejects.toThrow(/rows/);
     await expect(generateDataset({ rows: 10, objects: 0, outDir: join(root, 'x') })).rejects.toThrow(/objects/);
-    await expect(generateDataset({ rows: 10, malformedFraction: 2, outDir: join(root, 'x') })).rejects.toThrow(/fraction/);
+    await expect(generateDataset({ rows: 10, malformedFraction: 2, outDir: join(root, 'x') })).rejects.toThrow(
+      /fraction/,
+    );
     await expect(generateDataset({ rows: 10, seed: 'a b', outDir: join(root, 'x') })).rejects.toThrow(/seed/);
   });
 });

@@ -10,8 +10,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/harness/engine/run.ts';
 import type { Scenario } from '../../src/harness/engine/types.ts';
 import type {
-  CpuStress, DeadLetter, GroupState, MemberSelector, MemberState, MetricsSample, PipelineEndpoints,
-  ScalingActivity, Target, UploadedDataset, ZoneOutageMode,
+  CpuStress,
+  DeadLetter,
+  GroupState,
+  MemberSelector,
+  MemberState,
+  MetricsSample,
+  PipelineEndpoints,
+  ScalingActivity,
+  Target,
+  UploadedDataset,
+  ZoneOutageMode,
 } from '../../src/model/target.ts';
 import { selectMembers } from '../../src/harness/select.ts';
 import type { GroupName } from '../../src/spec/index.ts';
@@ -32,7 +41,10 @@ class SimTarget implements Target {
   remaining = 500;
   private delivered: string[] = [];
   private lastMetrics = Date.now();
-  constructor(private readonly replaceMs = 150, sizes: Partial<Record<GroupName, number>> = {}) {
+  constructor(
+    private readonly replaceMs = 150,
+    sizes: Partial<Record<GroupName, number>> = {},
+  ) {
     for (const g of ['producers', 'consumers', 'kafka', 'cassandra'] as GroupName[]) {
       const n = sizes[g] ?? (g === 'producers' ? 1 : g === 'consumers' ? 2 : 3);
       const members = Array.from({ length: n }, (_, i) => this.member(g, i + 1, 'InService'));
@@ -40,12 +52,26 @@ class SimTarget implements Target {
     }
   }
   private member(g: GroupName, i: number, lifecycle: MemberState['lifecycle']): MemberState {
-    return { id: `${g}-${i}`, zone: ZONES[(i - 1) % 3]!, lifecycle, address: '127.0.0.1', launchedAt: new Date().toISOString() };
+    return {
+      id: `${g}-${i}`,
+      zone: ZONES[(i - 1) % 3]!,
+      lifecycle,
+      address: '127.0.0.1',
+      launchedAt: new Date().toISOString(),
+    };
   }
-  async deploy(): Promise<PipelineEndpoints> { return this.endpoints(); }
+  async deploy(): Promise<PipelineEndpoints> {
+    return this.endpoints();
+  }
   async teardown(): Promise<void> {}
   endpoints(): PipelineEndpoints {
-    return { s3Endpoint: '', bucket: 'b', kafkaBootstrap: [], cassandraContactPoints: [], groups: { producers: [], consumers: [], kafka: [], cassandra: [] } };
+    return {
+      s3Endpoint: '',
+      bucket: 'b',
+      kafkaBootstrap: [],
+      cassandraContactPoints: [],
+      groups: { producers: [], consumers: [], kafka: [], cassandra: [] },
+    };
   }
   async groupState(group: GroupName): Promise<GroupState> {
     const g = this.groups.get(group)!;
@@ -68,7 +94,13 @@ class SimTarget implements Target {
         const i = g.next++;
         const replacement = this.member(group, i, 'InService');
         g.members.push(replacement);
-        this.activities.push({ time: new Date().toISOString(), group, cause: `replace ${id}`, from: g.desired, to: g.desired });
+        this.activities.push({
+          time: new Date().toISOString(),
+          group,
+          cause: `replace ${id}`,
+          from: g.desired,
+          to: g.desired,
+        });
       }, this.replaceMs);
     }
     return victims;
@@ -80,11 +112,22 @@ class SimTarget implements Target {
     while (g.members.length < desired) g.members.push(this.member(group, g.next++, 'InService'));
     g.members = g.members.slice(0, desired);
   }
-  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> { this.calls.push(`outage ${zone} ${mode}`); this.frozen.add(zone); }
-  async zoneRestore(zone: string): Promise<void> { this.calls.push(`restore ${zone}`); this.frozen.delete(zone); }
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
+    this.calls.push(`outage ${zone} ${mode}`);
+    this.frozen.add(zone);
+  }
+  async zoneRestore(zone: string): Promise<void> {
+    this.calls.push(`restore ${zone}`);
+    this.frozen.delete(zone);
+  }
   async stressCpu(_stress: CpuStress): Promise<void> {}
-  async setLoad(rps: number): Promise<void> { this.calls.push(`load ${rps}`); this.load = rps; }
-  async getLoad(): Promise<number> { return this.load; }
+  async setLoad(rps: number): Promise<void> {
+    this.calls.push(`load ${rps}`);
+    this.load = rps;
+  }
+  async getLoad(): Promise<number> {
+    return this.load;
+  }
   async metrics(): Promise<MetricsSample> {
     const now = Date.now();
     const dt = (now - this.lastMetrics) / 1000;
@@ -94,12 +137,21 @@ class SimTarget implements Target {
     this.remaining -= n;
     const frozen = this.frozen.size > 0;
     return {
-      time: new Date(now).toISOString(), producedPerSecond: dt > 0 ? n / dt : 0, consumedPerSecond: dt > 0 ? n / dt : 0,
-      lag: frozen ? 5000 : 0, errorsPerSecond: 0, deadLettered: 0, cpuByGroup: { consumers: 20 },
+      time: new Date(now).toISOString(),
+      producedPerSecond: dt > 0 ? n / dt : 0,
+      consumedPerSecond: dt > 0 ? n / dt : 0,
+      lag: frozen ? 5000 : 0,
+      errorsPerSecond: 0,
+      deadLettered: 0,
+      cpuByGroup: { consumers: 20 },
     };
   }
-  async uploadDataset(_dir: string): Promise<UploadedDataset> { return { bucket: 'b', keys: [], bytes: 0 }; }
-  async *readSinkIds(): AsyncIterable<string> { yield* this.delivered; }
+  async uploadDataset(_dir: string): Promise<UploadedDataset> {
+    return { bucket: 'b', keys: [], bytes: 0 };
+  }
+  async *readSinkIds(): AsyncIterable<string> {
+    yield* this.delivered;
+  }
   async *deadLetters(): AsyncIterable<DeadLetter> {}
 }
 
@@ -133,7 +185,10 @@ describe('runScenario on a simulated target', () => {
     const target = new SimTarget();
     const dir = await out();
     const ids = join(dir, 'valid-ids.txt');
-    await (await import('node:fs/promises')).writeFile(ids, Array.from({ length: 500 }, (_, i) => `id-${i}`).join('\n'));
+    await (await import('node:fs/promises')).writeFile(
+      ids,
+      Array.from({ length: 500 }, (_, i) => `id-${i}`).join('\n'),
+    );
     const result = await runScenario(
       base({
         method: [
@@ -179,7 +234,8 @@ describe('runScenario on a simulated target', () => {
     expect(result.passed).toBe(true);
     // Samples at ≤ 1 s resolution.
     expect(result.series.length).toBeGreaterThan(5);
-    for (let i = 1; i < result.series.length; i++) expect(result.series[i]!.t - result.series[i - 1]!.t).toBeLessThanOrEqual(1);
+    for (let i = 1; i < result.series.length; i++)
+      expect(result.series[i]!.t - result.series[i - 1]!.t).toBeLessThanOrEqual(1);
     const report = JSON.parse(await readFile(result.reportJson, 'utf8'));
     expect(report.journal.run).toHaveLength(6);
     expect(report.ledger.exact).toBe(true);
@@ -233,7 +289,10 @@ describe('runScenario on a simulated target', () => {
   it('no method when the hypothesis does not hold before', async () => {
     const target = new SimTarget();
     await target.zoneOutage('z-a', 'disrupt');
-    const result = await runScenario(base({ method: [{ kind: 'kill', group: 'kafka', count: 1 }], hypothesisBeforeWithinSeconds: 0.5 }), { target, out: await out() });
+    const result = await runScenario(
+      base({ method: [{ kind: 'kill', group: 'kafka', count: 1 }], hypothesisBeforeWithinSeconds: 0.5 }),
+      { target, out: await out() },
+    );
     expect(result.journal.status).toBe('failed');
     expect(result.journal.steadyStates.before?.holds).toBe(false);
     expect(result.journal.run.at(-1)?.status).toBe('skipped');
@@ -245,7 +304,14 @@ describe('runScenario on a simulated target', () => {
     const abort = new AbortController();
     setTimeout(() => abort.abort('SIGINT'), 600);
     const result = await runScenario(
-      base({ method: [{ kind: 'setLoad', multiplier: 5 }, { kind: 'wait', seconds: 5 }, { kind: 'kill', group: 'kafka', count: 1 }], rollbacks: [{ kind: 'setLoad', multiplier: 1 }] }),
+      base({
+        method: [
+          { kind: 'setLoad', multiplier: 5 },
+          { kind: 'wait', seconds: 5 },
+          { kind: 'kill', group: 'kafka', count: 1 },
+        ],
+        rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
+      }),
       { target, out: await out(), signal: abort.signal },
     );
     expect(result.journal.status).toBe('interrupted');
@@ -256,6 +322,7 @@ describe('runScenario on a simulated target', () => {
 
   it('a sink that cannot be read leaves no ledger, says why, and the report is still written', async () => {
     const target = new SimTarget();
+    // biome-ignore lint/correctness/useYield: a sink that fails before its first row
     target.readSinkIds = async function* (): AsyncIterable<string> {
       throw new Error('Server failure during read query at consistency LOCAL_QUORUM');
     };
@@ -272,7 +339,15 @@ describe('runScenario on a simulated target', () => {
   it('random termination with the same seed kills the same members at the same offsets', async () => {
     const scenario = base({
       hypothesis: [{ kind: 'lag', max: 100 }],
-      method: [{ kind: 'randomTermination', group: 'consumers', meanIntervalSeconds: 0.15, windowSeconds: 0.9, keepAtLeast: 1 }],
+      method: [
+        {
+          kind: 'randomTermination',
+          group: 'consumers',
+          meanIntervalSeconds: 0.15,
+          windowSeconds: 0.9,
+          keepAtLeast: 1,
+        },
+      ],
       seed: 11,
     });
     const runs = [];

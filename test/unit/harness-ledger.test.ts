@@ -22,7 +22,16 @@ describe('ledger', () => {
       deadLetters: from<DeadLetter>([{ reason: 'bad amount', source: 'k:7' }]),
       expectedDeadLettered: 1,
     });
-    expect(l).toMatchObject({ source: 3, sinkRows: 3, delivered: 3, lost: 0, unexpected: 0, duplicated: 0, deadLettered: 1, exact: true });
+    expect(l).toMatchObject({
+      source: 3,
+      sinkRows: 3,
+      delivered: 3,
+      lost: 0,
+      unexpected: 0,
+      duplicated: 0,
+      deadLettered: 1,
+      exact: true,
+    });
   });
 
   it('counts lost, unexpected and samples them', async () => {
@@ -36,19 +45,33 @@ describe('ledger', () => {
     const l = await computeLedger({
       sourceIds: ['a', 'a', 'b', 'c'],
       sinkIds: from(['a', 'b', 'b', 'c']),
-      deadLetters: from<DeadLetter>([{ recordId: 'c', reason: 'x', source: 'k:3' }, { recordId: 'c', reason: 'x', source: 'k:3' }]),
+      deadLetters: from<DeadLetter>([
+        { recordId: 'c', reason: 'x', source: 'k:3' },
+        { recordId: 'c', reason: 'x', source: 'k:3' },
+      ]),
       expectedDeadLettered: 0,
     });
     expect(l).toMatchObject({
-      source: 3, sourceRecords: 4, sourceDuplicates: 1, lost: 0,
-      sinkDuplicateRows: 1, deadLetteredAndWritten: 1, duplicated: 2,
-      deadLettered: 1, deadLetterMessages: 2, validDeadLettered: 1, exact: false,
+      source: 3,
+      sourceRecords: 4,
+      sourceDuplicates: 1,
+      lost: 0,
+      sinkDuplicateRows: 1,
+      deadLetteredAndWritten: 1,
+      duplicated: 2,
+      deadLettered: 1,
+      deadLetterMessages: 2,
+      validDeadLettered: 1,
+      exact: false,
     });
   });
 
   it('a wrong dead-letter count makes it inexact', async () => {
     const l = await computeLedger({
-      sourceIds: ['a'], sinkIds: from(['a']), deadLetters: from<DeadLetter>([]), expectedDeadLettered: 2,
+      sourceIds: ['a'],
+      sinkIds: from(['a']),
+      deadLetters: from<DeadLetter>([]),
+      expectedDeadLettered: 2,
     });
     expect(l.exact).toBe(false);
   });

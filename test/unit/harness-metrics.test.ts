@@ -3,7 +3,8 @@ import { RateCollector } from '../../src/harness/metrics/collector.ts';
 import { parsePrometheus, sumOf } from '../../src/support/prometheus-text.ts';
 import { recordIdOfRaw, toDeadLetter } from '../../src/harness/ledger/dead-letters.ts';
 
-const producer = (records: number, cpu: number) => parsePrometheus(`# HELP terratower_producer_records_total x
+const producer = (records: number, cpu: number) =>
+  parsePrometheus(`# HELP terratower_producer_records_total x
 # TYPE terratower_producer_records_total counter
 terratower_producer_records_total ${records}
 terratower_producer_dead_lettered_total 2
@@ -11,7 +12,8 @@ terratower_producer_errors_total{kind="kafka"} 1
 terratower_producer_errors_total{kind="s3"} 2
 terratower_process_cpu_seconds_total ${cpu}
 `);
-const consumer = (records: number, lag: number) => parsePrometheus(`terratower_consumer_records_total ${records}
+const consumer = (records: number, lag: number) =>
+  parsePrometheus(`terratower_consumer_records_total ${records}
 terratower_consumer_lag_records ${lag}
 terratower_consumer_dead_lettered_total{kind="bad-message"} 0
 `);
@@ -32,13 +34,27 @@ describe('prometheus text', () => {
 describe('rate collector', () => {
   it('turns counters into rates per member and sums them; lag from gauges unless measured', () => {
     const c = new RateCollector();
-    const first = c.sample([{ group: 'producers', memberId: 'p1', samples: producer(100, 1) }, { group: 'consumers', memberId: 'c1', samples: consumer(50, 7) }], 0);
+    const first = c.sample(
+      [
+        { group: 'producers', memberId: 'p1', samples: producer(100, 1) },
+        { group: 'consumers', memberId: 'c1', samples: consumer(50, 7) },
+      ],
+      0,
+    );
     expect(first.producedPerSecond).toBe(0); // no previous reading yet
     expect(first.lag).toBe(7);
-    const second = c.sample([{ group: 'producers', memberId: 'p1', samples: producer(300, 1.5) }, { group: 'consumers', memberId: 'c1', samples: consumer(250, 3) }], 2000);
+    const second = c.sample(
+      [
+        { group: 'producers', memberId: 'p1', samples: producer(300, 1.5) },
+        { group: 'consumers', memberId: 'c1', samples: consumer(250, 3) },
+      ],
+      2000,
+    );
     expect(second).toMatchObject({ producedPerSecond: 100, consumedPerSecond: 100, lag: 3, errorsPerSecond: 0 });
     expect(second.cpuByGroup.producers).toBe(25);
-    const third = c.sample([{ group: 'producers', memberId: 'p1', samples: producer(400, 1.5) }], 3000, 42, { kafka: 60 });
+    const third = c.sample([{ group: 'producers', memberId: 'p1', samples: producer(400, 1.5) }], 3000, 42, {
+      kafka: 60,
+    });
     expect(third).toMatchObject({ producedPerSecond: 100, consumedPerSecond: 0, lag: 42 });
     expect(third.cpuByGroup).toEqual({ producers: 0, kafka: 60 });
   });
@@ -62,7 +78,10 @@ describe('dead letters', () => {
     expect(recordIdOfRaw(',2024', false)).toBeUndefined();
     expect(recordIdOfRaw(JSON.stringify({ object: 'o', line: 3, fields: ['rec-9', 'x'] }), true)).toBe('rec-9');
     expect(recordIdOfRaw('not json', true)).toBeUndefined();
-    const letter = toDeadLetter({ key: Buffer.from('payments/part-0.csv:7'), value: Buffer.from(JSON.stringify({ stage: 'producer', reason: 'amount_usd: not a decimal', raw: 'rec-3,2024' })) });
+    const letter = toDeadLetter({
+      key: Buffer.from('payments/part-0.csv:7'),
+      value: Buffer.from(JSON.stringify({ stage: 'producer', reason: 'amount_usd: not a decimal', raw: 'rec-3,2024' })),
+    });
     expect(letter).toEqual({ source: 'payments/part-0.csv:7', reason: 'amount_usd: not a decimal', recordId: 'rec-3' });
     expect(toDeadLetter({ key: null, value: Buffer.from('{oops') })).toEqual({ reason: 'unreadable dead letter' });
   });

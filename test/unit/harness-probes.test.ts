@@ -9,7 +9,8 @@ const zones = ['z-a', 'z-b', 'z-c'];
 function group(name: GroupName, desired: number, perZone: number[], extra: MemberState[] = []): GroupState {
   const members: MemberState[] = [];
   perZone.forEach((n, z) => {
-    for (let i = 0; i < n; i++) members.push({ id: `${name}-${z}-${i}`, zone: zones[z]!, lifecycle: 'InService', address: '', launchedAt: '' });
+    for (let i = 0; i < n; i++)
+      members.push({ id: `${name}-${z}-${i}`, zone: zones[z]!, lifecycle: 'InService', address: '', launchedAt: '' });
   });
   members.push(...extra);
   const inServiceByZone: Record<string, number> = {};
@@ -20,7 +21,16 @@ function group(name: GroupName, desired: number, perZone: number[], extra: Membe
 function obs(t: number, over: Partial<Observation['metrics']> = {}, groups?: Observation['groups']): Observation {
   return {
     t,
-    metrics: { time: '', producedPerSecond: 100, consumedPerSecond: 100, lag: 10, errorsPerSecond: 0, deadLettered: 0, cpuByGroup: {}, ...over },
+    metrics: {
+      time: '',
+      producedPerSecond: 100,
+      consumedPerSecond: 100,
+      lag: 10,
+      errorsPerSecond: 0,
+      deadLettered: 0,
+      cpuByGroup: {},
+      ...over,
+    },
     groups: groups ?? {
       producers: group('producers', 1, [1, 0, 0]),
       consumers: group('consumers', 2, [1, 1, 0]),
@@ -40,7 +50,12 @@ describe('probe tolerances', () => {
     expect(evaluateProbe({ kind: 'errorRate', max: 0.5 }, obs(0, { errorsPerSecond: 0.6 })).ok).toBe(false);
     expect(evaluateProbe({ kind: 'errorRate', max: 0.5 }, obs(0, { errorsPerSecond: 0.5 })).ok).toBe(true);
     expect(evaluateProbe({ kind: 'throughput', min: 50 }, obs(0, { consumedPerSecond: 49 })).ok).toBe(false);
-    expect(evaluateProbe({ kind: 'throughput', min: 50, side: 'produced' }, obs(0, { consumedPerSecond: 0, producedPerSecond: 50 })).ok).toBe(true);
+    expect(
+      evaluateProbe(
+        { kind: 'throughput', min: 50, side: 'produced' },
+        obs(0, { consumedPerSecond: 0, producedPerSecond: 50 }),
+      ).ok,
+    ).toBe(true);
   });
 
   it('atDesired counts only members in service and names each group', () => {
@@ -48,7 +63,12 @@ describe('probe tolerances', () => {
     expect(ok.ok).toBe(true);
     expect(ok.observed).toBe('producers 1/1, consumers 2/2, kafka 3/3, cassandra 3/3');
     const pending = obs(0);
-    pending.groups.kafka = group('kafka', 3, [1, 1, 0], [{ id: 'kafka-3', zone: 'z-c', lifecycle: 'Pending', address: '', launchedAt: '' }]);
+    pending.groups.kafka = group(
+      'kafka',
+      3,
+      [1, 1, 0],
+      [{ id: 'kafka-3', zone: 'z-c', lifecycle: 'Pending', address: '', launchedAt: '' }],
+    );
     const bad = evaluateProbe({ kind: 'atDesired', groups: ['kafka'] }, pending);
     expect(bad.ok).toBe(false);
     expect(bad.observed).toBe('kafka 2/3');
@@ -71,16 +91,26 @@ describe('probe tolerances', () => {
     const r = evaluateProbe({ kind: 'zoneSpread', group: 'consumers', min: 1 }, obs(0), zones);
     expect(r.ok).toBe(false);
     expect(r.observed).toBe('z-a:1 z-b:1 z-c:0');
-    expect(evaluateProbe({ kind: 'zoneSpread', group: 'consumers', min: 1, zones: ['z-a', 'z-b'] }, obs(0), zones).ok).toBe(true);
+    expect(
+      evaluateProbe({ kind: 'zoneSpread', group: 'consumers', min: 1, zones: ['z-a', 'z-b'] }, obs(0), zones).ok,
+    ).toBe(true);
   });
 
   it('names carry the tolerance', () => {
     expect(probeName({ kind: 'lag', max: 5000 })).toBe('lag ≤ 5000 records');
-    expect(probeName({ kind: 'groupSize', group: 'consumers', min: 2, max: 4 })).toBe('consumers in service ≥ 2 and ≤ 4');
+    expect(probeName({ kind: 'groupSize', group: 'consumers', min: 2, max: 4 })).toBe(
+      'consumers in service ≥ 2 and ≤ 4',
+    );
   });
 
   it('evaluateAll holds only when every probe holds', () => {
-    const all = evaluateAll([{ kind: 'lag', max: 100 }, { kind: 'throughput', min: 200 }], obs(0));
+    const all = evaluateAll(
+      [
+        { kind: 'lag', max: 100 },
+        { kind: 'throughput', min: 200 },
+      ],
+      obs(0),
+    );
     expect(all.ok).toBe(false);
     expect(all.results.map((r) => r.ok)).toEqual([true, false]);
   });

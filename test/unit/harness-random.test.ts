@@ -78,7 +78,12 @@ describe('member selection', () => {
     expect(pick(3)).toEqual(pick(3));
     expect(pick(3)).toHaveLength(2);
     expect(pick(3)).not.toContain('consumers-5');
-    expect(selectMembers(state, { count: 10 }).map((m) => m.id)).toEqual(['consumers-1', 'consumers-2', 'consumers-3', 'consumers-4']);
+    expect(selectMembers(state, { count: 10 }).map((m) => m.id)).toEqual([
+      'consumers-1',
+      'consumers-2',
+      'consumers-3',
+      'consumers-4',
+    ]);
   });
 
   it('zone takes every member there; ids must exist', () => {

@@ -7,7 +7,11 @@ import type { GroupName } from '../../src/spec/index.ts';
 
 function grp(name: GroupName, desired: number, inService: number): GroupState {
   const members: MemberState[] = Array.from({ length: inService }, (_, i) => ({
-    id: `${name}-${i}`, zone: 'z', lifecycle: 'InService', address: '', launchedAt: '',
+    id: `${name}-${i}`,
+    zone: 'z',
+    lifecycle: 'InService',
+    address: '',
+    launchedAt: '',
   }));
   return { group: name, min: 0, max: 9, desired, members, inServiceByZone: { z: inService } };
 }
@@ -16,12 +20,29 @@ function grp(name: GroupName, desired: number, inService: number): GroupState {
 function timeline(rows: [lag: number, kafka: number, consumersDesired: number, consumersIn: number][]): Observation[] {
   return rows.map(([lag, kafka, cd, ci], i) => ({
     t: i * 1000,
-    metrics: { time: '', producedPerSecond: 100, consumedPerSecond: 100, lag, errorsPerSecond: 0, deadLettered: 0, cpuByGroup: {} },
-    groups: { producers: grp('producers', 1, 1), consumers: grp('consumers', cd, ci), kafka: grp('kafka', 3, kafka), cassandra: grp('cassandra', 3, 3) },
+    metrics: {
+      time: '',
+      producedPerSecond: 100,
+      consumedPerSecond: 100,
+      lag,
+      errorsPerSecond: 0,
+      deadLettered: 0,
+      cpuByGroup: {},
+    },
+    groups: {
+      producers: grp('producers', 1, 1),
+      consumers: grp('consumers', cd, ci),
+      kafka: grp('kafka', 3, kafka),
+      cassandra: grp('cassandra', 3, 3),
+    },
   }));
 }
 
-const ev = (t: number, e: Omit<ScenarioEvent, 't' | 'time'>): ScenarioEvent => ({ ...e, t, time: new Date(t).toISOString() });
+const ev = (t: number, e: Omit<ScenarioEvent, 't' | 'time'>): ScenarioEvent => ({
+  ...e,
+  t,
+  time: new Date(t).toISOString(),
+});
 const hypothesis: Probe[] = [{ kind: 'lag', max: 100 }];
 
 describe('recovery figures', () => {
@@ -43,13 +64,26 @@ describe('recovery figures', () => {
     ];
     const r = computeRecovery(obs, events, hypothesis, { consecutive: 3 });
     expect(r.faults).toHaveLength(1);
-    expect(r.faults[0]).toMatchObject({ fault: 'kill kafka-1', at: 1.5, impact: true, detectSeconds: 1.7, recoverSeconds: 3.5, groups: ['kafka'] });
+    expect(r.faults[0]).toMatchObject({
+      fault: 'kill kafka-1',
+      at: 1.5,
+      impact: true,
+      detectSeconds: 1.7,
+      recoverSeconds: 3.5,
+      groups: ['kafka'],
+    });
   });
 
   it('no impact → recover 0; never back → null; windows end at the next fault', () => {
     const obs = timeline([
-      [10, 3, 2, 2], [10, 3, 2, 2], [10, 3, 2, 2], [10, 3, 2, 2], // fault 1 at 0.5 s: no impact
-      [10, 2, 2, 2], [10, 2, 2, 2], [10, 2, 2, 2], [10, 2, 2, 2], // fault 2 at 3.5 s: never recovers
+      [10, 3, 2, 2],
+      [10, 3, 2, 2],
+      [10, 3, 2, 2],
+      [10, 3, 2, 2], // fault 1 at 0.5 s: no impact
+      [10, 2, 2, 2],
+      [10, 2, 2, 2],
+      [10, 2, 2, 2],
+      [10, 2, 2, 2], // fault 2 at 3.5 s: never recovers
     ]);
     const events = [
       ev(500, { kind: 'fault', label: 'first', group: 'consumers' }),
@@ -63,8 +97,15 @@ describe('recovery figures', () => {
   });
 
   it('a zone fault affects every group', () => {
-    const obs = timeline([[10, 3, 2, 2], [10, 3, 2, 1], [10, 3, 2, 2], [10, 3, 2, 2]]);
-    const r = computeRecovery(obs, [ev(500, { kind: 'fault', label: 'zone b out', zone: 'z-b' })], hypothesis, { consecutive: 2 });
+    const obs = timeline([
+      [10, 3, 2, 2],
+      [10, 3, 2, 1],
+      [10, 3, 2, 2],
+      [10, 3, 2, 2],
+    ]);
+    const r = computeRecovery(obs, [ev(500, { kind: 'fault', label: 'zone b out', zone: 'z-b' })], hypothesis, {
+      consecutive: 2,
+    });
     expect(r.faults[0]).toMatchObject({ zone: 'z-b', impact: true, recoverSeconds: 1.5 });
     expect(r.faults[0]!.groups).toEqual(['producers', 'consumers', 'kafka', 'cassandra']);
   });
@@ -86,8 +127,26 @@ describe('recovery figures', () => {
     ];
     const r = computeRecovery(obs, events, hypothesis);
     expect(r.scaling).toEqual([
-      { trigger: 'load 500/s', at: 1, group: 'consumers', direction: 'out', decideSeconds: 2, settledSeconds: 5, from: 2, to: 4 },
-      { trigger: 'load 100/s', at: 8, group: 'consumers', direction: 'in', decideSeconds: 2, settledSeconds: 3, from: 4, to: 2 },
+      {
+        trigger: 'load 500/s',
+        at: 1,
+        group: 'consumers',
+        direction: 'out',
+        decideSeconds: 2,
+        settledSeconds: 5,
+        from: 2,
+        to: 4,
+      },
+      {
+        trigger: 'load 100/s',
+        at: 8,
+        group: 'consumers',
+        direction: 'in',
+        decideSeconds: 2,
+        settledSeconds: 3,
+        from: 4,
+        to: 2,
+      },
     ]);
   });
 });

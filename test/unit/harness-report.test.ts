@@ -34,13 +34,33 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
       cpu: { producers: 35, consumers: out ? 80 : 45, kafka: 55, cassandra: out ? 90 : 60 },
       groups: {
         producers: { desired: 1, inService: 1, byZone: { 'eu-west-1a': 1, 'eu-west-1b': 0, 'eu-west-1c': 0 } },
-        consumers: { desired: out && t > 70 ? 3 : 2, inService: out ? (t > 80 ? 3 : 1) : 2, byZone: { 'eu-west-1a': out && t > 80 ? 2 : 1, 'eu-west-1b': zoneB, 'eu-west-1c': out && t > 80 ? 1 : out ? 0 : 0 } },
-        kafka: { desired: 3, inService: 3 - (out ? 1 : 0), byZone: { 'eu-west-1a': 1, 'eu-west-1b': zoneB, 'eu-west-1c': 1 } },
-        cassandra: { desired: 3, inService: 3 - (out ? 1 : 0), byZone: { 'eu-west-1a': 1, 'eu-west-1b': zoneB, 'eu-west-1c': 1 } },
+        consumers: {
+          desired: out && t > 70 ? 3 : 2,
+          inService: out ? (t > 80 ? 3 : 1) : 2,
+          byZone: {
+            'eu-west-1a': out && t > 80 ? 2 : 1,
+            'eu-west-1b': zoneB,
+            'eu-west-1c': out && t > 80 ? 1 : out ? 0 : 0,
+          },
+        },
+        kafka: {
+          desired: 3,
+          inService: 3 - (out ? 1 : 0),
+          byZone: { 'eu-west-1a': 1, 'eu-west-1b': zoneB, 'eu-west-1c': 1 },
+        },
+        cassandra: {
+          desired: 3,
+          inService: 3 - (out ? 1 : 0),
+          byZone: { 'eu-west-1a': 1, 'eu-west-1b': zoneB, 'eu-west-1c': 1 },
+        },
       },
     });
   }
-  const ev = (t: number, e: Omit<ScenarioEvent, 't' | 'time'>): ScenarioEvent => ({ ...e, t: t * 1000, time: new Date(Date.UTC(2026, 10, 23, 9) + t * 1000).toISOString() });
+  const ev = (t: number, e: Omit<ScenarioEvent, 't' | 'time'>): ScenarioEvent => ({
+    ...e,
+    t: t * 1000,
+    time: new Date(Date.UTC(2026, 10, 23, 9) + t * 1000).toISOString(),
+  });
   const events: ScenarioEvent[] = [
     ev(0, { kind: 'load', label: 'load 300/s', recordsPerSecond: 300 }),
     ev(60, { kind: 'fault', label: 'zone eu-west-1b out (disrupt)', zone: 'eu-west-1b' }),
@@ -51,12 +71,24 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
   ];
   const iso = (t: number) => new Date(Date.UTC(2026, 10, 23, 9) + t * 1000).toISOString();
   const act = (name: string, t0: number, t1: number, output: string) => ({
-    name, type: 'action' as const, action: { kind: 'wait' as const, seconds: t1 - t0 }, status: 'succeeded' as const,
-    start: iso(t0), end: iso(t1), t0: t0 * 1000, t1: t1 * 1000, output,
+    name,
+    type: 'action' as const,
+    action: { kind: 'wait' as const, seconds: t1 - t0 },
+    status: 'succeeded' as const,
+    start: iso(t0),
+    end: iso(t1),
+    t0: t0 * 1000,
+    t1: t1 * 1000,
+    output,
   });
   const probes = (lag: number) => [
     { name: 'lag ≤ 5000 records', probe: { kind: 'lag' as const, max: 5000 }, ok: lag <= 5000, observed: String(lag) },
-    { name: 'producers, consumers, kafka, cassandra at desired capacity', probe: { kind: 'atDesired' as const }, ok: true, observed: 'producers 1/1, consumers 2/2, kafka 3/3, cassandra 3/3' },
+    {
+      name: 'producers, consumers, kafka, cassandra at desired capacity',
+      probe: { kind: 'atDesired' as const },
+      ok: true,
+      observed: 'producers 1/1, consumers 2/2, kafka 3/3, cassandra 3/3',
+    },
   ];
   return {
     scenario: 'zone-outage',
@@ -66,25 +98,62 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
     passed: true,
     drained: true,
     journal: {
-      scenario: 'zone-outage', description: 'SYNTHETIC sample: take zone b out for 60 s under load <and> bring it back.', target: 'local', runId: 'synthetic-0001', seed: 1,
-      start: iso(0), end: iso(200), durationSeconds: 200, status: 'completed', deviated: false,
+      scenario: 'zone-outage',
+      description: 'SYNTHETIC sample: take zone b out for 60 s under load <and> bring it back.',
+      target: 'local',
+      runId: 'synthetic-0001',
+      seed: 1,
+      start: iso(0),
+      end: iso(200),
+      durationSeconds: 200,
+      status: 'completed',
+      deviated: false,
       steadyStates: {
         before: { holds: true, time: iso(30), t: 30_000, waitedSeconds: 3, probes: probes(40) },
         after: { holds: true, time: iso(150), t: 150_000, waitedSeconds: 28, probes: probes(0) },
       },
-      run: [act('baseline load 300/s', 0, 30, 'load set to 300 records/s'), act('zone eu-west-1b out (disrupt)', 60, 60.2, 'zone taken out'), act('wait 60s', 60.2, 120, 'waited 60s'), act('zone eu-west-1b back', 120, 120.1, 'zone restored')],
+      run: [
+        act('baseline load 300/s', 0, 30, 'load set to 300 records/s'),
+        act('zone eu-west-1b out (disrupt)', 60, 60.2, 'zone taken out'),
+        act('wait 60s', 60.2, 120, 'waited 60s'),
+        act('zone eu-west-1b back', 120, 120.1, 'zone restored'),
+      ],
       rollbacks: [],
     },
     events,
     series,
     recovery: {
-      faults: [{ fault: 'zone eu-west-1b out (disrupt)', at: 60, groups: ['producers', 'consumers', 'kafka', 'cassandra'], zone: 'eu-west-1b', impact: true, detectSeconds: 11, recoverSeconds: 88.4 }],
+      faults: [
+        {
+          fault: 'zone eu-west-1b out (disrupt)',
+          at: 60,
+          groups: ['producers', 'consumers', 'kafka', 'cassandra'],
+          zone: 'eu-west-1b',
+          impact: true,
+          detectSeconds: 11,
+          recoverSeconds: 88.4,
+        },
+      ],
       scaling: [],
     },
     ledger: {
-      source: 30000, sourceRecords: 30012, sourceDuplicates: 12, sinkRows: 30000, otherSinkRows: 0, delivered: 30000, lost: 0, unexpected: 0, duplicated: 0,
-      sinkDuplicateRows: 0, deadLetteredAndWritten: 0, deadLettered: 50, deadLetterMessages: 51, validDeadLettered: 0, expectedDeadLettered: 50,
-      samples: { lost: [], unexpected: [], duplicated: [] }, exact: true,
+      source: 30000,
+      sourceRecords: 30012,
+      sourceDuplicates: 12,
+      sinkRows: 30000,
+      otherSinkRows: 0,
+      delivered: 30000,
+      lost: 0,
+      unexpected: 0,
+      duplicated: 0,
+      sinkDuplicateRows: 0,
+      deadLetteredAndWritten: 0,
+      deadLettered: 50,
+      deadLetterMessages: 51,
+      validDeadLettered: 0,
+      expectedDeadLettered: 50,
+      samples: { lost: [], unexpected: [], duplicated: [] },
+      exact: true,
     },
     samplerErrors: [],
     wallSeconds: 204.2,
@@ -114,7 +183,8 @@ describe('report', () => {
     expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     // Charts: throughput, lag, one per group, CPU.
     expect(html.match(/<svg /g)).toHaveLength(7);
-    for (const title of ['Throughput', 'Consumer lag', 'consumers: in service, stacked by zone', 'CPU per group']) expect(html).toContain(title);
+    for (const title of ['Throughput', 'Consumer lag', 'consumers: in service, stacked by zone', 'CPU per group'])
+      expect(html).toContain(title);
     // Fault and scaling markers, with labels, and the lag tolerance line.
     expect(html).toContain('zone eu-west-1b out (disrupt)');
     expect(html).toContain('consumers 2→3');
@@ -128,7 +198,12 @@ describe('report', () => {
   it('marks a failed run and an inexact ledger', () => {
     const result = syntheticResult();
     result.passed = false;
-    result.ledger = { ...result.ledger!, lost: 2, exact: false, samples: { lost: ['r-1', 'r-2'], unexpected: [], duplicated: [] } };
+    result.ledger = {
+      ...result.ledger!,
+      lost: 2,
+      exact: false,
+      samples: { lost: ['r-1', 'r-2'], unexpected: [], duplicated: [] },
+    };
     const html = renderHtml({ version: 1, generatedAt: '', ...result, description: '', hypothesis: [], zones: ZONES });
     expect(html).toContain('FAILED');
     expect(html).toContain('NOT exact');
@@ -139,15 +214,36 @@ describe('report', () => {
     const result = syntheticResult();
     result.passed = false;
     result.hypothesisHeld = false;
-    result.journal.run.push({ ...result.journal.run[0]!, name: 'consumers scale out', type: 'probe', status: 'failed' });
+    result.journal.run.push({
+      ...result.journal.run[0]!,
+      name: 'consumers scale out',
+      type: 'probe',
+      status: 'failed',
+    });
     const html = renderHtml({ version: 1, generatedAt: '', ...result, description: '', hypothesis: [], zones: ZONES });
     expect(html).toContain('did not hold</span><div class="why">1 expectation failed: consumers scale out</div>');
   });
 
   it('shades the drain tail and keeps it out of the y scale', () => {
     const svg = lineChart({
-      title: 't', unit: 'u', tMax: 100, markers: [], width: 200, height: 100, markerLabels: false,
-      lines: [{ name: 'l', color: '#000', points: [[0, 10], [50, 10], [80, 5000]] }],
+      title: 't',
+      unit: 'u',
+      tMax: 100,
+      markers: [],
+      width: 200,
+      height: 100,
+      markerLabels: false,
+      lines: [
+        {
+          name: 'l',
+          color: '#000',
+          points: [
+            [0, 10],
+            [50, 10],
+            [80, 5000],
+          ],
+        },
+      ],
       tail: { from: 70, label: 'drain' },
     });
     expect(svg).toContain('class="tail"');
@@ -170,7 +266,11 @@ describe('report', () => {
     // Near the right edge the label is written to the left of its line.
     expect(placed[3]!.anchor).toBe('end');
     // More overlapping labels than rows: the extra ones are left to hover.
-    const crowded = Array.from({ length: 8 }, (_, i) => ({ t: 50 + i * 0.1, label: `kill member-${i}`, color: '#f00' }));
+    const crowded = Array.from({ length: 8 }, (_, i) => ({
+      t: 50 + i * 0.1,
+      label: `kill member-${i}`,
+      color: '#f00',
+    }));
     expect(placeMarkerLabels(crowded, 100, 1000)).toHaveLength(4);
   });
 
@@ -183,7 +283,26 @@ describe('report', () => {
   });
 
   it('a chart places points by time and value', () => {
-    const svg = lineChart({ title: 't', unit: 'u', tMax: 10, markers: [{ t: 5, label: 'm', color: '#f00' }], lines: [{ name: 'l', color: '#000', points: [[0, 0], [10, 10]] }], width: 200, height: 100, markerLabels: false, minYMax: 10 });
+    const svg = lineChart({
+      title: 't',
+      unit: 'u',
+      tMax: 10,
+      markers: [{ t: 5, label: 'm', color: '#f00' }],
+      lines: [
+        {
+          name: 'l',
+          color: '#000',
+          points: [
+            [0, 0],
+            [10, 10],
+          ],
+        },
+      ],
+      width: 200,
+      height: 100,
+      markerLabels: false,
+      minYMax: 10,
+    });
     // Plot spans x 62..184; y top 50 .. bottom 70. (0,0) → bottom-left, (10,10) → ≈ right, near top.
     const points = /<polyline points="([^"]+)"/.exec(svg)![1]!.split(' ');
     expect(points[0]).toBe('62.0,70.0');

@@ -59,7 +59,8 @@ describe('layers (DESIGN.md "Layers and layout")', () => {
       if (!from) continue;
       for (const target of localImportsOf(file)) {
         if (target.startsWith('apps/')) {
-          if (!target.startsWith('apps/shared/')) violations.push(`${file} -> ${target} (src may import apps/shared only)`);
+          if (!target.startsWith('apps/shared/'))
+            violations.push(`${file} -> ${target} (src may import apps/shared only)`);
           continue;
         }
         const to = layerOf(target);
@@ -108,14 +109,19 @@ describe('layers (DESIGN.md "Layers and layout")', () => {
       for (const t of loadedImportsOf(f)) if (files.includes(t)) reach(t);
     };
     reach('src/index.ts');
-    const cdktfUsers = [...seen].filter((f) => importsOf(f).some((s) => s === 'cdktf' || s === 'constructs' || s.startsWith('@cdktf/')));
+    const cdktfUsers = [...seen].filter((f) =>
+      importsOf(f).some((s) => s === 'cdktf' || s === 'constructs' || s.startsWith('@cdktf/')),
+    );
     expect(cdktfUsers).toEqual([]);
     expect(seen.size).toBeGreaterThan(50);
   });
 
   it('the AWS provider is imported by deep path only, never from the package root', () => {
     const offenders = files.filter((f) =>
-      importsOf(f).some((s) => s === '@cdktf/provider-aws' || s === '@cdktf/provider-aws/lib' || s === '@cdktf/provider-aws/lib/index.js'),
+      importsOf(f).some(
+        (s) =>
+          s === '@cdktf/provider-aws' || s === '@cdktf/provider-aws/lib' || s === '@cdktf/provider-aws/lib/index.js',
+      ),
     );
     expect(offenders).toEqual([]);
     const deep = files.flatMap(importsOf).filter((s) => s.startsWith('@cdktf/provider-aws/'));

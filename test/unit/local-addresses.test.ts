@@ -31,7 +31,13 @@ describe('address plan', () => {
 
   it('never gives two members of different slots or roles the same address', () => {
     const seen = new Set<string>();
-    const roles = [['s3', 1], ['kafka', 4], ['cassandra', 4], ['producers', 10], ['consumers', 10]] as const;
+    const roles = [
+      ['s3', 1],
+      ['kafka', 4],
+      ['cassandra', 4],
+      ['producers', 10],
+      ['consumers', 10],
+    ] as const;
     for (let slot = 0; slot <= 7; slot += 1) {
       for (const [role, cap] of roles) {
         for (let o = 0; o < cap; o += 1) {

@@ -108,7 +108,13 @@ describe('step scaling', () => {
     expect(stepScalingProposal(policy, [9000, 9000], 9, 1, 10)?.desired).toBe(10);
   });
   it('handles scale-in policies below a threshold', () => {
-    const down: StepScalingPolicy = { ...policy, name: 'lag-low', threshold: 100, comparison: 'below', steps: [{ upperBound: 0, change: -1 }] };
+    const down: StepScalingPolicy = {
+      ...policy,
+      name: 'lag-low',
+      threshold: 100,
+      comparison: 'below',
+      steps: [{ upperBound: 0, change: -1 }],
+    };
     expect(stepScalingProposal(down, [10, 10], 3, 1, 10)).toMatchObject({ desired: 2, direction: 'in' });
     expect(stepScalingProposal(down, [10, 10], 1, 1, 10)).toBeUndefined();
   });

@@ -46,7 +46,14 @@ describe('kafka member config', () => {
 });
 
 describe('cassandra member config', () => {
-  const options = { runId: 'r1', clusterName: 'c', dataCenter: 'eu-west-1', initialToken: '-3074457345618258603', seeds: ['127.0.1.6', '127.0.2.6'], heapMiB: 384 };
+  const options = {
+    runId: 'r1',
+    clusterName: 'c',
+    dataCenter: 'eu-west-1',
+    initialToken: '-3074457345618258603',
+    seeds: ['127.0.1.6', '127.0.2.6'],
+    heapMiB: 384,
+  };
   it('one token, its own address, the seeds, GossipingPropertyFileSnitch, data under the member dir', () => {
     const m = identity('cassandra-2', '127.0.2.6', 'eu-west-1b');
     const yaml = cassandraYaml(m, options);

@@ -1,6 +1,11 @@
 /** grafanaDashboards: the panels the design asks for, querying only metrics the apps export. */
 import { describe, expect, it } from 'vitest';
-import { GRAFANA_DATASOURCE_UID, grafanaDashboardFiles, grafanaDashboards, rateWindow } from '../../src/aws/monitoring/grafana.ts';
+import {
+  GRAFANA_DATASOURCE_UID,
+  grafanaDashboardFiles,
+  grafanaDashboards,
+  rateWindow,
+} from '../../src/aws/monitoring/grafana.ts';
 import { LABELS, METRICS } from '../../src/spec/metric-names.ts';
 import { defaultSpec, withDefaults } from '../../src/spec/defaults.ts';
 
@@ -12,21 +17,46 @@ const exprs = panels.flatMap((p) => p.targets.map((t) => t.expr));
 describe('grafanaDashboards', () => {
   it('has the overview panels: throughput, lag, lag per partition, dead letters, errors, p99 latency, group size per zone, CPU per group', () => {
     const titles = panels.map((p) => p.title.toLowerCase());
-    for (const words of ['throughput', 'consumer lag', 'per partition', 'dead-lettered', 'errors', 'latency p99', 'group size per zone', 'cpu per group']) {
-      expect(titles.some((t) => t.includes(words)), words).toBe(true);
+    for (const words of [
+      'throughput',
+      'consumer lag',
+      'per partition',
+      'dead-lettered',
+      'errors',
+      'latency p99',
+      'group size per zone',
+      'cpu per group',
+    ]) {
+      expect(
+        titles.some((t) => t.includes(words)),
+        words,
+      ).toBe(true);
     }
   });
 
   it('queries only metric names from the one metric map', () => {
     const known = new Set<string>(Object.values(METRICS));
-    const used = exprs.flatMap((e) => [...e.matchAll(/\b([a-z_:][a-z0-9_:]*)(?=[{[)\s]|$)/g)].map((m) => m[1]!))
+    const used = exprs
+      .flatMap((e) => [...e.matchAll(/\b([a-z_:][a-z0-9_:]*)(?=[{[)\s]|$)/g)].map((m) => m[1]!))
       .filter((name) => /_(total|records|seconds|bucket)$/.test(name) || name === 'up');
     expect(used.length).toBeGreaterThan(8);
     for (const name of used) expect(known.has(name.replace(/_bucket$/, '')), name).toBe(true);
-    for (const metric of [METRICS.producerRecords, METRICS.consumerRecords, METRICS.consumerLag, METRICS.consumerDeadLettered, METRICS.producerDeadLettered, METRICS.processCpu]) {
-      expect(exprs.some((e) => e.includes(metric)), metric).toBe(true);
+    for (const metric of [
+      METRICS.producerRecords,
+      METRICS.consumerRecords,
+      METRICS.consumerLag,
+      METRICS.consumerDeadLettered,
+      METRICS.producerDeadLettered,
+      METRICS.processCpu,
+    ]) {
+      expect(
+        exprs.some((e) => e.includes(metric)),
+        metric,
+      ).toBe(true);
     }
-    expect(exprs.some((e) => e.includes(`histogram_quantile(0.99`) && e.includes(`${METRICS.consumerWriteLatency}_bucket`))).toBe(true);
+    expect(
+      exprs.some((e) => e.includes(`histogram_quantile(0.99`) && e.includes(`${METRICS.consumerWriteLatency}_bucket`)),
+    ).toBe(true);
   });
 
   it('groups by the labels the scrape config sets', () => {
@@ -58,13 +88,15 @@ describe('grafanaDashboards', () => {
     }
   });
 
-  it('follows the spec: rate window from the scrape interval, names in titles, uid within Grafana\'s 40 chars', () => {
+  it("follows the spec: rate window from the scrape interval, names in titles, uid within Grafana's 40 chars", () => {
     const slow = withDefaults({ name: 'a-very-long-pipeline-name-x', monitoring: { scrapeIntervalSeconds: 30 } });
     expect(rateWindow(slow)).toBe('120s');
     expect(rateWindow(spec)).toBe('60s');
     const [d] = grafanaDashboards(slow);
     expect(d!.dashboard.uid.length).toBeLessThanOrEqual(40);
-    expect(d!.dashboard.panels.flatMap((p) => p.targets).every((t) => !t.expr.includes('[') || t.expr.includes('[120s]'))).toBe(true);
+    expect(
+      d!.dashboard.panels.flatMap((p) => p.targets).every((t) => !t.expr.includes('[') || t.expr.includes('[120s]')),
+    ).toBe(true);
     expect(d!.dashboard.title).toContain('a-very-long-pipeline-name-x');
   });
 

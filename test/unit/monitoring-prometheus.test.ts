@@ -17,7 +17,11 @@ interface Config {
   scrape_configs: Job[];
 }
 
-const spec = withDefaults({ region: 'us-west-2', zones: ['us-west-2a', 'us-west-2b', 'us-west-2c'], monitoring: { scrapeIntervalSeconds: 5 } });
+const spec = withDefaults({
+  region: 'us-west-2',
+  zones: ['us-west-2a', 'us-west-2b', 'us-west-2c'],
+  monitoring: { scrapeIntervalSeconds: 5 },
+});
 
 describe('prometheusConfig ec2', () => {
   const config = parse(prometheusConfig(spec, { mode: 'ec2', runId: 'run-42', stackName: 'pipe' })) as Config;
@@ -90,6 +94,8 @@ describe('prometheusConfig static', () => {
 
   it('refuses no targets and malformed addresses', () => {
     expect(() => prometheusConfig(spec, { mode: 'static' })).toThrow(/needs targets/);
-    expect(() => prometheusConfig(spec, { mode: 'static', targets: [{ ...targets[0]!, address: 'http://x:1' }] })).toThrow(/not host:port/);
+    expect(() =>
+      prometheusConfig(spec, { mode: 'static', targets: [{ ...targets[0]!, address: 'http://x:1' }] }),
+    ).toThrow(/not host:port/);
   });
 });

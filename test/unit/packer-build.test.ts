@@ -1,7 +1,16 @@
 /** The build runner's commands: -var values, -only, quoting that a real shell reads back. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildCommand, formatCommand, gitRevision, hclString, hclStringMap, readVersionsFile, validateCommands, type PackerVars } from '../../src/aws/packer/build.ts';
+import {
+  buildCommand,
+  formatCommand,
+  gitRevision,
+  hclString,
+  hclStringMap,
+  readVersionsFile,
+  validateCommands,
+  type PackerVars,
+} from '../../src/aws/packer/build.ts';
 import { PACKER_DIR } from '../../src/support/paths.ts';
 
 const vars: PackerVars = {
@@ -38,7 +47,11 @@ describe('packer build runner', () => {
   });
 
   it('prints commands a POSIX shell reads back into the same arguments', () => {
-    const cmd = { ...buildCommand({ packer: 'printf', vars }), args: ['%s\\n', ...buildCommand({ packer: 'x', vars }).args], cwd: '/tmp' };
+    const cmd = {
+      ...buildCommand({ packer: 'printf', vars }),
+      args: ['%s\\n', ...buildCommand({ packer: 'x', vars }).args],
+      cwd: '/tmp',
+    };
     const line = formatCommand(cmd);
     const out = execFileSync('sh', ['-c', line], { encoding: 'utf8' });
     expect(out.split('\n').slice(0, -1)).toEqual(cmd.args.slice(1));
@@ -51,7 +64,7 @@ describe('packer build runner', () => {
     expect(full.args).toContain('-var=region=us-east-2');
   });
 
-  it('reads versions from packer/versions.env and the templates\' git revision', async () => {
+  it("reads versions from packer/versions.env and the templates' git revision", async () => {
     const versions = await readVersionsFile();
     expect(versions.KAFKA_VERSION).toMatch(/^\d+\.\d+\.\d+$/);
     expect(versions.CASSANDRA_VERSION).toMatch(/^\d+\.\d+\.\d+$/);

@@ -56,9 +56,20 @@ describe('configure-kafka.sh', () => {
   function configure(memberIndex: number, overrides: Record<string, string> = {}) {
     const dir = scratch();
     // No data volume here: user data writes "none" when a member has none.
-    const env: Record<string, string> = { ...kafkaMemberEnv(spec, members[memberIndex]!, kafkaClusterId('s', 'r')), TT_DATA_DIR: join(dir, 'data'), TT_DATA_DEVICE: 'none', ...overrides };
+    const env: Record<string, string> = {
+      ...kafkaMemberEnv(spec, members[memberIndex]!, kafkaClusterId('s', 'r')),
+      TT_DATA_DIR: join(dir, 'data'),
+      TT_DATA_DEVICE: 'none',
+      ...overrides,
+    };
     writeFileSync(join(dir, 'kafka.env'), renderEnvFile(env));
-    const result = run('configure-kafka.sh', ['--prefix', join(dir, 'prefix'), '--env-file', join(dir, 'kafka.env'), '--no-format']);
+    const result = run('configure-kafka.sh', [
+      '--prefix',
+      join(dir, 'prefix'),
+      '--env-file',
+      join(dir, 'kafka.env'),
+      '--no-format',
+    ]);
     return { dir, env, result, conf: join(dir, 'prefix', 'config') };
   }
 
@@ -71,7 +82,9 @@ describe('configure-kafka.sh', () => {
     expect(p['node.id']).toBe('2');
     expect(p['controller.quorum.voters']).toBe(env.TT_CONTROLLER_QUORUM);
     expect(p['controller.quorum.voters']!.split(',')).toHaveLength(spec.kafka.brokers);
-    expect(p.listeners).toBe(`PLAINTEXT://${members[1]!.privateIp}:${PORTS.kafkaClient},CONTROLLER://${members[1]!.privateIp}:${PORTS.kafkaController}`);
+    expect(p.listeners).toBe(
+      `PLAINTEXT://${members[1]!.privateIp}:${PORTS.kafkaClient},CONTROLLER://${members[1]!.privateIp}:${PORTS.kafkaController}`,
+    );
     expect(p['advertised.listeners']).toContain(`PLAINTEXT://${members[1]!.privateIp}:${PORTS.kafkaClient}`);
     expect(p['broker.rack']).toBe(spec.zones[1]);
     expect(p['log.dirs']).toBe(join(dir, 'data', 'kafka-logs'));
@@ -83,11 +96,28 @@ describe('configure-kafka.sh', () => {
   });
 
   it('caps replication settings at the number of brokers', () => {
-    const one = withDefaults({ kafka: { brokers: 1, replicationFactor: 1, minInSyncReplicas: 1 }, zones: ['eu-west-1a'], multiAz: false, tolerateZoneLoss: false, network: { publicSubnetCidrs: ['10.40.0.0/24'], privateSubnetCidrs: ['10.40.10.0/24'] } });
+    const one = withDefaults({
+      kafka: { brokers: 1, replicationFactor: 1, minInSyncReplicas: 1 },
+      zones: ['eu-west-1a'],
+      multiAz: false,
+      tolerateZoneLoss: false,
+      network: { publicSubnetCidrs: ['10.40.0.0/24'], privateSubnetCidrs: ['10.40.10.0/24'] },
+    });
     const dir = scratch();
-    const env = { ...kafkaMemberEnv(one, clusterMembers(one, 'kafka')[0]!, 'AAAAAAAAAAAAAAAAAAAAAA'), TT_DATA_DIR: join(dir, 'data'), TT_DATA_DEVICE: 'none', TT_REPLICATION_FACTOR: '3' };
+    const env = {
+      ...kafkaMemberEnv(one, clusterMembers(one, 'kafka')[0]!, 'AAAAAAAAAAAAAAAAAAAAAA'),
+      TT_DATA_DIR: join(dir, 'data'),
+      TT_DATA_DEVICE: 'none',
+      TT_REPLICATION_FACTOR: '3',
+    };
     writeFileSync(join(dir, 'kafka.env'), renderEnvFile(env));
-    const result = run('configure-kafka.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'kafka.env'), '--no-format']);
+    const result = run('configure-kafka.sh', [
+      '--prefix',
+      join(dir, 'p'),
+      '--env-file',
+      join(dir, 'kafka.env'),
+      '--no-format',
+    ]);
     expect(result.status, result.stderr).toBe(0);
     const p = properties(readFileSync(join(dir, 'p', 'config', 'server.properties'), 'utf8'));
     expect(p['offsets.topic.replication.factor']).toBe('1');
@@ -98,9 +128,17 @@ describe('configure-kafka.sh', () => {
     expect(configure(0, { TT_NODE_ID: '9' }).result.stderr).toMatch(/TT_NODE_ID=9 is not a voter/);
     const dir = scratch();
     writeFileSync(join(dir, 'kafka.env'), 'TT_NODE_ID=1\n');
-    const r = run('configure-kafka.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'kafka.env'), '--no-mount']);
+    const r = run('configure-kafka.sh', [
+      '--prefix',
+      join(dir, 'p'),
+      '--env-file',
+      join(dir, 'kafka.env'),
+      '--no-mount',
+    ]);
     expect(r.status).not.toBe(0);
-    expect(r.stderr).toMatch(/missing in the environment file: TT_ADVERTISED_HOST TT_CONTROLLER_QUORUM TT_CLUSTER_ID TT_DATA_DIR/);
+    expect(r.stderr).toMatch(
+      /missing in the environment file: TT_ADVERTISED_HOST TT_CONTROLLER_QUORUM TT_CLUSTER_ID TT_DATA_DIR/,
+    );
   });
 
   it('start-kafka.sh runs kafka.Kafka on the rendered config with the computed heap', () => {
@@ -122,9 +160,18 @@ describe('configure-cassandra.sh', () => {
 
   it('renders cassandra.yaml and rackdc from the member env: token, seeds, address, dc and rack', () => {
     const dir = scratch();
-    const env: Record<string, string> = { ...cassandraMemberEnv(spec, members[2]!, 'tt-cluster'), TT_DATA_DIR: join(dir, 'data') };
+    const env: Record<string, string> = {
+      ...cassandraMemberEnv(spec, members[2]!, 'tt-cluster'),
+      TT_DATA_DIR: join(dir, 'data'),
+    };
     writeFileSync(join(dir, 'cassandra.env'), renderEnvFile(env));
-    const r = run('configure-cassandra.sh', ['--prefix', join(dir, 'prefix'), '--env-file', join(dir, 'cassandra.env'), '--no-mount']);
+    const r = run('configure-cassandra.sh', [
+      '--prefix',
+      join(dir, 'prefix'),
+      '--env-file',
+      join(dir, 'cassandra.env'),
+      '--no-mount',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const conf = join(dir, 'prefix', 'conf');
     const yaml = parseYaml(readFileSync(join(conf, 'cassandra.yaml'), 'utf8')) as Record<string, unknown>;
@@ -148,7 +195,15 @@ describe('configure-cassandra.sh', () => {
     const dir = scratch();
     const env = { ...cassandraMemberEnv(spec, members[0]!, 'c'), TT_DATA_DIR: join(dir, 'data') };
     writeFileSync(join(dir, 'cassandra.env'), renderEnvFile(env));
-    expect(run('configure-cassandra.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'cassandra.env'), '--no-mount']).status).toBe(0);
+    expect(
+      run('configure-cassandra.sh', [
+        '--prefix',
+        join(dir, 'p'),
+        '--env-file',
+        join(dir, 'cassandra.env'),
+        '--no-mount',
+      ]).status,
+    ).toBe(0);
     expect(run('start-cassandra.sh', ['--prefix', join(dir, 'p'), '--print']).stderr).toMatch(/no jamm-\*\.jar/);
     mkdirSync(join(dir, 'p', 'lib'), { recursive: true });
     writeFileSync(join(dir, 'p', 'lib', 'jamm-0.4.0.jar'), '');
@@ -157,7 +212,9 @@ describe('configure-cassandra.sh', () => {
     const argv = r.stdout.trim().split('\n');
     expect(argv).toContain(`-javaagent:${join(dir, 'p', 'lib', 'jamm-0.4.0.jar')}`);
     expect(argv).toContain(`-Dcassandra.config=file://${join(dir, 'p', 'conf', 'cassandra.yaml')}`);
-    expect(argv).toContain(`-Dcassandra-rackdc.properties=file://${join(dir, 'p', 'conf', 'cassandra-rackdc.properties')}`);
+    expect(argv).toContain(
+      `-Dcassandra-rackdc.properties=file://${join(dir, 'p', 'conf', 'cassandra-rackdc.properties')}`,
+    );
     expect(argv.at(-1)).toBe('org.apache.cassandra.service.CassandraDaemon');
   });
 });
@@ -168,7 +225,16 @@ describe('configure-monitoring.sh', () => {
   it('renders the same EC2 discovery config from the env file as prometheusConfig(spec, ec2)', () => {
     const dir = scratch();
     writeFileSync(join(dir, 'monitoring.env'), renderEnvFile(monitoringEnv(spec, 'demo-stack')));
-    const r = run('configure-monitoring.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'monitoring.env'), '--source-dir', join(dir, 'none'), '--grafana-dir', join(dir, 'grafana')]);
+    const r = run('configure-monitoring.sh', [
+      '--prefix',
+      join(dir, 'p'),
+      '--env-file',
+      join(dir, 'monitoring.env'),
+      '--source-dir',
+      join(dir, 'none'),
+      '--grafana-dir',
+      join(dir, 'grafana'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     const rendered = parseYaml(readFileSync(join(dir, 'p', 'etc', 'prometheus.yml'), 'utf8')) as unknown;
     expect(rendered).toEqual(prometheusConfigObject(spec, { mode: 'ec2', stackName: 'demo-stack' }));
@@ -181,15 +247,28 @@ describe('configure-monitoring.sh', () => {
     writeFileSync(join(dir, 'src', 'dashboards', 'a.json'), '{}');
     mkdirSync(join(dir, 'p', 'share', 'dashboards'), { recursive: true });
     writeFileSync(join(dir, 'p', 'share', 'dashboards', 'baked.json'), '{}');
-    const r = run('configure-monitoring.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'absent.env'), '--source-dir', join(dir, 'src'), '--grafana-dir', join(dir, 'grafana')]);
+    const r = run('configure-monitoring.sh', [
+      '--prefix',
+      join(dir, 'p'),
+      '--env-file',
+      join(dir, 'absent.env'),
+      '--source-dir',
+      join(dir, 'src'),
+      '--grafana-dir',
+      join(dir, 'grafana'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'p', 'etc', 'prometheus.yml'), 'utf8')).toContain('scrape_interval: 7s');
     expect(existsSync(join(dir, 'p', 'dashboards', 'a.json'))).toBe(true);
     expect(existsSync(join(dir, 'p', 'dashboards', 'baked.json'))).toBe(false);
-    const ds = parseYaml(readFileSync(join(dir, 'grafana', 'datasources', 'terratower.yaml'), 'utf8')) as { datasources: Array<{ uid: string; url: string }> };
+    const ds = parseYaml(readFileSync(join(dir, 'grafana', 'datasources', 'terratower.yaml'), 'utf8')) as {
+      datasources: Array<{ uid: string; url: string }>;
+    };
     expect(ds.datasources[0]!.uid).toBe(GRAFANA_DATASOURCE_UID);
     expect(ds.datasources[0]!.url).toBe(`http://127.0.0.1:${PORTS.prometheus}`);
-    const provider = parseYaml(readFileSync(join(dir, 'grafana', 'dashboards', 'terratower.yaml'), 'utf8')) as { providers: Array<{ options: { path: string } }> };
+    const provider = parseYaml(readFileSync(join(dir, 'grafana', 'dashboards', 'terratower.yaml'), 'utf8')) as {
+      providers: Array<{ options: { path: string } }>;
+    };
     expect(provider.providers[0]!.options.path).toBe(join(dir, 'p', 'dashboards'));
   });
 
@@ -198,7 +277,16 @@ describe('configure-monitoring.sh', () => {
     writeFileSync(join(dir, 'monitoring.env'), renderEnvFile(monitoringEnv(spec, 's')));
     mkdirSync(join(dir, 'p', 'share', 'dashboards'), { recursive: true });
     writeFileSync(join(dir, 'p', 'share', 'dashboards', 'baked.json'), '{}');
-    const r = run('configure-monitoring.sh', ['--prefix', join(dir, 'p'), '--env-file', join(dir, 'monitoring.env'), '--source-dir', join(dir, 'none'), '--grafana-dir', join(dir, 'g')]);
+    const r = run('configure-monitoring.sh', [
+      '--prefix',
+      join(dir, 'p'),
+      '--env-file',
+      join(dir, 'monitoring.env'),
+      '--source-dir',
+      join(dir, 'none'),
+      '--grafana-dir',
+      join(dir, 'g'),
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(existsSync(join(dir, 'p', 'dashboards', 'baked.json'))).toBe(true);
   });
@@ -209,11 +297,37 @@ describe('lib/common.sh tt_load_env', () => {
     const dir = scratch();
     writeFileSync(
       join(dir, 'x.env'),
-      ['# comment', '', 'TT_A=plain', 'TT_B="double quoted"', "TT_C='single'", 'TT_D=$(touch ' + join(dir, 'pwned') + ')', 'PATH=/nope', 'AWS_REGION=eu-west-1', ''].join('\n'),
+      [
+        '# comment',
+        '',
+        'TT_A=plain',
+        'TT_B="double quoted"',
+        "TT_C='single'",
+        `TT_D=$(touch ${join(dir, 'pwned')})`,
+        'PATH=/nope',
+        'AWS_REGION=eu-west-1',
+        '',
+      ].join('\n'),
     );
-    const out = execFileSync('bash', ['-c', `. "$1"; tt_load_env "$2"; printf '%s|' "$TT_A" "$TT_B" "$TT_C" "$TT_D" "$AWS_REGION" "$PATH"`, 'x', join(SCRIPTS, 'lib', 'common.sh'), join(dir, 'x.env')], { encoding: 'utf8' });
+    const out = execFileSync(
+      'bash',
+      [
+        '-c',
+        `. "$1"; tt_load_env "$2"; printf '%s|' "$TT_A" "$TT_B" "$TT_C" "$TT_D" "$AWS_REGION" "$PATH"`,
+        'x',
+        join(SCRIPTS, 'lib', 'common.sh'),
+        join(dir, 'x.env'),
+      ],
+      { encoding: 'utf8' },
+    );
     const [a, b, c, d, region, path] = out.split('|');
-    expect([a, b, c, d, region]).toEqual(['plain', 'double quoted', 'single', `$(touch ${join(dir, 'pwned')})`, 'eu-west-1']);
+    expect([a, b, c, d, region]).toEqual([
+      'plain',
+      'double quoted',
+      'single',
+      `$(touch ${join(dir, 'pwned')})`,
+      'eu-west-1',
+    ]);
     expect(path).not.toBe('/nope');
     expect(existsSync(join(dir, 'pwned'))).toBe(false);
   });
@@ -239,7 +353,10 @@ describe('install-systemd-units.sh', () => {
         expect(execs.length).toBeGreaterThan(0);
         for (const exe of execs) {
           if (exe.startsWith(`${prefix}/libexec/`)) expect(existsSync(join(dest, exe)), exe).toBe(true);
-          else if (exe.startsWith(prefix)) expect(exe, 'app launchers come from install-node-app.sh').toMatch(/\/bin\/terratower-(producer|consumer)$/);
+          else if (exe.startsWith(prefix))
+            expect(exe, 'app launchers come from install-node-app.sh').toMatch(
+              /\/bin\/terratower-(producer|consumer)$/,
+            );
         }
         expect(text).toMatch(/^WantedBy=multi-user.target$/m);
       }
@@ -249,27 +366,35 @@ describe('install-systemd-units.sh', () => {
   }
 
   const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
-  it.skipIf(!analyze)('systemd-analyze verify accepts every rendered unit (monitoring: only /usr/bin/prometheus, which the image installs, is missing here)', () => {
-    const root = scratch();
-    const dest = join(root, 'dest');
-    for (const c of cases) {
-      // The unit names PREFIX/libexec/…; point PREFIX at the staged copy so the paths resolve.
-      const prefix = join(root, `prefix-${c.role}`);
-      expect(run('install-systemd-units.sh', ['--prefix', prefix, '--role', c.role, '--destdir', dest]).status).toBe(0);
-      symlinkSync(join(dest, prefix), prefix);
-    }
-    mkdirSync(join(root, 'prefix-app', 'bin'), { recursive: true });
-    for (const app of ['producer', 'consumer']) writeFileSync(join(root, 'prefix-app', 'bin', `terratower-${app}`), '#!/bin/sh\n', { mode: 0o755 });
-    for (const unit of cases.flatMap((c) => c.units)) {
-      const r = spawnSync('systemd-analyze', ['verify', join(dest, 'etc', 'systemd', 'system', `${unit}.service`)], {
-        encoding: 'utf8',
-        timeout: 15_000,
-        env: { ...process.env, SYSTEMD_LOG_LEVEL: 'notice' },
-      });
-      const problems = r.stderr.split('\n').filter((l) => l.trim() !== '' && !l.includes('/usr/bin/prometheus is not executable'));
-      expect(problems, unit).toEqual([]);
-    }
-  });
+  it.skipIf(!analyze)(
+    'systemd-analyze verify accepts every rendered unit (monitoring: only /usr/bin/prometheus, which the image installs, is missing here)',
+    () => {
+      const root = scratch();
+      const dest = join(root, 'dest');
+      for (const c of cases) {
+        // The unit names PREFIX/libexec/…; point PREFIX at the staged copy so the paths resolve.
+        const prefix = join(root, `prefix-${c.role}`);
+        expect(run('install-systemd-units.sh', ['--prefix', prefix, '--role', c.role, '--destdir', dest]).status).toBe(
+          0,
+        );
+        symlinkSync(join(dest, prefix), prefix);
+      }
+      mkdirSync(join(root, 'prefix-app', 'bin'), { recursive: true });
+      for (const app of ['producer', 'consumer'])
+        writeFileSync(join(root, 'prefix-app', 'bin', `terratower-${app}`), '#!/bin/sh\n', { mode: 0o755 });
+      for (const unit of cases.flatMap((c) => c.units)) {
+        const r = spawnSync('systemd-analyze', ['verify', join(dest, 'etc', 'systemd', 'system', `${unit}.service`)], {
+          encoding: 'utf8',
+          timeout: 15_000,
+          env: { ...process.env, SYSTEMD_LOG_LEVEL: 'notice' },
+        });
+        const problems = r.stderr
+          .split('\n')
+          .filter((l) => l.trim() !== '' && !l.includes('/usr/bin/prometheus is not executable'));
+        expect(problems, unit).toEqual([]);
+      }
+    },
+  );
 
   it('rejects an unknown role', () => {
     const r = run('install-systemd-units.sh', ['--prefix', '/x', '--role', 'web', '--destdir', scratch()]);

@@ -33,7 +33,10 @@ describe('findPacker', () => {
     const old = fakePacker(join(work, 'p19'), '1.9.2');
     const later = fakePacker(join(work, 'p111'), '1.11.2');
     expect(await findPacker({ cacheDir: join(work, 'empty'), env: { PATH: join(work, 'p111') } })).toBeUndefined();
-    const found = await findPacker({ cacheDir: join(work, 'empty'), env: { PATH: `${join(work, 'p111')}:${join(work, 'p19')}` } });
+    const found = await findPacker({
+      cacheDir: join(work, 'empty'),
+      env: { PATH: `${join(work, 'p111')}:${join(work, 'p19')}` },
+    });
     expect(found).toEqual({ path: old, version: '1.9.2', source: 'path' });
     expect(later).not.toBe(old);
   });
@@ -41,10 +44,20 @@ describe('findPacker', () => {
   it('prefers the cached build of the pinned version, and the explicit override over everything', async () => {
     const cache = join(work, 'cache');
     const cached = fakePacker(join(cache, 'bin'), PACKER_VERSION);
-    expect(await findPacker({ cacheDir: cache, env: { PATH: '' } })).toEqual({ path: cached, version: PACKER_VERSION, source: 'cache' });
+    expect(await findPacker({ cacheDir: cache, env: { PATH: '' } })).toEqual({
+      path: cached,
+      version: PACKER_VERSION,
+      source: 'cache',
+    });
     const explicit = fakePacker(join(work, 'explicit'), '1.12.0');
-    expect(await findPacker({ cacheDir: cache, env: { PATH: '', TERRATOWER_PACKER: explicit } })).toEqual({ path: explicit, version: '1.12.0', source: 'env' });
-    await expect(findPacker({ env: { PATH: '', TERRATOWER_PACKER: join(work, 'nope') } })).rejects.toBeInstanceOf(PackerInstallError);
+    expect(await findPacker({ cacheDir: cache, env: { PATH: '', TERRATOWER_PACKER: explicit } })).toEqual({
+      path: explicit,
+      version: '1.12.0',
+      source: 'env',
+    });
+    await expect(findPacker({ env: { PATH: '', TERRATOWER_PACKER: join(work, 'nope') } })).rejects.toBeInstanceOf(
+      PackerInstallError,
+    );
   });
 });
 

@@ -3,7 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { amiFor, amiIdsByInstanceKind, amiRecords, latestAmis, parseManifest, readManifest } from '../../src/aws/packer/manifest.ts';
+import {
+  amiFor,
+  amiIdsByInstanceKind,
+  amiRecords,
+  latestAmis,
+  parseManifest,
+  readManifest,
+} from '../../src/aws/packer/manifest.ts';
 
 const build = (name: string, time: number, artifact: string, run = 'run-1') => ({
   name,
@@ -50,7 +57,9 @@ describe('packer manifest', () => {
   });
 
   it('says which command builds a missing image', () => {
-    expect(() => amiFor(parseManifest(sample), 'cassandra', 'eu-west-1')).toThrow(/terratower ami build --only cassandra --region eu-west-1/);
+    expect(() => amiFor(parseManifest(sample), 'cassandra', 'eu-west-1')).toThrow(
+      /terratower ami build --only cassandra --region eu-west-1/,
+    );
     expect(() => amiFor(undefined, 'kafka', 'eu-west-1')).toThrow(/no kafka AMI/);
   });
 

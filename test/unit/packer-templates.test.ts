@@ -14,7 +14,9 @@ import { TAG_KEYS } from '../../src/spec/tags.ts';
 
 type Json = Record<string, unknown>;
 
-const templateFiles = readdirSync(PACKER_DIR).filter((f) => f.endsWith('.pkr.hcl')).sort();
+const templateFiles = readdirSync(PACKER_DIR)
+  .filter((f) => f.endsWith('.pkr.hcl'))
+  .sort();
 const parsed: Record<string, Json> = {};
 
 beforeAll(async () => {
@@ -60,25 +62,49 @@ const sampleVars: PackerVars = {
 
 describe('packer templates (hcl2json)', () => {
   it('finds the template files', () => {
-    expect(templateFiles).toEqual(expect.arrayContaining(['variables.pkr.hcl', 'sources.pkr.hcl', 'kafka.pkr.hcl', 'cassandra.pkr.hcl', 'app.pkr.hcl', 'monitoring.pkr.hcl']));
+    expect(templateFiles).toEqual(
+      expect.arrayContaining([
+        'variables.pkr.hcl',
+        'sources.pkr.hcl',
+        'kafka.pkr.hcl',
+        'cassandra.pkr.hcl',
+        'app.pkr.hcl',
+        'monitoring.pkr.hcl',
+      ]),
+    );
   });
 
   it('has no packer { required_plugins } block (it fails offline with Packer 1.9.4)', () => {
     expect(all('packer')).toEqual([]);
     for (const file of templateFiles) {
-      const code = readFileSync(join(PACKER_DIR, file), 'utf8').split('\n').filter((l) => !l.trim().startsWith('#')).join('\n');
+      const code = readFileSync(join(PACKER_DIR, file), 'utf8')
+        .split('\n')
+        .filter((l) => !l.trim().startsWith('#'))
+        .join('\n');
       expect(code, file).not.toMatch(/required_plugins/);
     }
   });
 
   it('declares the variables the build runner passes, and passes every variable without a default', () => {
     const vars = variables();
-    for (const name of ['region', 'instance_type', 'base_image_owners', 'base_image_name', 'ssh_username', 'versions', 'git_revision', 'run_tags', 'dashboards_dir']) {
+    for (const name of [
+      'region',
+      'instance_type',
+      'base_image_owners',
+      'base_image_name',
+      'ssh_username',
+      'versions',
+      'git_revision',
+      'run_tags',
+      'dashboards_dir',
+    ]) {
       expect(vars, name).toHaveProperty(name);
     }
     const passed = packerVarArgs(sampleVars).map((arg) => /^-var=([a-z_]+)=/.exec(arg)![1]!);
     for (const name of passed) expect(vars, `runner passes -var ${name}`).toHaveProperty(name);
-    const required = Object.entries(vars).filter(([, v]) => !('default' in v)).map(([name]) => name);
+    const required = Object.entries(vars)
+      .filter(([, v]) => !('default' in v))
+      .map(([name]) => name);
     expect(passed).toEqual(expect.arrayContaining(required));
   });
 
@@ -87,7 +113,8 @@ describe('packer templates (hcl2json)', () => {
     const declaredVars = Object.keys(variables());
     const declaredLocals = Object.keys(locals());
     for (const [, name] of text.matchAll(/\bvar\.([a-z_0-9]+)/g)) expect(declaredVars, `var.${name}`).toContain(name);
-    for (const [, name] of text.matchAll(/\blocal\.([a-z_0-9]+)/g)) expect(declaredLocals, `local.${name}`).toContain(name);
+    for (const [, name] of text.matchAll(/\blocal\.([a-z_0-9]+)/g))
+      expect(declaredLocals, `local.${name}`).toContain(name);
   });
 
   it('tags every image with the project and the git revision of the templates', () => {
@@ -101,7 +128,9 @@ describe('packer templates (hcl2json)', () => {
     expect(sources).toHaveLength(1);
     const base = sources[0]!['amazon-ebs']!.base![0]!;
     expect(base.region).toBe('${var.region}');
-    expect(base.metadata_options).toEqual([expect.objectContaining({ http_tokens: 'required', http_endpoint: 'enabled' })]);
+    expect(base.metadata_options).toEqual([
+      expect.objectContaining({ http_tokens: 'required', http_endpoint: 'enabled' }),
+    ]);
     expect(base.encrypt_boot).toBe(true);
     expect(base.launch_block_device_mappings).toEqual([expect.objectContaining({ encrypted: true })]);
     const filter = (base.source_ami_filter as Json[])[0]!;
@@ -111,7 +140,11 @@ describe('packer templates (hcl2json)', () => {
   });
 
   it('has one build per image role, named so that -only=<role>.amazon-ebs.<role> selects it', () => {
-    expect(builds().map((b) => b.name).sort()).toEqual([...IMAGE_ROLES].sort());
+    expect(
+      builds()
+        .map((b) => b.name)
+        .sort(),
+    ).toEqual([...IMAGE_ROLES].sort());
     for (const build of builds()) {
       const source = build.source['source.amazon-ebs.base']![0]!;
       expect(source.name).toBe(build.name);
@@ -119,7 +152,9 @@ describe('packer templates (hcl2json)', () => {
       expect(String(source.tags)).toMatch(/merge\(local\.common_tags/);
       expect(String(source.tags)).toMatch(new RegExp(`"${TAG_KEYS.amiRole}"\\s*=\\s*"${build.name}"`));
     }
-    const only = buildCommand({ packer: 'packer', vars: sampleVars, roles: ['kafka', 'app'] }).args.find((a) => a.startsWith('-only='));
+    const only = buildCommand({ packer: 'packer', vars: sampleVars, roles: ['kafka', 'app'] }).args.find((a) =>
+      a.startsWith('-only='),
+    );
     expect(only).toBe('-only=kafka.amazon-ebs.kafka,app.amazon-ebs.app');
   });
 
@@ -128,7 +163,9 @@ describe('packer templates (hcl2json)', () => {
       const manifest = build['post-processor']?.manifest?.[0];
       expect(manifest, build.name).toBeDefined();
       expect(manifest!.output).toBe('${path.root}/manifest.json');
-      expect(manifest!.custom_data).toEqual(expect.objectContaining({ role: build.name, region: '${var.region}', git_revision: '${var.git_revision}' }));
+      expect(manifest!.custom_data).toEqual(
+        expect.objectContaining({ role: build.name, region: '${var.region}', git_revision: '${var.git_revision}' }),
+      );
     }
   });
 
@@ -157,9 +194,22 @@ describe('packer templates (hcl2json)', () => {
         used.set(build.name, [...(used.get(build.name) ?? []), script!]);
       }
     }
-    expect(used.get('kafka')).toEqual(expect.arrayContaining(['install-base.sh', 'install-kafka.sh', 'install-systemd-units.sh', 'cleanup-image.sh']));
-    expect(used.get('cassandra')).toEqual(expect.arrayContaining(['install-base.sh', 'install-cassandra.sh', 'install-systemd-units.sh', 'cleanup-image.sh']));
-    expect(used.get('app')).toEqual(expect.arrayContaining(['install-base.sh', 'install-node-app.sh', 'install-systemd-units.sh']));
-    expect(used.get('monitoring')).toEqual(expect.arrayContaining(['install-base.sh', 'install-monitoring.sh', 'install-systemd-units.sh']));
+    expect(used.get('kafka')).toEqual(
+      expect.arrayContaining(['install-base.sh', 'install-kafka.sh', 'install-systemd-units.sh', 'cleanup-image.sh']),
+    );
+    expect(used.get('cassandra')).toEqual(
+      expect.arrayContaining([
+        'install-base.sh',
+        'install-cassandra.sh',
+        'install-systemd-units.sh',
+        'cleanup-image.sh',
+      ]),
+    );
+    expect(used.get('app')).toEqual(
+      expect.arrayContaining(['install-base.sh', 'install-node-app.sh', 'install-systemd-units.sh']),
+    );
+    expect(used.get('monitoring')).toEqual(
+      expect.arrayContaining(['install-base.sh', 'install-monitoring.sh', 'install-systemd-units.sh']),
+    );
   });
 });

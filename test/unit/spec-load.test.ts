@@ -43,7 +43,10 @@ describe('loadSpecFile', () => {
   });
 
   it('reports unknown keys together with validation issues', async () => {
-    const path = write('typos.yaml', 'nme: x\nkafka:\n  replicatonFactor: 2\n  brokers: 2\nproducers:\n  scaling:\n    cooldown: 3\n');
+    const path = write(
+      'typos.yaml',
+      'nme: x\nkafka:\n  replicatonFactor: 2\n  brokers: 2\nproducers:\n  scaling:\n    cooldown: 3\n',
+    );
     const error = await specErrorOf(path);
     const paths = error.issues.map((i) => i.path);
     expect(paths).toEqual(['nme', 'kafka.replicatonFactor', 'producers.scaling.cooldown', 'kafka.replicationFactor']);

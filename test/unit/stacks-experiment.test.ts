@@ -52,32 +52,49 @@ describe('ExperimentStack', () => {
   });
 
   it('each copy has its own VPC, bucket and stack tag', () => {
-    const vpcs = Object.values(tf.resource['aws_vpc']!);
-    expect(vpcs.map((v) => (v['tags'] as Record<string, string>)['terratower:stack']).sort()).toEqual(['terratower-control', 'terratower-experiment']);
-    const buckets = Object.values(tf.resource['aws_s3_bucket']!).map((b) => b['bucket']).sort();
+    const vpcs = Object.values(tf.resource.aws_vpc!);
+    expect(vpcs.map((v) => (v.tags as Record<string, string>)['terratower:stack']).sort()).toEqual([
+      'terratower-control',
+      'terratower-experiment',
+    ]);
+    const buckets = Object.values(tf.resource.aws_s3_bucket!)
+      .map((b) => b.bucket)
+      .sort();
     expect(buckets).toEqual(['terratower-dataset-control', 'terratower-dataset-experiment']);
-    for (const asg of Object.values(tf.resource['aws_autoscaling_group']!)) {
-      const tags = Object.fromEntries((asg['tag'] as { key: string; value: string }[]).map((t) => [t.key, t.value]));
-      expect((asg['name'] as string).startsWith(`${tags['terratower:stack']}-`)).toBe(true);
+    for (const asg of Object.values(tf.resource.aws_autoscaling_group!)) {
+      const tags = Object.fromEntries((asg.tag as { key: string; value: string }[]).map((t) => [t.key, t.value]));
+      expect((asg.name as string).startsWith(`${tags['terratower:stack']}-`)).toBe(true);
       expect(tags['terratower:run-id']).toBe('exp-1');
     }
   });
 
   it('the experimental copy carries its overrides; the control copy does not', () => {
-    const lagPolicies = Object.values(tf.resource['aws_autoscaling_policy']!).filter((p) => (p['name'] as string).endsWith('-target-lag'));
-    const targets = Object.fromEntries(lagPolicies.map((p) => [p['name'], (p['target_tracking_configuration'] as Block)['target_value']]));
-    expect(targets).toEqual({ 'terratower-control-consumers-target-lag': 5000, 'terratower-experiment-consumers-target-lag': 2000 });
+    const lagPolicies = Object.values(tf.resource.aws_autoscaling_policy!).filter((p) =>
+      (p.name as string).endsWith('-target-lag'),
+    );
+    const targets = Object.fromEntries(
+      lagPolicies.map((p) => [p.name, (p.target_tracking_configuration as Block).target_value]),
+    );
+    expect(targets).toEqual({
+      'terratower-control-consumers-target-lag': 5000,
+      'terratower-experiment-consumers-target-lag': 2000,
+    });
   });
 
   it('outputs both copies, prefixed', () => {
     const bucketOf = (ref: unknown) => {
       const key = /^\$\{aws_s3_bucket\.([^.]+)\.bucket\}$/.exec(String(ref))?.[1];
-      return key ? tf.resource['aws_s3_bucket']![key]!['bucket'] : undefined;
+      return key ? tf.resource.aws_s3_bucket![key]!.bucket : undefined;
     };
-    expect(bucketOf(tf.output['control_bucket']!.value)).toBe('terratower-dataset-control');
-    expect(bucketOf(tf.output['experiment_bucket']!.value)).toBe('terratower-dataset-experiment');
-    expect(Object.keys(tf.output['experiment_asg_names']!.value as object).sort()).toEqual(['cassandra', 'consumers', 'kafka', 'producers']);
-    expect(tf.output['control_stack_name']!.value).toBe('terratower-control');
+    expect(bucketOf(tf.output.control_bucket!.value)).toBe('terratower-dataset-control');
+    expect(bucketOf(tf.output.experiment_bucket!.value)).toBe('terratower-dataset-experiment');
+    expect(Object.keys(tf.output.experiment_asg_names!.value as object).sort()).toEqual([
+      'cassandra',
+      'consumers',
+      'kafka',
+      'producers',
+    ]);
+    expect(tf.output.control_stack_name!.value).toBe('terratower-control');
   });
 
   it('validates both copies, paths prefixed with the arm', () => {
@@ -89,7 +106,13 @@ describe('ExperimentStack', () => {
     }
     expect(caught).toBeInstanceOf(SpecError);
     const paths = (caught as SpecError).issues.map((i) => i.path);
-    expect(paths).toEqual(expect.arrayContaining(['control.dataset.bucket', 'experiment.dataset.bucket', 'experiment.kafka.replicationFactor']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'control.dataset.bucket',
+        'experiment.dataset.bucket',
+        'experiment.kafka.replicationFactor',
+      ]),
+    );
     expect(paths).not.toContain('control.kafka.replicationFactor');
   });
 });

@@ -8,7 +8,10 @@ const dir = mkdtempSync(join(tmpdir(), 'tt-synth-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function synthCli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/terratower.mjs', 'synth', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, ['bin/terratower.mjs', 'synth', ...args], {
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -16,18 +19,21 @@ describe('terratower synth', () => {
   it('on a broken spec: exits non-zero, lists every issue with its path, writes nothing', () => {
     const spec = join(dir, 'broken.yaml');
     const out = join(dir, 'out-broken');
-    writeFileSync(spec, [
-      'name: Bad_Name',
-      'kafka:',
-      '  brokers: 2',
-      '  minInSyncReplicas: 3',
-      '  replicatonFactor: 3',
-      'consumers: { min: 3, max: 2 }',
-      'network:',
-      '  vpcCidr: 10.40.0.0/16',
-      '  privateSubnetCidrs: [10.40.10.0/24, 10.40.10.0/24, 10.99.0.0/24]',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      spec,
+      [
+        'name: Bad_Name',
+        'kafka:',
+        '  brokers: 2',
+        '  minInSyncReplicas: 3',
+        '  replicatonFactor: 3',
+        'consumers: { min: 3, max: 2 }',
+        'network:',
+        '  vpcCidr: 10.40.0.0/16',
+        '  privateSubnetCidrs: [10.40.10.0/24, 10.40.10.0/24, 10.99.0.0/24]',
+        '',
+      ].join('\n'),
+    );
     const result = synthCli('--spec', spec, '--out', out);
     expect(result.status).toBe(1);
     for (const path of [
@@ -57,7 +63,9 @@ describe('terratower synth', () => {
     expect(json.terraform.required_providers.aws.source).toBe('hashicorp/aws');
     expect(json.terraform.backend.local.path).toBe('terraform.tfstate');
     expect(json.provider.aws[0].default_tags[0].tags['terratower:run-id']).toBe('cli-test');
-    expect(Object.values(json.resource.aws_s3_bucket).map((b) => (b as { bucket: string }).bucket)).toEqual(['checkout-data']);
+    expect(Object.values(json.resource.aws_s3_bucket).map((b) => (b as { bucket: string }).bucket)).toEqual([
+      'checkout-data',
+    ]);
   }, 120_000);
 
   it('rejects unknown options with usage', () => {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { cassandraContactPoints, kafkaBootstrap, s3Address } from '../../src/spec/addresses.ts';
 import { defaultSpec } from '../../src/spec/index.ts';
 import { PIPELINE_GROUPS, PIPELINE_OUTPUT_NAMES } from '../../src/harness/terraform/outputs.ts';
-import { localTwinStackConfig, specHash, type LocalTwinStackProps } from '../../src/harness/targets/local-twin-stack.ts';
+import {
+  localTwinStackConfig,
+  specHash,
+  type LocalTwinStackProps,
+} from '../../src/harness/targets/local-twin-stack.ts';
 
 type Provisioner = { 'local-exec': { command: string; when?: string; environment?: Record<string, string> } };
 type DataResource = {
@@ -50,7 +54,9 @@ describe('local twin stack', () => {
     expect(twin.provisioner).toHaveLength(1);
     const up = twin.provisioner[0]!['local-exec'];
     expect(up.when).toBe('create');
-    expect(up.command).toBe(`/usr/bin/node /repo/bin/terratower.mjs local up --spec '/tmp/a spec.json' --run-id tt-20261123-abc --slot 2 --json`);
+    expect(up.command).toBe(
+      `/usr/bin/node /repo/bin/terratower.mjs local up --spec '/tmp/a spec.json' --run-id tt-20261123-abc --slot 2 --json`,
+    );
     expect(up.environment).toEqual({ TERRATOWER_CACHE: '/cache' });
   });
 
@@ -76,7 +82,7 @@ describe('local twin stack', () => {
     expect(specHash(bigger)).not.toBe(specHash(defaultSpec()));
   });
 
-  it('declares the AWS stack\'s outputs, read from the twin resource\'s state', () => {
+  it("declares the AWS stack's outputs, read from the twin resource's state", () => {
     expect(Object.keys(config.output).sort()).toEqual(Object.values(PIPELINE_OUTPUT_NAMES).sort());
     for (const [name, out] of Object.entries(config.output)) {
       expect(out.value).toBe(`\${terraform_data.twin.output.${name}}`);

@@ -10,7 +10,13 @@ import {
   TerraformInstallError,
   tofuScratchModule,
 } from '../../src/support/install/terraform.ts';
-import { DEFAULT_TIMEOUTS, keepFromEnv, newRunId, resolveOptions, RUN_ID_PATTERN } from '../../src/harness/terraform/options.ts';
+import {
+  DEFAULT_TIMEOUTS,
+  keepFromEnv,
+  newRunId,
+  resolveOptions,
+  RUN_ID_PATTERN,
+} from '../../src/harness/terraform/options.ts';
 import { DEFAULT_RETRYABLE_ERRORS } from '../../src/harness/terraform/retry.ts';
 import { commandEnvironment, destroyCommandFor, managedInstancesInState } from '../../src/harness/terraform/run.ts';
 
@@ -92,7 +98,9 @@ describe('installer helpers', () => {
   it('writes the OpenTofu scratch module with its one replace', () => {
     const m = tofuScratchModule('1.10.7');
     expect(m.goMod).toContain('require github.com/opentofu/opentofu v1.10.7');
-    expect(m.goMod).toMatch(/^replace github.com\/hashicorp\/hcl\/v2 v2.20.1 => github.com\/opentofu\/hcl\/v2 v2.20.2-/m);
+    expect(m.goMod).toMatch(
+      /^replace github.com\/hashicorp\/hcl\/v2 v2.20.1 => github.com\/opentofu\/hcl\/v2 v2.20.2-/m,
+    );
     expect(m.toolsGo).toContain('"github.com/opentofu/opentofu/cmd/tofu"');
   });
 });
@@ -149,30 +157,40 @@ describe('run helpers', () => {
     expect(await managedInstancesInState(file)).toBe(0);
     await writeFile(file, JSON.stringify({ version: 4, resources: [] }));
     expect(await managedInstancesInState(file)).toBe(0);
-    await writeFile(file, JSON.stringify({
-      version: 4,
-      resources: [
-        { mode: 'managed', type: 'terraform_data', name: 'a', instances: [{}, {}] },
-        { mode: 'data', type: 'x', name: 'y', instances: [{}] },
-      ],
-    }));
+    await writeFile(
+      file,
+      JSON.stringify({
+        version: 4,
+        resources: [
+          { mode: 'managed', type: 'terraform_data', name: 'a', instances: [{}, {}] },
+          { mode: 'data', type: 'x', name: 'y', instances: [{}] },
+        ],
+      }),
+    );
     expect(await managedInstancesInState(file)).toBe(2);
   });
 
   it('replaces a TF_CLI_CONFIG_FILE that does not exist with an empty one in the run dir', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tt-env-'));
-    const env = await commandEnvironment(dir, { TF_CLI_CONFIG_FILE: join(dir, 'missing.rc'), TF_PLUGIN_CACHE_DIR: dir });
+    const env = await commandEnvironment(dir, {
+      TF_CLI_CONFIG_FILE: join(dir, 'missing.rc'),
+      TF_PLUGIN_CACHE_DIR: dir,
+    });
     expect(env.TF_CLI_CONFIG_FILE).toBe(join(dir, 'terraformrc'));
     expect(await readFile(join(dir, 'terraformrc'), 'utf8')).toMatch(/^#/);
     expect(env.TF_IN_AUTOMATION).toBe('1');
     expect(env.CHECKPOINT_DISABLE).toBe('1');
     const existing = join(dir, 'real.rc');
     await writeFile(existing, '');
-    expect((await commandEnvironment(dir, { TF_CLI_CONFIG_FILE: existing, TF_PLUGIN_CACHE_DIR: dir })).TF_CLI_CONFIG_FILE).toBe(existing);
+    expect(
+      (await commandEnvironment(dir, { TF_CLI_CONFIG_FILE: existing, TF_PLUGIN_CACHE_DIR: dir })).TF_CLI_CONFIG_FILE,
+    ).toBe(existing);
   });
 
   it('prints one shell command that destroys a run later', () => {
-    expect(destroyCommandFor('/usr/bin/tofu', '/c/tf-runs/r1', {})).toBe('/usr/bin/tofu -chdir=/c/tf-runs/r1 destroy -auto-approve -input=false');
+    expect(destroyCommandFor('/usr/bin/tofu', '/c/tf-runs/r1', {})).toBe(
+      '/usr/bin/tofu -chdir=/c/tf-runs/r1 destroy -auto-approve -input=false',
+    );
     expect(destroyCommandFor('/b/terraform', "/c/it's", { TF_CLI_CONFIG_FILE: '/c/rc' })).toBe(
       `TF_CLI_CONFIG_FILE=/c/rc /b/terraform -chdir='/c/it'\\''s' destroy -auto-approve -input=false`,
     );

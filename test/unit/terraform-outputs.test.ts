@@ -55,7 +55,9 @@ describe('terraform output -json parsing', () => {
   });
 
   it('names the missing output and the ones that exist', () => {
-    expect(() => outputString(outputs, 'nope')).toThrow(/no output "nope" \(outputs: asg_names, bucket, cassandra_contact_points, dataset_prefix/);
+    expect(() => outputString(outputs, 'nope')).toThrow(
+      /no output "nope" \(outputs: asg_names, bucket, cassandra_contact_points, dataset_prefix/,
+    );
   });
 
   it('reads lists, maps and maps of lists', () => {
@@ -75,7 +77,7 @@ describe('terraform output -json parsing', () => {
     expect(() => outputJson(outputs, 'bucket', isNested)).toThrow(/expected shape/);
   });
 
-  it('reads a pipeline stack\'s outputs into one typed object', () => {
+  it("reads a pipeline stack's outputs into one typed object", () => {
     const p = readPipelineOutputs(outputs);
     expect(p).toEqual({
       bucket: 'tt-data',
@@ -91,6 +93,8 @@ describe('terraform output -json parsing', () => {
   it('refuses pipeline outputs whose asg_names lacks a group', () => {
     const raw = JSON.parse(RAW) as Record<string, { value: unknown }>;
     raw.asg_names!.value = { producers: ['p'], consumers: ['c'] };
-    expect(() => readPipelineOutputs(parseOutputsJson(JSON.stringify(raw)))).toThrow(/lacks group\(s\) kafka, cassandra/);
+    expect(() => readPipelineOutputs(parseOutputsJson(JSON.stringify(raw)))).toThrow(
+      /lacks group\(s\) kafka, cassandra/,
+    );
   });
 });

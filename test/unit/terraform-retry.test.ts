@@ -13,8 +13,12 @@ describe('retryable-error table', () => {
       '│ Could not retrieve the list of available versions for provider hashicorp/aws: could not connect to registry.terraform.io',
     ].join('\n');
     expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, out)).toBe('provider registry query failed');
-    expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, 'read tcp 10.0.0.1:443: read: connection reset by peer')).toBe('network connection reset');
-    expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, 'Error: error creating ASG: Throttling: Rate exceeded')).toBe('AWS API throttling');
+    expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, 'read tcp 10.0.0.1:443: read: connection reset by peer')).toBe(
+      'network connection reset',
+    );
+    expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, 'Error: error creating ASG: Throttling: Rate exceeded')).toBe(
+      'AWS API throttling',
+    );
   });
 
   it('does not match configuration errors, which must fail at once', () => {
@@ -47,7 +51,10 @@ describe('doWithRetry', () => {
   it('retries while the result is retryable, then returns the final one', async () => {
     const results = ['flaky', 'flaky', 'ok'];
     const retries: number[] = [];
-    const out = await doWithRetry(policy(3, (i) => retries.push(i.attempt)), async (n) => results[n - 1] ?? 'none');
+    const out = await doWithRetry(
+      policy(3, (i) => retries.push(i.attempt)),
+      async (n) => results[n - 1] ?? 'none',
+    );
     expect(out).toBe('ok');
     expect(retries).toEqual([1, 2]);
   });

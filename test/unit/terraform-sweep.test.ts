@@ -23,9 +23,21 @@ async function fakeRun(root: string, runId: string, status: RunStatus, ownerPid:
   const runDir = join(root, runId);
   await mkdir(runDir, { recursive: true });
   const record: RunRecord = {
-    format: 1, runId, runDir, binary: 'terraform', binaryPath: '/nonexistent/terraform', binaryVersion: '1.5.7', status,
-    ownerPid, ownerStartTicks: null, env: {}, createdAt: '2026-11-23T00:00:00Z', updatedAt: '2026-11-23T00:00:00Z',
-    destroyCommand: `terraform -chdir=${runDir} destroy -auto-approve`, history: [], lastError: null,
+    format: 1,
+    runId,
+    runDir,
+    binary: 'terraform',
+    binaryPath: '/nonexistent/terraform',
+    binaryVersion: '1.5.7',
+    status,
+    ownerPid,
+    ownerStartTicks: null,
+    env: {},
+    createdAt: '2026-11-23T00:00:00Z',
+    updatedAt: '2026-11-23T00:00:00Z',
+    destroyCommand: `terraform -chdir=${runDir} destroy -auto-approve`,
+    history: [],
+    lastError: null,
   };
   await writeRunRecord(record);
   return runDir;

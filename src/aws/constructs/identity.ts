@@ -41,7 +41,11 @@ export interface Placement {
  * `ExperimentStack`), group, zone and member. default_tags add project, run id and extra tags.
  */
 export function placementTags(identity: StackIdentity, name: string, placement: Placement): Record<string, string> {
-  const tags: Record<string, string> = { Name: name, [TAG_KEYS.stack]: identity.stackName, [TAG_KEYS.group]: placement.group };
+  const tags: Record<string, string> = {
+    Name: name,
+    [TAG_KEYS.stack]: identity.stackName,
+    [TAG_KEYS.group]: placement.group,
+  };
   if (placement.zone) tags[TAG_KEYS.zone] = placement.zone;
   if (placement.member) tags[TAG_KEYS.member] = placement.member;
   return tags;

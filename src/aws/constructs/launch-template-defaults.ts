@@ -12,7 +12,10 @@ export const ROOT_DEVICE_NAME = '/dev/xvda';
 export function launchTemplateHardening(
   rootVolumeSizeGiB: number,
   tags: Record<string, string>,
-): Pick<LaunchTemplateConfig, 'metadataOptions' | 'blockDeviceMappings' | 'monitoring' | 'tagSpecifications' | 'ebsOptimized'> {
+): Pick<
+  LaunchTemplateConfig,
+  'metadataOptions' | 'blockDeviceMappings' | 'monitoring' | 'tagSpecifications' | 'ebsOptimized'
+> {
   return {
     metadataOptions: {
       httpEndpoint: 'enabled',

@@ -85,7 +85,10 @@ export class Network extends Construct {
       egress: [],
       tags: placementTags(identity, `${prefix}-default-deny`, group),
     });
-    const igw = new InternetGateway(this, 'igw', { vpcId: this.vpc.id, tags: placementTags(identity, `${prefix}-igw`, group) });
+    const igw = new InternetGateway(this, 'igw', {
+      vpcId: this.vpc.id,
+      tags: placementTags(identity, `${prefix}-igw`, group),
+    });
 
     const publicRoutes = new RouteTable(this, 'public-routes', {
       vpcId: this.vpc.id,
@@ -98,7 +101,10 @@ export class Network extends Construct {
         availabilityZone: zone,
         cidrBlock: props.publicSubnetCidrs[i]!,
         mapPublicIpOnLaunch: false,
-        tags: { ...placementTags(identity, `${prefix}-public-${zone}`, { group: 'network', zone }), 'terratower:tier': 'public' },
+        tags: {
+          ...placementTags(identity, `${prefix}-public-${zone}`, { group: 'network', zone }),
+          'terratower:tier': 'public',
+        },
       });
       new RouteTableAssociation(this, `public-${i}-routes`, { subnetId: subnet.id, routeTableId: publicRoutes.id });
       return subnet;
@@ -127,7 +133,10 @@ export class Network extends Construct {
         availabilityZone: zone,
         cidrBlock: props.privateSubnetCidrs[i]!,
         mapPublicIpOnLaunch: false,
-        tags: { ...placementTags(identity, `${prefix}-private-${zone}`, { group: 'network', zone }), 'terratower:tier': 'private' },
+        tags: {
+          ...placementTags(identity, `${prefix}-private-${zone}`, { group: 'network', zone }),
+          'terratower:tier': 'private',
+        },
       });
       const nat = this.natGateways.length > 1 ? this.natGateways[i]! : this.natGateways[0]!;
       const routes = new RouteTable(this, `private-${i}-routes`, {
@@ -141,7 +150,11 @@ export class Network extends Construct {
     });
 
     if (props.flowLogs) {
-      this.flowLogs = new VpcFlowLogs(this, 'flow-logs', { identity, vpcId: this.vpc.id, retentionDays: props.flowLogRetentionDays });
+      this.flowLogs = new VpcFlowLogs(this, 'flow-logs', {
+        identity,
+        vpcId: this.vpc.id,
+        retentionDays: props.flowLogRetentionDays,
+      });
     }
 
     if (props.s3Endpoint ?? true) {

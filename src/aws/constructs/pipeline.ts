@@ -60,9 +60,23 @@ export class Pipeline extends Construct {
       natGateways: spec.network.natGateways,
       flowLogs: spec.network.flowLogs ?? false,
     });
-    this.dataset = new DatasetBucket(this, 'dataset', { identity, bucketName: spec.dataset.bucket, prefix: spec.dataset.prefix });
-    this.kafka = new KafkaCluster(this, 'kafka', { identity, spec, network: this.network, imageId: amis.imageId('kafka') });
-    this.cassandra = new CassandraCluster(this, 'cassandra', { identity, spec, network: this.network, imageId: amis.imageId('cassandra') });
+    this.dataset = new DatasetBucket(this, 'dataset', {
+      identity,
+      bucketName: spec.dataset.bucket,
+      prefix: spec.dataset.prefix,
+    });
+    this.kafka = new KafkaCluster(this, 'kafka', {
+      identity,
+      spec,
+      network: this.network,
+      imageId: amis.imageId('kafka'),
+    });
+    this.cassandra = new CassandraCluster(this, 'cassandra', {
+      identity,
+      spec,
+      network: this.network,
+      imageId: amis.imageId('cassandra'),
+    });
 
     const lagMetric: Extract<FleetMetric, { kind: 'perMember' }> = {
       kind: 'perMember',
@@ -98,7 +112,12 @@ export class Pipeline extends Construct {
     this.cassandra.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
 
     if (spec.monitoring.enabled) {
-      this.monitoring = new Monitoring(this, 'monitoring', { identity, spec, network: this.network, imageId: amis.imageId('monitoring') });
+      this.monitoring = new Monitoring(this, 'monitoring', {
+        identity,
+        spec,
+        network: this.network,
+        imageId: amis.imageId('monitoring'),
+      });
       const scraper = this.monitoring.securityGroup.securityGroupId;
       for (const target of [this.kafka, this.cassandra, this.producers, this.consumers]) target.admitScraper(scraper);
     }

@@ -12,7 +12,10 @@ import { Token } from 'cdktf';
 import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
 import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
 import { AutoscalingSchedule } from '@cdktf/provider-aws/lib/autoscaling-schedule/index.js';
-import { CloudwatchMetricAlarm, type CloudwatchMetricAlarmMetricQuery } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
+import {
+  CloudwatchMetricAlarm,
+  type CloudwatchMetricAlarmMetricQuery,
+} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
 import { PORTS } from '../../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../../spec/types.ts';
@@ -356,8 +359,10 @@ export class ServiceFleet extends Construct {
     const tt = scaling.targetTracking;
     if (tt) {
       const m = metricOf(tt.metric);
-      if (m.kind === 'cpu') this.scaleOnCpuUtilization('target-cpu', { targetPercent: tt.target, disableScaleIn: tt.disableScaleIn });
-      else this.scaleOnMetricPerMember('target-lag', { metric: m, target: tt.target, disableScaleIn: tt.disableScaleIn });
+      if (m.kind === 'cpu')
+        this.scaleOnCpuUtilization('target-cpu', { targetPercent: tt.target, disableScaleIn: tt.disableScaleIn });
+      else
+        this.scaleOnMetricPerMember('target-lag', { metric: m, target: tt.target, disableScaleIn: tt.disableScaleIn });
     }
     for (const step of scaling.stepScaling ?? []) {
       this.scaleOnMetric(`step-${step.name}`, {
@@ -387,12 +392,24 @@ export class ServiceFleet extends Construct {
       {
         id: 'total',
         returnData: false,
-        metric: { namespace: metric.namespace, metricName: metric.name, dimensions: metric.dimensions, period: 60, stat: metric.statistic ?? 'Average' },
+        metric: {
+          namespace: metric.namespace,
+          metricName: metric.name,
+          dimensions: metric.dimensions,
+          period: 60,
+          stat: metric.statistic ?? 'Average',
+        },
       },
       {
         id: 'members',
         returnData: false,
-        metric: { namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensions: { AutoScalingGroupName: this.asgName }, period: 60, stat: 'Average' },
+        metric: {
+          namespace: 'AWS/AutoScaling',
+          metricName: 'GroupInServiceInstances',
+          dimensions: { AutoScalingGroupName: this.asgName },
+          period: 60,
+          stat: 'Average',
+        },
       },
       { id: 'perMember', expression: 'total / members', label: `${metric.name} per member`, returnData: true },
     ];

@@ -198,7 +198,8 @@ export class StatefulCluster extends Construct {
 
   /** Admit a client fleet's security group on the client ports. */
   admitClients(label: string, securityGroupId: string): void {
-    for (const p of this.clientPorts) this.securityGroup.allowFrom(label, securityGroupId, p.port, `${label}: ${p.description}`);
+    for (const p of this.clientPorts)
+      this.securityGroup.allowFrom(label, securityGroupId, p.port, `${label}: ${p.description}`);
   }
 
   /** Admit the monitoring instance's security group on the exporter ports. */

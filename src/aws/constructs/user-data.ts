@@ -92,7 +92,8 @@ export function renderEnvFile(env: Record<string, string>): string {
   return Object.entries(env)
     .map(([key, value]) => {
       if (!/^[A-Z_][A-Z0-9_]*$/.test(key)) throw new Error(`env key "${key}" is not a shell variable name`);
-      if (/[\n\r"'\\$`]/.test(value)) throw new Error(`env value of ${key} holds a character the env file cannot carry: ${JSON.stringify(value)}`);
+      if (/[\n\r"'\\$`]/.test(value))
+        throw new Error(`env value of ${key} holds a character the env file cannot carry: ${JSON.stringify(value)}`);
       return `${key}=${value}\n`;
     })
     .join('');
@@ -199,7 +200,11 @@ export function cassandraSeeds(spec: PipelineSpec): string[] {
 }
 
 /** Environment of Cassandra member `member` (see the file comment for each variable). */
-export function cassandraMemberEnv(spec: PipelineSpec, member: ClusterMember, clusterName: string): Record<string, string> {
+export function cassandraMemberEnv(
+  spec: PipelineSpec,
+  member: ClusterMember,
+  clusterName: string,
+): Record<string, string> {
   return {
     TT_NODE_ID: String(member.nodeId),
     TT_CLUSTER_NAME: clusterName,

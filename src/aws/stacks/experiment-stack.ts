@@ -39,7 +39,10 @@ export interface ExperimentStackProps {
  * with `experiment` overrides applied. Both are validated together.
  * @throws SpecError listing every issue, paths prefixed with the arm (`experiment.kafka.brokers`)
  */
-export function experimentSpecs(spec: PipelineSpec, experiment: PipelineSpecInput = {}): Record<ExperimentArm, PipelineSpec> {
+export function experimentSpecs(
+  spec: PipelineSpec,
+  experiment: PipelineSpecInput = {},
+): Record<ExperimentArm, PipelineSpec> {
   const arms: Record<ExperimentArm, PipelineSpec> = {
     control: structuredClone(spec),
     experiment: mergeSpec(spec, experiment),
@@ -82,7 +85,12 @@ export class ExperimentStack extends TerraformStack {
     });
     this.identities = { control: identity('control'), experiment: identity('experiment') };
     if (specs.control.region !== specs.experiment.region) {
-      throw new SpecError([{ path: 'experiment.region', message: 'both copies must be in one region (one provider): drop the region override' }]);
+      throw new SpecError([
+        {
+          path: 'experiment.region',
+          message: 'both copies must be in one region (one provider): drop the region override',
+        },
+      ]);
     }
     // default_tags carry project, run id and extra tags (stack tag: this stack's id); every
     // resource overrides the stack tag with its own arm's name.

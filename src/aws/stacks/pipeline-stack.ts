@@ -44,12 +44,17 @@ export const PIPELINE_OUTPUTS = {
 } as const;
 
 /** Add a pipeline's outputs to `stack`, each name prefixed with `prefix`. */
-export function addPipelineOutputs(stack: TerraformStack, pipeline: Pipeline, identity: StackIdentity, prefix = ''): void {
+export function addPipelineOutputs(
+  stack: TerraformStack,
+  pipeline: Pipeline,
+  identity: StackIdentity,
+  prefix = '',
+): void {
   const out = (name: string, value: unknown, description: string): void => {
     new TerraformOutput(stack, `${prefix}${name}`, { value, description });
   };
   out(PIPELINE_OUTPUTS.bucket, pipeline.dataset.bucketName, 'dataset bucket');
-  out(PIPELINE_OUTPUTS.s3Endpoint, '', 'S3 endpoint URL: empty on AWS (the region\'s endpoint)');
+  out(PIPELINE_OUTPUTS.s3Endpoint, '', "S3 endpoint URL: empty on AWS (the region's endpoint)");
   out(PIPELINE_OUTPUTS.datasetPrefix, pipeline.spec.dataset.prefix, 'dataset key prefix');
   out(PIPELINE_OUTPUTS.kafkaBootstrap, pipeline.kafka.bootstrapServers, 'Kafka bootstrap servers, ip:port');
   out(PIPELINE_OUTPUTS.cassandraContactPoints, pipeline.cassandra.contactPoints, 'Cassandra contact points, ip:port');
@@ -61,7 +66,11 @@ export function addPipelineOutputs(stack: TerraformStack, pipeline: Pipeline, id
   out(PIPELINE_OUTPUTS.runId, identity.runId, 'run id tagged on every resource');
   out(PIPELINE_OUTPUTS.stackName, identity.stackName, 'name prefix and stack tag of every resource');
   if (pipeline.monitoring) {
-    out(PIPELINE_OUTPUTS.monitoringInstanceId, pipeline.monitoring.instance.id, 'monitoring instance (Session Manager port forward to 3000/9090)');
+    out(
+      PIPELINE_OUTPUTS.monitoringInstanceId,
+      pipeline.monitoring.instance.id,
+      'monitoring instance (Session Manager port forward to 3000/9090)',
+    );
   }
 }
 

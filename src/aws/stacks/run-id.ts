@@ -7,7 +7,10 @@ const RUN_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 export function checkRunId(runId: string): string {
   if (!RUN_ID.test(runId)) {
     throw new SpecError([
-      { path: 'runId', message: `"${runId}" must be 1–40 lowercase letters, digits and hyphens, starting with a letter or digit: e.g. "local-dev" or a timestamp like "20261123t0730"` },
+      {
+        path: 'runId',
+        message: `"${runId}" must be 1–40 lowercase letters, digits and hyphens, starting with a letter or digit: e.g. "local-dev" or a timestamp like "20261123t0730"`,
+      },
     ]);
   }
   return runId;

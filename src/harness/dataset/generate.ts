@@ -13,8 +13,13 @@ import { CSV_HEADER, csvLine, type MalformedKind } from '../../../apps/shared/re
 import { RECORD_COLUMNS } from '../../../apps/shared/schema.ts';
 import { GENERATED_KINDS, malformedLine } from './malformed.ts';
 import {
-  MALFORMED_FILE, MANIFEST_FILE, VALID_IDS_FILE, validIdsText,
-  type DatasetManifest, type MalformedEntry, type ManifestObject,
+  MALFORMED_FILE,
+  MANIFEST_FILE,
+  VALID_IDS_FILE,
+  validIdsText,
+  type DatasetManifest,
+  type MalformedEntry,
+  type ManifestObject,
 } from './manifest.ts';
 import { createRandom } from './random.ts';
 import { validRowFields } from './rows.ts';
@@ -43,7 +48,8 @@ export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptio
   if (!Number.isInteger(o.rows) || o.rows < 0) throw new Error(`rows must be a non-negative integer, got ${o.rows}`);
   if (!Number.isInteger(objects) || objects < 1) throw new Error(`objects must be a positive integer, got ${objects}`);
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`malformed fraction must be in [0, 1], got ${fraction}`);
-  if (!/^[A-Za-z0-9-]{1,32}$/.test(seed)) throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
+  if (!/^[A-Za-z0-9-]{1,32}$/.test(seed))
+    throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
   return { rows: o.rows, objects, malformedFraction: fraction, seed, gzip: o.gzip ?? false, outDir: o.outDir };
 }
 

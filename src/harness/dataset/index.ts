@@ -2,8 +2,14 @@
 export { generateDataset, checkGenerateOptions, objectName, type GenerateOptions } from './generate.ts';
 export { uploadDataset, readManifest, META_DIR, type UploadOptions, type UploadResult } from './upload.ts';
 export {
-  MANIFEST_FILE, VALID_IDS_FILE, MALFORMED_FILE, sortIds, validIdsText,
-  type DatasetManifest, type ManifestObject, type MalformedEntry,
+  MANIFEST_FILE,
+  VALID_IDS_FILE,
+  MALFORMED_FILE,
+  sortIds,
+  validIdsText,
+  type DatasetManifest,
+  type ManifestObject,
+  type MalformedEntry,
 } from './manifest.ts';
 export { recordId } from './rows.ts';
 export { GENERATED_KINDS } from './malformed.ts';

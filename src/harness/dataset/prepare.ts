@@ -26,7 +26,10 @@ export interface ScenarioDatasetOptions {
  * of it: its valid ids, its malformed count, and filters that tell its rows and dead letters from
  * those of other datasets in the same pipeline.
  */
-export async function prepareScenarioDataset(target: Target, o: ScenarioDatasetOptions): Promise<DatasetRef & { rows: number }> {
+export async function prepareScenarioDataset(
+  target: Target,
+  o: ScenarioDatasetOptions,
+): Promise<DatasetRef & { rows: number }> {
   const manifest = await generateDataset({
     rows: o.rows,
     objects: o.objects ?? 4,

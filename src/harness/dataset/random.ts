@@ -14,7 +14,10 @@ export interface Random {
 
 function hashSeed(seed: string): [number, number, number, number] {
   // cyrb128: four 32-bit words from a string.
-  let h1 = 1779033703, h2 = 3144134277, h3 = 1013904242, h4 = 2773480762;
+  let h1 = 1779033703,
+    h2 = 3144134277,
+    h3 = 1013904242,
+    h4 = 2773480762;
   for (let i = 0; i < seed.length; i++) {
     const k = seed.charCodeAt(i);
     h1 = h2 ^ Math.imul(h1 ^ k, 597399067);
@@ -33,7 +36,10 @@ function hashSeed(seed: string): [number, number, number, number] {
 export function createRandom(seed: string | number): Random {
   let [a, b, c, d] = hashSeed(String(seed));
   const next = (): number => {
-    a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
+    a >>>= 0;
+    b >>>= 0;
+    c >>>= 0;
+    d >>>= 0;
     const t = (a + b + d) | 0;
     d = (d + 1) | 0;
     a = b ^ (b >>> 9);

@@ -2,7 +2,14 @@
 import { RECORD_COLUMNS } from '../../../apps/shared/schema.ts';
 import type { Random } from './random.ts';
 import {
-  CITIES, FIRST_NAMES, FORMS, LAST_NAMES, MANUFACTURERS, NATURES, RECIPIENT_TYPES, TEACHING_HOSPITALS,
+  CITIES,
+  FIRST_NAMES,
+  FORMS,
+  LAST_NAMES,
+  MANUFACTURERS,
+  NATURES,
+  RECIPIENT_TYPES,
+  TEACHING_HOSPITALS,
 } from './vocabulary.ts';
 
 /** Record id of row `n` (0-based) of the data set generated with `seed`. */
@@ -20,7 +27,11 @@ export function validRowFields(random: Random, seed: string, n: number): string[
   const [nature, , low, high] = random.weighted(NATURES.map((n) => [n, n[1]] as const));
   // Skewed towards the low end of the range, as real payments are.
   const amount = low + (high - low) * random.next() ** 3;
-  const year = random.weighted([[2021, 2], [2022, 3], [2023, 5]] as const);
+  const year = random.weighted([
+    [2021, 2],
+    [2022, 3],
+    [2023, 5],
+  ] as const);
   const month = random.int(1, 12);
   const day = random.int(1, new Date(Date.UTC(year, month, 0)).getUTCDate());
   const values: Record<string, string> = {

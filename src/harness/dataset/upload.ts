@@ -3,7 +3,11 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  CreateBucketCommand, HeadBucketCommand, PutObjectCommand, type BucketLocationConstraint, type S3Client,
+  CreateBucketCommand,
+  HeadBucketCommand,
+  PutObjectCommand,
+  type BucketLocationConstraint,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../../apps/shared/s3.ts';
 import { MALFORMED_FILE, MANIFEST_FILE, VALID_IDS_FILE, type DatasetManifest } from './manifest.ts';
@@ -44,7 +48,8 @@ export async function readManifest(dir: string): Promise<DatasetManifest> {
     throw new Error(`${dir} holds no ${MANIFEST_FILE} (generate the data set first): ${String(error)}`);
   });
   const manifest = JSON.parse(text) as DatasetManifest;
-  if (manifest.version !== 1 || !Array.isArray(manifest.objects)) throw new Error(`${dir}/${MANIFEST_FILE} is not a terratower manifest`);
+  if (manifest.version !== 1 || !Array.isArray(manifest.objects))
+    throw new Error(`${dir}/${MANIFEST_FILE} is not a terratower manifest`);
   return manifest;
 }
 

@@ -76,7 +76,10 @@ export interface Journal {
 export class JournalBuilder {
   readonly journal: Journal;
 
-  constructor(init: Pick<Journal, 'scenario' | 'description' | 'target' | 'runId' | 'seed'>, private readonly startedAt: number) {
+  constructor(
+    init: Pick<Journal, 'scenario' | 'description' | 'target' | 'runId' | 'seed'>,
+    private readonly startedAt: number,
+  ) {
     const start = new Date(startedAt).toISOString();
     this.journal = {
       ...init,
@@ -128,7 +131,16 @@ export class JournalBuilder {
   skipped(name: string, type: ActivityRecord['type'], action: ActivityRecord['action']): void {
     const now = Date.now();
     const iso = new Date(now).toISOString();
-    this.journal.run.push({ name, type, action, status: 'skipped', start: iso, end: iso, t0: now - this.startedAt, t1: now - this.startedAt });
+    this.journal.run.push({
+      name,
+      type,
+      action,
+      status: 'skipped',
+      start: iso,
+      end: iso,
+      t0: now - this.startedAt,
+      t1: now - this.startedAt,
+    });
   }
 
   /** Close the journal: status and end time. */

@@ -27,11 +27,7 @@ export function streamFor(seed: number, stepIndex: number): Random {
  * Offsets (seconds from the window's start) of Chaos-Monkey kills: a Poisson process with mean
  * gap `meanIntervalSeconds`, cut at `windowSeconds`. Gaps are exponential: −mean·ln(1−u).
  */
-export function terminationSchedule(
-  random: Random,
-  meanIntervalSeconds: number,
-  windowSeconds: number,
-): number[] {
+export function terminationSchedule(random: Random, meanIntervalSeconds: number, windowSeconds: number): number[] {
   if (!(meanIntervalSeconds > 0)) throw new Error(`meanIntervalSeconds must be > 0, got ${meanIntervalSeconds}`);
   const times: number[] = [];
   let t = 0;

@@ -80,7 +80,9 @@ export function computeRecovery(
   const faultFigures = faults.map((fault, k): FaultRecovery => {
     const groups = fault.group ? [fault.group] : ALL;
     const windowEnd = faults[k + 1]?.t ?? Number.POSITIVE_INFINITY;
-    const firstReaction = scalingEvents.find((e) => e.t >= fault.t && e.t < windowEnd && e.group && groups.includes(e.group));
+    const firstReaction = scalingEvents.find(
+      (e) => e.t >= fault.t && e.t < windowEnd && e.group && groups.includes(e.group),
+    );
     const probes: Probe[] = [...hypothesis, { kind: 'atDesired', groups }];
     const startIndex = observations.findIndex((o) => o.t >= fault.t);
     let impactIndex = -1;
@@ -112,7 +114,9 @@ export function computeRecovery(
   });
 
   // Load changes of the method (the drain after it is not a load change the pipeline should scale for).
-  const loads = events.filter((e) => e.kind === 'load' && e.recordsPerSecond !== undefined && !e.label.startsWith('drain')).sort((a, b) => a.t - b.t);
+  const loads = events
+    .filter((e) => e.kind === 'load' && e.recordsPerSecond !== undefined && !e.label.startsWith('drain'))
+    .sort((a, b) => a.t - b.t);
   const scaling: ScalingFigure[] = [];
   loads.forEach((load, k) => {
     const previous = k > 0 ? loads[k - 1]!.recordsPerSecond! : undefined;
@@ -122,7 +126,11 @@ export function computeRecovery(
     for (const group of options.appGroups ?? (['consumers'] as GroupName[])) {
       const moves = scalingEvents.filter(
         (e) =>
-          e.group === group && e.t >= load.t && e.t < windowEnd && e.from !== undefined && e.to !== undefined &&
+          e.group === group &&
+          e.t >= load.t &&
+          e.t < windowEnd &&
+          e.from !== undefined &&
+          e.to !== undefined &&
           (direction === 'out' ? e.to > e.from : e.to < e.from),
       );
       const first = moves[0];

@@ -52,7 +52,6 @@ export interface RunOptions {
   signal?: AbortSignal;
 }
 
-
 /** Run a scenario against a deployed target and write its report. Never leaves a zone out or the load raised. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const { target } = options;
@@ -99,21 +98,42 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   sampler.start();
   try {
     log(`${scenario.name}: baseline ${scenario.baselineLoad}/s, warm-up ${scenario.warmupSeconds ?? 10}s`);
-    await builder.activity('run', `baseline load ${scenario.baselineLoad}/s`, 'action', { kind: 'setLoad', recordsPerSecond: scenario.baselineLoad }, async () => {
-      const out = await runAction(ctx, { kind: 'setLoad', recordsPerSecond: scenario.baselineLoad }, -1);
-      await sleep((scenario.warmupSeconds ?? 10) * 1000, stop.signal);
-      return out;
-    });
+    await builder.activity(
+      'run',
+      `baseline load ${scenario.baselineLoad}/s`,
+      'action',
+      { kind: 'setLoad', recordsPerSecond: scenario.baselineLoad },
+      async () => {
+        const out = await runAction(ctx, { kind: 'setLoad', recordsPerSecond: scenario.baselineLoad }, -1);
+        await sleep((scenario.warmupSeconds ?? 10) * 1000, stop.signal);
+        return out;
+      },
+    );
 
     log('steady-state hypothesis (before)');
-    const before = await checkHypothesis(scenario, ctx, consecutive, (scenario.hypothesisBeforeWithinSeconds ?? 120) * 1000, startedAt);
+    const before = await checkHypothesis(
+      scenario,
+      ctx,
+      consecutive,
+      (scenario.hypothesisBeforeWithinSeconds ?? 120) * 1000,
+      startedAt,
+    );
     builder.journal.steadyStates.before = before;
-    log(`  ${before.holds ? 'holds' : 'DOES NOT HOLD'}: ${before.probes.map((p) => `${p.name}: ${p.observed}${p.ok ? '' : ' ✗'}`).join('; ')}`);
+    log(
+      `  ${before.holds ? 'holds' : 'DOES NOT HOLD'}: ${before.probes.map((p) => `${p.name}: ${p.observed}${p.ok ? '' : ' ✗'}`).join('; ')}`,
+    );
 
     if (!before.holds) {
       status = stop.signal.aborted ? 'interrupted' : 'failed';
-      stopReason = stop.signal.aborted ? String(stop.signal.reason) : 'steady-state hypothesis did not hold before the method';
-      for (const step of scenario.method) builder.skipped(step.label ?? describeAction(step, target.zones), step.kind === 'expect' ? 'probe' : 'action', step);
+      stopReason = stop.signal.aborted
+        ? String(stop.signal.reason)
+        : 'steady-state hypothesis did not hold before the method';
+      for (const step of scenario.method)
+        builder.skipped(
+          step.label ?? describeAction(step, target.zones),
+          step.kind === 'expect' ? 'probe' : 'action',
+          step,
+        );
     } else {
       if (scenario.stopConditions) {
         const { probes, consecutive: need = 3 } = scenario.stopConditions;
@@ -163,9 +183,17 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       if (status !== 'interrupted') {
         log('steady-state hypothesis (after)');
         // The hypothesis-after is checked on a fresh signal: a stop condition ends the method, not the check.
-        const after = await checkHypothesis(scenario, { ...ctx, signal: options.signal ?? new AbortController().signal }, consecutive, (scenario.hypothesisAfterWithinSeconds ?? 60) * 1000, startedAt);
+        const after = await checkHypothesis(
+          scenario,
+          { ...ctx, signal: options.signal ?? new AbortController().signal },
+          consecutive,
+          (scenario.hypothesisAfterWithinSeconds ?? 60) * 1000,
+          startedAt,
+        );
         builder.journal.steadyStates.after = after;
-        log(`  ${after.holds ? 'holds' : 'DOES NOT HOLD'}: ${after.probes.map((p) => `${p.name}: ${p.observed}${p.ok ? '' : ' ✗'}`).join('; ')}`);
+        log(
+          `  ${after.holds ? 'holds' : 'DOES NOT HOLD'}: ${after.probes.map((p) => `${p.name}: ${p.observed}${p.ok ? '' : ' ✗'}`).join('; ')}`,
+        );
       }
     }
   } finally {
@@ -188,7 +216,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         expectedDeadLettered: options.dataset.malformed,
         ...ledgerFilters(options.dataset),
       });
-      log(`  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`);
+      log(
+        `  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`,
+      );
     } catch (error) {
       ledgerError = (error as Error).message;
       log(`  could not read the ledger: ${ledgerError}`);
@@ -215,7 +245,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     runId: target.runId,
     hypothesisHeld,
     ledger,
-    passed: hypothesisHeld && ledger !== null && ledger.exact,
+    passed: hypothesisHeld && ledger?.exact === true,
     journal,
     events: [...events].sort((a, b) => a.t - b.t),
     series,
@@ -227,14 +257,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     reportHtml: '',
     wallSeconds: Math.round((Date.now() - startedAt) / 100) / 10,
   };
-  const paths = await writeReport(result, options.out, { hypothesis: scenario.hypothesis.map(probeName), zones: [...target.zones] });
+  const paths = await writeReport(result, options.out, {
+    hypothesis: scenario.hypothesis.map(probeName),
+    zones: [...target.zones],
+  });
   result.reportJson = paths.json;
   result.reportHtml = paths.html;
   return result;
 }
 
 /** Ledger filters that keep one dataset's rows and dead letters apart from others in the same pipeline. */
-export function ledgerFilters(d: DatasetRef): Pick<Parameters<typeof computeLedger>[0], 'sinkFilter' | 'deadLetterFilter'> {
+export function ledgerFilters(
+  d: DatasetRef,
+): Pick<Parameters<typeof computeLedger>[0], 'sinkFilter' | 'deadLetterFilter'> {
   const out: Pick<Parameters<typeof computeLedger>[0], 'sinkFilter' | 'deadLetterFilter'> = {};
   const idPrefix = d.idPrefix;
   const keyPrefix = d.objectKeyPrefix;
@@ -257,17 +292,26 @@ async function checkHypothesis(
     time: new Date(now).toISOString(),
     t: now - startedAt,
     waitedSeconds: Math.round(waitedMs / 100) / 10,
-    probes: last?.results ?? scenario.hypothesis.map((p) => ({ name: probeName(p), probe: p, ok: false, observed: 'no observation' })),
+    probes:
+      last?.results ??
+      scenario.hypothesis.map((p) => ({ name: probeName(p), probe: p, ok: false, observed: 'no observation' })),
   };
 }
 
-async function rollbacks(scenario: Scenario, ctx: StepContext, builder: JournalBuilder, log: (line: string) => void): Promise<void> {
+async function rollbacks(
+  scenario: Scenario,
+  ctx: StepContext,
+  builder: JournalBuilder,
+  log: (line: string) => void,
+): Promise<void> {
   // Rollbacks run on a signal of their own: they must run even when the method was stopped.
   const rollbackCtx: StepContext = { ...ctx, signal: new AbortController().signal };
   for (const action of scenario.rollbacks ?? []) {
     const name = describeAction(action, ctx.target.zones);
     log(`rollback: ${name}`);
-    const record = await builder.activity('rollbacks', name, 'action', action, () => runAction(rollbackCtx, action, -2));
+    const record = await builder.activity('rollbacks', name, 'action', action, () =>
+      runAction(rollbackCtx, action, -2),
+    );
     if (record.status === 'failed') log(`  failed: ${record.error}`);
   }
   for (const zone of [...ctx.zonesOut]) {
@@ -283,12 +327,19 @@ async function rollbacks(scenario: Scenario, ctx: StepContext, builder: JournalB
  * until lag is 0 and nothing was produced or consumed for `quietSeconds`. Gives up when nothing
  * moved for `stallSeconds`, or after `timeoutSeconds` in any case.
  */
-async function drain(scenario: Scenario, ctx: StepContext, log: (line: string) => void, signal?: AbortSignal): Promise<boolean> {
+async function drain(
+  scenario: Scenario,
+  ctx: StepContext,
+  log: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const timeoutMs = (scenario.drain?.timeoutSeconds ?? 600) * 1000;
   const stallMs = (scenario.drain?.stallSeconds ?? 60) * 1000;
   const quietMs = (scenario.drain?.quietSeconds ?? 20) * 1000;
   const rate = scenario.drain?.recordsPerSecond ?? 0;
-  log(`drain: load ${rate === 0 ? 'unlimited' : `${rate}/s`} until lag 0 and quiet for ${quietMs / 1000}s (gives up after ${stallMs / 1000}s without progress)`);
+  log(
+    `drain: load ${rate === 0 ? 'unlimited' : `${rate}/s`} until lag 0 and quiet for ${quietMs / 1000}s (gives up after ${stallMs / 1000}s without progress)`,
+  );
   await ctx.target.setLoad(rate).catch(() => undefined);
   ctx.event({ kind: 'load', label: `drain ${rate === 0 ? 'unlimited' : `${rate}/s`}`, recordsPerSecond: rate });
   const started = Date.now();

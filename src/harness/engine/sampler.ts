@@ -35,7 +35,10 @@ export class Sampler {
   private activitiesSince: Date;
   private readonly listeners = new Set<(obs: Observation) => void>();
 
-  constructor(private readonly target: Target, private readonly options: SamplerOptions) {
+  constructor(
+    private readonly target: Target,
+    private readonly options: SamplerOptions,
+  ) {
     this.activitiesSince = new Date(options.startedAt);
   }
 
@@ -47,12 +50,27 @@ export class Sampler {
     if (this.running) return;
     this.running = true;
     const interval = Math.min(1000, Math.max(100, this.options.intervalMs));
-    this.loop(interval, () => this.sampleOnce(), (p) => (this.inFlight = p), (t) => (this.timer = t));
-    this.loop(2000, () => this.pollActivitiesSafely(), (p) => (this.activitiesInFlight = p), (t) => (this.activityTimer = t));
+    this.loop(
+      interval,
+      () => this.sampleOnce(),
+      (p) => (this.inFlight = p),
+      (t) => (this.timer = t),
+    );
+    this.loop(
+      2000,
+      () => this.pollActivitiesSafely(),
+      (p) => (this.activitiesInFlight = p),
+      (t) => (this.activityTimer = t),
+    );
   }
 
   /** Run `work` every `periodMs` (counted from each start; never two at once) until stopped. */
-  private loop(periodMs: number, work: () => Promise<void>, setInFlight: (p: Promise<void> | undefined) => void, setTimer: (t: NodeJS.Timeout) => void): void {
+  private loop(
+    periodMs: number,
+    work: () => Promise<void>,
+    setInFlight: (p: Promise<void> | undefined) => void,
+    setTimer: (t: NodeJS.Timeout) => void,
+  ): void {
     const tick = (): void => {
       if (!this.running) return;
       const began = Date.now();

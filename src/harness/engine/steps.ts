@@ -25,10 +25,13 @@ export interface StepContext {
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new Error(`stopped: ${String(signal.reason)}`));
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     const onAbort = (): void => {
       clearTimeout(timer);
       reject(new Error(`stopped: ${String(signal?.reason)}`));
@@ -111,7 +114,13 @@ export function waitForProbes(
   });
 }
 
-async function kill(ctx: StepContext, group: (typeof ALL_GROUPS)[number], ids: string[], label: string, zone?: string): Promise<string[]> {
+async function kill(
+  ctx: StepContext,
+  group: (typeof ALL_GROUPS)[number],
+  ids: string[],
+  label: string,
+  zone?: string,
+): Promise<string[]> {
   if (ids.length === 0) return [];
   const killed = await ctx.target.killMembers(group, { ids });
   const event: Omit<ScenarioEvent, 't' | 'time'> = { kind: 'fault', label, group, members: killed };
@@ -121,7 +130,11 @@ async function kill(ctx: StepContext, group: (typeof ALL_GROUPS)[number], ids: s
 }
 
 /** Run one action. Returns a line for the journal; throws when the action or expectation fails. */
-export async function runAction(ctx: StepContext, action: StepAction | RollbackAction, stepIndex: number): Promise<string> {
+export async function runAction(
+  ctx: StepContext,
+  action: StepAction | RollbackAction,
+  stepIndex: number,
+): Promise<string> {
   const { target } = ctx;
   switch (action.kind) {
     case 'setLoad': {
@@ -169,9 +182,15 @@ export async function runAction(ctx: StepContext, action: StepAction | RollbackA
     case 'randomTermination':
       return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
     case 'expect': {
-      const { ok, last, waitedMs } = await waitForProbes(ctx, [action.probe], action.consecutive ?? 1, action.withinSeconds * 1000);
+      const { ok, last, waitedMs } = await waitForProbes(
+        ctx,
+        [action.probe],
+        action.consecutive ?? 1,
+        action.withinSeconds * 1000,
+      );
       const observed = last?.results[0]?.observed ?? 'no observation';
-      if (!ok) throw new Error(`${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})`);
+      if (!ok)
+        throw new Error(`${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})`);
       return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})`;
     }
     case 'setDesired':
@@ -179,7 +198,11 @@ export async function runAction(ctx: StepContext, action: StepAction | RollbackA
       ctx.event({ kind: 'note', label: `${action.group} desired ${action.desired}`, group: action.group });
       return `${action.group} desired set to ${action.desired}`;
     case 'stressCpu': {
-      const stress = { group: action.group, seconds: action.seconds, ...(action.workers !== undefined ? { workers: action.workers } : {}) };
+      const stress = {
+        group: action.group,
+        seconds: action.seconds,
+        ...(action.workers !== undefined ? { workers: action.workers } : {}),
+      };
       await target.stressCpu(stress);
       ctx.event({ kind: 'fault', label: `CPU stress ${action.group}`, group: action.group });
       return `stressing ${action.group} for ${action.seconds}s`;

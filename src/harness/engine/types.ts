@@ -50,13 +50,7 @@ export interface ZoneSpreadProbe {
 }
 
 /** A check with a tolerance, evaluated on one observation. */
-export type Probe =
-  | LagProbe
-  | ErrorRateProbe
-  | ThroughputProbe
-  | AtDesiredProbe
-  | GroupSizeProbe
-  | ZoneSpreadProbe;
+export type Probe = LagProbe | ErrorRateProbe | ThroughputProbe | AtDesiredProbe | GroupSizeProbe | ZoneSpreadProbe;
 
 /** What probes are evaluated on: one metric reading and every group's state at (about) the same time. */
 export interface Observation {

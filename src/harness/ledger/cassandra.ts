@@ -52,7 +52,8 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
           });
           break;
         } catch (error) {
-          if (attempt >= 5) throw new Error(`reading ${o.keyspace}.${o.table} at ${o.consistency}: ${(error as Error).message}`);
+          if (attempt >= 5)
+            throw new Error(`reading ${o.keyspace}.${o.table} at ${o.consistency}: ${(error as Error).message}`);
           await new Promise((r) => setTimeout(r, 1000 * attempt));
         }
       }

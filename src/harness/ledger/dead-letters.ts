@@ -13,7 +13,11 @@ export function toDeadLetter(message: Pick<KafkaMessage, 'key' | 'value'>): Dead
   let reason = 'unreadable dead letter';
   let recordId: string | undefined;
   try {
-    const v = JSON.parse(message.value?.toString('utf8') ?? 'null') as { reason?: unknown; raw?: unknown; stage?: unknown } | null;
+    const v = JSON.parse(message.value?.toString('utf8') ?? 'null') as {
+      reason?: unknown;
+      raw?: unknown;
+      stage?: unknown;
+    } | null;
     if (v && typeof v.reason === 'string') reason = v.reason;
     if (v && typeof v.raw === 'string') recordId = recordIdOfRaw(v.raw, v.stage === 'consumer');
   } catch {
@@ -40,11 +44,15 @@ export function recordIdOfRaw(raw: string, fromConsumer: boolean): string | unde
     }
   }
   const first = raw.startsWith('"') ? /^"((?:[^"]|"")*)"/.exec(raw)?.[1]?.replace(/""/g, '"') : raw.split(',')[0];
-  return first && first.trim() ? first.trim() : undefined;
+  return first?.trim() ? first.trim() : undefined;
 }
 
 /** Every dead letter now on `topic`. */
-export async function* readDeadLetters(brokers: string[], topic: string, timeoutMs = 60_000): AsyncGenerator<DeadLetter> {
+export async function* readDeadLetters(
+  brokers: string[],
+  topic: string,
+  timeoutMs = 60_000,
+): AsyncGenerator<DeadLetter> {
   const kafka = new Kafka({ clientId: 'terratower-ledger', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -67,7 +75,9 @@ export async function* readDeadLetters(brokers: string[], topic: string, timeout
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     const timer = setTimeout(() => {
-      failure = new Error(`reading ${topic}: still ${[...remaining.keys()].length} partition(s) short after ${timeoutMs / 1000}s`);
+      failure = new Error(
+        `reading ${topic}: still ${[...remaining.keys()].length} partition(s) short after ${timeoutMs / 1000}s`,
+      );
       wake?.();
     }, timeoutMs);
     await consumer.run({
@@ -97,7 +107,10 @@ export async function* readDeadLetters(brokers: string[], topic: string, timeout
   } finally {
     await consumer.disconnect().catch(() => undefined);
     const cleanup = kafka.admin();
-    await cleanup.connect().then(() => cleanup.deleteGroups([groupId])).catch(() => undefined);
+    await cleanup
+      .connect()
+      .then(() => cleanup.deleteGroups([groupId]))
+      .catch(() => undefined);
     await cleanup.disconnect().catch(() => undefined);
   }
 }

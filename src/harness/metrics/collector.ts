@@ -57,7 +57,12 @@ export class RateCollector {
    * directly (Kafka admin); otherwise the consumers' own lag gauges are summed.
    * `cpuOverride` gives a group's CPU percent from elsewhere (CloudWatch).
    */
-  sample(readings: readonly MemberReading[], now: number, lag?: number, cpuOverride: Partial<Record<GroupName, number>> = {}): MetricsSample {
+  sample(
+    readings: readonly MemberReading[],
+    now: number,
+    lag?: number,
+    cpuOverride: Partial<Record<GroupName, number>> = {},
+  ): MetricsSample {
     const rates: Record<string, number> = {};
     const cpuSum: Partial<Record<GroupName, number>> = {};
     const cpuCount: Partial<Record<GroupName, number>> = {};
@@ -73,7 +78,8 @@ export class RateCollector {
           if (v !== undefined) counters[name] = v;
         }
         const plainCpu = sumOf(r.samples, APP_METRICS.cpuSecondsPlain);
-        if (counters[APP_METRICS.cpuSeconds] === undefined && plainCpu !== undefined) counters[APP_METRICS.cpuSeconds] = plainCpu;
+        if (counters[APP_METRICS.cpuSeconds] === undefined && plainCpu !== undefined)
+          counters[APP_METRICS.cpuSeconds] = plainCpu;
       }
       if (r.cpuSeconds !== undefined) counters[APP_METRICS.cpuSeconds] = r.cpuSeconds;
       if (r.samples) gaugeLag += sumOf(r.samples, APP_METRICS.consumerLag) ?? 0;
@@ -89,7 +95,8 @@ export class RateCollector {
             cpuCount[r.group] = (cpuCount[r.group] ?? 0) + 1;
           } else {
             rates[name] = (rates[name] ?? 0) + delta / dt;
-            if (name === APP_METRICS.producerDeadLettered || name === APP_METRICS.consumerDeadLettered) deadLetteredDelta += delta;
+            if (name === APP_METRICS.producerDeadLettered || name === APP_METRICS.consumerDeadLettered)
+              deadLetteredDelta += delta;
           }
         }
       }

@@ -13,7 +13,12 @@ export class KafkaLagReader {
   private reading: Promise<number | undefined> | undefined;
   private last: { value: number; at: number } | undefined;
 
-  constructor(private readonly brokers: string[], private readonly groupId: string, private readonly topic: string, private readonly timeoutMs = 2000) {}
+  constructor(
+    private readonly brokers: string[],
+    private readonly groupId: string,
+    private readonly topic: string,
+    private readonly timeoutMs = 2000,
+  ) {}
 
   private connect(): Promise<Admin> {
     if (this.admin) return Promise.resolve(this.admin);
@@ -41,11 +46,15 @@ export class KafkaLagReader {
     try {
       const admin = await withTimeout(this.connect(), this.timeoutMs);
       const [groupOffsets, topicOffsets] = await withTimeout(
-        Promise.all([admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }), admin.fetchTopicOffsets(this.topic)]),
+        Promise.all([
+          admin.fetchOffsets({ groupId: this.groupId, topics: [this.topic] }),
+          admin.fetchTopicOffsets(this.topic),
+        ]),
         this.timeoutMs,
       );
       const committed = new Map<number, bigint>();
-      for (const p of groupOffsets.find((t) => t.topic === this.topic)?.partitions ?? []) committed.set(p.partition, BigInt(p.offset));
+      for (const p of groupOffsets.find((t) => t.topic === this.topic)?.partitions ?? [])
+        committed.set(p.partition, BigInt(p.offset));
       let total = 0n;
       for (const w of topicOffsets) {
         const high = BigInt(w.high);

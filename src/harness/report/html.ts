@@ -73,10 +73,15 @@ function markersOf(events: readonly ScenarioEvent[]): ChartMarker[] {
 function hypothesisTable(title: string, h: HypothesisRecord | null): string {
   if (!h) return `<h3>${title}</h3><p class="muted">not checked</p>`;
   const rows = h.probes
-    .map((p) => `<tr><td>${esc(p.name)}</td><td class="num">${esc(p.observed)}</td><td>${verdict(p.ok, 'holds', 'fails')}</td></tr>`)
+    .map(
+      (p) =>
+        `<tr><td>${esc(p.name)}</td><td class="num">${esc(p.observed)}</td><td>${verdict(p.ok, 'holds', 'fails')}</td></tr>`,
+    )
     .join('');
-  return `<h3>${title}: ${verdict(h.holds, 'holds', 'does not hold')} <span class="muted">(after ${h.waitedSeconds.toFixed(1)} s, at ${(h.t / 1000).toFixed(1)} s)</span></h3>` +
-    `<table><tr><th>probe</th><th>observed</th><th>verdict</th></tr>${rows}</table>`;
+  return (
+    `<h3>${title}: ${verdict(h.holds, 'holds', 'does not hold')} <span class="muted">(after ${h.waitedSeconds.toFixed(1)} s, at ${(h.t / 1000).toFixed(1)} s)</span></h3>` +
+    `<table><tr><th>probe</th><th>observed</th><th>verdict</th></tr>${rows}</table>`
+  );
 }
 
 function charts(d: ReportData): string {
@@ -87,32 +92,38 @@ function charts(d: ReportData): string {
   const drainEvent = d.events.find((e) => e.kind === 'load' && e.label.startsWith('drain'));
   const tail = drainEvent ? { tail: { from: drainEvent.t / 1000, label: 'drain' } } : {};
   const out: string[] = [];
-  out.push(`<div class="chart">${lineChart({
-    title: 'Throughput',
-    unit: 'records/s',
-    tMax,
-    height: 280,
-    markers,
-    ...tail,
-    lines: [
-      { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, p.produced]) },
-      { name: 'consumed (written to Cassandra)', color: '#ff7f0e', points: s.map((p) => [p.t, p.consumed]) },
-      { name: 'errors', color: '#d62728', points: s.map((p) => [p.t, p.errors]) },
-    ],
-  })}</div>`);
+  out.push(
+    `<div class="chart">${lineChart({
+      title: 'Throughput',
+      unit: 'records/s',
+      tMax,
+      height: 280,
+      markers,
+      ...tail,
+      lines: [
+        { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, p.produced]) },
+        { name: 'consumed (written to Cassandra)', color: '#ff7f0e', points: s.map((p) => [p.t, p.consumed]) },
+        { name: 'errors', color: '#d62728', points: s.map((p) => [p.t, p.errors]) },
+      ],
+    })}</div>`,
+  );
   const lagProbe = d.hypothesis.find((h) => h.startsWith('lag ≤'));
   const lagLimit = lagProbe ? Number(/lag ≤ (\d+(\.\d+)?)/.exec(lagProbe)?.[1]) : undefined;
-  out.push(`<div class="chart">${lineChart({
-    title: 'Consumer lag',
-    unit: 'records',
-    tMax,
-    markers,
-    markerLabels: false,
-    height: 190,
-    ...tail,
-    ...(lagLimit !== undefined && Number.isFinite(lagLimit) ? { threshold: { value: lagLimit, label: `hypothesis: lag ≤ ${lagLimit}` } } : {}),
-    lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, p.lag]) }],
-  })}</div>`);
+  out.push(
+    `<div class="chart">${lineChart({
+      title: 'Consumer lag',
+      unit: 'records',
+      tMax,
+      markers,
+      markerLabels: false,
+      height: 190,
+      ...tail,
+      ...(lagLimit !== undefined && Number.isFinite(lagLimit)
+        ? { threshold: { value: lagLimit, label: `hypothesis: lag ≤ ${lagLimit}` } }
+        : {}),
+      lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, p.lag]) }],
+    })}</div>`,
+  );
   const groupCharts = GROUPS.map((g) => {
     const zones = d.zones.length > 0 ? d.zones : [...new Set(s.flatMap((p) => Object.keys(p.groups[g]?.byZone ?? {})))];
     const lines: ChartLine[] = zones.map((z, i) => ({
@@ -122,7 +133,13 @@ function charts(d: ReportData): string {
       stacked: true,
       points: s.map((p): [number, number] => [p.t, p.groups[g]?.byZone[z] ?? 0]),
     }));
-    lines.push({ name: 'desired', color: '#222', dashed: true, step: true, points: s.map((p): [number, number] => [p.t, p.groups[g]?.desired ?? Number.NaN]) });
+    lines.push({
+      name: 'desired',
+      color: '#222',
+      dashed: true,
+      step: true,
+      points: s.map((p): [number, number] => [p.t, p.groups[g]?.desired ?? Number.NaN]),
+    });
     return `<div class="chart">${lineChart({
       title: `${g}: in service, stacked by zone`,
       unit: 'members',
@@ -137,17 +154,23 @@ function charts(d: ReportData): string {
     })}</div>`;
   });
   out.push(`<div class="grid2">${groupCharts.join('')}</div>`);
-  out.push(`<div class="chart">${lineChart({
-    title: 'CPU per group (average over members)',
-    unit: '% of one core',
-    tMax,
-    markers,
-    markerLabels: false,
-    height: 200,
-    minYMax: 100,
-    ...tail,
-    lines: GROUPS.map((g) => ({ name: g, color: GROUP_COLORS[g], points: s.map((p): [number, number] => [p.t, p.cpu[g] ?? Number.NaN]) })),
-  })}</div>`);
+  out.push(
+    `<div class="chart">${lineChart({
+      title: 'CPU per group (average over members)',
+      unit: '% of one core',
+      tMax,
+      markers,
+      markerLabels: false,
+      height: 200,
+      minYMax: 100,
+      ...tail,
+      lines: GROUPS.map((g) => ({
+        name: g,
+        color: GROUP_COLORS[g],
+        points: s.map((p): [number, number] => [p.t, p.cpu[g] ?? Number.NaN]),
+      })),
+    })}</div>`,
+  );
   return out.join('');
 }
 
@@ -179,17 +202,25 @@ ${row('valid records that were dead-lettered', l.validDeadLettered, l.validDeadL
 
 function recoverySection(d: ReportData): string {
   const f = d.recovery.faults;
-  const faults = f.length === 0
-    ? '<p class="muted">No faults injected.</p>'
-    : `<table><tr><th>fault</th><th>at</th><th>groups</th><th>impact seen</th><th>time to detect</th><th>time to recover</th></tr>${f
-        .map((x) => `<tr><td>${esc(x.fault)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${esc(x.zone ? `zone ${x.zone}` : x.groups.join(', '))}</td><td>${x.impact ? 'yes' : 'no'}</td><td class="num">${fmtSeconds(x.detectSeconds)}</td><td class="num">${fmtSeconds(x.recoverSeconds)}</td></tr>`)
-        .join('')}</table>`;
+  const faults =
+    f.length === 0
+      ? '<p class="muted">No faults injected.</p>'
+      : `<table><tr><th>fault</th><th>at</th><th>groups</th><th>impact seen</th><th>time to detect</th><th>time to recover</th></tr>${f
+          .map(
+            (x) =>
+              `<tr><td>${esc(x.fault)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${esc(x.zone ? `zone ${x.zone}` : x.groups.join(', '))}</td><td>${x.impact ? 'yes' : 'no'}</td><td class="num">${fmtSeconds(x.detectSeconds)}</td><td class="num">${fmtSeconds(x.recoverSeconds)}</td></tr>`,
+          )
+          .join('')}</table>`;
   const sc = d.recovery.scaling;
-  const scaling = sc.length === 0
-    ? '<p class="muted">No load changes.</p>'
-    : `<table><tr><th>after</th><th>at</th><th>group</th><th>scale</th><th>desired</th><th>time to decide</th><th>time to settle</th></tr>${sc
-        .map((x) => `<tr><td>${esc(x.trigger)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${x.group}</td><td>${x.direction}</td><td class="num">${x.from ?? '—'} → ${x.to ?? '—'}</td><td class="num">${fmtSeconds(x.decideSeconds)}</td><td class="num">${fmtSeconds(x.settledSeconds)}</td></tr>`)
-        .join('')}</table>`;
+  const scaling =
+    sc.length === 0
+      ? '<p class="muted">No load changes.</p>'
+      : `<table><tr><th>after</th><th>at</th><th>group</th><th>scale</th><th>desired</th><th>time to decide</th><th>time to settle</th></tr>${sc
+          .map(
+            (x) =>
+              `<tr><td>${esc(x.trigger)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${x.group}</td><td>${x.direction}</td><td class="num">${x.from ?? '—'} → ${x.to ?? '—'}</td><td class="num">${fmtSeconds(x.decideSeconds)}</td><td class="num">${fmtSeconds(x.settledSeconds)}</td></tr>`,
+          )
+          .join('')}</table>`;
   return `<h3>Faults</h3>${faults}<h3>Scaling</h3>${scaling}
 <p class="muted">Detect: fault → first scaling activity of an affected group. Recover: fault → hypothesis and the affected groups at desired capacity hold again on consecutive samples. Decide: load change → first desired-capacity change; settle: → members in service reach it.</p>`;
 }
@@ -198,11 +229,17 @@ function journalSection(d: ReportData): string {
   const j = d.journal;
   const rows = (list: typeof j.run): string =>
     list
-      .map((a) => `<tr><td>${esc(a.name)}</td><td>${a.type}</td><td class="num">${(a.t0 / 1000).toFixed(1)} s</td><td class="num">${(a.t1 / 1000).toFixed(1)} s</td><td>${a.status === 'succeeded' ? '<span class="ok">succeeded</span>' : a.status === 'failed' ? '<span class="bad">failed</span>' : '<span class="muted">skipped</span>'}</td><td>${esc(a.error ?? a.output ?? '')}</td></tr>`)
+      .map(
+        (a) =>
+          `<tr><td>${esc(a.name)}</td><td>${a.type}</td><td class="num">${(a.t0 / 1000).toFixed(1)} s</td><td class="num">${(a.t1 / 1000).toFixed(1)} s</td><td>${a.status === 'succeeded' ? '<span class="ok">succeeded</span>' : a.status === 'failed' ? '<span class="bad">failed</span>' : '<span class="muted">skipped</span>'}</td><td>${esc(a.error ?? a.output ?? '')}</td></tr>`,
+      )
       .join('');
   const head = '<tr><th>activity</th><th>type</th><th>start</th><th>end</th><th>outcome</th><th>detail</th></tr>';
   const events = d.events
-    .map((e) => `<tr><td class="num">${(e.t / 1000).toFixed(1)} s</td><td><span style="color:${EVENT_COLORS[e.kind]}">■</span> ${e.kind}</td><td>${esc(e.label)}</td></tr>`)
+    .map(
+      (e) =>
+        `<tr><td class="num">${(e.t / 1000).toFixed(1)} s</td><td><span style="color:${EVENT_COLORS[e.kind]}">■</span> ${e.kind}</td><td>${esc(e.label)}</td></tr>`,
+    )
     .join('');
   return `<h3>Method</h3><table>${head}${rows(j.run)}</table>
 <h3>Rollbacks</h3>${j.rollbacks.length ? `<table>${head}${rows(j.rollbacks)}</table>` : '<p class="muted">none</p>'}
@@ -221,7 +258,8 @@ function hypothesisDetail(d: ReportData): string {
   if (j.steadyStates.before && !j.steadyStates.before.holds) why.push('steady state before');
   if (j.steadyStates.after && !j.steadyStates.after.holds) why.push('steady state after');
   const failed = j.run.filter((a) => a.type === 'probe' && a.status !== 'succeeded').map((a) => a.name);
-  if (failed.length > 0) why.push(`${failed.length} expectation${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}`);
+  if (failed.length > 0)
+    why.push(`${failed.length} expectation${failed.length > 1 ? 's' : ''} failed: ${failed.join(', ')}`);
   if (j.status !== 'completed') why.push(`run ${j.status}`);
   return why.length > 0 ? `<div class="why">${esc(why.join('; '))}</div>` : '';
 }

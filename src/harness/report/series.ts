@@ -27,7 +27,10 @@ export interface SeriesPoint {
 export function toSeries(observations: readonly Observation[]): SeriesPoint[] {
   return observations.map((o) => {
     const groups: Partial<Record<GroupName, GroupPoint>> = {};
-    for (const [name, state] of Object.entries(o.groups) as [GroupName, NonNullable<Observation['groups'][GroupName]>][]) {
+    for (const [name, state] of Object.entries(o.groups) as [
+      GroupName,
+      NonNullable<Observation['groups'][GroupName]>,
+    ][]) {
       groups[name] = {
         desired: state.desired,
         inService: state.members.filter((m) => m.lifecycle === 'InService').length,

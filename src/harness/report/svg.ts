@@ -129,50 +129,72 @@ export function lineChart(o: ChartOptions): string {
   const lines = o.lines.map((line) => {
     if (!line.stacked) return { line, base: undefined as [number, number][] | undefined };
     const below = stackTops[stackTops.length - 1];
-    const points = line.points.map(([t, v], i): [number, number] => [t, (Number.isFinite(v) ? v : 0) + (below?.[i]?.[1] ?? 0)]);
+    const points = line.points.map(([t, v], i): [number, number] => [
+      t,
+      (Number.isFinite(v) ? v : 0) + (below?.[i]?.[1] ?? 0),
+    ]);
     const base = below ?? line.points.map(([t]): [number, number] => [t, 0]);
     stackTops.push(points);
     return { line: { ...line, points }, base };
   });
   const scaled = (t: number): boolean => o.tail === undefined || t < o.tail.from;
-  for (const { line } of lines) for (const [t, v] of line.points) if (Number.isFinite(v) && scaled(t)) yMax = Math.max(yMax, v);
+  for (const { line } of lines)
+    for (const [t, v] of line.points) if (Number.isFinite(v) && scaled(t)) yMax = Math.max(yMax, v);
   const yTicks = niceTicks(yMax * 1.05);
   const yTop = yTicks[yTicks.length - 1]!;
   const x = (t: number): number => left + (t / tMax) * plotW;
   const y = (v: number): number => top + plotH - (Math.min(v, yTop) / yTop) * plotH;
   const parts: string[] = [];
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(o.title)}">`);
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${esc(o.title)}">`,
+  );
   parts.push(`<text x="${left}" y="16" class="ct">${esc(o.title)}</text>`);
   parts.push(`<text x="${width - right}" y="16" class="cu" text-anchor="end">${esc(o.unit)}</text>`);
   for (const tick of yTicks) {
-    parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" class="grid"/>`);
-    parts.push(`<text x="${left - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end" class="ax">${formatValue(tick)}</text>`);
+    parts.push(
+      `<line x1="${left}" x2="${left + plotW}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}" class="grid"/>`,
+    );
+    parts.push(
+      `<text x="${left - 6}" y="${(y(tick) + 4).toFixed(1)}" text-anchor="end" class="ax">${formatValue(tick)}</text>`,
+    );
   }
   for (const tick of niceTicks(tMax, 10)) {
     if (tick > tMax) continue;
-    parts.push(`<line x1="${x(tick).toFixed(1)}" x2="${x(tick).toFixed(1)}" y1="${top + plotH}" y2="${top + plotH + 4}" class="axis"/>`);
-    parts.push(`<text x="${x(tick).toFixed(1)}" y="${top + plotH + 17}" text-anchor="middle" class="ax">${formatValue(tick)}s</text>`);
+    parts.push(
+      `<line x1="${x(tick).toFixed(1)}" x2="${x(tick).toFixed(1)}" y1="${top + plotH}" y2="${top + plotH + 4}" class="axis"/>`,
+    );
+    parts.push(
+      `<text x="${x(tick).toFixed(1)}" y="${top + plotH + 17}" text-anchor="middle" class="ax">${formatValue(tick)}s</text>`,
+    );
   }
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/>`);
   if (o.tail && o.tail.from < tMax) {
     const tx = x(Math.max(0, o.tail.from));
-    parts.push(`<rect x="${tx.toFixed(1)}" y="${top}" width="${(left + plotW - tx).toFixed(1)}" height="${plotH}" class="tail"><title>${esc(o.tail.label)}</title></rect>`);
+    parts.push(
+      `<rect x="${tx.toFixed(1)}" y="${top}" width="${(left + plotW - tx).toFixed(1)}" height="${plotH}" class="tail"><title>${esc(o.tail.label)}</title></rect>`,
+    );
     parts.push(`<text x="${(tx + 4).toFixed(1)}" y="${top + 11}" class="taill">${esc(o.tail.label)}</text>`);
   }
   if (o.threshold) {
     const ty = y(o.threshold.value).toFixed(1);
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${ty}" y2="${ty}" class="thr"/>`);
-    parts.push(`<text x="${left + plotW - 4}" y="${(Number(ty) - 4).toFixed(1)}" text-anchor="end" class="thrl">${esc(o.threshold.label)}</text>`);
+    parts.push(
+      `<text x="${left + plotW - 4}" y="${(Number(ty) - 4).toFixed(1)}" text-anchor="end" class="thrl">${esc(o.threshold.label)}</text>`,
+    );
   }
   o.markers.forEach((m) => {
     const mx = x(Math.min(Math.max(m.t, 0), tMax)).toFixed(1);
-    parts.push(`<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="${m.color}" class="mk${m.dashed ? ' dash' : ''}"><title>${esc(`${m.t.toFixed(1)}s ${m.label}`)}</title></line>`);
+    parts.push(
+      `<line x1="${mx}" x2="${mx}" y1="${top - 4}" y2="${top + plotH}" stroke="${m.color}" class="mk${m.dashed ? ' dash' : ''}"><title>${esc(`${m.t.toFixed(1)}s ${m.label}`)}</title></line>`,
+    );
   });
   for (const p of placed) {
     const mx = x(Math.min(Math.max(p.marker.t, 0), tMax));
     const ly = labelTop + p.row * 13 + 9;
     const tx = p.anchor === 'start' ? mx + 3 : mx - 3;
-    parts.push(`<text x="${tx.toFixed(1)}" y="${ly}" fill="${p.marker.color}" text-anchor="${p.anchor}" class="ml">${esc(p.marker.label)}</text>`);
+    parts.push(
+      `<text x="${tx.toFixed(1)}" y="${ly}" fill="${p.marker.color}" text-anchor="${p.anchor}" class="ml">${esc(p.marker.label)}</text>`,
+    );
   }
   const path = (pts: [number, number][], step: boolean | undefined): string[] => {
     const coords: string[] = [];
@@ -188,18 +210,24 @@ export function lineChart(o: ChartOptions): string {
     const coords = path(pts, line.step);
     if (base) {
       const under = path(base, line.step).reverse();
-      parts.push(`<polygon points="${[...coords, ...under].join(' ')}" fill="${line.color}" fill-opacity="0.45" stroke="none"><title>${esc(line.name)}</title></polygon>`);
+      parts.push(
+        `<polygon points="${[...coords, ...under].join(' ')}" fill="${line.color}" fill-opacity="0.45" stroke="none"><title>${esc(line.name)}</title></polygon>`,
+      );
       parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${line.color}" stroke-width="1"/>`);
       continue;
     }
-    parts.push(`<polyline points="${coords.join(' ')}" fill="none" stroke="${line.color}" stroke-width="${line.dashed ? 1.5 : 2}"${line.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${esc(line.name)}</title></polyline>`);
+    parts.push(
+      `<polyline points="${coords.join(' ')}" fill="none" stroke="${line.color}" stroke-width="${line.dashed ? 1.5 : 2}"${line.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${esc(line.name)}</title></polyline>`,
+    );
   }
   // Legend: one row under the title.
   let lx = left;
   for (const line of o.lines) {
-    parts.push(line.stacked
-      ? `<rect x="${lx}" y="${legendY - 9}" width="16" height="10" fill="${line.color}" fill-opacity="0.6"/>`
-      : `<line x1="${lx}" x2="${lx + 16}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${line.color}" stroke-width="3"${line.dashed ? ' stroke-dasharray="4 3"' : ''}/>`);
+    parts.push(
+      line.stacked
+        ? `<rect x="${lx}" y="${legendY - 9}" width="16" height="10" fill="${line.color}" fill-opacity="0.6"/>`
+        : `<line x1="${lx}" x2="${lx + 16}" y1="${legendY - 4}" y2="${legendY - 4}" stroke="${line.color}" stroke-width="3"${line.dashed ? ' stroke-dasharray="4 3"' : ''}/>`,
+    );
     parts.push(`<text x="${lx + 20}" y="${legendY}" class="lg">${esc(line.name)}</text>`);
     lx += 28 + line.name.length * 6.5;
   }

@@ -22,5 +22,5 @@ export function steadyState(o: { maxLag: number; minThroughput: number; maxError
 
 /** Rows a scenario needs: baseline load over its length plus the extra load of its spikes, with a margin. */
 export function rowsFor(baseline: number, seconds: number, extra = 0): number {
-  return Math.round((baseline * seconds + extra) * 1.15 / 100) * 100;
+  return Math.round(((baseline * seconds + extra) * 1.15) / 100) * 100;
 }

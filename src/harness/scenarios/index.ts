@@ -10,7 +10,13 @@ export type { ScenarioDefinition } from './definition.ts';
 export { runShipped, deployedRun, scenarioSpec, type ShippedRunOptions } from './run-shipped.ts';
 
 /** Every shipped scenario, in the order `scenario list` shows them. */
-export const SCENARIOS: readonly ScenarioDefinition[] = [trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage];
+export const SCENARIOS: readonly ScenarioDefinition[] = [
+  trafficSpike,
+  brokerLoss,
+  consumerLoss,
+  cassandraNodeLoss,
+  zoneOutage,
+];
 
 /** A shipped scenario by name; throws listing the names. */
 export function scenarioByName(name: string): ScenarioDefinition {

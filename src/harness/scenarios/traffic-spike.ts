@@ -14,7 +14,8 @@ const BASELINE = 200;
 /** The scenario. */
 export const trafficSpike: ScenarioDefinition = {
   name: 'traffic-spike',
-  description: 'Load ×5 until consumers scale out, and 20 s more: consumers scale out on lag, lag recovers, consumers scale back in; nothing lost or duplicated.',
+  description:
+    'Load ×5 until consumers scale out, and 20 s more: consumers scale out on lag, lag recovers, consumers scale back in; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 3000, minThroughput: BASELINE * 0.3 }),
@@ -30,12 +31,28 @@ export const trafficSpike: ScenarioDefinition = {
   },
   method: [
     { kind: 'setLoad', multiplier: 5, label: 'spike: load ×5' },
-    { kind: 'expect', probe: { kind: 'groupSize', group: 'consumers', min: 3 }, withinSeconds: 50, label: 'consumers scale out' },
+    {
+      kind: 'expect',
+      probe: { kind: 'groupSize', group: 'consumers', min: 3 },
+      withinSeconds: 50,
+      label: 'consumers scale out',
+    },
     // The spike goes on a while after the scale-out, so the new consumers work through it.
     { kind: 'wait', seconds: 20 },
     { kind: 'setLoad', multiplier: 1, label: 'spike over: load ×1' },
-    { kind: 'expect', probe: { kind: 'lag', max: 3000 }, withinSeconds: 90, consecutive: 3, label: 'lag back under 3000' },
-    { kind: 'expect', probe: { kind: 'groupSize', group: 'consumers', max: 2 }, withinSeconds: 120, label: 'consumers scale back in' },
+    {
+      kind: 'expect',
+      probe: { kind: 'lag', max: 3000 },
+      withinSeconds: 90,
+      consecutive: 3,
+      label: 'lag back under 3000',
+    },
+    {
+      kind: 'expect',
+      probe: { kind: 'groupSize', group: 'consumers', max: 2 },
+      withinSeconds: 120,
+      label: 'consumers scale back in',
+    },
   ],
   rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
   dataset: { rows: rowsFor(BASELINE, 200, BASELINE * 4 * 70) },

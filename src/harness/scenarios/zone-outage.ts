@@ -11,7 +11,8 @@ const BASELINE = 150;
 /** The scenario. */
 export const zoneOutage: ScenarioDefinition = {
   name: 'zone-outage',
-  description: 'Take zone 2 of 3 out for 45 s under load (every member unreachable), then bring it back: the pipeline keeps writing on two zones, groups rebalance; nothing lost or duplicated.',
+  description:
+    'Take zone 2 of 3 out for 45 s under load (every member unreachable), then bring it back: the pipeline keeps writing on two zones, groups rebalance; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
@@ -22,7 +23,13 @@ export const zoneOutage: ScenarioDefinition = {
     { kind: 'expect', probe: { kind: 'throughput', min: 1 }, withinSeconds: 45, label: 'writes continue on two zones' },
     { kind: 'wait', seconds: 30 },
     { kind: 'zoneRestore', zone: 1 },
-    { kind: 'expect', probe: { kind: 'atDesired' }, withinSeconds: 120, consecutive: 2, label: 'every group back at desired' },
+    {
+      kind: 'expect',
+      probe: { kind: 'atDesired' },
+      withinSeconds: 120,
+      consecutive: 2,
+      label: 'every group back at desired',
+    },
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
   rollbacks: [{ kind: 'zoneRestore', zone: 1 }],

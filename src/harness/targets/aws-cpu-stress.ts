@@ -7,7 +7,11 @@
  * (install stress-ng when missing, document default True).
  */
 import {
-  CancelCommandCommand, GetCommandInvocationCommand, SendCommandCommand, type CommandInvocationStatus, type SSMClient,
+  CancelCommandCommand,
+  GetCommandInvocationCommand,
+  SendCommandCommand,
+  type CommandInvocationStatus,
+  type SSMClient,
 } from '@aws-sdk/client-ssm';
 import type { GroupName } from '../../spec/index.ts';
 import type { GroupState } from '../../model/target.ts';
@@ -94,7 +98,9 @@ export function cpuStressInstances(
   if (picked.length === 0) {
     const members = state.members.map((m) => `${m.id} ${m.lifecycle}`).join(', ') || 'none';
     const which = memberIds ? ` among ${memberIds.join(', ')}` : '';
-    throw new Error(`stressCpu ${state.group}: no member in service${which} to stress (members: ${members}; desired ${state.desired})`);
+    throw new Error(
+      `stressCpu ${state.group}: no member in service${which} to stress (members: ${members}; desired ${state.desired})`,
+    );
   }
   return picked;
 }
@@ -102,15 +108,17 @@ export function cpuStressInstances(
 /** The document parameters for a stress, as SendCommand takes them (every value a string list). */
 export function cpuStressParameters(seconds: number, cpus = 1, loadPercent?: number): Record<string, string[]> {
   if (!Number.isFinite(seconds) || seconds <= 0) throw new Error(`stressCpu: seconds must be > 0 (got ${seconds})`);
-  if (!Number.isInteger(cpus) || cpus < 0) throw new Error(`stressCpu: workers must be a whole number ≥ 0 (got ${cpus}; 0 means every vCPU)`);
+  if (!Number.isInteger(cpus) || cpus < 0)
+    throw new Error(`stressCpu: workers must be a whole number ≥ 0 (got ${cpus}; 0 means every vCPU)`);
   const parameters: Record<string, string[]> = {
     DurationSeconds: [String(Math.ceil(seconds))],
     CPU: [String(cpus)],
     InstallDependencies: ['True'],
   };
   if (loadPercent !== undefined) {
-    if (!(loadPercent >= 0 && loadPercent <= 100)) throw new Error(`stressCpu: loadPercent must be 0–100 (got ${loadPercent})`);
-    parameters['LoadPercent'] = [String(Math.round(loadPercent))];
+    if (!(loadPercent >= 0 && loadPercent <= 100))
+      throw new Error(`stressCpu: loadPercent must be 0–100 (got ${loadPercent})`);
+    parameters.LoadPercent = [String(Math.round(loadPercent))];
   }
   return parameters;
 }
@@ -130,7 +138,10 @@ export function explainSendCommandError(error: unknown, instanceIds: string[]): 
     const listed = [...new Set(message.match(INSTANCE_ID) ?? [])].filter((id) => instanceIds.includes(id));
     const ids = listed.length > 0 ? listed : instanceIds;
     const subject = ids.length === 1 ? `instance ${ids[0]} is` : `instances ${ids.join(', ')} are`;
-    return new Error(`stressCpu: ${subject} not managed by SSM: ${SSM_MANAGED_FIX} (SendCommand: InvalidInstanceId: ${message})`, { cause: error });
+    return new Error(
+      `stressCpu: ${subject} not managed by SSM: ${SSM_MANAGED_FIX} (SendCommand: InvalidInstanceId: ${message})`,
+      { cause: error },
+    );
   }
   if (name === 'AccessDeniedException') {
     return new Error(
@@ -140,20 +151,27 @@ export function explainSendCommandError(error: unknown, instanceIds: string[]): 
     );
   }
   if (name === 'InvalidDocument' || name === 'InvalidParameters') {
-    return new Error(`stressCpu: SSM rejected ${CPU_STRESS_DOCUMENT} or its parameters (${name}: ${message})`, { cause: error });
+    return new Error(`stressCpu: SSM rejected ${CPU_STRESS_DOCUMENT} or its parameters (${name}: ${message})`, {
+      cause: error,
+    });
   }
   return new Error(`stressCpu: SendCommand ${CPU_STRESS_DOCUMENT} failed (${name}: ${message})`, { cause: error });
 }
 
 /** One read of an invocation: its status, and why when it went wrong. */
-async function readInvocation(ssm: SSMClient, commandId: string, instanceId: string): Promise<{ status: string; detail: string }> {
+async function readInvocation(
+  ssm: SSMClient,
+  commandId: string,
+  instanceId: string,
+): Promise<{ status: string; detail: string }> {
   try {
     const r = await ssm.send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
     const detail = [r.StatusDetails, r.StandardErrorContent?.trim()].filter(Boolean).join(': ');
     return { status: r.Status ?? 'Pending', detail };
   } catch (error) {
     // Right after SendCommand the invocation may not exist yet.
-    if ((error as { name?: string }).name === 'InvocationDoesNotExist') return { status: 'Pending', detail: 'not created yet' };
+    if ((error as { name?: string }).name === 'InvocationDoesNotExist')
+      return { status: 'Pending', detail: 'not created yet' };
     throw error;
   }
 }
@@ -175,21 +193,27 @@ export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): P
   const requestedAt = new Date().toISOString();
   let commandId: string;
   try {
-    const res = await ssm.send(new SendCommandCommand({
-      DocumentName: CPU_STRESS_DOCUMENT,
-      InstanceIds: instanceIds,
-      Parameters: parameters,
-      // Delivery timeout: an instance that has not picked the command up by then never runs it.
-      TimeoutSeconds: Math.max(30, Math.ceil(startWithinMs / 1000)),
-      Comment: `terratower ${request.runId ?? ''} CPU stress ${request.group} ${parameters['DurationSeconds']![0]}s`.replace(/\s+/g, ' ').slice(0, 100),
-    }));
+    const res = await ssm.send(
+      new SendCommandCommand({
+        DocumentName: CPU_STRESS_DOCUMENT,
+        InstanceIds: instanceIds,
+        Parameters: parameters,
+        // Delivery timeout: an instance that has not picked the command up by then never runs it.
+        TimeoutSeconds: Math.max(30, Math.ceil(startWithinMs / 1000)),
+        Comment: `terratower ${request.runId ?? ''} CPU stress ${request.group} ${parameters.DurationSeconds![0]}s`
+          .replace(/\s+/g, ' ')
+          .slice(0, 100),
+      }),
+    );
     commandId = res.Command?.CommandId ?? '';
   } catch (error) {
     throw explainSendCommandError(error, instanceIds);
   }
   if (!commandId) throw new Error(`stressCpu ${request.group}: SendCommand returned no command id`);
 
-  const status = new Map<string, { status: string; detail: string }>(instanceIds.map((id) => [id, { status: 'Pending', detail: '' }]));
+  const status = new Map<string, { status: string; detail: string }>(
+    instanceIds.map((id) => [id, { status: 'Pending', detail: '' }]),
+  );
   const deadline = Date.now() + startWithinMs;
   for (;;) {
     const waiting = instanceIds.filter((id) => !STARTED.has(status.get(id)!.status));
@@ -197,17 +221,23 @@ export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): P
     for (const [id, read] of reads) status.set(id, read);
     const failed = instanceIds.filter((id) => FINISHED_BADLY.has(status.get(id)!.status));
     if (failed.length > 0) {
-      const what = failed.map((id) => `${id} ${status.get(id)!.status}${status.get(id)!.detail ? ` (${status.get(id)!.detail})` : ''}`).join('; ');
-      throw new Error(`stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} did not run on ${what} (command ${commandId}); ` +
-        `an undeliverable or timed-out invocation means the instance is not reachable through SSM: ${SSM_MANAGED_FIX}`);
+      const what = failed
+        .map((id) => `${id} ${status.get(id)!.status}${status.get(id)!.detail ? ` (${status.get(id)!.detail})` : ''}`)
+        .join('; ');
+      throw new Error(
+        `stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} did not run on ${what} (command ${commandId}); ` +
+          `an undeliverable or timed-out invocation means the instance is not reachable through SSM: ${SSM_MANAGED_FIX}`,
+      );
     }
     const notStarted = instanceIds.filter((id) => !STARTED.has(status.get(id)!.status));
     if (notStarted.length === 0) break;
     if (Date.now() >= deadline) {
       await ssm.send(new CancelCommandCommand({ CommandId: commandId })).catch(() => undefined);
       const what = notStarted.map((id) => `${id} ${status.get(id)!.status}`).join(', ');
-      throw new Error(`stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} had not started within ${Math.round(startWithinMs / 1000)} s on ${what} ` +
-        `(command ${commandId}, cancelled): the SSM agent there is not online — ${SSM_MANAGED_FIX}`);
+      throw new Error(
+        `stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} had not started within ${Math.round(startWithinMs / 1000)} s on ${what} ` +
+          `(command ${commandId}, cancelled): the SSM agent there is not online — ${SSM_MANAGED_FIX}`,
+      );
     }
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
   }

@@ -3,14 +3,31 @@
  * instances, launch templates, EBS volumes, network interfaces, network ACLs (a zone disruption
  * that was never restored), buckets. What terraform lost track of still costs money.
  */
-import { DeleteAutoScalingGroupCommand, DescribeAutoScalingGroupsCommand, type AutoScalingGroup } from '@aws-sdk/client-auto-scaling';
 import {
-  DeleteLaunchTemplateCommand, DeleteNetworkAclCommand, DeleteNetworkInterfaceCommand, DeleteVolumeCommand,
-  DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeNetworkAclsCommand, DescribeNetworkInterfacesCommand,
-  DescribeVolumesCommand, ReplaceNetworkAclAssociationCommand, TerminateInstancesCommand, type Filter,
+  DeleteAutoScalingGroupCommand,
+  DescribeAutoScalingGroupsCommand,
+  type AutoScalingGroup,
+} from '@aws-sdk/client-auto-scaling';
+import {
+  DeleteLaunchTemplateCommand,
+  DeleteNetworkAclCommand,
+  DeleteNetworkInterfaceCommand,
+  DeleteVolumeCommand,
+  DescribeInstancesCommand,
+  DescribeLaunchTemplatesCommand,
+  DescribeNetworkAclsCommand,
+  DescribeNetworkInterfacesCommand,
+  DescribeVolumesCommand,
+  ReplaceNetworkAclAssociationCommand,
+  TerminateInstancesCommand,
+  type Filter,
 } from '@aws-sdk/client-ec2';
 import {
-  DeleteBucketCommand, DeleteObjectsCommand, GetBucketTaggingCommand, ListBucketsCommand, ListObjectVersionsCommand,
+  DeleteBucketCommand,
+  DeleteObjectsCommand,
+  GetBucketTaggingCommand,
+  ListBucketsCommand,
+  ListObjectVersionsCommand,
 } from '@aws-sdk/client-s3';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import type { AwsClients } from './aws-clients.ts';
@@ -29,7 +46,15 @@ export interface SweepReport {
 
 /** Whether a sweep found nothing at all. */
 export function sweptNothing(r: SweepReport): boolean {
-  return [r.autoScalingGroups, r.instances, r.launchTemplates, r.volumes, r.networkInterfaces, r.networkAcls, r.buckets].every((l) => l.length === 0);
+  return [
+    r.autoScalingGroups,
+    r.instances,
+    r.launchTemplates,
+    r.volumes,
+    r.networkInterfaces,
+    r.networkAcls,
+    r.buckets,
+  ].every((l) => l.length === 0);
 }
 
 const tagFilter = (runId: string): Filter[] => [{ Name: `tag:${TAG_KEYS.runId}`, Values: [runId] }];
@@ -50,7 +75,8 @@ export async function runAutoScalingGroups(clients: AwsClients, runId: string): 
   let NextToken: string | undefined;
   do {
     const page = await clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ NextToken }));
-    for (const g of page.AutoScalingGroups ?? []) if (g.Tags?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId)) out.push(g);
+    for (const g of page.AutoScalingGroups ?? [])
+      if (g.Tags?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId)) out.push(g);
     NextToken = page.NextToken;
   } while (NextToken);
   return out;
@@ -58,31 +84,63 @@ export async function runAutoScalingGroups(clients: AwsClients, runId: string): 
 
 /** Delete everything tagged `terratower:run-id = runId`. Never throws: failures are in `errors`. */
 export async function sweepRun(clients: AwsClients, runId: string): Promise<SweepReport> {
-  const r: SweepReport = { autoScalingGroups: [], instances: [], launchTemplates: [], volumes: [], networkInterfaces: [], networkAcls: [], buckets: [], errors: [] };
+  const r: SweepReport = {
+    autoScalingGroups: [],
+    instances: [],
+    launchTemplates: [],
+    volumes: [],
+    networkInterfaces: [],
+    networkAcls: [],
+    buckets: [],
+    errors: [],
+  };
   const { autoScaling, ec2, s3 } = clients;
 
   await attempt(r, 'auto scaling groups', async () => {
     for (const g of await runAutoScalingGroups(clients, runId)) {
       const name = g.AutoScalingGroupName!;
-      if (await attempt(r, `delete ASG ${name}`, () => autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })))) {
+      if (
+        await attempt(r, `delete ASG ${name}`, () =>
+          autoScaling.send(new DeleteAutoScalingGroupCommand({ AutoScalingGroupName: name, ForceDelete: true })),
+        )
+      ) {
         r.autoScalingGroups.push(name);
       }
     }
   });
 
   await attempt(r, 'instances', async () => {
-    const found = await ec2.send(new DescribeInstancesCommand({
-      Filters: [...tagFilter(runId), { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
-    }));
-    const ids = (found.Reservations ?? []).flatMap((res) => res.Instances ?? []).map((i) => i.InstanceId!).filter(Boolean);
-    if (ids.length > 0 && (await attempt(r, `terminate ${ids.join(', ')}`, () => ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }))))) r.instances.push(...ids);
+    const found = await ec2.send(
+      new DescribeInstancesCommand({
+        Filters: [
+          ...tagFilter(runId),
+          { Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] },
+        ],
+      }),
+    );
+    const ids = (found.Reservations ?? [])
+      .flatMap((res) => res.Instances ?? [])
+      .map((i) => i.InstanceId!)
+      .filter(Boolean);
+    if (
+      ids.length > 0 &&
+      (await attempt(r, `terminate ${ids.join(', ')}`, () =>
+        ec2.send(new TerminateInstancesCommand({ InstanceIds: ids })),
+      ))
+    )
+      r.instances.push(...ids);
   });
 
   await attempt(r, 'launch templates', async () => {
     const found = await ec2.send(new DescribeLaunchTemplatesCommand({ Filters: tagFilter(runId) }));
     for (const lt of found.LaunchTemplates ?? []) {
       const id = lt.LaunchTemplateId!;
-      if (await attempt(r, `delete launch template ${id}`, () => ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })))) r.launchTemplates.push(id);
+      if (
+        await attempt(r, `delete launch template ${id}`, () =>
+          ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: id })),
+        )
+      )
+        r.launchTemplates.push(id);
     }
   });
 
@@ -90,7 +148,8 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
     const found = await ec2.send(new DescribeVolumesCommand({ Filters: tagFilter(runId) }));
     for (const v of found.Volumes ?? []) {
       const id = v.VolumeId!;
-      if (await attempt(r, `delete volume ${id}`, () => ec2.send(new DeleteVolumeCommand({ VolumeId: id })))) r.volumes.push(id);
+      if (await attempt(r, `delete volume ${id}`, () => ec2.send(new DeleteVolumeCommand({ VolumeId: id }))))
+        r.volumes.push(id);
     }
   });
 
@@ -98,7 +157,12 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
     const found = await ec2.send(new DescribeNetworkInterfacesCommand({ Filters: tagFilter(runId) }));
     for (const n of found.NetworkInterfaces ?? []) {
       const id = n.NetworkInterfaceId!;
-      if (await attempt(r, `delete network interface ${id}`, () => ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id })))) r.networkInterfaces.push(id);
+      if (
+        await attempt(r, `delete network interface ${id}`, () =>
+          ec2.send(new DeleteNetworkInterfaceCommand({ NetworkInterfaceId: id })),
+        )
+      )
+        r.networkInterfaces.push(id);
     }
   });
 
@@ -108,14 +172,31 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
       const id = acl.NetworkAclId!;
       // Subnets still on it go back to the VPC's default ACL first.
       if (acl.Associations && acl.Associations.length > 0) {
-        const defaults = await ec2.send(new DescribeNetworkAclsCommand({ Filters: [{ Name: 'vpc-id', Values: [acl.VpcId!] }, { Name: 'default', Values: ['true'] }] }));
+        const defaults = await ec2.send(
+          new DescribeNetworkAclsCommand({
+            Filters: [
+              { Name: 'vpc-id', Values: [acl.VpcId!] },
+              { Name: 'default', Values: ['true'] },
+            ],
+          }),
+        );
         const defaultId = defaults.NetworkAcls?.[0]?.NetworkAclId;
         for (const a of acl.Associations) {
           if (!defaultId || !a.NetworkAclAssociationId) continue;
-          await attempt(r, `re-associate ${a.SubnetId}`, () => ec2.send(new ReplaceNetworkAclAssociationCommand({ AssociationId: a.NetworkAclAssociationId, NetworkAclId: defaultId })));
+          await attempt(r, `re-associate ${a.SubnetId}`, () =>
+            ec2.send(
+              new ReplaceNetworkAclAssociationCommand({
+                AssociationId: a.NetworkAclAssociationId,
+                NetworkAclId: defaultId,
+              }),
+            ),
+          );
         }
       }
-      if (await attempt(r, `delete network ACL ${id}`, () => ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id })))) r.networkAcls.push(id);
+      if (
+        await attempt(r, `delete network ACL ${id}`, () => ec2.send(new DeleteNetworkAclCommand({ NetworkAclId: id })))
+      )
+        r.networkAcls.push(id);
     }
   });
 
@@ -136,14 +217,22 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
         let VersionIdMarker: string | undefined;
         for (;;) {
           const page = await s3.send(new ListObjectVersionsCommand({ Bucket: name, KeyMarker, VersionIdMarker }));
-          const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({ Key: v.Key!, ...(v.VersionId ? { VersionId: v.VersionId } : {}) }));
-          if (objects.length > 0) await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: objects, Quiet: true } }));
+          const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])].map((v) => ({
+            Key: v.Key!,
+            ...(v.VersionId ? { VersionId: v.VersionId } : {}),
+          }));
+          if (objects.length > 0)
+            await s3.send(new DeleteObjectsCommand({ Bucket: name, Delete: { Objects: objects, Quiet: true } }));
           if (!page.IsTruncated) break;
           KeyMarker = page.NextKeyMarker;
           VersionIdMarker = page.NextVersionIdMarker;
         }
       });
-      if (emptied && (await attempt(r, `delete bucket ${name}`, () => s3.send(new DeleteBucketCommand({ Bucket: name }))))) r.buckets.push(name);
+      if (
+        emptied &&
+        (await attempt(r, `delete bucket ${name}`, () => s3.send(new DeleteBucketCommand({ Bucket: name }))))
+      )
+        r.buckets.push(name);
     }
   });
   return r;

@@ -9,8 +9,12 @@
  * VPC, or give `reach` a mapping through a tunnel such as SSM port forwarding).
  */
 import {
-  DescribeAutoScalingGroupsCommand, DescribeScalingActivitiesCommand, SetDesiredCapacityCommand,
-  TerminateInstanceInAutoScalingGroupCommand, type Activity, type AutoScalingGroup,
+  DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
+  SetDesiredCapacityCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+  type Activity,
+  type AutoScalingGroup,
 } from '@aws-sdk/client-auto-scaling';
 import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
@@ -27,10 +31,28 @@ import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
 import { readDeadLetters } from '../ledger/dead-letters.ts';
 import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
-import { outputMap, outputString, readPipelineOutputs, TerraformRun, type TerraformJsonConfig, type TerraformOptions } from '../terraform/index.ts';
 import {
-  ALL_GROUPS, type CpuStress, type DeadLetter, type GroupState, type MemberLifecycle, type MemberSelector, type MemberState,
-  type MetricsSample, type PipelineEndpoints, type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
+  outputMap,
+  outputString,
+  readPipelineOutputs,
+  TerraformRun,
+  type TerraformJsonConfig,
+  type TerraformOptions,
+} from '../terraform/index.ts';
+import {
+  ALL_GROUPS,
+  type CpuStress,
+  type DeadLetter,
+  type GroupState,
+  type MemberLifecycle,
+  type MemberSelector,
+  type MemberState,
+  type MetricsSample,
+  type PipelineEndpoints,
+  type ScalingActivity,
+  type Target,
+  type UploadedDataset,
+  type ZoneOutageMode,
 } from '../../model/target.ts';
 import { awsClients, type AwsClientOptions, type AwsClients } from './aws-clients.ts';
 import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-stress.ts';
@@ -131,9 +153,16 @@ export class AwsTarget implements Target {
       const privateSubnets = outputMap(outputs, 'private_subnet_ids');
       const publicSubnets = outputMap(outputs, 'public_subnet_ids');
       const subnetIdsByZone: Record<string, string[]> = {};
-      for (const zone of this.zones) subnetIdsByZone[zone] = [privateSubnets[zone], publicSubnets[zone]].filter((s): s is string => Boolean(s));
+      for (const zone of this.zones)
+        subnetIdsByZone[zone] = [privateSubnets[zone], publicSubnets[zone]].filter((s): s is string => Boolean(s));
       this.deployment = {
-        endpoints: { s3Endpoint: p.s3Endpoint, bucket: p.bucket, kafkaBootstrap: p.kafkaBootstrap, cassandraContactPoints: p.cassandraContactPoints, groups: p.asgNames },
+        endpoints: {
+          s3Endpoint: p.s3Endpoint,
+          bucket: p.bucket,
+          kafkaBootstrap: p.kafkaBootstrap,
+          cassandraContactPoints: p.cassandraContactPoints,
+          groups: p.asgNames,
+        },
         vpcId: outputString(outputs, 'vpc_id'),
         subnetIdsByZone,
         stackName: outputString(outputs, 'stack_name'),
@@ -159,7 +188,10 @@ export class AwsTarget implements Target {
       const states = await Promise.all(ALL_GROUPS.map((g) => this.groupState(g)));
       const short = states.filter((s) => s.members.filter((m) => m.lifecycle === 'InService').length < s.desired);
       if (short.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`groups not in service after ${timeoutMs / 60_000} min: ${short.map((s) => s.group).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `groups not in service after ${timeoutMs / 60_000} min: ${short.map((s) => s.group).join(', ')}`,
+        );
       this.log(`waiting for ${short.map((s) => s.group).join(', ')} to be in service`);
       await new Promise((r) => setTimeout(r, 10_000));
     }
@@ -197,7 +229,9 @@ export class AwsTarget implements Target {
 
   private async describeGroups(names: string[]): Promise<AutoScalingGroup[]> {
     if (names.length === 0) return [];
-    const res = await this.clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }));
+    const res = await this.clients.autoScaling.send(
+      new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: names }),
+    );
     return res.AutoScalingGroups ?? [];
   }
 
@@ -205,7 +239,8 @@ export class AwsTarget implements Target {
     const out = new Map<string, Instance>();
     if (ids.length === 0) return out;
     const res = await this.clients.ec2.send(new DescribeInstancesCommand({ InstanceIds: ids }));
-    for (const i of (res.Reservations ?? []).flatMap((r) => r.Instances ?? [])) if (i.InstanceId) out.set(i.InstanceId, i);
+    for (const i of (res.Reservations ?? []).flatMap((r) => r.Instances ?? []))
+      if (i.InstanceId) out.set(i.InstanceId, i);
     return out;
   }
 
@@ -214,7 +249,9 @@ export class AwsTarget implements Target {
     const asgs = await this.describeGroups(this.endpoints().groups[group] ?? []);
     const instanceIds: Record<string, string> = {};
     const members: MemberState[] = [];
-    const details = await this.describeInstances(asgs.flatMap((a) => (a.Instances ?? []).map((i) => i.InstanceId!)).filter(Boolean));
+    const details = await this.describeInstances(
+      asgs.flatMap((a) => (a.Instances ?? []).map((i) => i.InstanceId!)).filter(Boolean),
+    );
     let min = 0;
     let max = 0;
     let desired = 0;
@@ -230,11 +267,18 @@ export class AwsTarget implements Target {
         let lifecycle = lifecycleOf(i.LifecycleState, i.HealthStatus);
         if (lifecycle === 'InService' && this.disrupted.has(zone)) lifecycle = 'Frozen';
         instanceIds[id] = i.InstanceId!;
-        members.push({ id, zone, lifecycle, address: d?.PrivateIpAddress ?? '', launchedAt: d?.LaunchTime?.toISOString() ?? '' });
+        members.push({
+          id,
+          zone,
+          lifecycle,
+          address: d?.PrivateIpAddress ?? '',
+          launchedAt: d?.LaunchTime?.toISOString() ?? '',
+        });
       }
     }
     const inServiceByZone: Record<string, number> = Object.fromEntries(this.zones.map((z) => [z, 0]));
-    for (const m of members) if (m.lifecycle === 'InService') inServiceByZone[m.zone] = (inServiceByZone[m.zone] ?? 0) + 1;
+    for (const m of members)
+      if (m.lifecycle === 'InService') inServiceByZone[m.zone] = (inServiceByZone[m.zone] ?? 0) + 1;
     members.sort((a, b) => a.id.localeCompare(b.id));
     return { group, min, max, desired, members, inServiceByZone, instanceIds };
   }
@@ -244,9 +288,13 @@ export class AwsTarget implements Target {
     const out: ScalingActivity[] = [];
     for (const group of ALL_GROUPS) {
       const names = this.endpoints().groups[group] ?? [];
-      const desired = new Map((await this.describeGroups(names)).map((g) => [g.AutoScalingGroupName, g.DesiredCapacity ?? 0]));
+      const desired = new Map(
+        (await this.describeGroups(names)).map((g) => [g.AutoScalingGroupName, g.DesiredCapacity ?? 0]),
+      );
       for (const name of names) {
-        const res = await this.clients.autoScaling.send(new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: 100 }));
+        const res = await this.clients.autoScaling.send(
+          new DescribeScalingActivitiesCommand({ AutoScalingGroupName: name, MaxRecords: 100 }),
+        );
         for (const a of res.Activities ?? []) {
           if (!a.StartTime || a.StartTime.getTime() < since.getTime()) continue;
           out.push(activityFromAws(group, a, desired.get(name) ?? 0));
@@ -261,7 +309,12 @@ export class AwsTarget implements Target {
     const state = await this.groupState(group);
     const victims = selectMembers(state, selector);
     for (const m of victims) {
-      await this.clients.autoScaling.send(new TerminateInstanceInAutoScalingGroupCommand({ InstanceId: state.instanceIds[m.id], ShouldDecrementDesiredCapacity: false }));
+      await this.clients.autoScaling.send(
+        new TerminateInstanceInAutoScalingGroupCommand({
+          InstanceId: state.instanceIds[m.id],
+          ShouldDecrementDesiredCapacity: false,
+        }),
+      );
     }
     return victims.map((m) => m.id);
   }
@@ -272,7 +325,9 @@ export class AwsTarget implements Target {
     if (group === 'kafka' || group === 'cassandra' || names.length !== 1) {
       throw new Error(`${group}: desired capacity is fixed by the spec (one Auto Scaling group per stateful member)`);
     }
-    await this.clients.autoScaling.send(new SetDesiredCapacityCommand({ AutoScalingGroupName: names[0], DesiredCapacity: desired, HonorCooldown: false }));
+    await this.clients.autoScaling.send(
+      new SetDesiredCapacityCommand({ AutoScalingGroupName: names[0], DesiredCapacity: desired, HonorCooldown: false }),
+    );
   }
 
   /** `disrupt`: deny-all network ACL on the zone's subnets. `power`: terminate every member in the zone. */
@@ -286,7 +341,16 @@ export class AwsTarget implements Target {
     if (this.disrupted.has(zone)) return;
     const subnetIds = d.subnetIdsByZone[zone] ?? [];
     if (subnetIds.length === 0) throw new Error(`no subnets known in zone ${zone}`);
-    this.disrupted.set(zone, await disruptZone(this.clients.ec2, { vpcId: d.vpcId, zone, subnetIds, runId: this.runId, stackName: d.stackName }));
+    this.disrupted.set(
+      zone,
+      await disruptZone(this.clients.ec2, {
+        vpcId: d.vpcId,
+        zone,
+        subnetIds,
+        runId: this.runId,
+        stackName: d.stackName,
+      }),
+    );
   }
 
   /** Put the zone's subnets back on their network ACLs (a powered-off zone needs nothing: the groups replace members). */
@@ -319,8 +383,12 @@ export class AwsTarget implements Target {
       runId: this.runId,
     });
     this.stresses.push(run);
-    const where = instances.map((i) => (i.memberId === i.instanceId ? i.instanceId : `${i.memberId} (${i.instanceId})`)).join(', ');
-    this.log(`CPU stress ${stress.group} for ${run.parameters['DurationSeconds']![0]}s on ${where} (command ${run.commandId})`);
+    const where = instances
+      .map((i) => (i.memberId === i.instanceId ? i.instanceId : `${i.memberId} (${i.instanceId})`))
+      .join(', ');
+    this.log(
+      `CPU stress ${stress.group} for ${run.parameters.DurationSeconds![0]}s on ${where} (command ${run.commandId})`,
+    );
   }
 
   /** Every CPU stress sent so far: command id, parameters, and which instances it went to. */
@@ -341,7 +409,10 @@ export class AwsTarget implements Target {
   }
 
   async setLoad(recordsPerSecond: number): Promise<void> {
-    await this.load.set(recordsPerSecond, (await this.appEndpoints()).filter((a) => a.group === 'producers'));
+    await this.load.set(
+      recordsPerSecond,
+      (await this.appEndpoints()).filter((a) => a.group === 'producers'),
+    );
   }
 
   async getLoad(): Promise<number> {
@@ -352,8 +423,17 @@ export class AwsTarget implements Target {
   async metrics(): Promise<MetricsSample> {
     const apps = await this.appEndpoints();
     const readings = await scrapeApps(apps);
-    await this.load.reconcile(apps.filter((a) => a.group === 'producers'), readings).catch(() => undefined);
-    this.lagReader ??= new KafkaLagReader(this.kafkaBrokers(), consumerGroupId(this.options.spec), this.options.spec.kafka.topic);
+    await this.load
+      .reconcile(
+        apps.filter((a) => a.group === 'producers'),
+        readings,
+      )
+      .catch(() => undefined);
+    this.lagReader ??= new KafkaLagReader(
+      this.kafkaBrokers(),
+      consumerGroupId(this.options.spec),
+      this.options.spec.kafka.topic,
+    );
     const lag = await this.lagReader.latest(LAG_BUDGET_MS);
     const cpu = await this.clusterCpu().catch(() => ({}));
     return this.collector.sample(readings, Date.now(), lag, cpu);
@@ -363,17 +443,34 @@ export class AwsTarget implements Target {
   async clusterCpu(now = new Date()): Promise<Partial<Record<GroupName, number>>> {
     if (this.cpuCache && now.getTime() - this.cpuCache.at < 60_000) return this.cpuCache.value;
     const groups = ['kafka', 'cassandra'] as const;
-    const queries = groups.flatMap((g, gi) => (this.endpoints().groups[g] ?? []).map((name, i) => ({
-      Id: `g${gi}m${i}`,
-      MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }] }, Period: 60, Stat: 'Average' },
-    })));
+    const queries = groups.flatMap((g, gi) =>
+      (this.endpoints().groups[g] ?? []).map((name, i) => ({
+        Id: `g${gi}m${i}`,
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/EC2',
+            MetricName: 'CPUUtilization',
+            Dimensions: [{ Name: 'AutoScalingGroupName', Value: name }],
+          },
+          Period: 60,
+          Stat: 'Average',
+        },
+      })),
+    );
     const value: Partial<Record<GroupName, number>> = {};
     if (queries.length > 0) {
-      const res = await this.clients.cloudWatch.send(new GetMetricDataCommand({
-        MetricDataQueries: queries, StartTime: new Date(now.getTime() - 5 * 60_000), EndTime: now,
-      }));
+      const res = await this.clients.cloudWatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: queries,
+          StartTime: new Date(now.getTime() - 5 * 60_000),
+          EndTime: now,
+        }),
+      );
       groups.forEach((g, gi) => {
-        const latest = (res.MetricDataResults ?? []).filter((r) => r.Id?.startsWith(`g${gi}m`)).map((r) => r.Values?.[0]).filter((v): v is number => v !== undefined);
+        const latest = (res.MetricDataResults ?? [])
+          .filter((r) => r.Id?.startsWith(`g${gi}m`))
+          .map((r) => r.Values?.[0])
+          .filter((v): v is number => v !== undefined);
         if (latest.length > 0) value[g] = Math.round((latest.reduce((a, b) => a + b, 0) / latest.length) * 10) / 10;
       });
     }
@@ -383,8 +480,18 @@ export class AwsTarget implements Target {
 
   /** Upload the generated dataset (objects + manifest) to the stack's bucket. */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
-    const result = await putDataset({ dir, bucket: this.endpoints().bucket, prefix: `${this.options.spec.dataset.prefix}${subPrefix}`, client: this.clients.s3, region: this.options.spec.region });
-    return { bucket: this.endpoints().bucket, keys: result.objectKeys, bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0) };
+    const result = await putDataset({
+      dir,
+      bucket: this.endpoints().bucket,
+      prefix: `${this.options.spec.dataset.prefix}${subPrefix}`,
+      client: this.clients.s3,
+      region: this.options.spec.region,
+    });
+    return {
+      bucket: this.endpoints().bucket,
+      keys: result.objectKeys,
+      bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0),
+    };
   }
 
   private kafkaBrokers(): string[] {

@@ -23,8 +23,17 @@ import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
 import { readDeadLetters } from '../ledger/dead-letters.ts';
 import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
 import {
-  ALL_GROUPS, type CpuStress, type DeadLetter, type GroupState, type MemberSelector, type MetricsSample, type PipelineEndpoints,
-  type ScalingActivity, type Target, type UploadedDataset, type ZoneOutageMode,
+  ALL_GROUPS,
+  type CpuStress,
+  type DeadLetter,
+  type GroupState,
+  type MemberSelector,
+  type MetricsSample,
+  type PipelineEndpoints,
+  type ScalingActivity,
+  type Target,
+  type UploadedDataset,
+  type ZoneOutageMode,
 } from '../../model/target.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
 
@@ -102,7 +111,9 @@ export class LocalTarget implements Target {
       const short = states.filter((s) => s.members.filter((m) => m.lifecycle === 'InService').length < s.desired);
       if (short.length === 0) return;
       if (Date.now() > deadline) {
-        throw new Error(`twin ${this.runId}: not in service after ${timeoutMs / 1000}s: ${short.map((s) => `${s.group} ${s.members.filter((m) => m.lifecycle === 'InService').length}/${s.desired}`).join(', ')}`);
+        throw new Error(
+          `twin ${this.runId}: not in service after ${timeoutMs / 1000}s: ${short.map((s) => `${s.group} ${s.members.filter((m) => m.lifecycle === 'InService').length}/${s.desired}`).join(', ')}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
@@ -144,8 +155,21 @@ export class LocalTarget implements Target {
     const status = await this.status();
     const state = status.groups.find((g) => g.group === group);
     if (!state) throw new Error(`twin ${this.runId} has no group ${group}`);
-    const members = state.members.map(({ id, zone, lifecycle, address, launchedAt }) => ({ id, zone, lifecycle, address, launchedAt }));
-    return { group, min: state.min, max: state.max, desired: state.desired, members, inServiceByZone: { ...state.inServiceByZone } };
+    const members = state.members.map(({ id, zone, lifecycle, address, launchedAt }) => ({
+      id,
+      zone,
+      lifecycle,
+      address,
+      launchedAt,
+    }));
+    return {
+      group,
+      min: state.min,
+      max: state.max,
+      desired: state.desired,
+      members,
+      inServiceByZone: { ...state.inServiceByZone },
+    };
   }
 
   scalingActivities(since: Date): Promise<ScalingActivity[]> {
@@ -181,8 +205,11 @@ export class LocalTarget implements Target {
 
   async stressCpu(stress: CpuStress): Promise<void> {
     const state = await this.groupState(stress.group);
-    const members = state.members.filter((m) => m.lifecycle === 'InService' && (!stress.memberIds || stress.memberIds.includes(m.id)));
-    for (const m of members) for (let w = 0; w < (stress.workers ?? 1); w++) await this.twin().stressCpu(m.id, stress.seconds);
+    const members = state.members.filter(
+      (m) => m.lifecycle === 'InService' && (!stress.memberIds || stress.memberIds.includes(m.id)),
+    );
+    for (const m of members)
+      for (let w = 0; w < (stress.workers ?? 1); w++) await this.twin().stressCpu(m.id, stress.seconds);
   }
 
   private async appEndpoints(status?: TwinStatus): Promise<AppEndpoint[]> {
@@ -190,7 +217,8 @@ export class LocalTarget implements Target {
     const out: AppEndpoint[] = [];
     for (const group of ['producers', 'consumers'] as const) {
       for (const m of s.groups.find((g) => g.group === group)?.members ?? []) {
-        if (m.lifecycle === 'InService') out.push({ group, memberId: m.id, baseUrl: `http://${m.address}:${PORTS.appHttp}` });
+        if (m.lifecycle === 'InService')
+          out.push({ group, memberId: m.id, baseUrl: `http://${m.address}:${PORTS.appHttp}` });
       }
     }
     return out;
@@ -198,7 +226,10 @@ export class LocalTarget implements Target {
 
   async setLoad(recordsPerSecond: number): Promise<void> {
     this.statusCache = undefined;
-    await this.load.set(recordsPerSecond, (await this.appEndpoints()).filter((a) => a.group === 'producers'));
+    await this.load.set(
+      recordsPerSecond,
+      (await this.appEndpoints()).filter((a) => a.group === 'producers'),
+    );
   }
 
   async getLoad(): Promise<number> {
@@ -210,7 +241,12 @@ export class LocalTarget implements Target {
     const status = await this.status();
     const apps = await this.appEndpoints(status);
     const [readings, lag] = await Promise.all([scrapeApps(apps), this.lagReaderFor().latest(LAG_BUDGET_MS)]);
-    await this.load.reconcile(apps.filter((a) => a.group === 'producers'), readings).catch(() => undefined);
+    await this.load
+      .reconcile(
+        apps.filter((a) => a.group === 'producers'),
+        readings,
+      )
+      .catch(() => undefined);
     const stateful: MemberReading[] = [];
     for (const group of ['kafka', 'cassandra'] as const) {
       for (const m of status.groups.find((g) => g.group === group)?.members ?? []) {
@@ -223,15 +259,29 @@ export class LocalTarget implements Target {
   }
 
   private lagReaderFor(): KafkaLagReader {
-    this.lagReader ??= new KafkaLagReader(this.endpoints().kafkaBootstrap, consumerGroupId(this.options.spec), this.options.spec.kafka.topic);
+    this.lagReader ??= new KafkaLagReader(
+      this.endpoints().kafkaBootstrap,
+      consumerGroupId(this.options.spec),
+      this.options.spec.kafka.topic,
+    );
     return this.lagReader;
   }
 
   /** Upload a generated dataset to the twin's S3 (moto). */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
     const e = this.endpoints();
-    const result = await putDataset({ dir, bucket: e.bucket, prefix: `${this.options.spec.dataset.prefix}${subPrefix}`, endpoint: e.s3Endpoint, region: this.options.spec.region });
-    return { bucket: e.bucket, keys: result.objectKeys, bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0) };
+    const result = await putDataset({
+      dir,
+      bucket: e.bucket,
+      prefix: `${this.options.spec.dataset.prefix}${subPrefix}`,
+      endpoint: e.s3Endpoint,
+      region: this.options.spec.region,
+    });
+    return {
+      bucket: e.bucket,
+      keys: result.objectKeys,
+      bytes: result.manifest.objects.reduce((n, o) => n + o.bytes, 0),
+    };
   }
 
   readSinkIds(): AsyncIterable<string> {

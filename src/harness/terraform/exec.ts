@@ -159,7 +159,9 @@ export async function runCommand(spec: CommandSpec): Promise<CommandResult> {
 
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : undefined;
   const durationMs = Date.now() - started;
-  log.write(`# exit ${exitCode ?? result.signal ?? '?'} after ${durationMs} ms${timedOut ? ' (timed out)' : ''}${aborted ? ' (aborted)' : ''}\n`);
+  log.write(
+    `# exit ${exitCode ?? result.signal ?? '?'} after ${durationMs} ms${timedOut ? ' (timed out)' : ''}${aborted ? ' (aborted)' : ''}\n`,
+  );
   await closeStream(log);
   return {
     args: spec.args,

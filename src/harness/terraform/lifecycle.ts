@@ -43,7 +43,11 @@ export async function withDeployedStack<T>(options: TerraformOptions, scenario: 
     try {
       await run.finish();
     } catch (cleanup) {
-      throw new LifecycleError(`${messageOf(primary)}\n… and then destroy failed too: ${messageOf(cleanup)}`, primary, cleanup);
+      throw new LifecycleError(
+        `${messageOf(primary)}\n… and then destroy failed too: ${messageOf(cleanup)}`,
+        primary,
+        cleanup,
+      );
     }
     throw primary;
   }

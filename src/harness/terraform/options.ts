@@ -139,7 +139,8 @@ export function resolveOptions(
   }
   const count = (name: string, value: number | undefined, fallback: number): number => {
     const v = value ?? fallback;
-    if (!Number.isInteger(v) || v < 0) throw new TypeError(`terraform options: ${name} must be a whole number ≥ 0, got ${v}`);
+    if (!Number.isInteger(v) || v < 0)
+      throw new TypeError(`terraform options: ${name} must be a whole number ≥ 0, got ${v}`);
     return v;
   };
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };

@@ -37,7 +37,9 @@ export function parseOutputsJson(stdout: string): TerraformOutputs {
   try {
     parsed = JSON.parse(trimmed);
   } catch (error) {
-    throw new Error(`terraform output -json printed something that is not JSON: ${(error as Error).message}\n${trimmed.slice(0, 500)}`);
+    throw new Error(
+      `terraform output -json printed something that is not JSON: ${(error as Error).message}\n${trimmed.slice(0, 500)}`,
+    );
   }
   if (!isRecord(parsed)) throw new Error('terraform output -json did not print an object');
   const outputs: Record<string, TerraformOutputValue> = {};
@@ -84,21 +86,24 @@ export function outputString(outputs: TerraformOutputs, name: string): string {
 /** Output `name` as a list of strings. */
 export function outputList(outputs: TerraformOutputs, name: string): string[] {
   const value = outputValue(outputs, name);
-  if (!Array.isArray(value)) throw new TerraformOutputError(`output "${name}": expected a list, got a ${describe(value)}`, name);
+  if (!Array.isArray(value))
+    throw new TerraformOutputError(`output "${name}": expected a list, got a ${describe(value)}`, name);
   return value.map((item, i) => scalarText(item, name, `[${i}]`));
 }
 
 /** Output `name` as a map of strings. */
 export function outputMap(outputs: TerraformOutputs, name: string): Record<string, string> {
   const value = outputValue(outputs, name);
-  if (!isRecord(value)) throw new TerraformOutputError(`output "${name}": expected a map, got a ${describe(value)}`, name);
+  if (!isRecord(value))
+    throw new TerraformOutputError(`output "${name}": expected a map, got a ${describe(value)}`, name);
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scalarText(v, name, `["${k}"]`)]));
 }
 
 /** Output `name` as a map of string lists (e.g. group → Auto Scaling group names). */
 export function outputMapOfLists(outputs: TerraformOutputs, name: string): Record<string, string[]> {
   const value = outputValue(outputs, name);
-  if (!isRecord(value)) throw new TerraformOutputError(`output "${name}": expected a map, got a ${describe(value)}`, name);
+  if (!isRecord(value))
+    throw new TerraformOutputError(`output "${name}": expected a map, got a ${describe(value)}`, name);
   return Object.fromEntries(
     Object.entries(value).map(([k, list]) => {
       if (!Array.isArray(list)) {
@@ -116,7 +121,10 @@ export function outputMapOfLists(outputs: TerraformOutputs, name: string): Recor
 export function outputJson<T>(outputs: TerraformOutputs, name: string, guard?: (value: unknown) => value is T): T {
   const value = outputValue(outputs, name);
   if (guard && !guard(value)) {
-    throw new TerraformOutputError(`output "${name}" does not have the expected shape: ${JSON.stringify(value).slice(0, 300)}`, name);
+    throw new TerraformOutputError(
+      `output "${name}" does not have the expected shape: ${JSON.stringify(value).slice(0, 300)}`,
+      name,
+    );
   }
   return value as T;
 }

@@ -44,8 +44,14 @@ export function compileRetryTable(table: RetryableErrorTable): CompiledRetryTabl
  * Returns the reason of the first table entry whose pattern occurs in `output`, or undefined
  * when the failure is not in the table (so it must not be retried).
  */
-export function matchRetryableError(table: RetryableErrorTable | CompiledRetryTable, output: string): string | undefined {
-  const compiled = 'entries' in table && Array.isArray(table.entries) ? (table as CompiledRetryTable) : compileRetryTable(table as RetryableErrorTable);
+export function matchRetryableError(
+  table: RetryableErrorTable | CompiledRetryTable,
+  output: string,
+): string | undefined {
+  const compiled =
+    'entries' in table && Array.isArray(table.entries)
+      ? (table as CompiledRetryTable)
+      : compileRetryTable(table as RetryableErrorTable);
   for (const { pattern, reason } of compiled.entries) {
     if (pattern.test(output)) return reason;
   }

@@ -113,7 +113,8 @@ export async function readRunRecord(runDir: string): Promise<RunRecord | undefin
     const parsed: unknown = JSON.parse(await readFile(join(runDir, RUN_RECORD_FILE), 'utf8'));
     if (!parsed || typeof parsed !== 'object') return undefined;
     const record = parsed as Partial<RunRecord>;
-    if (record.format !== 1 || typeof record.runId !== 'string' || typeof record.binaryPath !== 'string') return undefined;
+    if (record.format !== 1 || typeof record.runId !== 'string' || typeof record.binaryPath !== 'string')
+      return undefined;
     return record as RunRecord;
   } catch {
     return undefined;

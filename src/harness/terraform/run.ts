@@ -14,13 +14,7 @@ import { resolveOptions, type ResolvedTerraformOptions, type TerraformOptions } 
 import { parseOutputsJson, type TerraformOutputs } from './outputs.ts';
 import { cacheDir, terraformRunsRoot } from '../../support/paths.ts';
 import { compileRetryTable, doWithRetry, matchRetryableError, type CompiledRetryTable } from './retry.ts';
-import {
-  processStartTicks,
-  readRunRecord,
-  writeRunRecord,
-  type RunRecord,
-  type RunStatus,
-} from './run-record.ts';
+import { processStartTicks, readRunRecord, writeRunRecord, type RunRecord, type RunStatus } from './run-record.ts';
 import { onTerminationSignal } from './signals.ts';
 
 /** A terraform command that failed, timed out or was aborted. */
@@ -84,7 +78,11 @@ export async function managedInstancesInState(stateFile: string): Promise<number
 }
 
 function lastLines(text: string, n = 12): string {
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-n).join('\n');
+  return text
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-n)
+    .join('\n');
 }
 
 /**
@@ -92,7 +90,10 @@ function lastLines(text: string, n = 12): string {
  * and — where TF_CLI_CONFIG_FILE names a missing file (terraform warns on every command) — an
  * empty CLI config in the run dir instead.
  */
-export async function commandEnvironment(runDir: string, extra: Readonly<Record<string, string>>): Promise<Record<string, string>> {
+export async function commandEnvironment(
+  runDir: string,
+  extra: Readonly<Record<string, string>>,
+): Promise<Record<string, string>> {
   const env: Record<string, string> = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
   for (const name of ['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG']) {
     const configured = extra[name] ?? process.env[name];
@@ -201,18 +202,38 @@ export class TerraformRun {
    * Takes over an existing run dir (a run whose destroy never completed) so that it can be
    * destroyed: the record's binary, env and state are reused; this process becomes the owner.
    */
-  static async attach(runDir: string, options: Pick<TerraformOptions, 'echo' | 'destroyRetries' | 'timeBetweenRetriesMs' | 'timeouts' | 'handleSignals'> = {}): Promise<TerraformRun> {
+  static async attach(
+    runDir: string,
+    options: Pick<
+      TerraformOptions,
+      'echo' | 'destroyRetries' | 'timeBetweenRetriesMs' | 'timeouts' | 'handleSignals'
+    > = {},
+  ): Promise<TerraformRun> {
     const record = await readRunRecord(runDir);
     if (!record) throw new Error(`${runDir} holds no readable run.json`);
     const binary = existsSync(record.binaryPath)
       ? await describeBinary(record.binary, record.binaryPath)
       : await requireTerraformBinary(record.binary);
     const resolved = resolveOptions(
-      { ...options, binary: record.binary, binaryPath: binary.path, sourceDir: runDir, runId: record.runId, keep: false, env: record.env },
+      {
+        ...options,
+        binary: record.binary,
+        binaryPath: binary.path,
+        sourceDir: runDir,
+        runId: record.runId,
+        keep: false,
+        env: record.env,
+      },
       { runsRoot: resolve(runDir, '..') },
     );
     const env = await commandEnvironment(runDir, record.env);
-    const taken: RunRecord = { ...record, runDir: resolve(runDir), ownerPid: process.pid, ownerStartTicks: processStartTicks(process.pid), binaryPath: binary.path };
+    const taken: RunRecord = {
+      ...record,
+      runDir: resolve(runDir),
+      ownerPid: process.pid,
+      ownerStartTicks: processStartTicks(process.pid),
+      binaryPath: binary.path,
+    };
     await writeRunRecord(taken);
     return new TerraformRun(resolved, binary, resolve(runDir), taken, env);
   }
@@ -256,7 +277,13 @@ export class TerraformRun {
   plan(): Promise<PlanResult> {
     return this.serialize(async () => {
       await this.initUnlocked();
-      const result = await this.retried('plan', ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...this.parallelism()], this.options.timeouts.plan, true, [0, 2]);
+      const result = await this.retried(
+        'plan',
+        ['plan', '-input=false', '-no-color', '-detailed-exitcode', ...this.parallelism()],
+        this.options.timeouts.plan,
+        true,
+        [0, 2],
+      );
       return { hasChanges: result.exitCode === 2, output: result.stdout };
     });
   }
@@ -267,7 +294,12 @@ export class TerraformRun {
       await this.initUnlocked();
       await this.setStatus('applying');
       try {
-        await this.retried('apply', ['apply', '-auto-approve', '-input=false', '-no-color', ...this.parallelism()], this.options.timeouts.apply, true);
+        await this.retried(
+          'apply',
+          ['apply', '-auto-approve', '-input=false', '-no-color', ...this.parallelism()],
+          this.options.timeouts.apply,
+          true,
+        );
       } catch (error) {
         await this.setStatus('apply-failed', error);
         throw error;
@@ -348,7 +380,13 @@ export class TerraformRun {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       try {
         await this.initUnlocked(false);
-        const result = await this.once('destroy', ['destroy', '-auto-approve', '-input=false', '-no-color', ...this.parallelism()], this.options.timeouts.destroy, attempt, false);
+        const result = await this.once(
+          'destroy',
+          ['destroy', '-auto-approve', '-input=false', '-no-color', ...this.parallelism()],
+          this.options.timeouts.destroy,
+          attempt,
+          false,
+        );
         const left = await managedInstancesInState(this.stateFile);
         if (succeeded(result) && left === 0) {
           await this.setStatus('destroyed');
@@ -362,7 +400,9 @@ export class TerraformRun {
         lastProblem = error instanceof Error ? error.message : String(error);
       }
       if (attempt < attempts) {
-        this.say(`destroy attempt ${attempt}/${attempts} failed; retrying in ${this.options.timeBetweenRetriesMs} ms: ${lastProblem.split('\n')[0]}`);
+        this.say(
+          `destroy attempt ${attempt}/${attempts} failed; retrying in ${this.options.timeBetweenRetriesMs} ms: ${lastProblem.split('\n')[0]}`,
+        );
         await new Promise((r) => setTimeout(r, this.options.timeBetweenRetriesMs));
       }
     }
@@ -375,7 +415,13 @@ export class TerraformRun {
   }
 
   /** Runs a command with retries on the retryable-error table; throws when it finally fails. */
-  private async retried(command: string, args: string[], timeoutMs: number, abortable: boolean, okCodes: number[] = [0]): Promise<CommandResult> {
+  private async retried(
+    command: string,
+    args: string[],
+    timeoutMs: number,
+    abortable: boolean,
+    okCodes: number[] = [0],
+  ): Promise<CommandResult> {
     const result = await doWithRetry<CommandResult>(
       {
         description: command,
@@ -386,12 +432,19 @@ export class TerraformRun {
           if (r.timedOut || r.aborted || (r.exitCode !== undefined && okCodes.includes(r.exitCode))) return undefined;
           return matchRetryableError(this.retryTable, r.output);
         },
-        onRetry: ({ attempt, reason }) => this.say(`${command} attempt ${attempt} failed (${reason}); retrying in ${this.options.timeBetweenRetriesMs} ms`),
+        onRetry: ({ attempt, reason }) =>
+          this.say(
+            `${command} attempt ${attempt} failed (${reason}); retrying in ${this.options.timeBetweenRetriesMs} ms`,
+          ),
       },
       (attempt) => this.once(command, args, timeoutMs, attempt, abortable),
     );
     if (result.timedOut || result.aborted || result.exitCode === undefined || !okCodes.includes(result.exitCode)) {
-      throw new TerraformCommandError(`${this.describeFailure(command, result)}\n${lastLines(result.output)}\nlog: ${this.logFile}`, result, this.runDir);
+      throw new TerraformCommandError(
+        `${this.describeFailure(command, result)}\n${lastLines(result.output)}\nlog: ${this.logFile}`,
+        result,
+        this.runDir,
+      );
     }
     return result;
   }
@@ -406,11 +459,30 @@ export class TerraformRun {
   }
 
   /** One attempt of one command, recorded in run.json's history. */
-  private async once(command: string, args: string[], timeoutMs: number, attempt: number, abortable: boolean): Promise<CommandResult> {
+  private async once(
+    command: string,
+    args: string[],
+    timeoutMs: number,
+    attempt: number,
+    abortable: boolean,
+  ): Promise<CommandResult> {
     if (abortable && this.aborter.signal.aborted) {
-      throw new TerraformCommandError(`${command} of run ${this.runId} not started: the run was aborted`, {
-        args, exitCode: undefined, signal: undefined, stdout: '', stderr: '', output: '', timedOut: false, aborted: true, durationMs: 0, pid: undefined,
-      }, this.runDir);
+      throw new TerraformCommandError(
+        `${command} of run ${this.runId} not started: the run was aborted`,
+        {
+          args,
+          exitCode: undefined,
+          signal: undefined,
+          stdout: '',
+          stderr: '',
+          output: '',
+          timedOut: false,
+          aborted: true,
+          durationMs: 0,
+          pid: undefined,
+        },
+        this.runDir,
+      );
     }
     const startedAt = new Date().toISOString();
     const result = await runCommand({

@@ -22,10 +22,14 @@ function onSignal(signal: NodeJS.Signals): void {
   signalsSeen++;
   if (cleaning) {
     if (signalsSeen >= 3) {
-      process.stderr.write(`[terratower] ${signal} again: exiting without finishing cleanup; run \`terratower nuke\` later\n`);
+      process.stderr.write(
+        `[terratower] ${signal} again: exiting without finishing cleanup; run \`terratower nuke\` later\n`,
+      );
       process.exit(128 + (SIGNAL_NUMBERS[signal] ?? 0));
     }
-    process.stderr.write(`[terratower] ${signal}: still destroying what this run created; send it once more to exit anyway\n`);
+    process.stderr.write(
+      `[terratower] ${signal}: still destroying what this run created; send it once more to exit anyway\n`,
+    );
     return;
   }
   process.stderr.write(`[terratower] ${signal}: destroying what this process deployed before exiting …\n`);

@@ -59,7 +59,10 @@ const defaultLog = (line: string): void => {
 async function listRunDirs(root: string): Promise<string[]> {
   try {
     const entries = await readdir(root, { withFileTypes: true });
-    return entries.filter((e) => e.isDirectory()).map((e) => join(root, e.name)).sort();
+    return entries
+      .filter((e) => e.isDirectory())
+      .map((e) => join(root, e.name))
+      .sort();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
@@ -73,12 +76,20 @@ async function listRunDirs(root: string): Promise<string[]> {
  */
 export async function sweepTerraformRunDirs(options: SweepOptions = {}): Promise<SweepEntry[]> {
   const log = options.log ?? defaultLog;
-  const dirs = options.runDirs ? options.runDirs.map((d) => resolve(d)) : await listRunDirs(options.runsRoot ?? terraformRunsRoot());
+  const dirs = options.runDirs
+    ? options.runDirs.map((d) => resolve(d))
+    : await listRunDirs(options.runsRoot ?? terraformRunsRoot());
   const entries: SweepEntry[] = [];
   for (const runDir of dirs) {
     const record = await readRunRecord(runDir);
     if (!record) {
-      entries.push({ runId: '', runDir, status: 'unknown', action: 'skipped-unreadable', detail: 'no readable run.json' });
+      entries.push({
+        runId: '',
+        runDir,
+        status: 'unknown',
+        action: 'skipped-unreadable',
+        detail: 'no readable run.json',
+      });
       log(`${runDir}: no readable run.json, left alone`);
       continue;
     }
@@ -131,14 +142,27 @@ export interface SweeperContext {
 export const terraformRunDirSweeper = {
   name: 'terraform run dirs',
   async sweep(ctx: SweeperContext): Promise<string[]> {
-    const entries = await sweepTerraformRunDirs({ dryRun: ctx.dryRun, includeLive: ctx.all, echo: false, log: () => undefined });
+    const entries = await sweepTerraformRunDirs({
+      dryRun: ctx.dryRun,
+      includeLive: ctx.all,
+      echo: false,
+      log: () => undefined,
+    });
     const done = entries
-      .filter((e) => e.action === 'destroyed' || e.action === 'would-destroy' || e.action === 'removed' || e.action === 'would-remove')
+      .filter(
+        (e) =>
+          e.action === 'destroyed' ||
+          e.action === 'would-destroy' ||
+          e.action === 'removed' ||
+          e.action === 'would-remove',
+      )
       .map((e) => `${e.action.replace('would-', 'would ')} ${e.runId} (${e.status}) ${e.runDir}`);
     const failed = entries.filter((e) => e.action === 'failed');
     if (failed.length > 0) {
       const lines = failed.map((e) => `${e.runId}: ${(e.detail ?? '').split('\n')[0]}`);
-      throw new Error(`${failed.length} terraform run(s) could not be destroyed: ${lines.join('; ')}${done.length ? `; done: ${done.join('; ')}` : ''}`);
+      throw new Error(
+        `${failed.length} terraform run(s) could not be destroyed: ${lines.join('; ')}${done.length ? `; done: ${done.join('; ')}` : ''}`,
+      );
     }
     return done;
   },

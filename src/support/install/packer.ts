@@ -163,7 +163,9 @@ export async function buildPacker(options: PackerInstallOptions = {}): Promise<P
     });
     const result = await child;
     if (result.exitCode !== 0) {
-      throw new PackerInstallError(`go build of packer ${PACKER_VERSION} failed (exit ${result.exitCode}) in ${work}:\n${tail.join('\n')}`);
+      throw new PackerInstallError(
+        `go build of packer ${PACKER_VERSION} failed (exit ${result.exitCode}) in ${work}:\n${tail.join('\n')}`,
+      );
     }
   } finally {
     clearInterval(heartbeat);
@@ -173,7 +175,8 @@ export async function buildPacker(options: PackerInstallOptions = {}): Promise<P
     throw error;
   });
   const version = await packerVersion(target);
-  if (version !== PACKER_VERSION) throw new PackerInstallError(`${target} reports version ${version ?? '(none)'}, expected ${PACKER_VERSION}`);
+  if (version !== PACKER_VERSION)
+    throw new PackerInstallError(`${target} reports version ${version ?? '(none)'}, expected ${PACKER_VERSION}`);
   log(`packer ${version} ready in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
   return { path: target, version, source: 'cache' };
 }

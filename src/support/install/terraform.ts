@@ -42,9 +42,7 @@ export interface TerraformBinary {
 }
 
 /** Outcome of making one kind available. */
-export type BinaryResolution =
-  | { ok: true; binary: TerraformBinary }
-  | { ok: false; reason: string };
+export type BinaryResolution = { ok: true; binary: TerraformBinary } | { ok: false; reason: string };
 
 /** Options of {@link ensureTerraformBinaries}. */
 export interface EnsureOptions {
@@ -162,7 +160,9 @@ export async function findTerraformBinary(kind: TerraformKind): Promise<Terrafor
 export async function findGo(): Promise<string | undefined> {
   const explicit = process.env.TERRATOWER_GO;
   if (explicit) return (await isExecutable(explicit)) ? explicit : undefined;
-  return (await whichOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined);
+  return (
+    (await whichOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined)
+  );
 }
 
 /** A scratch go.mod that builds OpenTofu with the one `replace` its own go.mod carries. */
@@ -243,7 +243,9 @@ async function runGo(
     await writeFile(opts.logFile, `${result.all ?? ''}\nexit ${result.exitCode}\n`, { flag: 'a' });
     if (result.exitCode !== 0) {
       const tail = (result.all ?? '').split('\n').slice(-15).join('\n');
-      throw new TerraformInstallError(`building ${opts.what} failed (exit ${result.exitCode}); log: ${opts.logFile}\n${tail}`);
+      throw new TerraformInstallError(
+        `building ${opts.what} failed (exit ${result.exitCode}); log: ${opts.logFile}\n${tail}`,
+      );
     }
   } finally {
     clearInterval(heartbeat);
@@ -274,7 +276,9 @@ export async function buildTerraformBinary(
     const logFile = join(dir, 'build.log');
     const partial = `${target}.partial-${process.pid}`;
     const started = Date.now();
-    log(`building ${kind} ${version} from the Go module proxy into ${binDir()} (about 3 minutes, once; log: ${logFile})`);
+    log(
+      `building ${kind} ${version} from the Go module proxy into ${binDir()} (about 3 minutes, once; log: ${logFile})`,
+    );
     if (kind === 'terraform') {
       const gobin = join(dir, 'bin');
       await runGo(go, ['install', `github.com/hashicorp/terraform@v${version}`], {

@@ -16,7 +16,11 @@ export function clampDesired(desired: number, min: number, max: number): number 
  * `countsByZone[i]` is the members zone i has now; unavailable zones get no launches.
  * Returns fewer than `count` entries when no zone is available.
  */
-export function pickLaunchZones(countsByZone: readonly number[], available: readonly boolean[], count: number): number[] {
+export function pickLaunchZones(
+  countsByZone: readonly number[],
+  available: readonly boolean[],
+  count: number,
+): number[] {
   const counts = [...countsByZone];
   const picks: number[] = [];
   for (let n = 0; n < count; n += 1) {
@@ -37,7 +41,10 @@ export function pickLaunchZones(countsByZone: readonly number[], available: read
  * from the fullest available zone (ties: highest index) to the emptiest (ties: lowest index).
  * Undefined when balanced. Members in unavailable zones are left where they are.
  */
-export function rebalanceMove(countsByZone: readonly number[], available: readonly boolean[]): { from: number; to: number } | undefined {
+export function rebalanceMove(
+  countsByZone: readonly number[],
+  available: readonly boolean[],
+): { from: number; to: number } | undefined {
   let from = -1;
   let to = -1;
   for (let z = 0; z < countsByZone.length; z += 1) {
@@ -78,7 +85,9 @@ export function pickScaleIn(members: readonly ScaleInCandidate[], count: number)
       }
     }
     const list = byZone.get(zone)!;
-    const newest = list.reduce((a, b) => (b.launchedAtMs > a.launchedAtMs || (b.launchedAtMs === a.launchedAtMs && b.id > a.id) ? b : a));
+    const newest = list.reduce((a, b) =>
+      b.launchedAtMs > a.launchedAtMs || (b.launchedAtMs === a.launchedAtMs && b.id > a.id) ? b : a,
+    );
     picks.push(newest.id);
     remaining.splice(remaining.indexOf(newest), 1);
   }
@@ -150,7 +159,12 @@ export interface MemberSample {
  * - `consumerLag`: total lag reported by the counted members divided by the members in service
  *   (backlog per instance). Undefined when no member counts.
  */
-export function groupMetric(metric: ScalingMetric, samples: readonly MemberSample[], nowMs: number, warmupMs: number): number | undefined {
+export function groupMetric(
+  metric: ScalingMetric,
+  samples: readonly MemberSample[],
+  nowMs: number,
+  warmupMs: number,
+): number | undefined {
   const counted = samples.filter((s) => s.inService && s.value !== undefined && nowMs - s.launchedAtMs >= warmupMs);
   if (counted.length === 0) return undefined;
   const total = counted.reduce((sum, s) => sum + s.value!, 0);
@@ -191,20 +205,32 @@ export function targetTrackingProposal(
     return tail.every((v) => v !== undefined) ? (tail as number[]) : undefined;
   };
   const outWindow = last(TARGET_TRACKING_PERIODS.out);
-  if (outWindow && outWindow.every((v) => v > policy.target)) {
+  if (outWindow?.every((v) => v > policy.target)) {
     const value = outWindow[outWindow.length - 1]!;
-    const desired = clampDesired(Math.max(capacity + 1, Math.ceil((Math.max(capacity, 1) * value) / policy.target)), min, max);
+    const desired = clampDesired(
+      Math.max(capacity + 1, Math.ceil((Math.max(capacity, 1) * value) / policy.target)),
+      min,
+      max,
+    );
     if (desired > capacity) {
-      return { desired, direction: 'out', cause: `target tracking ${policy.metric} ${fmt(value)} > ${policy.target} for ${TARGET_TRACKING_PERIODS.out} periods` };
+      return {
+        desired,
+        direction: 'out',
+        cause: `target tracking ${policy.metric} ${fmt(value)} > ${policy.target} for ${TARGET_TRACKING_PERIODS.out} periods`,
+      };
     }
   }
   if (policy.disableScaleIn) return undefined;
   const inWindow = last(TARGET_TRACKING_PERIODS.in);
-  if (inWindow && inWindow.every((v) => v < policy.target * 0.9)) {
+  if (inWindow?.every((v) => v < policy.target * 0.9)) {
     const value = inWindow[inWindow.length - 1]!;
     const desired = clampDesired(Math.min(capacity - 1, Math.ceil((capacity * value) / policy.target)), min, max);
     if (desired < capacity) {
-      return { desired, direction: 'in', cause: `target tracking ${policy.metric} ${fmt(value)} < ${policy.target} for ${TARGET_TRACKING_PERIODS.in} periods` };
+      return {
+        desired,
+        direction: 'in',
+        cause: `target tracking ${policy.metric} ${fmt(value)} < ${policy.target} for ${TARGET_TRACKING_PERIODS.in} periods`,
+      };
     }
   }
   return undefined;
@@ -226,12 +252,14 @@ export function stepScalingProposal(
   if (series.length < policy.evaluationPeriods || policy.evaluationPeriods < 1) return undefined;
   const window = series.slice(-policy.evaluationPeriods);
   if (window.some((v) => v === undefined)) return undefined;
-  const breaching = (v: number): boolean => (policy.comparison === 'above' ? v > policy.threshold : v < policy.threshold);
+  const breaching = (v: number): boolean =>
+    policy.comparison === 'above' ? v > policy.threshold : v < policy.threshold;
   if (!(window as number[]).every(breaching)) return undefined;
   const value = window[window.length - 1]!;
   const delta = value - policy.threshold;
   const step = policy.steps.find(
-    (s) => (s.lowerBound === undefined || delta >= s.lowerBound) && (s.upperBound === undefined || delta < s.upperBound),
+    (s) =>
+      (s.lowerBound === undefined || delta >= s.lowerBound) && (s.upperBound === undefined || delta < s.upperBound),
   );
   if (!step || step.change === 0) return undefined;
   const desired = clampDesired(capacity + step.change, min, max);

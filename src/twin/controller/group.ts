@@ -80,7 +80,10 @@ export class Group {
   private readonly waitingForZone = new Set<string>();
   private rebalancing = false;
 
-  constructor(private readonly options: GroupOptions, private readonly hooks: GroupHooks) {
+  constructor(
+    private readonly options: GroupOptions,
+    private readonly hooks: GroupHooks,
+  ) {
     this.name = options.name;
     this.min = options.min;
     this.max = options.max;
@@ -103,7 +106,8 @@ export class Group {
 
   /** Change desired capacity (SetDesiredCapacity): must lie within [min, max]. */
   setDesired(desired: number, cause: string): void {
-    if (this.stateful) throw new Error(`${this.name} is a stateful cluster of fixed size ${this.desired}; change the spec to resize it`);
+    if (this.stateful)
+      throw new Error(`${this.name} is a stateful cluster of fixed size ${this.desired}; change the spec to resize it`);
     if (!Number.isInteger(desired) || desired < this.min || desired > this.max) {
       throw new Error(`${this.name}: desired capacity ${desired} is outside [min ${this.min}, max ${this.max}]`);
     }
@@ -158,9 +162,13 @@ export class Group {
       this.members.delete(r.id);
       if (r.cause === 'unhealthy') {
         this.terminate(member, 'SIGKILL');
-        this.log(`member ${member.id} (${member.identity.zone}) failed health checks past its grace period: terminated, to be replaced`);
+        this.log(
+          `member ${member.id} (${member.identity.zone}) failed health checks past its grace period: terminated, to be replaced`,
+        );
       } else if (this.stateful) {
-        this.log(`member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it with the same id, address and data`);
+        this.log(
+          `member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it with the same id, address and data`,
+        );
       } else {
         this.log(`member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it`);
       }
@@ -202,7 +210,10 @@ export class Group {
     } else if (count > this.desired) {
       // After a rebalancing launch, wait until the new member is in service before taking one out.
       if (this.rebalancing && !settled) return;
-      const ids = pickScaleIn(live.map((m) => ({ id: m.id, zoneIndex: m.identity.zoneIndex, launchedAtMs: m.launchedAtMs })), count - this.desired);
+      const ids = pickScaleIn(
+        live.map((m) => ({ id: m.id, zoneIndex: m.identity.zoneIndex, launchedAtMs: m.launchedAtMs })),
+        count - this.desired,
+      );
       for (const id of ids) {
         const member = this.members.get(id)!;
         this.terminate(member, 'SIGTERM');
@@ -221,7 +232,9 @@ export class Group {
       if (!member) return;
       this.members.set(member.id, member);
       this.rebalancing = true;
-      this.log(`AZ rebalance: launching ${member.id} in ${zones[move.to]} (${zones[move.from]} has ${counts[move.from]}, ${zones[move.to]} has ${counts[move.to]})`);
+      this.log(
+        `AZ rebalance: launching ${member.id} in ${zones[move.to]} (${zones[move.from]} has ${counts[move.from]}, ${zones[move.to]} has ${counts[move.to]})`,
+      );
     }
   }
 
@@ -250,9 +263,17 @@ export class Group {
     const capacity = this.desired;
     const proposals = [
       scaling.targetTracking
-        ? targetTrackingProposal(scaling.targetTracking, this.series.get(scaling.targetTracking.metric) ?? [], capacity, this.min, this.max)
+        ? targetTrackingProposal(
+            scaling.targetTracking,
+            this.series.get(scaling.targetTracking.metric) ?? [],
+            capacity,
+            this.min,
+            this.max,
+          )
         : undefined,
-      ...(scaling.stepScaling ?? []).map((p) => stepScalingProposal(p, this.series.get(p.metric) ?? [], capacity, this.min, this.max)),
+      ...(scaling.stepScaling ?? []).map((p) =>
+        stepScalingProposal(p, this.series.get(p.metric) ?? [], capacity, this.min, this.max),
+      ),
     ];
     const chosen = choosePolicyProposal(proposals);
     if (!chosen) return;
@@ -278,7 +299,8 @@ export class Group {
     const inServiceByZone: Record<string, number> = {};
     for (const zone of this.options.zones) inServiceByZone[zone] = 0;
     for (const m of this.members.values()) {
-      if (m.lifecycle === 'InService' && !m.frozen && !m.dead) inServiceByZone[m.identity.zone] = (inServiceByZone[m.identity.zone] ?? 0) + 1;
+      if (m.lifecycle === 'InService' && !m.frozen && !m.dead)
+        inServiceByZone[m.identity.zone] = (inServiceByZone[m.identity.zone] ?? 0) + 1;
     }
     return { group: this.name, min: this.min, max: this.max, desired: this.desired, members, inServiceByZone };
   }

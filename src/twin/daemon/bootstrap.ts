@@ -7,7 +7,12 @@ import { ensureBucket } from '../members/moto.ts';
 
 /** Create the data and dead-letter topics (spec partitions, RF, min.insync.replicas) unless they exist. */
 export async function createTopics(spec: PipelineSpec, bootstrap: string[]): Promise<void> {
-  const kafka = new Kafka({ clientId: 'terratower-twin-bootstrap', brokers: bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+  const kafka = new Kafka({
+    clientId: 'terratower-twin-bootstrap',
+    brokers: bootstrap,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8 },
+  });
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -28,10 +33,15 @@ export async function createTopics(spec: PipelineSpec, bootstrap: string[]): Pro
     for (;;) {
       const ready = await admin
         .fetchTopicMetadata({ topics: names })
-        .then((m) => m.topics.every((t) => t.partitions.length === spec.kafka.partitions && t.partitions.every((p) => p.leader >= 0)))
+        .then((m) =>
+          m.topics.every(
+            (t) => t.partitions.length === spec.kafka.partitions && t.partitions.every((p) => p.leader >= 0),
+          ),
+        )
         .catch(() => false);
       if (ready) break;
-      if (Date.now() > deadline) throw new Error(`topics ${names.join(', ')} have no leader for every partition after 60 s`);
+      if (Date.now() > deadline)
+        throw new Error(`topics ${names.join(', ')} have no leader for every partition after 60 s`);
       await new Promise((r) => setTimeout(r, 300));
     }
   } finally {

@@ -30,10 +30,14 @@ async function main(): Promise<void> {
 
   // If this daemon is SIGKILLed, a watchdog in its process group kills the group: no member
   // outlives it. (Members are in the group; `down` and `nuke` kill it too.)
-  const watchdog = spawn('sh', ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -KILL -${process.pid} 2>/dev/null`], {
-    stdio: 'ignore',
-    detached: false,
-  });
+  const watchdog = spawn(
+    'sh',
+    ['-c', `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -KILL -${process.pid} 2>/dev/null`],
+    {
+      stdio: 'ignore',
+      detached: false,
+    },
+  );
   watchdog.unref();
 
   let stopping: Promise<void> | undefined;

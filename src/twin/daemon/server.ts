@@ -18,7 +18,10 @@ import type { Twin } from './twin.ts';
 const GROUPS: readonly GroupName[] = ['kafka', 'cassandra', 'producers', 'consumers'];
 
 class HttpError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -38,7 +41,8 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 }
 
 function groupOf(name: string): GroupName {
-  if (!GROUPS.includes(name as GroupName)) throw new HttpError(404, `unknown group "${name}": use one of ${GROUPS.join(', ')}`);
+  if (!GROUPS.includes(name as GroupName))
+    throw new HttpError(404, `unknown group "${name}": use one of ${GROUPS.join(', ')}`);
   return name as GroupName;
 }
 
@@ -60,7 +64,10 @@ export async function startControlServer(twin: Twin, onShutdown: () => void): Pr
         const since = url.searchParams.get('since');
         const sinceMs = since ? Date.parse(since) : -Infinity;
         if (since && Number.isNaN(sinceMs)) throw new HttpError(400, `since=${since} is not an ISO 8601 time`);
-        return reply(200, twin.activities.filter((a) => Date.parse(a.time) >= sinceMs));
+        return reply(
+          200,
+          twin.activities.filter((a) => Date.parse(a.time) >= sinceMs),
+        );
       }
       if (method !== 'POST') throw new HttpError(404, `no route ${method} ${url.pathname}`);
       const body = await readBody(req);
@@ -83,7 +90,13 @@ export async function startControlServer(twin: Twin, onShutdown: () => void): Pr
           if (sig !== 'SIGKILL' && sig !== 'SIGTERM') throw new HttpError(400, 'signal must be "SIGKILL" or "SIGTERM"');
           const ids = Array.isArray(body.ids) ? body.ids.map(String) : undefined;
           const count = typeof body.count === 'number' ? body.count : undefined;
-          return reply(200, { killed: twin.killMembers(group, { ...(ids ? { ids } : {}), ...(count !== undefined ? { count } : {}), signal: sig }) });
+          return reply(200, {
+            killed: twin.killMembers(group, {
+              ...(ids ? { ids } : {}),
+              ...(count !== undefined ? { count } : {}),
+              signal: sig,
+            }),
+          });
         }
       }
       if (parts[0] === 'zones' && parts.length === 3) {

@@ -33,11 +33,19 @@ export class Member {
   private readonly exitWaiters: Array<() => void> = [];
 
   /** Spawn the member's process with the run tag, its output appended to its log file. */
-  constructor(readonly identity: MemberIdentity, plan: LaunchPlan, runId: string, onExit: (member: Member) => void) {
+  constructor(
+    readonly identity: MemberIdentity,
+    plan: LaunchPlan,
+    runId: string,
+    onExit: (member: Member) => void,
+  ) {
     mkdirSync(dirname(identity.logFile), { recursive: true });
     mkdirSync(identity.dataDir, { recursive: true });
     const fd = openSync(identity.logFile, 'a');
-    writeSync(fd, `\n=== ${new Date().toISOString()} terratower: launching ${identity.id} on ${identity.address}: ${plan.command} ${plan.args.join(' ')}\n`);
+    writeSync(
+      fd,
+      `\n=== ${new Date().toISOString()} terratower: launching ${identity.id} on ${identity.address}: ${plan.command} ${plan.args.join(' ')}\n`,
+    );
     try {
       this.child = spawn(plan.command, plan.args, {
         cwd: plan.cwd,

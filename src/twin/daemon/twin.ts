@@ -5,7 +5,14 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GroupState, MemberState, PipelineEndpoints, ScalingActivity } from '../../model/target.ts';
-import { memberZoneIndexes, murmur3Tokens, type AppGroupName, type GroupName, type PipelineSpec, type ScalingMetric } from '../../spec/index.ts';
+import {
+  memberZoneIndexes,
+  murmur3Tokens,
+  type AppGroupName,
+  type GroupName,
+  type PipelineSpec,
+  type ScalingMetric,
+} from '../../spec/index.ts';
 import {
   PORTS,
   addressPlanProblems,
@@ -23,7 +30,14 @@ import { parsePrometheus, sumOf } from '../../support/prometheus-text.ts';
 import { METRICS } from '../../spec/metric-names.ts';
 import { appHealthy, appLaunchPlan, appMetricsText, requireAppEntry } from '../members/app.ts';
 import { cassandraLaunchPlan, cassandraNodeReady } from '../members/cassandra.ts';
-import { formatKafkaStorage, kafkaLaunchPlan, kafkaStorageFormatted, newKafkaClusterId, registeredBrokers, type KafkaMemberOptions } from '../members/kafka.ts';
+import {
+  formatKafkaStorage,
+  kafkaLaunchPlan,
+  kafkaStorageFormatted,
+  newKafkaClusterId,
+  registeredBrokers,
+  type KafkaMemberOptions,
+} from '../members/kafka.ts';
 import { motoLaunchPlan, s3Ready } from '../members/moto.ts';
 import { RUN_ENV, type MemberIdentity } from '../members/types.ts';
 import { signal as sendSignal } from '../../support/process.ts';
@@ -97,7 +111,13 @@ export class Twin {
     this.zones = spec.zones.map(() => 'up');
     const ts = Math.max(spec.local.timeScale, 1e-9);
     const scaled = (seconds: number): number => (seconds * 1000) / ts;
-    const stateTimings: GroupTimings = { graceMs: 0, unhealthyAfterMs: UNHEALTHY_FLOOR_MS, cooldownMs: 0, warmupMs: 0, periodMs: Math.max(500, scaled(60)) };
+    const stateTimings: GroupTimings = {
+      graceMs: 0,
+      unhealthyAfterMs: UNHEALTHY_FLOOR_MS,
+      cooldownMs: 0,
+      warmupMs: 0,
+      periodMs: Math.max(500, scaled(60)),
+    };
     const appTimings = (g: AppGroupName): GroupTimings => ({
       graceMs: Math.max(APP_GRACE_FLOOR_MS, scaled(spec[g].healthCheckGraceSeconds)),
       unhealthyAfterMs: Math.max(UNHEALTHY_FLOOR_MS, scaled(60)),
@@ -112,10 +132,54 @@ export class Twin {
       activity: (a: ScalingActivity) => this.recordActivity(a),
     };
     this.groups = {
-      kafka: new Group({ name: 'kafka', zones: spec.zones, min: spec.kafka.brokers, max: spec.kafka.brokers, desired: spec.kafka.brokers, timings: stateTimings, identities: this.statefulIdentities('kafka') }, hooks),
-      cassandra: new Group({ name: 'cassandra', zones: spec.zones, min: spec.cassandra.nodes, max: spec.cassandra.nodes, desired: spec.cassandra.nodes, timings: stateTimings, identities: this.statefulIdentities('cassandra') }, hooks),
-      producers: new Group({ name: 'producers', zones: spec.zones, min: spec.producers.min, max: spec.producers.max, desired: spec.producers.desired, timings: appTimings('producers'), scaling: spec.producers.scaling }, hooks),
-      consumers: new Group({ name: 'consumers', zones: spec.zones, min: spec.consumers.min, max: spec.consumers.max, desired: spec.consumers.desired, timings: appTimings('consumers'), scaling: spec.consumers.scaling }, hooks),
+      kafka: new Group(
+        {
+          name: 'kafka',
+          zones: spec.zones,
+          min: spec.kafka.brokers,
+          max: spec.kafka.brokers,
+          desired: spec.kafka.brokers,
+          timings: stateTimings,
+          identities: this.statefulIdentities('kafka'),
+        },
+        hooks,
+      ),
+      cassandra: new Group(
+        {
+          name: 'cassandra',
+          zones: spec.zones,
+          min: spec.cassandra.nodes,
+          max: spec.cassandra.nodes,
+          desired: spec.cassandra.nodes,
+          timings: stateTimings,
+          identities: this.statefulIdentities('cassandra'),
+        },
+        hooks,
+      ),
+      producers: new Group(
+        {
+          name: 'producers',
+          zones: spec.zones,
+          min: spec.producers.min,
+          max: spec.producers.max,
+          desired: spec.producers.desired,
+          timings: appTimings('producers'),
+          scaling: spec.producers.scaling,
+        },
+        hooks,
+      ),
+      consumers: new Group(
+        {
+          name: 'consumers',
+          zones: spec.zones,
+          min: spec.consumers.min,
+          max: spec.consumers.max,
+          desired: spec.consumers.desired,
+          timings: appTimings('consumers'),
+          scaling: spec.consumers.scaling,
+        },
+        hooks,
+      ),
     };
     for (const g of Object.values(this.groups)) g.paused = true;
   }
@@ -137,11 +201,22 @@ export class Twin {
       bucket: this.spec.dataset.bucket,
       kafkaBootstrap: kafkaBootstrap(this.spec, this.o.slot),
       cassandraContactPoints: cassandraContactPoints(this.spec, this.o.slot),
-      groups: { kafka: [`${name}-kafka`], cassandra: [`${name}-cassandra`], producers: [`${name}-producers`], consumers: [`${name}-consumers`] },
+      groups: {
+        kafka: [`${name}-kafka`],
+        cassandra: [`${name}-cassandra`],
+        producers: [`${name}-producers`],
+        consumers: [`${name}-consumers`],
+      },
     };
   }
 
-  private identity(id: string, group: MemberIdentity['group'], role: MemberIdentity['role'], zoneIndex: number, address: string): MemberIdentity {
+  private identity(
+    id: string,
+    group: MemberIdentity['group'],
+    role: MemberIdentity['role'],
+    zoneIndex: number,
+    address: string,
+  ): MemberIdentity {
     return {
       id,
       group,
@@ -157,7 +232,13 @@ export class Twin {
   private statefulIdentities(role: 'kafka' | 'cassandra'): MemberIdentity[] {
     const count = role === 'kafka' ? this.spec.kafka.brokers : this.spec.cassandra.nodes;
     return memberZoneIndexes(count, this.spec.zones.length).map((zoneIndex, k) =>
-      this.identity(`${role}-${k + 1}`, role, role, zoneIndex, statefulAddress(role, k, this.spec.zones.length, this.o.slot)),
+      this.identity(
+        `${role}-${k + 1}`,
+        role,
+        role,
+        zoneIndex,
+        statefulAddress(role, k, this.spec.zones.length, this.o.slot),
+      ),
     );
   }
 
@@ -202,8 +283,17 @@ export class Twin {
     const ordinal = freeAppOrdinal(group, used);
     if (ordinal === undefined) return undefined;
     this.appSeq[group] += 1;
-    const identity = this.identity(`${group}-${this.appSeq[group]}`, group, group, zoneIndex, hostAddress(zoneIndex, this.o.slot, group, ordinal));
-    return this.startMember(identity, appLaunchPlan(group, identity, { spec: this.spec, slot: this.o.slot, s3Endpoint: this.s3Endpoint }));
+    const identity = this.identity(
+      `${group}-${this.appSeq[group]}`,
+      group,
+      group,
+      zoneIndex,
+      hostAddress(zoneIndex, this.o.slot, group, ordinal),
+    );
+    return this.startMember(
+      identity,
+      appLaunchPlan(group, identity, { spec: this.spec, slot: this.o.slot, s3Endpoint: this.s3Endpoint }),
+    );
   }
 
   private startMember(identity: MemberIdentity, plan: ReturnType<typeof motoLaunchPlan>): Member {
@@ -219,7 +309,9 @@ export class Twin {
     this.bootDeaths.set(member.id, deaths);
     const how = member.exit?.signal ?? `code ${member.exit?.code}`;
     if (deaths >= MAX_BOOT_DEATHS || member.identity.role === 's3') {
-      this.bootFailure(new Error(`${member.id} exited during boot (${how}, ${deaths} time(s)); read ${member.identity.logFile}`));
+      this.bootFailure(
+        new Error(`${member.id} exited during boot (${how}, ${deaths} time(s)); read ${member.identity.logFile}`),
+      );
     }
   }
 
@@ -236,8 +328,10 @@ export class Twin {
   /** Start every part, wait until all are ready, create topics, bucket and schema, start the apps. */
   async boot(onProgress: (line: string) => void = () => undefined): Promise<void> {
     const problems = addressPlanProblems(this.spec, this.o.slot);
-    if (problems.length > 0) throw new Error(`the spec does not fit the local twin's address plan:\n  - ${problems.join('\n  - ')}`);
-    for (const g of ['producers', 'consumers'] as const) if (this.spec[g].desired > 0 || this.spec[g].min > 0) requireAppEntry(g);
+    if (problems.length > 0)
+      throw new Error(`the spec does not fit the local twin's address plan:\n  - ${problems.join('\n  - ')}`);
+    for (const g of ['producers', 'consumers'] as const)
+      if (this.spec[g].desired > 0 || this.spec[g].min > 0) requireAppEntry(g);
     const failed = new Promise<never>((_, reject) => {
       this.bootFailure = reject;
     });
@@ -246,7 +340,10 @@ export class Twin {
     const start = Date.now();
     const step = async <T>(what: string, p: Promise<T>): Promise<T> => {
       const timeout = new Promise<never>((_, reject) => {
-        const t = setTimeout(() => reject(new Error(`boot timed out after ${Math.round(BOOT_TIMEOUT_MS / 1000)} s while ${what}`)), Math.max(0, deadline - Date.now()));
+        const t = setTimeout(
+          () => reject(new Error(`boot timed out after ${Math.round(BOOT_TIMEOUT_MS / 1000)} s while ${what}`)),
+          Math.max(0, deadline - Date.now()),
+        );
         t.unref();
       });
       const result = await Promise.race([p, failed, timeout]);
@@ -264,7 +361,11 @@ export class Twin {
     const kafkaIds = this.statefulIdentities('kafka');
     await step(
       'formatting Kafka storage',
-      Promise.all(kafkaIds.filter((i) => !kafkaStorageFormatted(i)).map((i) => formatKafkaStorage(i, this.kafkaOptions(i), clusterId))),
+      Promise.all(
+        kafkaIds
+          .filter((i) => !kafkaStorageFormatted(i))
+          .map((i) => formatKafkaStorage(i, this.kafkaOptions(i), clusterId)),
+      ),
     );
     this.groups.kafka.launchAllStateful();
     // Cassandra right after: both clusters boot side by side (measured faster than one after the other).
@@ -274,17 +375,30 @@ export class Twin {
     this.groups.cassandra.paused = false;
 
     const allIn = (members: Member[]): boolean => members.every((m) => m.lifecycle === 'InService');
-    await step('waiting for S3', this.until(() => (this.s3 ? allIn([this.s3]) : false)));
+    await step(
+      'waiting for S3',
+      this.until(() => (this.s3 ? allIn([this.s3]) : false)),
+    );
     await step('creating the dataset bucket', createBucket(this.spec, this.s3Endpoint));
-    await step('waiting for Kafka brokers to register', this.until(() => allIn([...this.groups.kafka.members.values()])));
+    await step(
+      'waiting for Kafka brokers to register',
+      this.until(() => allIn([...this.groups.kafka.members.values()])),
+    );
     await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
-    await step('waiting for Cassandra nodes (CQL + peers)', this.until(() => allIn([...this.groups.cassandra.members.values()])));
+    await step(
+      'waiting for Cassandra nodes (CQL + peers)',
+      this.until(() => allIn([...this.groups.cassandra.members.values()])),
+    );
     await step('creating keyspace and table', createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)));
     this.groups.producers.paused = false;
     this.groups.consumers.paused = false;
     await step(
       'waiting for app members (/healthz)',
-      this.until(() => (['producers', 'consumers'] as const).every((g) => this.groups[g].members.size >= this.groups[g].desired && allIn([...this.groups[g].members.values()]))),
+      this.until(() =>
+        (['producers', 'consumers'] as const).every(
+          (g) => this.groups[g].members.size >= this.groups[g].desired && allIn([...this.groups[g].members.values()]),
+        ),
+      ),
     );
     this.bootFailure = undefined;
     this.phase = 'ready';
@@ -355,7 +469,9 @@ export class Twin {
     for (const m of this.groups.kafka.members.values()) {
       if (m.lifecycle !== 'Pending' || m.frozen) continue;
       const nodeId = this.kafkaOptions(m.identity).nodeId;
-      run(m, async () => (await registeredBrokers([`${m.identity.address}:${PORTS.kafka}`]).catch((): number[] => [])).includes(nodeId));
+      run(m, async () =>
+        (await registeredBrokers([`${m.identity.address}:${PORTS.kafka}`]).catch((): number[] => [])).includes(nodeId),
+      );
     }
     for (const m of this.groups.cassandra.members.values()) {
       if (m.lifecycle !== 'Pending' || m.frozen) continue;
@@ -391,7 +507,12 @@ export class Twin {
   private samples(group: AppGroupName, metric: ScalingMetric): MemberSample[] {
     return [...this.groups[group].members.values()].map((m) => {
       const value = metric === 'cpu' ? this.cpuByMember.get(m.id) : this.lagByMember.get(m.id);
-      return { id: m.id, launchedAtMs: m.launchedAtMs, inService: m.lifecycle === 'InService' && !m.frozen, ...(value !== undefined ? { value } : {}) };
+      return {
+        id: m.id,
+        launchedAtMs: m.launchedAtMs,
+        inService: m.lifecycle === 'InService' && !m.frozen,
+        ...(value !== undefined ? { value } : {}),
+      };
     });
   }
 
@@ -421,18 +542,28 @@ export class Twin {
     if (options.ids && options.ids.length > 0) {
       targets = options.ids.map((id) => {
         const m = g.members.get(id);
-        if (!m || m.dead) throw new Error(`${group} has no running member "${id}"; running: ${live.map((x) => x.id).join(', ') || 'none'}`);
+        if (!m || m.dead)
+          throw new Error(
+            `${group} has no running member "${id}"; running: ${live.map((x) => x.id).join(', ') || 'none'}`,
+          );
         return m;
       });
     } else {
       const count = options.count ?? 1;
-      if (!Number.isInteger(count) || count < 1 || count > live.length) throw new Error(`count ${count}: ${group} has ${live.length} running member(s)`);
+      if (!Number.isInteger(count) || count < 1 || count > live.length)
+        throw new Error(`count ${count}: ${group} has ${live.length} running member(s)`);
       targets = [...live].sort(() => Math.random() - 0.5).slice(0, count);
     }
     const sig = options.signal ?? 'SIGKILL';
     for (const m of targets) {
       m.signal(sig);
-      this.recordActivity({ time: new Date().toISOString(), group, cause: `fault: ${sig} sent to ${m.id} (${m.identity.zone})`, from: g.desired, to: g.desired });
+      this.recordActivity({
+        time: new Date().toISOString(),
+        group,
+        cause: `fault: ${sig} sent to ${m.id} (${m.identity.zone})`,
+        from: g.desired,
+        to: g.desired,
+      });
     }
     return targets.map((m) => m.id);
   }
@@ -447,7 +578,13 @@ export class Twin {
       for (const pid of m.stressPids) sendSignal(pid, 'SIGSTOP');
       m.frozen = true;
     }
-    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault: zone ${zone} frozen (${members.map((m) => m.id).join(', ') || 'no members'})`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    this.recordActivity({
+      time: new Date().toISOString(),
+      group: 'kafka',
+      cause: `fault: zone ${zone} frozen (${members.map((m) => m.id).join(', ') || 'no members'})`,
+      from: this.groups.kafka.desired,
+      to: this.groups.kafka.desired,
+    });
     return members.map((m) => m.id);
   }
 
@@ -462,7 +599,13 @@ export class Twin {
       m.signal('SIGCONT');
       for (const pid of m.stressPids) sendSignal(pid, 'SIGCONT');
     }
-    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : 'thawed'}`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    this.recordActivity({
+      time: new Date().toISOString(),
+      group: 'kafka',
+      cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : 'thawed'}`,
+      from: this.groups.kafka.desired,
+      to: this.groups.kafka.desired,
+    });
     return members.map((m) => m.id);
   }
 
@@ -472,19 +615,31 @@ export class Twin {
     this.zones[z] = 'down';
     const members = this.zoneMembers(z);
     for (const m of members) m.signal('SIGKILL');
-    this.recordActivity({ time: new Date().toISOString(), group: 'kafka', cause: `fault: zone ${zone} lost power (${members.map((m) => m.id).join(', ') || 'no members'})`, from: this.groups.kafka.desired, to: this.groups.kafka.desired });
+    this.recordActivity({
+      time: new Date().toISOString(),
+      group: 'kafka',
+      cause: `fault: zone ${zone} lost power (${members.map((m) => m.id).join(', ') || 'no members'})`,
+      from: this.groups.kafka.desired,
+      to: this.groups.kafka.desired,
+    });
     return members.map((m) => m.id);
   }
 
   /** Run a busy loop for `seconds`, counted as the member's CPU (and frozen with its zone). */
   stressCpu(memberId: string, seconds: number): number {
-    const member = Object.values(this.groups).flatMap((g) => [...g.members.values()]).find((m) => m.id === memberId);
+    const member = Object.values(this.groups)
+      .flatMap((g) => [...g.members.values()])
+      .find((m) => m.id === memberId);
     if (!member || member.dead) throw new Error(`no running member "${memberId}"`);
     if (!(seconds > 0 && seconds <= 3600)) throw new Error(`seconds ${seconds}: use 0 < seconds ≤ 3600`);
-    const child = spawn(process.execPath, ['-e', `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end) {}`], {
-      stdio: 'ignore',
-      env: { ...process.env, [RUN_ENV]: this.o.runId, TERRATOWER_MEMBER: `${memberId}-stress` },
-    });
+    const child = spawn(
+      process.execPath,
+      ['-e', `const end = Date.now() + ${Math.round(seconds * 1000)}; while (Date.now() < end) {}`],
+      {
+        stdio: 'ignore',
+        env: { ...process.env, [RUN_ENV]: this.o.runId, TERRATOWER_MEMBER: `${memberId}-stress` },
+      },
+    );
     const pid = child.pid!;
     member.stressPids.add(pid);
     this.stressAll.add(pid);

@@ -15,7 +15,9 @@ export function cassandraPrefix(): string {
 export function cassandraLayout(): { classpath: string; jammJar: string } {
   const lib = join(cassandraPrefix(), 'lib');
   if (!existsSync(join(cassandraPrefix(), '.terratower-installed')) || !existsSync(lib)) {
-    throw new Error(`Cassandra is not installed in ${cassandraPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`);
+    throw new Error(
+      `Cassandra is not installed in ${cassandraPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`,
+    );
   }
   const jamm = readdirSync(lib).find((name) => /^jamm-.*\.jar$/.test(name));
   if (!jamm) throw new Error(`${lib} has no jamm jar; delete ${cassandraPrefix()} and install again`);
@@ -28,7 +30,9 @@ export async function installCassandra(onProgress: ProgressFn): Promise<void> {
   if (!existsSync(join(prefix, '.terratower-installed'))) {
     requireTool('java');
     requireTool('mvn');
-    onProgress(`cassandra: fetching ${readVersions().cassandra} from Maven Central into ${prefix} (first run only, ~30 s)`);
+    onProgress(
+      `cassandra: fetching ${readVersions().cassandra} from Maven Central into ${prefix} (first run only, ~30 s)`,
+    );
   }
   await runInstallScript('install-cassandra.sh', prefix, onProgress);
 }

@@ -16,7 +16,9 @@ export function kafkaPrefix(): string {
 export function kafkaClasspath(): string {
   const lib = join(kafkaPrefix(), 'lib');
   if (!existsSync(join(kafkaPrefix(), '.terratower-installed')) || !existsSync(lib)) {
-    throw new Error(`Kafka is not installed in ${kafkaPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`);
+    throw new Error(
+      `Kafka is not installed in ${kafkaPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`,
+    );
   }
   return join(lib, '*');
 }
@@ -64,12 +66,25 @@ function ensureKafkaBootstrapTemplate(onProgress: ProgressFn): void {
     );
     const result = spawnSync(
       'java',
-      ['-XX:TieredStopAtLevel=1', '-Xmx256m', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format', '-t', 'MkU3OEVBNTcwNTJENDM2Qg', '-c', props],
+      [
+        '-XX:TieredStopAtLevel=1',
+        '-Xmx256m',
+        '-cp',
+        kafkaClasspath(),
+        'kafka.tools.StorageTool',
+        'format',
+        '-t',
+        'MkU3OEVBNTcwNTJENDM2Qg',
+        '-c',
+        props,
+      ],
       { encoding: 'utf8' },
     );
     const checkpoint = join(work, 'data', 'bootstrap.checkpoint');
     if (result.status !== 0 || !existsSync(checkpoint)) {
-      throw new Error(`kafka StorageTool format failed (exit ${result.status}): ${(result.stderr || result.stdout || '').slice(-1500)}`);
+      throw new Error(
+        `kafka StorageTool format failed (exit ${result.status}): ${(result.stderr || result.stdout || '').slice(-1500)}`,
+      );
     }
     mkdirSync(join(kafkaPrefix(), 'bootstrap-template'), { recursive: true });
     copyFileSync(checkpoint, `${target}.tmp`);

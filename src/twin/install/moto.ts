@@ -16,7 +16,9 @@ export function motoPrefix(): string {
 export function motoServerBin(): string {
   const bin = join(motoPrefix(), 'venv', 'bin', 'moto_server');
   if (!existsSync(join(motoPrefix(), '.terratower-installed')) || !existsSync(bin)) {
-    throw new Error(`moto is not installed in ${motoPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`);
+    throw new Error(
+      `moto is not installed in ${motoPrefix()}; run the installer (terratower local up installs it, or installTwinComponents())`,
+    );
   }
   return bin;
 }
@@ -57,7 +59,9 @@ export async function installMoto(onProgress: ProgressFn): Promise<void> {
   try {
     await run('python3', ['-m', 'venv', venv], onProgress);
   } catch (error) {
-    throw new Error(`python3 -m venv failed; install the venv module (Debian/Ubuntu: apt-get install python3-venv)\n${(error as Error).message}`);
+    throw new Error(
+      `python3 -m venv failed; install the venv module (Debian/Ubuntu: apt-get install python3-venv)\n${(error as Error).message}`,
+    );
   }
   await run(join(venv, 'bin', 'pip'), ['install', '--quiet', `moto[server]==${version}`], onProgress);
   writeFileSync(`${marker}.tmp`, `${stamp}\n`);

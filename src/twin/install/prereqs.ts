@@ -10,9 +10,21 @@ export interface Prerequisite {
 
 /** Java 17+, Maven and Python 3 (with venv). */
 export const PREREQUISITES: Readonly<Record<'java' | 'mvn' | 'python3', Prerequisite>> = {
-  java: { command: 'java', args: ['-version'], fix: 'install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17)' },
-  mvn: { command: 'mvn', args: ['-v'], fix: 'install Apache Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven)' },
-  python3: { command: 'python3', args: ['--version'], fix: 'install Python 3.9+ with venv (Debian/Ubuntu: apt-get install python3 python3-venv; macOS: brew install python)' },
+  java: {
+    command: 'java',
+    args: ['-version'],
+    fix: 'install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17)',
+  },
+  mvn: {
+    command: 'mvn',
+    args: ['-v'],
+    fix: 'install Apache Maven (Debian/Ubuntu: apt-get install maven; macOS: brew install maven)',
+  },
+  python3: {
+    command: 'python3',
+    args: ['--version'],
+    fix: 'install Python 3.9+ with venv (Debian/Ubuntu: apt-get install python3 python3-venv; macOS: brew install python)',
+  },
 };
 
 /** Throws a clear error when `name` is not runnable. */

@@ -47,7 +47,10 @@ logger.request.level = WARN
 `;
 
 /** Write server.properties and the log4j2 config into the member's data dir; returns their paths. */
-export function writeKafkaConfig(member: MemberIdentity, o: KafkaMemberOptions): { properties: string; log4j: string; logDir: string } {
+export function writeKafkaConfig(
+  member: MemberIdentity,
+  o: KafkaMemberOptions,
+): { properties: string; log4j: string; logDir: string } {
   const confDir = join(member.dataDir, 'conf');
   const logDir = join(member.dataDir, 'data');
   mkdirSync(confDir, { recursive: true });
@@ -104,19 +107,48 @@ export function kafkaStorageFormatted(member: MemberIdentity): boolean {
  * plus the version's bootstrap.checkpoint from the install cache — what StorageTool `format`
  * writes, without a JVM per broker. Falls back to StorageTool when the template is missing.
  */
-export async function formatKafkaStorage(member: MemberIdentity, o: KafkaMemberOptions, clusterId: string): Promise<void> {
+export async function formatKafkaStorage(
+  member: MemberIdentity,
+  o: KafkaMemberOptions,
+  clusterId: string,
+): Promise<void> {
   const { properties, log4j, logDir } = writeKafkaConfig(member, o);
   const template = kafkaBootstrapTemplate();
   if (existsSync(template)) {
     copyFileSync(template, join(logDir, 'bootstrap.checkpoint'));
-    const meta = ['#', `#${new Date().toString()}`, `node.id=${o.nodeId}`, `directory.id=${newKafkaClusterId()}`, 'version=1', `cluster.id=${clusterId}`, ''].join('\n');
+    const meta = [
+      '#',
+      `#${new Date().toString()}`,
+      `node.id=${o.nodeId}`,
+      `directory.id=${newKafkaClusterId()}`,
+      'version=1',
+      `cluster.id=${clusterId}`,
+      '',
+    ].join('\n');
     writeFileSync(join(logDir, 'meta.properties.tmp'), meta);
     renameSync(join(logDir, 'meta.properties.tmp'), join(logDir, 'meta.properties'));
     return;
   }
   // A short-lived tool: C1 only, no perf data — a third of the CPU of a default JVM start.
-  const args = [...jvmFlags(o.runId, 256, log4j), '-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-Xshare:auto', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', properties, '--ignore-formatted'];
-  const child = spawn('java', args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TERRATOWER_RUN: o.runId } });
+  const args = [
+    ...jvmFlags(o.runId, 256, log4j),
+    '-XX:TieredStopAtLevel=1',
+    '-XX:-UsePerfData',
+    '-Xshare:auto',
+    '-cp',
+    kafkaClasspath(),
+    'kafka.tools.StorageTool',
+    'format',
+    '-t',
+    clusterId,
+    '-c',
+    properties,
+    '--ignore-formatted',
+  ];
+  const child = spawn('java', args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TERRATOWER_RUN: o.runId },
+  });
   let output = '';
   child.stdout.on('data', (c: Buffer) => (output += c.toString()));
   child.stderr.on('data', (c: Buffer) => (output += c.toString()));
@@ -124,7 +156,8 @@ export async function formatKafkaStorage(member: MemberIdentity, o: KafkaMemberO
     child.once('error', reject);
     child.once('close', (status) => resolveExit(status ?? 1));
   });
-  if (code !== 0) throw new Error(`kafka storage format for ${member.id} failed (exit ${code}):\n${output.slice(-2000)}`);
+  if (code !== 0)
+    throw new Error(`kafka storage format for ${member.id} failed (exit ${code}):\n${output.slice(-2000)}`);
 }
 
 /** The broker's command line. */
