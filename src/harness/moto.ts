@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { installMoto } from '../twin/install/moto.ts';
 import { motoServerBin } from '../twin/install/index.ts';
+import { sleep } from '../support/time.ts';
+import { stopGracefully } from '../support/process.ts';
 
 /** A running moto server. */
 export interface MotoServer {
@@ -51,20 +53,9 @@ export async function startMoto(
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid!;
   const stop = async (): Promise<void> => {
-    try {
-      process.kill(-pid, 'SIGTERM');
-    } catch {
-      return;
-    }
-    const timer = setTimeout(() => {
-      try {
-        process.kill(-pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }, 5000);
+    // moto runs in its own process group (detached): stop the group, then reap the child.
+    await stopGracefully(pid, 5000, { group: true });
     await exited;
-    clearTimeout(timer);
   };
   const endpoint = `http://${host}:${port}`;
   const deadline = Date.now() + 30_000;
@@ -79,7 +70,7 @@ export async function startMoto(
       await stop();
       throw new Error(`moto_server did not start on ${endpoint}: ${stderr.trim().split('\n').slice(-5).join(' | ')}`);
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await sleep(200);
   }
   return { endpoint, pid, stop };
 }

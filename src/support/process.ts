@@ -3,6 +3,7 @@
  * Used by `down` and `nuke` to find what a run left behind, and by tests to prove nothing is.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { sleep } from './time.ts';
 
 /** A process that carries a terratower run tag. */
 export interface TaggedProcess {
@@ -22,13 +23,34 @@ function pids(): number[] {
     .map(Number);
 }
 
-function statFields(pid: number): string[] | undefined {
+/** Fields of /proc/<pid>/stat after the parenthesised command name (state first), or undefined when gone. */
+export function statFields(pid: number): string[] | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+/** Start time of process `pid` in clock ticks since boot (Linux), or null where unknown. */
+export function processStartTicks(pid: number): number | null {
+  // starttime is field 22 of stat: index 19 counted from the state field.
+  const ticks = Number(statFields(pid)?.[19]);
+  return Number.isFinite(ticks) ? ticks : null;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat times (Linux: 100 on every common build). */
+const CLK_TCK = 100;
+
+/** CPU seconds (user + system) a process has used, or undefined when it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  const fields = statFields(pid);
+  // utime and stime are fields 14 and 15 of stat: indexes 11 and 12 from the state field.
+  const utime = Number(fields?.[11]);
+  const stime = Number(fields?.[12]);
+  if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
+  return (utime + stime) / CLK_TCK;
 }
 
 /** Run id a process is tagged with (env TERRATOWER_RUN or -Dterratower.run= on its command line), if any. */
@@ -167,8 +189,26 @@ export async function waitForExit(pidList: readonly number[], timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   let alive = pidList.filter(pidAlive);
   while (alive.length > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     alive = alive.filter(pidAlive);
   }
   return alive;
+}
+
+/**
+ * Stop a process the graceful way: SIGTERM (to its process group when `group`), wait up to
+ * `graceMs` for it to exit, then SIGKILL. Resolves once it is gone (or after 5 s more);
+ * returns whether it had to be killed.
+ */
+export async function stopGracefully(
+  pid: number,
+  graceMs: number,
+  options: { group?: boolean } = {},
+): Promise<boolean> {
+  const target = options.group ? -pid : pid;
+  if (!signal(target, 'SIGTERM')) return false;
+  if ((await waitForExit([pid], graceMs)).length === 0) return false;
+  signal(target, 'SIGKILL');
+  await waitForExit([pid], 5000);
+  return true;
 }

@@ -38,6 +38,7 @@ import {
   writeRunInfo,
   type RunInfo,
 } from './run-files.ts';
+import { sleep } from '../support/time.ts';
 
 /** How to start a twin. */
 export interface StartTwinOptions {
@@ -74,8 +75,6 @@ export class TwinBootError extends Error {
     this.name = 'TwinBootError';
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every loopback address a run's members may use. */
 export function runAddresses(spec: PipelineSpec, slot: number): string[] {

@@ -1,4 +1,5 @@
 /** Runs one method step or rollback against a target, recording the events it causes. */
+import { sleep } from '../../support/time.ts';
 import { ALL_GROUPS, type Target } from '../../model/target.ts';
 import { selectMembers } from '../select.ts';
 import type { ScenarioEvent } from './events.ts';
@@ -21,24 +22,7 @@ export interface StepContext {
   signal: AbortSignal;
 }
 
-/** Sleep that ends early (with an error) when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new Error(`stopped: ${String(signal.reason)}`));
-    const timer = setTimeout(
-      () => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      },
-      Math.max(0, ms),
-    );
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new Error(`stopped: ${String(signal?.reason)}`));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
+export { sleep } from '../../support/time.ts';
 
 /** Resolve a zone given by name or index. */
 export function resolveZone(zones: readonly string[], zone: ZoneRef): string {

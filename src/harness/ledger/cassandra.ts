@@ -1,6 +1,7 @@
 /** Reads every `record_id` of the sink table, paged, at the spec's consistency level. */
 import cassandra from 'cassandra-driver';
 import type { ConsistencyLevel } from '../../spec/index.ts';
+import { sleep } from '../../support/time.ts';
 
 /** Where and how to read. */
 export interface SinkReadOptions {
@@ -54,7 +55,7 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
         } catch (error) {
           if (attempt >= 5)
             throw new Error(`reading ${o.keyspace}.${o.table} at ${o.consistency}: ${(error as Error).message}`);
-          await new Promise((r) => setTimeout(r, 1000 * attempt));
+          await sleep(1000 * attempt);
         }
       }
       for (const row of result.rows) yield String(row.get('record_id'));

@@ -15,6 +15,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import type { GroupName } from '../../spec/index.ts';
 import type { GroupState } from '../../model/target.ts';
+import { sleep } from '../../support/time.ts';
 
 /** The FIS SSM document that burns CPU. */
 export const CPU_STRESS_DOCUMENT = 'AWSFIS-Run-CPU-Stress';
@@ -175,8 +176,6 @@ async function readInvocation(
     throw error;
   }
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Send `AWSFIS-Run-CPU-Stress` to the instances and wait (at most `startWithinMs`) until every

@@ -59,6 +59,7 @@ import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-s
 import { sweepRun, type SweepReport } from './aws-sweep.ts';
 import { disruptZone, restoreZone, type ZoneDisruption } from './aws-zone.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
+import { sleep } from '../../support/time.ts';
 
 /** A deployed pipeline's facts beyond the endpoints: what zone faults need. */
 export interface AwsDeployment {
@@ -193,7 +194,7 @@ export class AwsTarget implements Target {
           `groups not in service after ${timeoutMs / 60_000} min: ${short.map((s) => s.group).join(', ')}`,
         );
       this.log(`waiting for ${short.map((s) => s.group).join(', ')} to be in service`);
-      await new Promise((r) => setTimeout(r, 10_000));
+      await sleep(10_000);
     }
   }
 

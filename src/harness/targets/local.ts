@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { uploadDataset as putDataset } from '../dataset/upload.ts';
 import { TwinClient, type TwinStatus } from '../../twin/client.ts';
-import { processCpuSeconds } from '../../twin/controller/metrics.ts';
+import { processCpuSeconds } from '../../support/process.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
@@ -36,6 +36,7 @@ import {
   type ZoneOutageMode,
 } from '../../model/target.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
+import { sleep } from '../../support/time.ts';
 
 /** Options of `LocalTarget`. */
 export interface LocalTargetOptions {
@@ -115,7 +116,7 @@ export class LocalTarget implements Target {
           `twin ${this.runId}: not in service after ${timeoutMs / 1000}s: ${short.map((s) => `${s.group} ${s.members.filter((m) => m.lifecycle === 'InService').length}/${s.desired}`).join(', ')}`,
         );
       }
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }
 

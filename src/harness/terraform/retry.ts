@@ -1,3 +1,4 @@
+import { sleep } from '../../support/time.ts';
 /**
  * Retries of terraform commands, as Terratest's `retry.DoWithRetryableErrors`: a table of
  * regular expressions over a command's output names the transient failures worth another try;
@@ -85,21 +86,7 @@ export async function doWithRetry<T>(policy: RetryPolicy<T>, attempt: (n: number
     const reason = policy.retryReason(result);
     if (reason === undefined || n > policy.maxRetries || policy.signal?.aborted) return result;
     policy.onRetry?.({ attempt: n, reason, description: policy.description });
-    await sleep(policy.timeBetweenRetriesMs, policy.signal);
+    await sleep(policy.timeBetweenRetriesMs, { signal: policy.signal, onAbort: 'resolve' });
     n++;
   }
-}
-
-/** Sleeps `ms`, waking early when `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

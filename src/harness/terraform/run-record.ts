@@ -2,10 +2,10 @@
  * `run.json`: the record a run keeps in its run dir, so that a run whose destroy never completed
  * (process killed, machine rebooted, `keep`) can be found and finished later.
  */
-import { readFileSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TerraformKind } from '../../support/install/terraform.ts';
+import { pidAlive, processStartTicks } from '../../support/process.ts';
 
 /** Where a run is in its lifecycle. */
 export type RunStatus =
@@ -75,26 +75,9 @@ export interface RunRecord {
 /** File name of the record inside a run dir. */
 export const RUN_RECORD_FILE = 'run.json';
 
-/** Start time of process `pid` in clock ticks since boot (Linux), or null where unknown. */
-export function processStartTicks(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime) counted after the command name, which is in parentheses and may hold spaces.
-    const afterComm = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(afterComm[19]);
-    return Number.isFinite(ticks) ? ticks : null;
-  } catch {
-    return null;
-  }
-}
-
 /** True when the process that wrote `record` is still running (same pid, same start time). */
 export function ownerAlive(record: Pick<RunRecord, 'ownerPid' | 'ownerStartTicks'>): boolean {
-  try {
-    process.kill(record.ownerPid, 0);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
+  if (!pidAlive(record.ownerPid)) return false;
   if (record.ownerStartTicks === null) return true;
   return processStartTicks(record.ownerPid) === record.ownerStartTicks;
 }

@@ -14,8 +14,10 @@ import { resolveOptions, type ResolvedTerraformOptions, type TerraformOptions } 
 import { parseOutputsJson, type TerraformOutputs } from './outputs.ts';
 import { cacheDir, terraformRunsRoot } from '../../support/paths.ts';
 import { compileRetryTable, doWithRetry, matchRetryableError, type CompiledRetryTable } from './retry.ts';
-import { processStartTicks, readRunRecord, writeRunRecord, type RunRecord, type RunStatus } from './run-record.ts';
+import { processStartTicks } from '../../support/process.ts';
+import { readRunRecord, writeRunRecord, type RunRecord, type RunStatus } from './run-record.ts';
 import { onTerminationSignal } from './signals.ts';
+import { sleep } from '../../support/time.ts';
 
 /** A terraform command that failed, timed out or was aborted. */
 export class TerraformCommandError extends Error {
@@ -403,7 +405,7 @@ export class TerraformRun {
         this.say(
           `destroy attempt ${attempt}/${attempts} failed; retrying in ${this.options.timeBetweenRetriesMs} ms: ${lastProblem.split('\n')[0]}`,
         );
-        await new Promise((r) => setTimeout(r, this.options.timeBetweenRetriesMs));
+        await sleep(this.options.timeBetweenRetriesMs);
       }
     }
     await this.setStatus('destroy-failed', lastProblem);

@@ -13,6 +13,8 @@ import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { binDir, buildDir } from '../paths.ts';
+import { sleep } from '../time.ts';
+import { pidAlive } from '../process.ts';
 
 /** Which CLI: HashiCorp Terraform or OpenTofu. */
 export type TerraformKind = 'terraform' | 'tofu';
@@ -198,27 +200,18 @@ async function withBuildLock<T>(name: string, log: (line: string) => void, fn: (
       } catch {
         // lock being created right now
       }
-      if (owner > 0 && !isAlive(owner)) {
+      if (owner > 0 && !pidAlive(owner)) {
         await rm(lockDir, { recursive: true, force: true });
         continue;
       }
       if (waited % 30 === 0) log(`waiting for another process (pid ${owner || '?'}) building ${name} …`);
-      await new Promise((r) => setTimeout(r, 1000));
+      await sleep(1000);
     }
   }
   try {
     return await fn();
   } finally {
     await rm(lockDir, { recursive: true, force: true });
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

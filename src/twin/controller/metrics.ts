@@ -5,23 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** Clock ticks per second of /proc/<pid>/stat times (Linux: 100 on every common build). */
-const CLK_TCK = 100;
-
-/** CPU seconds (user + system) a process has used, or undefined when it is gone. */
-export function processCpuSeconds(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const utime = Number(rest[11]);
-    const stime = Number(rest[12]);
-    if (!Number.isFinite(utime) || !Number.isFinite(stime)) return undefined;
-    return (utime + stime) / CLK_TCK;
-  } catch {
-    return undefined;
-  }
-}
+export { processCpuSeconds } from '../../support/process.ts';
 
 /** Resident set size of a process in bytes, or undefined when it is gone. */
 export function processRssBytes(pid: number): number | undefined {

@@ -4,6 +4,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createKeyspaceCql, createTableCql } from '../../../apps/shared/schema.ts';
 import type { PipelineSpec } from '../../spec/index.ts';
 import { ensureBucket } from '../members/moto.ts';
+import { sleep } from '../../support/time.ts';
 
 /** Create the data and dead-letter topics (spec partitions, RF, min.insync.replicas) unless they exist. */
 export async function createTopics(spec: PipelineSpec, bootstrap: string[]): Promise<void> {
@@ -42,7 +43,7 @@ export async function createTopics(spec: PipelineSpec, bootstrap: string[]): Pro
       if (ready) break;
       if (Date.now() > deadline)
         throw new Error(`topics ${names.join(', ')} have no leader for every partition after 60 s`);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
@@ -76,7 +77,7 @@ export async function createSchema(spec: PipelineSpec, contactPoints: string[]):
         break;
       } catch (error) {
         if (!/keyspace .* does ?n[o']t exist/i.test((error as Error).message) || Date.now() > deadline) throw error;
-        await new Promise((r) => setTimeout(r, 1000));
+        await sleep(1000);
       }
     }
   } finally {
