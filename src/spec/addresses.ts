@@ -5,6 +5,7 @@
  * members never collide because they never share an address.
  */
 import type { PipelineSpec } from './index.ts';
+import { PORTS } from './ports.ts';
 
 /** Kinds of member the twin runs. */
 export type Role = 's3' | 'kafka' | 'cassandra' | 'producers' | 'consumers';
@@ -26,16 +27,6 @@ export const ROLE_CAPACITY_PER_ZONE: Readonly<Record<Role, number>> = {
   producers: 10,
   consumers: 10,
 };
-
-/** Fixed ports per role. */
-export const PORTS = {
-  kafka: 9092,
-  kafkaController: 9093,
-  cql: 9042,
-  cassandraStorage: 7000,
-  s3: 5000,
-  app: 9400,
-} as const;
 
 /** Highest slot number. */
 export const MAX_SLOT = 7;
@@ -83,7 +74,7 @@ export function s3Address(slot: number): string {
 export function kafkaBootstrap(spec: PipelineSpec, slot: number): string[] {
   return Array.from(
     { length: spec.kafka.brokers },
-    (_, k) => `${statefulAddress('kafka', k, spec.zones.length, slot)}:${PORTS.kafka}`,
+    (_, k) => `${statefulAddress('kafka', k, spec.zones.length, slot)}:${PORTS.kafkaClient}`,
   );
 }
 
@@ -91,7 +82,7 @@ export function kafkaBootstrap(spec: PipelineSpec, slot: number): string[] {
 export function cassandraContactPoints(spec: PipelineSpec, slot: number): string[] {
   return Array.from(
     { length: spec.cassandra.nodes },
-    (_, k) => `${statefulAddress('cassandra', k, spec.zones.length, slot)}:${PORTS.cql}`,
+    (_, k) => `${statefulAddress('cassandra', k, spec.zones.length, slot)}:${PORTS.cassandraCql}`,
   );
 }
 

@@ -6,3 +6,4 @@ export * from './derive.ts';
 export * from './cidr.ts';
 export * from './tags.ts';
 export * from './ports.ts';
+export * from './run-id.ts';

@@ -21,6 +21,8 @@ export const PORTS = {
   prometheus: 9090,
   /** Grafana on the monitoring instance. */
   grafana: 3000,
+  /** The twin's S3 API (moto server). */
+  s3: 5000,
 } as const;
 
 /**

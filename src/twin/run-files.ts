@@ -76,18 +76,4 @@ export function listRunIds(): string[] {
     .map((d) => d.name);
 }
 
-/** A fresh run id: `tt-` + UTC time + random suffix (sortable, safe in paths and tags). */
-export function newRunId(): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `tt-${stamp}-${Math.random().toString(36).slice(2, 6)}`;
-}
-
-/** Check a user-given run id: letters, digits, dot, dash, underscore. */
-export function checkRunId(runId: string): string {
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(runId)) {
-    throw new Error(
-      `run id "${runId}" is not valid: use 1–64 letters, digits, '.', '_' or '-', starting with a letter or digit`,
-    );
-  }
-  return runId;
-}
+export { checkRunId, newRunId } from '../spec/run-id.ts';

@@ -14,8 +14,8 @@ import {
   kafkaBootstrap,
   s3Address,
   statefulAddress,
-  PORTS,
 } from '../spec/addresses.ts';
+import { PORTS } from '../spec/ports.ts';
 import { TwinClient } from './client.ts';
 import { installTwinComponents, type ProgressFn } from './install/index.ts';
 import { requireAppEntry } from './members/app.ts';
@@ -237,9 +237,14 @@ export function leftoversOf(runId: string, info: RunInfo | undefined, checkDir =
   if (info) {
     for (const s of listenersOn(runAddresses(info.spec, info.slot))) {
       if (
-        [PORTS.kafka, PORTS.kafkaController, PORTS.cql, PORTS.cassandraStorage, PORTS.s3, PORTS.app].includes(
-          s.port as never,
-        )
+        [
+          PORTS.kafkaClient,
+          PORTS.kafkaController,
+          PORTS.cassandraCql,
+          PORTS.cassandraInternode,
+          PORTS.s3,
+          PORTS.appHttp,
+        ].includes(s.port as never)
       )
         out.push(`listener ${s.address}:${s.port}`);
     }

@@ -23,7 +23,7 @@ import {
 } from '../../src/harness/dataset/index.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
 import type { MemberState } from '../../src/model/target.ts';
-import { PORTS } from '../../src/spec/addresses.ts';
+import { PORTS } from '../../src/spec/ports.ts';
 import { consumerGroupId, defaultSpec, validateSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
 
 const SLOT = Number(process.env.TT_TEST_SLOT ?? 0);
@@ -55,7 +55,7 @@ beforeAll(async () => {
   cassandra = new Client({
     contactPoints: twin.endpoints.cassandraContactPoints,
     localDataCenter: spec.region,
-    protocolOptions: { port: PORTS.cql },
+    protocolOptions: { port: PORTS.cassandraCql },
     // Full scans on a busy 2-core machine: be patient, the assertions are about data, not speed.
     socketOptions: { readTimeout: 60_000 },
   });
@@ -102,7 +102,7 @@ async function members(group: GroupName): Promise<MemberState[]> {
 
 async function setProducerRate(recordsPerSecond: number): Promise<void> {
   for (const m of await members('producers')) {
-    await fetch(`http://${m.address}:${PORTS.app}/admin/rate`, {
+    await fetch(`http://${m.address}:${PORTS.appHttp}/admin/rate`, {
       method: 'POST',
       body: JSON.stringify({ recordsPerSecond }),
       signal: AbortSignal.timeout(3000),

@@ -105,6 +105,6 @@ describe('local twin stack', () => {
   });
 
   it('refuses a run id that is not a safe word', () => {
-    expect(() => localTwinStackConfig(props({ runId: 'a b; rm -rf /' }))).toThrow(/run id/);
+    expect(() => localTwinStackConfig(props({ runId: 'a b; rm -rf /' }))).toThrow(/runId.*lowercase letters/);
   });
 });

@@ -77,7 +77,8 @@ describe('terraform options', () => {
   it('makes unique, sortable run ids', () => {
     const ids = new Set(Array.from({ length: 50 }, () => newRunId()));
     expect(ids.size).toBe(50);
-    for (const id of ids) expect(id).toMatch(/^tf-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    for (const id of ids) expect(id).toMatch(/^tt-\d{8}-\d{6}-[0-9a-f]{6}$/);
+    expect(newRunId('local')).toMatch(RUN_ID_PATTERN);
   });
 });
 

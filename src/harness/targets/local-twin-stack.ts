@@ -17,9 +17,11 @@
  * deterministic from spec + slot (src/spec/addresses.ts).
  */
 import { createHash } from 'node:crypto';
-import { cassandraContactPoints, kafkaBootstrap, PORTS, s3Address } from '../../spec/addresses.ts';
+import { cassandraContactPoints, kafkaBootstrap, s3Address } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { cacheDir, REPO_ROOT } from '../../support/paths.ts';
+import { checkRunId } from '../../spec/run-id.ts';
 
 /** What the twin's stack needs. */
 export interface LocalTwinStackProps {
@@ -99,14 +101,12 @@ export function localTwinCommands(props: LocalTwinStackProps): { up: string; dow
   };
 }
 
-const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
-
 /**
  * The twin's Terraform JSON (what the runner writes as `main.tf.json`): two `terraform_data`
  * resources and the outputs, written directly so that the harness loads no cdktf.
  */
 export function localTwinStackConfig(props: LocalTwinStackProps): Record<string, unknown> {
-  if (!RUN_ID.test(props.runId)) throw new Error(`local twin stack: run id "${props.runId}" must match ${RUN_ID}`);
+  checkRunId(props.runId);
   const endpoints = localTwinEndpoints(props.spec, props.runId, props.slot);
   const commands = localTwinCommands(props);
   const environment = { TERRATOWER_CACHE: props.cacheDir ?? cacheDir() };

@@ -1,9 +1,9 @@
 /**
  * The options object of one terraform run (as Terratest's `terraform.Options`), and its defaults.
  */
-import { randomBytes } from 'node:crypto';
 import type { TerraformKind } from '../../support/install/terraform.ts';
 import { DEFAULT_RETRYABLE_ERRORS, type RetryableErrorTable } from './retry.ts';
+import { newRunId, RUN_ID_PATTERN } from '../../spec/run-id.ts';
 
 /** A Terraform JSON configuration (the content of `main.tf.json` / `cdk.tf.json`). */
 export type TerraformJsonConfig = Readonly<Record<string, unknown>>;
@@ -111,19 +111,12 @@ export const DEFAULT_TIMEOUTS: Readonly<TerraformTimeouts> = {
   killGrace: 15_000,
 };
 
-/** A fresh run id: sortable by time, unique across parallel runs. */
-export function newRunId(prefix = 'tf'): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  return `${prefix}-${stamp}-${randomBytes(3).toString('hex')}`;
-}
+export { newRunId, RUN_ID_PATTERN } from '../../spec/run-id.ts';
 
 /** True when the environment asks to keep stacks (`TERRATOWER_KEEP=1|true|yes`). */
 export function keepFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return /^(1|true|yes)$/i.test(env.TERRATOWER_KEEP ?? '');
 }
-
-/** A run id must be a safe single path segment. */
-export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/;
 
 /** Fills in defaults and checks the options that can be checked without running anything. */
 export function resolveOptions(

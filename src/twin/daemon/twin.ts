@@ -14,7 +14,6 @@ import {
   type ScalingMetric,
 } from '../../spec/index.ts';
 import {
-  PORTS,
   addressPlanProblems,
   cassandraContactPoints,
   freeAppOrdinal,
@@ -23,6 +22,7 @@ import {
   s3Address,
   statefulAddress,
 } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import { Group, type GroupTimings } from '../controller/group.ts';
 import type { MemberSample } from '../controller/decisions.ts';
 import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
@@ -470,7 +470,9 @@ export class Twin {
       if (m.lifecycle !== 'Pending' || m.frozen) continue;
       const nodeId = this.kafkaOptions(m.identity).nodeId;
       run(m, async () =>
-        (await registeredBrokers([`${m.identity.address}:${PORTS.kafka}`]).catch((): number[] => [])).includes(nodeId),
+        (await registeredBrokers([`${m.identity.address}:${PORTS.kafkaClient}`]).catch((): number[] => [])).includes(
+          nodeId,
+        ),
       );
     }
     for (const m of this.groups.cassandra.members.values()) {

@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { consumerEnv, producerEnv } from '../../../apps/shared/config.ts';
 import { consumerGroupId, type AppGroupName, type PipelineSpec } from '../../spec/index.ts';
-import { PORTS, cassandraContactPoints, kafkaBootstrap } from '../../spec/addresses.ts';
+import { cassandraContactPoints, kafkaBootstrap } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import { REPO_ROOT } from '../../support/paths.ts';
 import type { LaunchPlan, MemberIdentity } from './types.ts';
 
@@ -41,7 +42,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
     topic: spec.kafka.topic,
     deadLetterTopic: spec.kafka.deadLetterTopic,
     httpHost: member.address,
-    httpPort: PORTS.app,
+    httpPort: PORTS.appHttp,
   };
   const env =
     group === 'producers'
@@ -73,7 +74,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
 /** Whether an app member's /healthz answers 200. */
 export async function appHealthy(address: string, timeoutMs = 1500): Promise<boolean> {
   try {
-    const res = await fetch(`http://${address}:${PORTS.app}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${address}:${PORTS.appHttp}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
     await res.arrayBuffer().catch(() => undefined);
     return res.status === 200;
   } catch {
@@ -84,7 +85,7 @@ export async function appHealthy(address: string, timeoutMs = 1500): Promise<boo
 /** The app member's /metrics text, or undefined when it does not answer. */
 export async function appMetricsText(address: string, timeoutMs = 1500): Promise<string | undefined> {
   try {
-    const res = await fetch(`http://${address}:${PORTS.app}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(`http://${address}:${PORTS.appHttp}/metrics`, { signal: AbortSignal.timeout(timeoutMs) });
     if (res.status !== 200) return undefined;
     return await res.text();
   } catch {

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
-import { PORTS } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import { cassandraLayout } from '../install/cassandra.ts';
 import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
@@ -99,11 +99,11 @@ export function cassandraYaml(member: MemberIdentity, o: CassandraMemberOptions)
     `seed_provider:`,
     `  - class_name: org.apache.cassandra.locator.SimpleSeedProvider`,
     `    parameters:`,
-    `      - seeds: "${o.seeds.map((s) => `${s}:${PORTS.cassandraStorage}`).join(',')}"`,
+    `      - seeds: "${o.seeds.map((s) => `${s}:${PORTS.cassandraInternode}`).join(',')}"`,
     `listen_address: ${member.address}`,
     `rpc_address: ${member.address}`,
-    `storage_port: ${PORTS.cassandraStorage}`,
-    `native_transport_port: ${PORTS.cql}`,
+    `storage_port: ${PORTS.cassandraInternode}`,
+    `native_transport_port: ${PORTS.cassandraCql}`,
     `start_native_transport: true`,
     `data_file_directories: [${d('data')}]`,
     `commitlog_directory: ${d('commitlog')}`,
@@ -192,7 +192,7 @@ export function cassandraLaunchPlan(member: MemberIdentity, o: CassandraMemberOp
  * connection to that node only.
  */
 export async function cassandraNodeReady(address: string, dataCenter: string, expectedPeers: number): Promise<boolean> {
-  const endpoint = `${address}:${PORTS.cql}`;
+  const endpoint = `${address}:${PORTS.cassandraCql}`;
   const client = new cassandra.Client({
     contactPoints: [endpoint],
     localDataCenter: dataCenter,

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { PORTS } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import { kafkaBootstrapTemplate, kafkaClasspath } from '../install/kafka.ts';
 import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
@@ -60,8 +60,8 @@ export function writeKafkaConfig(
     `process.roles=broker,controller`,
     `node.id=${o.nodeId}`,
     `controller.quorum.voters=${o.quorumVoters.join(',')}`,
-    `listeners=PLAINTEXT://${member.address}:${PORTS.kafka},CONTROLLER://${member.address}:${PORTS.kafkaController}`,
-    `advertised.listeners=PLAINTEXT://${member.address}:${PORTS.kafka}`,
+    `listeners=PLAINTEXT://${member.address}:${PORTS.kafkaClient},CONTROLLER://${member.address}:${PORTS.kafkaController}`,
+    `advertised.listeners=PLAINTEXT://${member.address}:${PORTS.kafkaClient}`,
     `controller.listener.names=CONTROLLER`,
     `inter.broker.listener.name=PLAINTEXT`,
     `listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT`,

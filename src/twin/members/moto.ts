@@ -1,6 +1,6 @@
 /** The S3 API of the twin: one moto server. */
 import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
-import { PORTS } from '../../spec/addresses.ts';
+import { PORTS } from '../../spec/ports.ts';
 import { motoServerBin } from '../install/moto.ts';
 import type { LaunchPlan, MemberIdentity } from './types.ts';
 
