@@ -5,6 +5,7 @@
  * members never collide because they never share an address.
  */
 import type { PipelineSpec } from './index.ts';
+import { ordinalInZone, zoneIndexOf } from './derive.ts';
 import { PORTS } from './ports.ts';
 
 /** Kinds of member the twin runs. */
@@ -33,18 +34,8 @@ export const MAX_SLOT = 7;
 /** Host bytes per slot. */
 export const SLOT_WIDTH = 30;
 
-/** Zone index of the k-th member of a group: members go round-robin over the zones. */
-export function zoneIndexOf(ordinal: number, zoneCount: number): number {
-  return ordinal % zoneCount;
-}
-
-/** Position of the k-th member among the members of its zone. */
-export function ordinalInZone(ordinal: number, zoneCount: number): number {
-  return Math.floor(ordinal / zoneCount);
-}
-
 /** The loopback address of a member: zone, slot, role and its ordinal within the zone. */
-export function hostAddress(zoneIndex: number, slot: number, role: Role, ordinalWithinZone: number): string {
+export function loopbackAddress(zoneIndex: number, slot: number, role: Role, ordinalWithinZone: number): string {
   if (!Number.isInteger(slot) || slot < 0 || slot > MAX_SLOT) {
     throw new Error(`slot ${slot} is out of range: use an integer from 0 to ${MAX_SLOT}`);
   }
@@ -62,12 +53,12 @@ export function hostAddress(zoneIndex: number, slot: number, role: Role, ordinal
 
 /** Address of the k-th member of a stateful group (kafka, cassandra): fixed for its life. */
 export function statefulAddress(role: 'kafka' | 'cassandra', ordinal: number, zoneCount: number, slot: number): string {
-  return hostAddress(zoneIndexOf(ordinal, zoneCount), slot, role, ordinalInZone(ordinal, zoneCount));
+  return loopbackAddress(zoneIndexOf(ordinal, zoneCount), slot, role, ordinalInZone(ordinal, zoneCount));
 }
 
 /** Address of the S3 server (zone 0). */
 export function s3Address(slot: number): string {
-  return hostAddress(0, slot, 's3', 0);
+  return loopbackAddress(0, slot, 's3', 0);
 }
 
 /** `host:port` list of the Kafka brokers' client listeners. */

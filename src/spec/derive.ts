@@ -12,7 +12,12 @@ import type { ConsistencyLevel, PipelineSpec } from './types.ts';
  * member i (0-based) lives in zone i mod zoneCount.
  */
 export function memberZoneIndexes(count: number, zoneCount: number): number[] {
-  return Array.from({ length: count }, (_, i) => i % zoneCount);
+  return Array.from({ length: count }, (_, i) => zoneIndexOf(i, zoneCount));
+}
+
+/** Zone index of member `index` (0-based) of a group spread round-robin over `zoneCount` zones. */
+export function zoneIndexOf(index: number, zoneCount: number): number {
+  return index % zoneCount;
 }
 
 /**

@@ -57,11 +57,6 @@ export function registerSweeper(sweeper: Sweeper, options: { first?: boolean } =
   else sweepers.push(sweeper);
 }
 
-/** The registered sweepers, in order. */
-export function registeredSweepers(): readonly Sweeper[] {
-  return sweepers;
-}
-
 /** A run being started right now may not have its daemon pid recorded yet: leave young runs alone. */
 const STARTING_GRACE_MS = 60_000;
 

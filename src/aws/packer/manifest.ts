@@ -7,7 +7,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PACKER_DIR } from '../../support/paths.ts';
-import type { GroupName } from '../../spec/types.ts';
 
 /** The images the templates build. The app image runs producers and consumers. */
 export type ImageRole = 'kafka' | 'cassandra' | 'app' | 'monitoring';
@@ -26,14 +25,6 @@ export const IMAGE_FOR_INSTANCE = {
 
 /** Instance kinds that boot from a terratower image (the user-data roles). */
 export type InstanceKind = keyof typeof IMAGE_FOR_INSTANCE;
-
-/** Image of each group the targets manage. */
-export const IMAGE_FOR_GROUP: Readonly<Record<GroupName, ImageRole>> = {
-  kafka: 'kafka',
-  cassandra: 'cassandra',
-  producers: 'app',
-  consumers: 'app',
-};
 
 /** Default location of the manifest: `packer/manifest.json` in the checkout. */
 export const MANIFEST_PATH = join(PACKER_DIR, 'manifest.json');

@@ -17,7 +17,7 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   freeAppOrdinal,
-  hostAddress,
+  loopbackAddress,
   kafkaBootstrap,
   s3Address,
   statefulAddress,
@@ -288,7 +288,7 @@ export class Twin {
       group,
       group,
       zoneIndex,
-      hostAddress(zoneIndex, this.o.slot, group, ordinal),
+      loopbackAddress(zoneIndex, this.o.slot, group, ordinal),
     );
     return this.startMember(
       identity,

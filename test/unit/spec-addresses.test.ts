@@ -4,19 +4,19 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   freeAppOrdinal,
-  hostAddress,
+  loopbackAddress,
   kafkaBootstrap,
   s3Address,
   statefulAddress,
-  zoneIndexOf,
 } from '../../src/spec/addresses.ts';
+import { zoneIndexOf } from '../../src/spec/derive.ts';
 
 describe('address plan', () => {
   it('puts zone i on 127.0.(i+1).0/24 with slot*30 + role offset + ordinal', () => {
-    expect(hostAddress(0, 0, 'kafka', 0)).toBe('127.0.1.2');
-    expect(hostAddress(2, 0, 'cassandra', 1)).toBe('127.0.3.7');
-    expect(hostAddress(1, 1, 'producers', 3)).toBe('127.0.2.43');
-    expect(hostAddress(0, 7, 'consumers', 9)).toBe('127.0.1.239');
+    expect(loopbackAddress(0, 0, 'kafka', 0)).toBe('127.0.1.2');
+    expect(loopbackAddress(2, 0, 'cassandra', 1)).toBe('127.0.3.7');
+    expect(loopbackAddress(1, 1, 'producers', 3)).toBe('127.0.2.43');
+    expect(loopbackAddress(0, 7, 'consumers', 9)).toBe('127.0.1.239');
     expect(s3Address(0)).toBe('127.0.1.1');
     expect(s3Address(2)).toBe('127.0.1.61');
   });
@@ -41,7 +41,7 @@ describe('address plan', () => {
     for (let slot = 0; slot <= 7; slot += 1) {
       for (const [role, cap] of roles) {
         for (let o = 0; o < cap; o += 1) {
-          const a = hostAddress(0, slot, role, o);
+          const a = loopbackAddress(0, slot, role, o);
           expect(seen.has(a)).toBe(false);
           seen.add(a);
         }
@@ -51,8 +51,8 @@ describe('address plan', () => {
   });
 
   it('rejects bad slots and full zones with the fix in the message', () => {
-    expect(() => hostAddress(0, 8, 'kafka', 0)).toThrow(/slot 8 .*0 to 7/);
-    expect(() => hostAddress(0, 0, 'kafka', 4)).toThrow(/at most 4 member\(s\) per zone/);
+    expect(() => loopbackAddress(0, 8, 'kafka', 0)).toThrow(/slot 8 .*0 to 7/);
+    expect(() => loopbackAddress(0, 0, 'kafka', 4)).toThrow(/at most 4 member\(s\) per zone/);
     const spec = defaultSpec();
     spec.kafka.brokers = 13;
     spec.consumers.max = 40;
