@@ -41,7 +41,7 @@ build {
   }
 
   post-processor "manifest" {
-    output     = "${path.root}/manifest.json"
+    output     = local.manifest_path
     strip_path = true
     custom_data = {
       role         = "kafka"

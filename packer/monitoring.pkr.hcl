@@ -52,7 +52,7 @@ build {
   }
 
   post-processor "manifest" {
-    output     = "${path.root}/manifest.json"
+    output     = local.manifest_path
     strip_path = true
     custom_data = {
       role         = "monitoring"

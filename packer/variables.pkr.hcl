@@ -6,6 +6,16 @@
 # NO `required_plugins` block: Packer 1.9.4 bundles the amazon plugin, and a required_plugins
 # block makes validate/build fail offline with "Missing plugins".
 
+variable "manifest_path" {
+  type        = string
+  description = "File the manifest post-processor appends the built images to (`terratower ami build` passes the user's project's packer/manifest.json); empty: packer/manifest.json beside the templates."
+  default     = ""
+}
+
+locals {
+  manifest_path = var.manifest_path != "" ? var.manifest_path : "${path.root}/manifest.json"
+}
+
 variable "region" {
   type        = string
   description = "AWS region the images are built in and registered to."

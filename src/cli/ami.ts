@@ -170,7 +170,8 @@ const command: Command = async (argv) => {
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new CommandError(`${message}\n\n${USAGE}`, 2);
   }
   const [sub, ...extra] = parsed.positionals;
   if (parsed.values.help || !sub) {

@@ -2,8 +2,8 @@
  * `terratower dataset generate|upload`: make the synthetic "general payments" data set and put
  * it into a bucket (the twin's S3 API via --endpoint, or AWS).
  */
-import { parseArgs } from 'node:util';
 import { defaultSpec } from '../spec/defaults.ts';
+import { existingDir, outputDir, parseCommandArgs, urlFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage:
@@ -24,32 +24,36 @@ function number(name: string, raw: string | undefined, fallback: number): number
 }
 
 async function generate(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      rows: { type: 'string' },
-      objects: { type: 'string' },
-      malformed: { type: 'string' },
-      seed: { type: 'string' },
-      gzip: { type: 'boolean' },
-      out: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      options: {
+        rows: { type: 'string' },
+        objects: { type: 'string' },
+        malformed: { type: 'string' },
+        seed: { type: 'string' },
+        gzip: { type: 'boolean' },
+        out: { type: 'string' },
+      },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   if (values.rows === undefined || values.out === undefined)
     throw new CommandError(`generate needs --rows and --out\n\n${USAGE}`, 2);
+  const rows = number('rows', values.rows, 0);
+  const objects = number('objects', values.objects, 1);
+  const malformedFraction = number('malformed', values.malformed, 0);
+  outputDir('out', values.out);
   const { generateDataset } = await import('../harness/dataset/generate.ts');
   const started = performance.now();
   let manifest;
   try {
     manifest = await generateDataset({
-      rows: number('rows', values.rows, 0),
-      objects: number('objects', values.objects, 1),
-      malformedFraction: number('malformed', values.malformed, 0),
+      rows,
+      objects,
+      malformedFraction,
       seed: values.seed ?? '1',
       gzip: values.gzip ?? false,
       outDir: values.out,
@@ -66,36 +70,50 @@ async function generate(argv: string[]): Promise<number> {
 }
 
 async function upload(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      bucket: { type: 'string' },
-      prefix: { type: 'string' },
-      endpoint: { type: 'string' },
-      region: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      allowPositionals: true,
+      options: {
+        bucket: { type: 'string' },
+        prefix: { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+      },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new CommandError(`upload needs exactly one DIR\n\n${USAGE}`, 2);
+  const dir = existingDir('upload: the dataset directory', positionals[0] ?? '');
+  const endpoint = urlFlag('endpoint', values.endpoint);
   const spec = defaultSpec();
   const { uploadDataset } = await import('../harness/dataset/upload.ts');
   const bucket = values.bucket ?? spec.dataset.bucket;
   const prefix = values.prefix ?? spec.dataset.prefix;
   const result = await uploadDataset({
-    dir: positionals[0]!,
+    dir,
     bucket,
     prefix,
-    endpoint: values.endpoint,
+    endpoint,
     region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
     onProgress: (key, done, total) => process.stderr.write(`  [${done}/${total}] s3://${bucket}/${key}\n`),
+  }).catch((error: unknown) => {
+    throw unreachable(error, endpoint) ?? error;
   });
   console.log(`uploaded ${result.objectKeys.length} object(s) and the manifest to s3://${bucket}/${prefix}`);
   return 0;
+}
+
+/** A connection failure as one line that names the endpoint and what to check. */
+function unreachable(error: unknown, endpoint: string | undefined): CommandError | undefined {
+  const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+  if (!code || !/^(ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|ECONNRESET|EAI_AGAIN)$/.test(code)) return undefined;
+  const where = endpoint ?? 'AWS S3';
+  return new CommandError(
+    `upload: cannot reach ${where} (${code}): check --endpoint${endpoint ? ' (is the twin up? `terratower local status`)' : ''}`,
+  );
 }
 
 const command: Command = async (argv) => {
@@ -105,9 +123,7 @@ const command: Command = async (argv) => {
     if (sub === 'upload') return await upload(rest);
   } catch (error) {
     if (error instanceof CommandError) throw error;
-    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS'))
-      throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
-    throw error;
+    throw new CommandError(`dataset ${sub}: ${(error as Error).message.split('\n')[0]}`);
   }
   if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
     console.log(USAGE);

@@ -7,7 +7,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { outputDir, parseCommandArgs, slotFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage: terratower demo [--out DIR] [--slot N] [--binary terraform|tofu] [--keep]
@@ -54,29 +54,24 @@ function table(rows: SummaryRow[]): string {
 }
 
 const command: Command = async (argv) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    argv,
+    {
       options: {
         out: { type: 'string' },
         slot: { type: 'string', default: '0' },
         binary: { type: 'string', default: 'terraform' },
         keep: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
       },
-    }));
-  } catch (error) {
-    throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const slot = Number(values.slot);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 7) throw new CommandError('demo: --slot is a whole number 0–7', 2);
+    },
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const slot = slotFlag(values.slot);
   if (values.binary !== 'terraform' && values.binary !== 'tofu')
-    throw new CommandError('demo: --binary is terraform or tofu', 2);
+    throw new CommandError(`demo: --binary "${values.binary}": use terraform or tofu`, 2);
+  if (values.out !== undefined) outputDir('out', values.out);
 
   const { trafficSpike, zoneOutage, scenarioSpec, runShipped, deployedRun } = await import(
     '../harness/scenarios/index.ts'

@@ -5,12 +5,12 @@
  *   local status [--run-id ID] [--json]
  *   local down   [--run-id ID]
  */
-import { parseArgs } from 'node:util';
 import { defaultSpec, loadSpecFile, SpecError, validateSpec, type PipelineSpec } from '../spec/index.ts';
 import { TwinClient, type TwinStatus } from '../twin/client.ts';
 import { pidAlive } from '../support/process.ts';
 import { listRunIds, readControlInfo, readRunInfo } from '../twin/run-files.ts';
 import { startTwin, stopTwin, TwinBootError } from '../twin/run.ts';
+import { parseCommandArgs, runIdFlag, slotFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage: terratower local <up|status|down> [options]
@@ -46,20 +46,22 @@ function pickRun(runId: string | undefined, verb: string): string {
 }
 
 async function up(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      spec: { type: 'string' },
-      slot: { type: 'string' },
-      'run-id': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
+  const parsed = parseCommandArgs(
+    argv,
+    {
+      options: {
+        spec: { type: 'string' },
+        slot: { type: 'string' },
+        'run-id': { type: 'string' },
+        json: { type: 'boolean' },
+      },
     },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const runId = runIdFlag(values['run-id']);
+  const slot = slotFlag(values.slot);
   let spec: PipelineSpec;
   try {
     spec = values.spec ? await loadSpecFile(values.spec) : validateSpec(defaultSpec());
@@ -67,11 +69,8 @@ async function up(argv: string[]): Promise<number> {
     if (error instanceof SpecError) throw new CommandError(error.message);
     throw error;
   }
-  const slot = values.slot === undefined ? 0 : Number(values.slot);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 7)
-    throw new CommandError(`--slot ${values.slot}: use an integer from 0 to 7`);
   try {
-    const twin = await startTwin({ spec, slot, ...(values['run-id'] ? { runId: values['run-id'] } : {}) });
+    const twin = await startTwin({ spec, slot, ...(runId ? { runId } : {}) });
     const status = await twin.client.status();
     if (values.json) {
       console.log(
@@ -119,15 +118,14 @@ function formatGroups(status: TwinStatus): string {
 }
 
 async function status(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'run-id': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const runId = pickRun(values['run-id'], 'show');
+  const parsed = parseCommandArgs(
+    argv,
+    { options: { 'run-id': { type: 'string' }, json: { type: 'boolean' } } },
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const runId = pickRun(runIdFlag(values['run-id']), 'show');
   const control = readControlInfo(runId);
   if (!control)
     throw new CommandError(`run ${runId} has no control API: its daemon is gone; clean it up with \`terratower nuke\``);
@@ -153,17 +151,12 @@ async function status(argv: string[]): Promise<number> {
 }
 
 async function down(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'run-id': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(argv, { options: { 'run-id': { type: 'string' } } }, USAGE);
+  if (!parsed) return 0;
+  const { values } = parsed;
   // An explicit run id is stopped even when its run dir is gone or was never written: terraform's
   // destroy calls `local down --run-id` after a failed `up` too, and must not fail for it.
-  const runId = values['run-id'] ?? pickRun(undefined, 'stop');
+  const runId = runIdFlag(values['run-id']) ?? pickRun(undefined, 'stop');
   const report = await stopTwin(runId);
   if (report.leftovers.length > 0) {
     throw new CommandError(`run ${runId} stopped but left: ${report.leftovers.join('; ')}; run \`terratower nuke\``);

@@ -2,7 +2,7 @@
  * The terratower command. Each subcommand lives in its own module under src/cli/ and is
  * loaded only when called, so `terratower local status` does not pay for loading cdktf.
  */
-import { CommandError, type Command } from './command.ts';
+import { type Command, reportError } from './command.ts';
 
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   synth: {
@@ -56,13 +56,7 @@ async function main(argv: string[]): Promise<number> {
 try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof CommandError) {
-    console.error(`terratower: ${error.message}`);
-    process.exitCode = error.exitCode;
-  } else {
-    console.error(error);
-    process.exitCode = 1;
-  }
+  process.exitCode = reportError(error);
 }
 
 // A finished command exits. Every command awaits its own teardown, so what is still open here

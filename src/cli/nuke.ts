@@ -1,7 +1,7 @@
 /** `terratower nuke [--all] [--dry-run] [--run-dir DIR]`: remove leftovers of earlier runs, by run tag. */
-import { parseArgs } from 'node:util';
 import { sweepTerraformRunDirs, terraformRunDirSweeper } from '../harness/terraform/sweep.ts';
 import { nuke, registerSweeper } from '../twin/nuke.ts';
+import { parseCommandArgs } from './args.ts';
 import type { Command } from './command.ts';
 
 // Terraform run dirs go first: their destroy runs `local down` for the twins they deployed, so
@@ -17,19 +17,13 @@ const USAGE =
   'a kept run prints).';
 
 const command: Command = async (argv) => {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      all: { type: 'boolean' },
-      'dry-run': { type: 'boolean' },
-      'run-dir': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseCommandArgs(
+    argv,
+    { options: { all: { type: 'boolean' }, 'dry-run': { type: 'boolean' }, 'run-dir': { type: 'string' } } },
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
   const dryRun = values['dry-run'] ?? false;
   if (values['run-dir']) {
     const entries = await sweepTerraformRunDirs({

@@ -6,8 +6,8 @@
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join } from 'node:path';
+import { outputDir, parseCommandArgs, slotFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage: terratower scenario list
@@ -29,10 +29,9 @@ async function list(): Promise<number> {
 }
 
 async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    argv,
+    {
       allowPositionals: true,
       options: {
         target: { type: 'string' },
@@ -43,23 +42,25 @@ async function run(argv: string[]): Promise<number> {
         seed: { type: 'string' },
         binary: { type: 'string', default: 'terraform' },
       },
-    });
-  } catch (error) {
-    throw new CommandError(`${(error as Error).message}\n\n${USAGE}`, 2);
-  }
+    },
+    USAGE,
+  );
+  if (!parsed) return 0;
   const { values, positionals } = parsed;
   const name = positionals[0];
   if (!name) throw new CommandError(`scenario run: name a scenario (see \`terratower scenario list\`)\n\n${USAGE}`, 2);
-  if (values.target !== 'local' && values.target !== 'aws')
+  if (positionals.length > 1)
+    throw new CommandError(`scenario run: one scenario at a time (got ${positionals.join(' ')})`, 2);
+  if (values.target === undefined)
     throw new CommandError(`scenario run: --target local|aws is required\n\n${USAGE}`, 2);
+  if (values.target !== 'local' && values.target !== 'aws')
+    throw new CommandError(`scenario run: unknown target "${values.target}": the targets are local and aws`, 2);
   if (values.binary !== 'terraform' && values.binary !== 'tofu')
-    throw new CommandError('scenario run: --binary is terraform or tofu', 2);
-  const slot = Number(values.slot);
-  if (!Number.isInteger(slot) || slot < 0 || slot > 7)
-    throw new CommandError('scenario run: --slot is a whole number 0–7', 2);
+    throw new CommandError(`scenario run: --binary "${values.binary}": use terraform or tofu`, 2);
+  const slot = slotFlag(values.slot);
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isInteger(seed))
-    throw new CommandError('scenario run: --seed is a whole number', 2);
+    throw new CommandError(`scenario run: --seed ${values.seed}: use a whole number`, 2);
 
   const { scenarioByName, scenarioSpec, runShipped, deployedRun } = await import('../harness/scenarios/index.ts');
   const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
@@ -81,7 +82,7 @@ async function run(argv: string[]): Promise<number> {
     throw error;
   }
   const runId = newRunId(values.target === 'local' ? 'local' : 'aws');
-  const out = resolve(values.out ?? join('terratower-reports', runId, def.name));
+  const out = outputDir('out', values.out ?? join('terratower-reports', runId, def.name));
   const log = (line: string): void => console.error(line);
   const terraform = { binary: values.binary, keep: values.keep } as const;
 

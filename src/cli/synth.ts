@@ -3,9 +3,9 @@
  * (JSON or YAML, merged over the defaults) and write `<out>/stacks/<stack>/cdk.tf.json`. A bad
  * spec prints every issue with its path and exits 1 before anything is written.
  */
-import { parseArgs } from 'node:util';
 import { withSourceMapsOff } from '../aws/stacks/source-maps.ts';
-import { CommandError, type Command } from './command.ts';
+import { outputDir, parseCommandArgs, runIdFlag } from './args.ts';
+import type { Command } from './command.ts';
 
 const USAGE = `usage: terratower synth [--spec FILE] [--out DIR] [--experiment] [--run-id ID]
 
@@ -15,34 +15,29 @@ const USAGE = `usage: terratower synth [--spec FILE] [--out DIR] [--experiment] 
   --run-id ID     run id tagged on every resource (default: manual)`;
 
 const command: Command = async (argv) => {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
+  const parsed = parseCommandArgs(
+    argv,
+    {
       options: {
         spec: { type: 'string' },
         out: { type: 'string', default: 'cdktf.out' },
         experiment: { type: 'boolean', default: false },
         'run-id': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
       },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    throw new CommandError(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`, 2);
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+    },
+    USAGE,
+  );
+  if (!parsed) return 0;
+  const { values } = parsed;
+  const runId = runIdFlag(values['run-id']);
   const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
   try {
     const spec = values.spec ? await loadSpecFile(values.spec) : defaultSpec();
+    const outdir = outputDir('out', values.out);
     const started = performance.now();
     const result = await withSourceMapsOff(async () => {
       const { synthesize } = await import('../aws/stacks/synthesize.ts');
-      return synthesize({ spec, outdir: values.out, experiment: values.experiment, runId: values['run-id'] });
+      return synthesize({ spec, outdir, experiment: values.experiment, runId });
     });
     console.log(`synthesized stack ${result.stack} → ${result.file} (${Math.round(performance.now() - started)} ms)`);
     return 0;

@@ -44,6 +44,9 @@ export function unknownKeyIssues(input: unknown): SpecIssue[] {
   return issues;
 }
 
+/** What an empty document (only comments or whitespace) parses to: no fields, the defaults. */
+const EMPTY_DOCUMENT: Record<string, never> = Object.freeze({});
+
 /**
  * Parse spec text: JSON when it looks like JSON (or `format` says so), YAML otherwise.
  * @throws SpecError with path `(file)` when the text does not parse or is not a mapping.
@@ -60,7 +63,7 @@ export function parseSpecText(text: string, source = 'spec', format?: 'json' | '
       source,
     );
   }
-  if (parsed === null || parsed === undefined) return {};
+  if (parsed === null || parsed === undefined) return EMPTY_DOCUMENT;
   if (!isRecord(parsed)) {
     throw new SpecError(
       [
@@ -99,6 +102,17 @@ export async function loadSpecFile(path: string): Promise<PipelineSpec> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new SpecError([{ path: '(file)', message: `cannot read ${path} (${code}): check the path` }], path);
+  }
+  if (text.trim() === '' || parseSpecText(text, path, /\.json$/i.test(path) ? 'json' : 'yaml') === EMPTY_DOCUMENT) {
+    throw new SpecError(
+      [
+        {
+          path: '(file)',
+          message: `${path} is empty: write only the fields that differ from the defaults (e.g. "kafka: { brokers: 3 }"), or leave out --spec for the default spec`,
+        },
+      ],
+      path,
+    );
   }
   const format = /\.json$/i.test(path) ? 'json' : 'yaml';
   return specFromInput(parseSpecText(text, path, format), path);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 /** The build runner's commands: -var values, -only, quoting that a real shell reads back. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +40,8 @@ describe('packer build runner', () => {
     expect(args).toContain('-var=versions={"CASSANDRA_VERSION"="5.0.6","KAFKA_VERSION"="4.1.1"}');
     expect(args).toContain('-var=run_tags={"owner"="o\'brien $${x}","terratower:run-id"="r-1"}');
     expect(args).toContain('-var=dashboards_dir=/tmp/dash boards');
+    // Images are recorded in the user's project (cwd), never inside the installed package.
+    expect(args).toContain(`-var=manifest_path=${join(process.cwd(), 'packer', 'manifest.json')}`);
   });
 
   it('escapes HCL template sequences in strings', () => {

@@ -158,11 +158,11 @@ describe('packer templates (hcl2json)', () => {
     expect(only).toBe('-only=kafka.amazon-ebs.kafka,app.amazon-ebs.app');
   });
 
-  it('records every image in packer/manifest.json with its role, region and git revision', () => {
+  it('records every image in the manifest the runner names (default packer/manifest.json) with its role, region and git revision', () => {
     for (const build of builds()) {
       const manifest = build['post-processor']?.manifest?.[0];
       expect(manifest, build.name).toBeDefined();
-      expect(manifest!.output).toBe('${path.root}/manifest.json');
+      expect(manifest!.output).toBe('${local.manifest_path}');
       expect(manifest!.custom_data).toEqual(
         expect.objectContaining({ role: build.name, region: '${var.region}', git_revision: '${var.git_revision}' }),
       );

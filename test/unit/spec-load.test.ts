@@ -38,8 +38,14 @@ describe('loadSpecFile', () => {
     expect((await loadSpecFile(path)).cassandra.consistency).toBe('QUORUM');
   });
 
-  it('an empty file is the default spec', async () => {
-    expect(await loadSpecFile(write('empty.yaml', ''))).toEqual(defaultSpec());
+  it('an empty file is an error that says it is empty (and how to get the default spec)', async () => {
+    for (const [name, text] of [
+      ['empty.yaml', ''],
+      ['comments.yaml', '# nothing yet\n'],
+      ['blank.json', '  \n'],
+    ] as const) {
+      await expect(loadSpecFile(write(name, text))).rejects.toThrow(/is empty: .*leave out --spec/);
+    }
   });
 
   it('reports unknown keys together with validation issues', async () => {

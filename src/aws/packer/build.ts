@@ -12,7 +12,7 @@ import { cacheDir, PACKER_DIR } from '../../support/paths.ts';
 import { parseVersionsEnv } from '../../support/versions.ts';
 import { grafanaDashboardFiles } from '../monitoring/grafana.ts';
 import type { PipelineSpec } from '../../spec/types.ts';
-import { amiRecords, IMAGE_ROLES, readManifest, type AmiRecord, type ImageRole } from './manifest.ts';
+import { amiRecords, IMAGE_ROLES, MANIFEST_PATH, readManifest, type AmiRecord, type ImageRole } from './manifest.ts';
 
 /** One packer invocation, runnable and printable. */
 export interface PackerCommand {
@@ -81,6 +81,7 @@ export function packerVarArgs(vars: PackerVars): string[] {
     `-var=versions=${hclStringMap(vars.versions)}`,
     `-var=run_tags=${hclStringMap(vars.runTags)}`,
     `-var=dashboards_dir=${vars.dashboardsDir}`,
+    `-var=manifest_path=${MANIFEST_PATH}`,
   ];
 }
 

@@ -5,8 +5,7 @@
  * to tell whether images exist before an AWS run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PACKER_DIR } from '../../support/paths.ts';
+import { join, resolve } from 'node:path';
 
 /** The images the templates build. The app image runs producers and consumers. */
 export type ImageRole = 'kafka' | 'cassandra' | 'app' | 'monitoring';
@@ -26,8 +25,14 @@ export const IMAGE_FOR_INSTANCE = {
 /** Instance kinds that boot from a terratower image (the user-data roles). */
 export type InstanceKind = keyof typeof IMAGE_FOR_INSTANCE;
 
-/** Default location of the manifest: `packer/manifest.json` in the checkout. */
-export const MANIFEST_PATH = join(PACKER_DIR, 'manifest.json');
+/**
+ * Where `ami build` records images and the stacks look them up: `$TERRATOWER_AMI_MANIFEST`, else
+ * `packer/manifest.json` under the current directory — the user's project, never the installed
+ * package (in this checkout that is the templates' own directory).
+ */
+export const MANIFEST_PATH = resolve(
+  process.env.TERRATOWER_AMI_MANIFEST ?? join(process.cwd(), 'packer', 'manifest.json'),
+);
 
 /** One build as the manifest post-processor records it. */
 export interface ManifestBuild {
