@@ -41,7 +41,6 @@ for (const app of ['producer', 'consumer']) {
     format: 'esm',
     target: 'node20',
     external: EXTERNAL,
-    sourcemap: 'linked',
     logLevel: 'warning',
     // Bundled CommonJS dependencies (the AWS SDK, cassandra-driver) call require() on Node builtins.
     banner: {
