@@ -4,13 +4,13 @@
 //      apps/shared modules src/ imports) under dist/src and dist/apps.
 //   2. esbuild: each app (apps/producer/main.ts, apps/consumer/main.ts) as one ESM file in
 //      dist/bundle/, with dist/bundle/package.json pinning the packages the bundles leave external
-//      (kafkajs: the producer replaces kafkajs modules in Node's require cache, so kafkajs must be
-//      the installed files, not a bundled copy). The twin and the app AMI start these bundles.
+//      (see bundle-options.mjs). The twin and the app AMI start these bundles.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { appBundleOptions, EXTERNAL } from './bundle-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
@@ -25,28 +25,13 @@ if (tsc.status !== 0) {
   process.exit(1);
 }
 
-/** Packages the app bundles import at run time instead of bundling. */
-const EXTERNAL = ['kafkajs'];
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pinned = { ...manifest.devDependencies, ...manifest.peerDependencies, ...manifest.dependencies };
 const bundleDir = join(dist, 'bundle');
 rmSync(bundleDir, { recursive: true, force: true });
 mkdirSync(bundleDir, { recursive: true });
 for (const app of ['producer', 'consumer']) {
-  await build({
-    entryPoints: [join(root, 'apps', app, 'main.ts')],
-    outfile: join(bundleDir, `${app}.mjs`),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    external: EXTERNAL,
-    logLevel: 'warning',
-    // Bundled CommonJS dependencies (the AWS SDK, cassandra-driver) call require() on Node builtins.
-    banner: {
-      js: "import { createRequire as __terratowerCreateRequire } from 'node:module'; const require = __terratowerCreateRequire(import.meta.url);",
-    },
-  });
+  await build(appBundleOptions(root, app, join(bundleDir, `${app}.mjs`)));
 }
 const dependencies = {};
 for (const name of EXTERNAL) {

@@ -69,13 +69,15 @@ new S3Bucket(stack, 'their-bucket', { bucket: 'their-own-bucket' });
 app.synth();
 `;
 
-// The root entry's types (spec + harness), checked too; type-only, so the app does not load the harness.
+// The other entries' types (spec + harness, the AWS target), checked too; type-only, so the app
+// does not load them.
 const ESM_ROOT_TYPES = `import type * as Terratower from 'terratower';
+import type * as AwsTarget from 'terratower/aws-target';
 export type Spec = Terratower.PipelineSpec;
 export type Scenario = Terratower.ScenarioDefinition;
 export type Local = Terratower.LocalTarget;
-export type Aws = Terratower.AwsTarget;
-export type Deployment = Terratower.AwsDeployment;
+export type Aws = AwsTarget.AwsTarget;
+export type Deployment = AwsTarget.AwsDeployment;
 `;
 
 const CJS_MAIN = `import { Construct } from "constructs";

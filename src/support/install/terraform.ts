@@ -13,6 +13,7 @@ import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/pr
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { binDir, buildDir } from '../paths.ts';
+import { pinnedVersion } from '../versions.ts';
 
 /** Which CLI: HashiCorp Terraform or OpenTofu. */
 export type TerraformKind = 'terraform' | 'tofu';
@@ -22,8 +23,8 @@ export const TERRAFORM_KINDS: readonly TerraformKind[] = ['terraform', 'tofu'];
 
 /** Versions the installer builds when a binary is not on PATH. */
 export const PINNED_VERSIONS: Readonly<Record<TerraformKind, string>> = {
-  terraform: '1.5.7',
-  tofu: '1.10.7',
+  terraform: pinnedVersion('TERRAFORM_VERSION'),
+  tofu: pinnedVersion('TOFU_VERSION'),
 };
 
 /** Oldest version accepted from PATH: `terraform_data` is built in from 1.4 on. */
