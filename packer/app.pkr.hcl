@@ -1,4 +1,4 @@
-# App image: Node.js 20 and the producer + consumer apps (apps/) in one image. Both units are
+# App image: Node.js 20 and the producer + consumer app bundles (dist/bundle) in one image. Both units are
 # installed, neither is enabled: user data writes /etc/terratower/<role>.env (the variables of
 # apps/shared/config.ts) and enables terratower-producer.service or terratower-consumer.service.
 build {
@@ -31,21 +31,17 @@ build {
     destination = "${local.upload_dir}/packer/versions.env"
   }
 
-  # The apps' sources and the package manifest their dependency versions are pinned in.
+  # The app bundles `npm run build` writes (dist/bundle: producer.mjs, consumer.mjs and the
+  # package.json pinning the packages they leave external).
   provisioner "file" {
-    source      = "${path.root}/../apps"
+    source      = "${path.root}/../dist/bundle"
     destination = local.upload_dir
-  }
-
-  provisioner "file" {
-    source      = "${path.root}/../package.json"
-    destination = "${local.upload_dir}/package.json"
   }
 
   provisioner "shell" {
     inline = [
       "sudo bash ${local.upload_dir}/packer/scripts/install-base.sh --prefix ${var.install_prefix}",
-      "sudo bash ${local.upload_dir}/packer/scripts/install-node-app.sh --prefix ${var.install_prefix}/app --source ${local.upload_dir}",
+      "sudo bash ${local.upload_dir}/packer/scripts/install-node-app.sh --prefix ${var.install_prefix}/app --source ${local.upload_dir}/bundle",
       "sudo bash ${local.upload_dir}/packer/scripts/install-systemd-units.sh --prefix ${var.install_prefix}/app --role app",
       "sudo bash ${local.upload_dir}/packer/scripts/cleanup-image.sh --prefix ${var.install_prefix}",
     ]

@@ -4,6 +4,8 @@
 import { spawnSync } from 'node:child_process';
 
 const TIERS = [
+  // The CLI, the twin's daemon and the apps run compiled code: build before anything runs them.
+  ['build', ['npm', 'run', '--silent', 'build']],
   ['typecheck', ['npm', 'run', '--silent', 'typecheck']],
   ['lint', ['npm', 'run', '--silent', 'lint']],
   ['unit', ['npx', 'vitest', 'run', '--project', 'unit']],

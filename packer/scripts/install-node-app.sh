@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Node.js (NODE_VERSION from packer/versions.env, official linux tarball, SHA-256 checked) and the
-# producer + consumer apps into PREFIX, with the npm packages the apps import at the exact
-# versions of the repository's package.json. Idempotent: Node is fetched once per version, npm
-# runs only when the dependency set changes.
+# producer + consumer apps into PREFIX: the one-file bundles `npm run build` writes to
+# dist/bundle/, with the few packages they leave external at the versions pinned in that
+# directory's package.json. Idempotent: Node is fetched once per version, npm runs only when the
+# dependency set changes.
 #
 #   install-node-app.sh --prefix DIR --source DIR [--node-from-path]
 #
-# --source          a directory holding apps/ and package.json (the repository, or the upload).
+# --source          a directory holding producer.mjs, consumer.mjs and package.json (dist/bundle,
+#                   or its upload).
 # --node-from-path  use the node found on PATH (same major version as NODE_VERSION) instead of
 #                   downloading one: for machines without access to nodejs.org.
-# Result: PREFIX/node/bin/node, PREFIX/apps/, PREFIX/node_modules/,
+# Result: PREFIX/node/bin/node, PREFIX/producer.mjs, PREFIX/consumer.mjs, PREFIX/node_modules/,
 #         PREFIX/bin/terratower-producer and PREFIX/bin/terratower-consumer (the units' ExecStart).
 set -euo pipefail
 
@@ -28,10 +30,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ -z "$PREFIX" ] || [ -z "$SOURCE" ]; then usage; fi
-if [ ! -d "$SOURCE/apps" ] || [ ! -f "$SOURCE/package.json" ]; then
-  echo "install-node-app.sh: $SOURCE must hold apps/ and package.json" >&2
-  exit 2
-fi
+for need in producer.mjs consumer.mjs package.json; do
+  if [ ! -f "$SOURCE/$need" ]; then
+    echo "install-node-app.sh: $SOURCE must hold producer.mjs, consumer.mjs and package.json (no $need): run npm run build and pass dist/bundle" >&2
+    exit 2
+  fi
+done
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 VERSIONS_FILE="${TERRATOWER_VERSIONS_FILE:-$SCRIPT_DIR/../versions.env}"
@@ -84,87 +88,30 @@ NODE="$NODE_DIR/bin/node"
 NPM_CLI="$NODE_DIR/lib/node_modules/npm/bin/npm-cli.js"
 echo "install-node-app.sh: node $("$NODE" --version)" >&2
 
-# 2. The apps' sources (every .ts under apps/, no node_modules).
-rm -rf "$PREFIX/apps.new"
-mkdir -p "$PREFIX/apps.new"
-(cd "$SOURCE/apps" && find . -name node_modules -prune -o -type f -print) | while IFS= read -r file; do
-  mkdir -p "$PREFIX/apps.new/$(dirname "$file")"
-  cp "$SOURCE/apps/$file" "$PREFIX/apps.new/$file"
+# 2. The app bundles (one ESM file per app, `npm run build` writes them to dist/bundle/).
+for role in producer consumer; do
+  cp "$SOURCE/$role.mjs" "$PREFIX/$role.mjs.new"
+  mv -f "$PREFIX/$role.mjs.new" "$PREFIX/$role.mjs"
 done
 rm -rf "$PREFIX/apps"
-mv "$PREFIX/apps.new" "$PREFIX/apps"
 
-# 3. package.json with exactly the packages the apps import (plus tsx, which runs them), at the
-#    versions pinned in the repository's package.json. Fails on an import that is not pinned
-#    there or a relative import that leaves apps/ (it would be missing on the image).
-"$NODE" --input-type=module - "$PREFIX" "$SOURCE/package.json" <<'JS'
-import { readFileSync, readdirSync, statSync, writeFileSync, existsSync } from 'node:fs';
-import { builtinModules } from 'node:module';
-import { join, dirname, resolve, relative } from 'node:path';
-const [prefix, rootManifestPath] = process.argv.slice(2);
-const root = JSON.parse(readFileSync(rootManifestPath, 'utf8'));
-const pinned = { ...(root.devDependencies ?? {}), ...(root.dependencies ?? {}) };
-const appsDir = join(prefix, 'apps');
-const files = [];
-const walk = (dir) => {
-  for (const name of readdirSync(dir)) {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) walk(path);
-    else if (/\.(ts|mts|js|mjs)$/.test(name)) files.push(path);
-  }
-};
-walk(appsDir);
-const wanted = new Set(['tsx']);
-const problems = [];
-const specifier = /(?:from\s+|import\s*\(\s*|import\s+)['"]([^'"]+)['"]/g;
-for (const file of files) {
-  const text = readFileSync(file, 'utf8');
-  for (const match of text.matchAll(specifier)) {
-    const spec = match[1];
-    if (spec.startsWith('.')) {
-      const target = resolve(dirname(file), spec);
-      if (relative(appsDir, target).startsWith('..')) problems.push(`${relative(appsDir, file)} imports ${spec}, outside apps/`);
-      else if (!existsSync(target)) problems.push(`${relative(appsDir, file)} imports ${spec}, which does not exist`);
-      continue;
-    }
-    if (spec.startsWith('node:') || builtinModules.includes(spec.split('/')[0])) continue;
-    const parts = spec.split('/');
-    wanted.add(spec.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
-  }
-}
-const dependencies = {};
-for (const name of [...wanted].sort()) {
-  if (!pinned[name]) problems.push(`package ${name} is imported by apps/ but not pinned in package.json`);
-  else dependencies[name] = pinned[name];
-}
-if (problems.length > 0) {
-  console.error(`install-node-app.sh: ${problems.join('\n  ')}`);
-  process.exit(4);
-}
-const manifest = { name: 'terratower-apps', private: true, type: 'module', dependencies };
-writeFileSync(join(prefix, 'package.json.new'), JSON.stringify(manifest, null, 2) + '\n');
-JS
-if [ -d "$PREFIX/node_modules" ] && cmp -s "$PREFIX/package.json.new" "$PREFIX/package.json"; then
-  rm -f "$PREFIX/package.json.new"
+# 3. The packages the bundles leave external (kafkajs: the producer replaces some of its modules
+#    in Node's module cache), at the versions the build pinned in the bundles' package.json.
+if [ -d "$PREFIX/node_modules" ] && cmp -s "$SOURCE/package.json" "$PREFIX/package.json"; then
   echo "install-node-app.sh: dependencies unchanged" >&2
 else
-  mv -f "$PREFIX/package.json.new" "$PREFIX/package.json"
+  cp "$SOURCE/package.json" "$PREFIX/package.json"
   echo "install-node-app.sh: npm install $(tr -d '\n ' <"$PREFIX/package.json" | sed 's/.*"dependencies":{\([^}]*\)}.*/\1/')" >&2
   (cd "$PREFIX" && "$NODE" "$NPM_CLI" install --omit=dev --no-audit --no-fund --loglevel=error >&2)
 fi
 
 # 4. One launcher per app: the units' ExecStart.
 for role in producer consumer; do
-  entry=""
-  for candidate in main.ts index.ts; do
-    if [ -f "$PREFIX/apps/$role/$candidate" ]; then entry="$PREFIX/apps/$role/$candidate"; break; fi
-  done
-  [ -n "$entry" ] || { echo "install-node-app.sh: apps/$role has no main.ts or index.ts" >&2; exit 4; }
   cat >"$PREFIX/bin/terratower-$role.tmp" <<LAUNCHER
 #!/bin/sh
 # terratower $role: run by terratower-$role.service with the settings of its EnvironmentFile.
 cd "$PREFIX" || exit 1
-exec "$NODE" --import tsx "$entry" "\$@"
+exec "$NODE" "$PREFIX/$role.mjs" "\$@"
 LAUNCHER
   chmod 0755 "$PREFIX/bin/terratower-$role.tmp"
   mv -f "$PREFIX/bin/terratower-$role.tmp" "$PREFIX/bin/terratower-$role"

@@ -13,6 +13,7 @@ import { TAG_KEYS } from '../spec/tags.ts';
 import type { PipelineSpec } from '../spec/types.ts';
 import {
   buildCommand,
+  missingAppBundles,
   dashboardsDirFor,
   formatCommand,
   gitRevision,
@@ -112,6 +113,11 @@ async function build(values: Record<string, unknown>): Promise<number> {
     console.log(`# first: the spec's Grafana dashboards are written to ${vars.dashboardsDir}`);
     console.log(formatCommand(cmd));
     return 0;
+  }
+  const noBundles = missingAppBundles(roles);
+  if (noBundles) {
+    console.error(`terratower ami build: ${noBundles}`);
+    return 1;
   }
   console.error(
     `terratower ami build: ${roles?.join(', ') ?? 'all images'} in ${region} (packer/ at ${vars.gitRevision})`,

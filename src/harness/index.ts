@@ -1,6 +1,7 @@
 /**
  * The harness's public API: targets, the scenario engine, the shipped scenarios, the ledger and
- * the report. (The terraform runner is `./terraform/index.ts`.)
+ * the report. (The terraform runner is `./terraform/index.ts`; the AWS target, which loads the
+ * AWS SDK, is `./aws-target.ts`, the package's `terratower/aws-target`.)
  */
 export * from '../model/target.ts';
 export * from './engine/index.ts';
@@ -20,6 +21,3 @@ export {
   type ShippedRunOptions,
 } from './scenarios/index.ts';
 export { LocalTarget, type LocalTargetOptions } from './targets/local.ts';
-export { AwsTarget, type AwsTargetOptions, type AwsDeployment } from './targets/aws.ts';
-export { sweepRun, type SweepReport } from './targets/aws-sweep.ts';
-export { awsOptIn } from './aws-opt-in.ts';

@@ -34,6 +34,17 @@ export const REPO_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url))
 /** packer/ — versions.env and the install scripts shared with the AMI builds and the twin. */
 export const PACKER_DIR = join(REPO_ROOT, 'packer');
 
+/** dist/ — the compiled package (`npm run build`): JavaScript, declarations and the app bundles. */
+export const DIST_DIR = join(REPO_ROOT, 'dist');
+
+/** The one-file bundle of an app (`dist/bundle/producer.mjs`, `dist/bundle/consumer.mjs`). */
+export function appBundle(app: 'producer' | 'consumer'): string {
+  return join(DIST_DIR, 'bundle', `${app}.mjs`);
+}
+
+/** The compiled twin daemon's entry. */
+export const TWIN_DAEMON_ENTRY = join(DIST_DIR, 'src', 'twin', 'daemon', 'main.js');
+
 /** The cache dir: `$TERRATOWER_CACHE`, else `~/.cache/terratower`. */
 export function cacheDir(): string {
   const fromEnv = process.env.TERRATOWER_CACHE;

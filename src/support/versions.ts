@@ -49,3 +49,16 @@ export function readVersions(file = VERSIONS_FILE): TwinVersions {
     moto: need('MOTO_VERSION'),
   };
 }
+
+let pinnedCache: Record<string, string> | undefined;
+
+/**
+ * One version from packer/versions.env (e.g. `PACKER_VERSION`): the tools terratower builds or
+ * installs are pinned there with the parts the images and the twin run. Throws naming the key.
+ */
+export function pinnedVersion(key: string): string {
+  pinnedCache ??= parseVersionsEnv(readFileSync(VERSIONS_FILE, 'utf8'), VERSIONS_FILE);
+  const value = pinnedCache[key];
+  if (!value) throw new Error(`${VERSIONS_FILE}: ${key} is missing; add a line ${key}=<version>`);
+  return value;
+}

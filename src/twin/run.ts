@@ -19,7 +19,7 @@ import { PORTS } from '../spec/ports.ts';
 import { TwinClient } from './client.ts';
 import { installTwinComponents, type ProgressFn } from './install/index.ts';
 import { requireAppEntry } from './members/app.ts';
-import { REPO_ROOT, runDir } from '../support/paths.ts';
+import { REPO_ROOT, TWIN_DAEMON_ENTRY, runDir } from '../support/paths.ts';
 import {
   findTaggedProcesses,
   listenersOn,
@@ -99,6 +99,8 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   const problems = addressPlanProblems(spec, slot);
   if (problems.length > 0) throw new Error(`the spec does not fit the local twin:\n  - ${problems.join('\n  - ')}`);
   for (const g of ['producers', 'consumers'] as const) if (spec[g].desired > 0 || spec[g].min > 0) requireAppEntry(g);
+  if (!existsSync(TWIN_DAEMON_ENTRY))
+    throw new Error(`the compiled twin daemon (${TWIN_DAEMON_ENTRY}) is missing: run npm run build`);
   if (readRunInfo(runId))
     throw new Error(
       `run ${runId} already exists in ${runDir(runId)}: pick another --run-id, or \`terratower local down --run-id ${runId}\``,
@@ -130,16 +132,12 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   const fd = openSync(logFile, 'a');
   let pid: number | undefined;
   try {
-    const daemon = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(REPO_ROOT, 'src', 'twin', 'daemon', 'main.ts'), '--run-id', runId],
-      {
-        cwd: REPO_ROOT,
-        detached: true,
-        stdio: ['ignore', fd, fd],
-        env: { ...process.env, TERRATOWER_RUN: runId },
-      },
-    );
+    const daemon = spawn(process.execPath, [TWIN_DAEMON_ENTRY, '--run-id', runId], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+      env: { ...process.env, TERRATOWER_RUN: runId },
+    });
     pid = daemon.pid;
     daemon.unref();
   } finally {

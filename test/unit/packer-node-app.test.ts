@@ -1,10 +1,11 @@
 /**
- * install-node-app.sh checks the apps before it installs anything: every package they import must
- * be pinned in package.json and no relative import may leave apps/ (it would be missing on the
- * image). These paths fail before npm runs, so they need no network.
+ * install-node-app.sh installs the app bundles `npm run build` writes to dist/bundle (producer.mjs,
+ * consumer.mjs and the package.json of the packages they leave external) and one launcher per app.
+ * These paths need no network: a source without the bundles is refused before anything is
+ * installed, and an unchanged dependency set skips npm.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,14 +15,16 @@ const work = mkdtempSync(join(tmpdir(), 'tt-node-app-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const versions = join(work, 'versions.env');
 writeFileSync(versions, `NODE_VERSION=${process.versions.node}\n`);
+const MANIFEST = `${JSON.stringify({ name: 'terratower-apps', private: true, type: 'module', dependencies: {} })}\n`;
 
-function install(name: string, files: Record<string, string>, pinned: Record<string, string>) {
-  const source = join(work, name, 'src');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(source, path, '..'), { recursive: true });
-    writeFileSync(join(source, path), text);
-  }
-  writeFileSync(join(source, 'package.json'), JSON.stringify({ dependencies: pinned }));
+function source(name: string, files: Record<string, string>): string {
+  const dir = join(work, name, 'bundle');
+  mkdirSync(dir, { recursive: true });
+  for (const [path, text] of Object.entries(files)) writeFileSync(join(dir, path), text);
+  return dir;
+}
+
+function install(name: string, from: string, versionsFile = versions) {
   const r = spawnSync(
     'bash',
     [
@@ -29,61 +32,45 @@ function install(name: string, files: Record<string, string>, pinned: Record<str
       '--prefix',
       join(work, name, 'prefix'),
       '--source',
-      source,
+      from,
       '--node-from-path',
     ],
-    {
-      encoding: 'utf8',
-      timeout: 15_000,
-      env: { ...process.env, TERRATOWER_VERSIONS_FILE: versions },
-    },
+    { encoding: 'utf8', timeout: 15_000, env: { ...process.env, TERRATOWER_VERSIONS_FILE: versionsFile } },
   );
   return { status: r.status, stderr: r.stderr };
 }
 
 describe('install-node-app.sh', () => {
-  it('refuses an imported package that package.json does not pin', () => {
-    const r = install(
-      'unpinned',
-      { 'apps/producer/main.ts': "import leftPad from 'left-pad';\nimport { x } from '@scope/pkg/sub';\n" },
-      { tsx: '4.20.6', '@scope/pkg': '1.0.0' },
-    );
-    expect(r.status).toBe(4);
-    expect(r.stderr).toContain('package left-pad is imported by apps/ but not pinned in package.json');
-    expect(r.stderr).not.toContain('@scope/pkg');
+  it('refuses a source without the bundles, naming the build, and installs nothing', () => {
+    const from = source('nobundle', { 'producer.mjs': '', 'package.json': MANIFEST });
+    const r = install('nobundle', from);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('(no consumer.mjs): run npm run build and pass dist/bundle');
+    expect(existsSync(join(work, 'nobundle', 'prefix'))).toBe(false);
   });
 
-  it('refuses a relative import that leaves apps/ or does not exist', () => {
-    const r = install(
-      'escape',
-      {
-        'apps/consumer/main.ts':
-          "import { a } from '../../src/spec/index.ts';\nimport { b } from './missing.ts';\nimport { c } from 'node:fs';\n",
-      },
-      { tsx: '4.20.6' },
-    );
-    expect(r.status).toBe(4);
-    expect(r.stderr).toContain('consumer/main.ts imports ../../src/spec/index.ts, outside apps/');
-    expect(r.stderr).toContain('consumer/main.ts imports ./missing.ts, which does not exist');
+  it('installs both bundles with launchers that run them', () => {
+    const from = source('ok', {
+      'producer.mjs': "console.log('producer bundle', process.argv[2]);\n",
+      'consumer.mjs': "console.log('consumer bundle', process.argv[2]);\n",
+      'package.json': MANIFEST,
+    });
+    // Same dependency set as already installed: npm does not run (no network here).
+    mkdirSync(join(work, 'ok', 'prefix', 'node_modules'), { recursive: true });
+    writeFileSync(join(work, 'ok', 'prefix', 'package.json'), MANIFEST);
+    const r = install('ok', from);
+    expect(r.stderr).toContain('dependencies unchanged');
+    expect(r.status).toBe(0);
+    for (const role of ['producer', 'consumer']) {
+      const run = spawnSync(join(work, 'ok', 'prefix', 'bin', `terratower-${role}`), ['x'], { encoding: 'utf8' });
+      expect(run.stdout).toBe(`${role} bundle x\n`);
+    }
   });
 
   it('needs NODE_VERSION from the versions file', () => {
     writeFileSync(join(work, 'empty.env'), '# nothing\n');
-    const r = spawnSync(
-      'bash',
-      [
-        join(PACKER_DIR, 'scripts', 'install-node-app.sh'),
-        '--prefix',
-        join(work, 'nv'),
-        '--source',
-        join(work, 'unpinned', 'src'),
-      ],
-      {
-        encoding: 'utf8',
-        timeout: 15_000,
-        env: { ...process.env, TERRATOWER_VERSIONS_FILE: join(work, 'empty.env') },
-      },
-    );
+    const from = source('nv', { 'producer.mjs': '', 'consumer.mjs': '', 'package.json': MANIFEST });
+    const r = install('nv', from, join(work, 'empty.env'));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/NODE_VERSION missing from/);
   });

@@ -5,10 +5,11 @@
  * the Grafana dashboards generated for the spec. The templates' manifest post-processor appends
  * each image to packer/manifest.json; {@link summarizeRun} reads back what a run built.
  */
+import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { cacheDir, PACKER_DIR } from '../../support/paths.ts';
+import { appBundle, cacheDir, PACKER_DIR } from '../../support/paths.ts';
 import { parseVersionsEnv } from '../../support/versions.ts';
 import { grafanaDashboardFiles } from '../monitoring/grafana.ts';
 import type { PipelineSpec } from '../../spec/types.ts';
@@ -110,6 +111,18 @@ export function validateCommands(options: PackerPlanOptions): [PackerCommand, Pa
     { command: options.packer, args: ['validate', '-syntax-only', '.'], cwd: dir, env: PACKER_ENV },
     { command: options.packer, args: ['validate', ...packerVarArgs(options.vars), '.'], cwd: dir, env: PACKER_ENV },
   ];
+}
+
+/**
+ * Why the app image of `roles` (all when omitted) cannot be built: app.pkr.hcl ships the bundles
+ * `npm run build` writes to dist/bundle. Undefined when they are there or no app image is built.
+ */
+export function missingAppBundles(roles?: readonly ImageRole[]): string | undefined {
+  if (roles && roles.length > 0 && !roles.includes('app')) return undefined;
+  const missing = (['producer', 'consumer'] as const).map(appBundle).filter((file) => !existsSync(file));
+  return missing.length > 0
+    ? `the app image ships the app bundles, and ${missing.join(', ')} is missing: run npm run build`
+    : undefined;
 }
 
 /** A POSIX-shell quoted word. */

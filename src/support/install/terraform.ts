@@ -15,6 +15,7 @@ import { execa } from 'execa';
 import { binDir, buildDir } from '../paths.ts';
 import { sleep } from '../time.ts';
 import { pidAlive } from '../process.ts';
+import { pinnedVersion } from '../versions.ts';
 
 /** Which CLI: HashiCorp Terraform or OpenTofu. */
 export type TerraformKind = 'terraform' | 'tofu';
@@ -24,8 +25,8 @@ export const TERRAFORM_KINDS: readonly TerraformKind[] = ['terraform', 'tofu'];
 
 /** Versions the installer builds when a binary is not on PATH. */
 export const PINNED_VERSIONS: Readonly<Record<TerraformKind, string>> = {
-  terraform: '1.5.7',
-  tofu: '1.10.7',
+  terraform: pinnedVersion('TERRAFORM_VERSION'),
+  tofu: pinnedVersion('TOFU_VERSION'),
 };
 
 /** Oldest version accepted from PATH: `terraform_data` is built in from 1.4 on. */

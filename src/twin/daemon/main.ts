@@ -3,7 +3,7 @@
  * every member joins), it boots the twin, serves the control API and tears everything down on
  * SIGTERM/SIGINT, on POST /shutdown, or when its owner process dies.
  *
- *   node --import tsx src/twin/daemon/main.ts --run-id ID
+ *   node dist/src/twin/daemon/main.js --run-id ID   (compiled by `npm run build`)
  */
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';

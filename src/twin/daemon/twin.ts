@@ -81,7 +81,7 @@ const TICK_MS = 500;
 const BOOT_TIMEOUT_MS = Number(process.env.TERRATOWER_BOOT_TIMEOUT_MS ?? 600_000);
 const KAFKA_HEAP_MIB = Number(process.env.TERRATOWER_KAFKA_HEAP_MB ?? 512);
 const CASSANDRA_HEAP_MIB = Number(process.env.TERRATOWER_CASSANDRA_HEAP_MB ?? 384);
-/** Grace periods never go below the real time an app member needs to boot (node + tsx). */
+/** Grace periods never go below the real time an app member needs to boot (node loading its bundle). */
 const APP_GRACE_FLOOR_MS = 20_000;
 const UNHEALTHY_FLOOR_MS = 3_000;
 /** Deaths of one member during boot that fail the boot. */

@@ -1,16 +1,15 @@
-/** A producer or consumer instance: the real app, run with tsx from the repo. */
+/** A producer or consumer instance: the real app, its one-file bundle from dist/bundle (`npm run build`). */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { consumerEnv, producerEnv } from '../../../apps/shared/config.ts';
 import { consumerGroupId, type AppGroupName, type PipelineSpec } from '../../spec/index.ts';
 import { cassandraContactPoints, kafkaBootstrap } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
-import { REPO_ROOT } from '../../support/paths.ts';
+import { appBundle, REPO_ROOT } from '../../support/paths.ts';
 import type { LaunchPlan, MemberIdentity } from './types.ts';
 
-/** Entry file of an app group's program. */
+/** The bundle an app group's members run. */
 export function appEntry(group: AppGroupName): string {
-  return join(REPO_ROOT, 'apps', group === 'producers' ? 'producer' : 'consumer', 'main.ts');
+  return appBundle(group === 'producers' ? 'producer' : 'consumer');
 }
 
 /** Throws a clear error when the app's program is not in the checkout. */
@@ -18,8 +17,8 @@ export function requireAppEntry(group: AppGroupName): void {
   const entry = appEntry(group);
   if (!existsSync(entry)) {
     throw new Error(
-      `${group}: ${entry} does not exist, so the twin cannot launch ${group} members; ` +
-        `set ${group}.min and ${group}.desired to 0 in the spec until the app is built`,
+      `${group}: ${entry} does not exist, so the twin cannot launch ${group} members: ` +
+        'run npm run build (or set min and desired to 0 in the spec)',
     );
   }
 }
@@ -65,7 +64,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
         });
   return {
     command: process.execPath,
-    args: ['--import', 'tsx', appEntry(group)],
+    args: [appEntry(group)],
     env: { ...env, AWS_ACCESS_KEY_ID: 'terratower', AWS_SECRET_ACCESS_KEY: 'terratower' },
     cwd: REPO_ROOT,
   };
