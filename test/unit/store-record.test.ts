@@ -22,7 +22,12 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
     hypothesisHeld: true,
     passed: true,
     ledger: { lost: 0, duplicated: 2, source: 100 } as ScenarioResult['ledger'],
-    journal: { start: '2026-11-28T09:00:00Z', end: '2026-11-28T09:03:00Z', status: 'completed', seed: 1 } as ScenarioResult['journal'],
+    journal: {
+      start: '2026-11-28T09:00:00Z',
+      end: '2026-11-28T09:03:00Z',
+      status: 'completed',
+      seed: 1,
+    } as ScenarioResult['journal'],
     events: [
       { t: 20_000, time: '', kind: 'fault', label: 'kill kafka-1', group: 'kafka' },
       { t: 80_000, time: '', kind: 'load', label: 'drain unlimited', recordsPerSecond: 0 },
@@ -33,7 +38,16 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
         { fault: 'kill kafka-1', at: 20, groups: ['kafka'], impact: true, detectSeconds: 3.2, recoverSeconds: 15 },
       ],
       scaling: [
-        { trigger: 'load ×5', at: 5, group: 'consumers', direction: 'out', decideSeconds: 4, settledSeconds: 9, from: 2, to: 3 },
+        {
+          trigger: 'load ×5',
+          at: 5,
+          group: 'consumers',
+          direction: 'out',
+          decideSeconds: 4,
+          settledSeconds: 9,
+          from: 2,
+          to: 3,
+        },
       ],
     },
     drained: true,
@@ -69,7 +83,13 @@ describe('run records', () => {
     never.recovery.faults[0]!.recoverSeconds = null;
     expect(figuresOf(never).recover).toBeNull();
     const none = figuresOf(result({ recovery: { faults: [], scaling: [] }, ledger: null }));
-    expect(none).toMatchObject({ detect: null, recover: null, throughputDuringFault: null, lost: null, scaleOutDecide: null });
+    expect(none).toMatchObject({
+      detect: null,
+      recover: null,
+      throughputDuringFault: null,
+      lost: null,
+      scaleOutDecide: null,
+    });
   });
 
   it('records a result and an error in a store, with provenance', async () => {
