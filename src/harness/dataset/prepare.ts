@@ -1,6 +1,6 @@
 /** Generate a dataset for one scenario run, upload it to a target, and describe it for the ledger. */
 import { join } from 'node:path';
-import { generateDataset } from './index.ts';
+import { generateDataset } from './generate.ts';
 import { recordId } from './rows.ts';
 import type { DatasetRef } from '../engine/run.ts';
 import type { Target } from '../../model/target.ts';

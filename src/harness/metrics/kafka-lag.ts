@@ -1,5 +1,5 @@
 /** Consumer-group lag read straight from Kafka (committed offsets vs high watermarks). */
-import { Kafka, logLevel, type Admin } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 
 /** How long a metrics sample waits for a lag read before it takes the previous read's value, ms. */
 export const LAG_BUDGET_MS = 600;
@@ -23,6 +23,8 @@ export class KafkaLagReader {
   private connect(): Promise<Admin> {
     if (this.admin) return Promise.resolve(this.admin);
     this.connecting ??= (async () => {
+      // kafkajs loads on first use, not with `import('terratower')`.
+      const { Kafka, logLevel } = await import('kafkajs');
       const kafka = new Kafka({
         clientId: 'terratower-harness-lag',
         brokers: this.brokers,

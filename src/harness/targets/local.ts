@@ -9,7 +9,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uploadDataset as putDataset } from '../dataset/upload.ts';
 import { TwinClient, type TwinStatus } from '../../twin/client.ts';
 import { processCpuSeconds } from '../../support/process.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
@@ -19,8 +18,6 @@ import { localTwinStackConfig } from './local-twin-stack.ts';
 import { RateCollector, type MemberReading } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
-import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
-import { readDeadLetters } from '../ledger/dead-letters.ts';
 import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
 import {
   ALL_GROUPS,
@@ -271,6 +268,9 @@ export class LocalTarget implements Target {
   /** Upload a generated dataset to the twin's S3 (moto). */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
     const e = this.endpoints();
+    // Loaded on first use, as the ledger readers below: the AWS SDK, cassandra-driver and kafkajs
+    // would otherwise load with `import('terratower')`.
+    const { uploadDataset: putDataset } = await import('../dataset/upload.ts');
     const result = await putDataset({
       dir,
       bucket: e.bucket,
@@ -285,9 +285,10 @@ export class LocalTarget implements Target {
     };
   }
 
-  readSinkIds(): AsyncIterable<string> {
+  async *readSinkIds(): AsyncIterable<string> {
     const c = this.options.spec.cassandra;
-    return readCassandraIds({
+    const { readSinkIds: readCassandraIds } = await import('../ledger/cassandra.ts');
+    yield* readCassandraIds({
       contactPoints: this.endpoints().cassandraContactPoints,
       dataCenter: this.options.spec.region,
       keyspace: c.keyspace,
@@ -296,7 +297,8 @@ export class LocalTarget implements Target {
     });
   }
 
-  deadLetters(): AsyncIterable<DeadLetter> {
-    return readDeadLetters(this.endpoints().kafkaBootstrap, this.options.spec.kafka.deadLetterTopic);
+  async *deadLetters(): AsyncIterable<DeadLetter> {
+    const { readDeadLetters } = await import('../ledger/dead-letters.ts');
+    yield* readDeadLetters(this.endpoints().kafkaBootstrap, this.options.spec.kafka.deadLetterTopic);
   }
 }
