@@ -127,17 +127,18 @@ function fairnessTable(c: Comparison): string {
 }
 
 function runsTable(c: Comparison, dir: string): string {
+  // In the order they ran (interleaved: A B A B).
   const rows = c.groups
-    .flatMap((g) =>
-      g.runs.map((r) => {
-        const link = r.reportHtml
-          ? `<a href="${esc(relative(dir, r.reportHtml))}">report</a>`
-          : '<span class="muted">no report</span>';
-        const status =
-          r.status === 'passed' ? '<span class="better">passed</span>' : `<span class="worse">${esc(r.status)}</span>`;
-        return `<tr><td><span class="sw" style="background:${colorOf(c, g.name)}"></span>${esc(g.name)}</td><td class="num">${r.experiment?.repetition ?? ''}</td><td>${esc(r.experiment?.arm ?? '')}</td><td><code>${esc(r.id)}</code></td><td>${esc(r.scenario)}</td><td>${status}${r.error ? ` <span class="muted">${esc(r.error.slice(0, 160))}</span>` : ''}</td><td class="num">${r.wallSeconds !== undefined ? `${r.wallSeconds.toFixed(0)} s` : '—'}</td><td class="num">${esc(r.startedAt ?? r.createdAt)}</td><td>${link}</td></tr>`;
-      }),
-    )
+    .flatMap((g) => g.runs.map((r) => ({ g, r })))
+    .sort((a, b) => (a.r.startedAt ?? a.r.createdAt).localeCompare(b.r.startedAt ?? b.r.createdAt))
+    .map(({ g, r }) => {
+      const link = r.reportHtml
+        ? `<a href="${esc(relative(dir, r.reportHtml))}">report</a>`
+        : '<span class="muted">no report</span>';
+      const status =
+        r.status === 'passed' ? '<span class="better">passed</span>' : `<span class="worse">${esc(r.status)}</span>`;
+      return `<tr><td><span class="sw" style="background:${colorOf(c, g.name)}"></span>${esc(g.name)}</td><td class="num">${r.experiment?.repetition ?? ''}</td><td>${esc(r.experiment?.arm ?? '')}</td><td><code>${esc(r.id)}</code></td><td>${esc(r.scenario)}</td><td>${status}${r.error ? ` <span class="muted">${esc(r.error.slice(0, 160))}</span>` : ''}</td><td class="num">${r.wallSeconds !== undefined ? `${r.wallSeconds.toFixed(0)} s` : '—'}</td><td class="num">${esc(r.startedAt ?? r.createdAt)}</td><td>${link}</td></tr>`;
+    })
     .join('');
   return `<table><tr><th>variant</th><th>rep</th><th>group</th><th>run</th><th>scenario</th><th>outcome</th><th>wall</th><th>started</th><th></th></tr>${rows}</table>`;
 }

@@ -148,10 +148,6 @@ export async function runExperiment(e: Experiment, o: ExperimentRunOptions): Pro
       ? decideMode({ ...e, mode: 'parallel' }, o.machine ?? machineFacts())
       : { mode: 'interleaved', reason: 'interleaved, as asked on the command line' }
     : decideMode(e, o.machine ?? machineFacts());
-  if (decision.mode === 'parallel' && e.target === 'aws' && !o.targets)
-    throw new Error(
-      'parallel mode on AWS deploys one ExperimentStack for both groups, which AwsTarget cannot attach to by arm yet: run this experiment with mode interleaved',
-    );
   const rounds = planRounds(e, decision.mode, { slot: o.slot ?? 0 });
   const total = rounds.reduce((n, r) => n + r.length, 0);
   const targets = o.targets ?? (await defaultTargets(e, o.binary ?? 'terraform'));

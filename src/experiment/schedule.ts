@@ -75,9 +75,12 @@ export function decideMode(e: Experiment, machine: Pick<MachineFacts, 'cores' | 
       reason: `interleaved: parallel runs two variants, this experiment has ${e.variants.length}`,
     };
   if (e.target === 'aws')
+    // The plan (control + experimental at once, faults on the experimental copy) is the same as on
+    // the twin; what is missing is a target per copy of one applied ExperimentStack.
     return {
-      mode: 'parallel',
-      reason: 'parallel: control and experimental as the two copies of one ExperimentStack',
+      mode: 'interleaved',
+      reason:
+        "interleaved instead of parallel: on AWS the two groups would be ExperimentStack's two copies, but AwsTarget cannot yet attach to one copy of that stack",
     };
   const need = e.scenarios.map((s) => {
     const a = twinFootprint(e.variants[0]!.specs[s.name]!);

@@ -150,7 +150,7 @@ describe('a small experiment on the twin (2 variants × 2 repetitions)', () => {
     expect(html).toContain('<svg');
     expect(html).toContain('time to recover');
     expect(html).toContain('95 % CI');
-    expect(html).not.toMatch(/<script|https?:\/\//);
+    expect(html).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     for (const r of o.runs) expect(html).toContain(r.id);
     const partitions = o.comparison.fairness.find((f) => f.fact === 'layout kafka.partitions');
     expect(partitions).toMatchObject({ differs: true, byDesign: true, values: { p4: '4', p8: '8' } });

@@ -105,9 +105,9 @@ describe('experiment scheduling', () => {
     expect(decideMode(experiment(), { cores: 64, availableMemoryMiB: 1e6 }).reason).toMatch(
       /as the experiment file asks/,
     );
-    expect(decideMode(experiment({ mode: 'parallel', target: 'aws' }), { cores: 1, availableMemoryMiB: 1 }).mode).toBe(
-      'parallel',
-    );
+    const aws = decideMode(experiment({ mode: 'parallel', target: 'aws' }), { cores: 64, availableMemoryMiB: 1e6 });
+    expect(aws.mode).toBe('interleaved');
+    expect(aws.reason).toMatch(/ExperimentStack's two copies, but AwsTarget cannot yet attach/);
   });
 
   it('estimates a twin footprint from the spec', () => {
