@@ -58,6 +58,11 @@ export interface ScalingActivity {
   from: number;
   /** Desired capacity after. */
   to: number;
+  /**
+   * Set when the activity replaces a member: which one and why (`unhealthy`: it failed its
+   * health checks; `lost`: its process or instance was gone).
+   */
+  replaced?: { member: string; reason: 'unhealthy' | 'lost' };
 }
 
 /** A point-in-time reading of the pipeline's metrics. */
@@ -76,7 +81,16 @@ export interface MetricsSample {
   deadLettered: number;
   /** Average CPU percent per group. */
   cpuByGroup: Partial<Record<GroupName, number>>;
+  /**
+   * Figures this reading could not measure (no member answered its scrape, Kafka gave no lag):
+   * their numbers above are placeholders (0), a gap in the series, and no probe passes on them.
+   * @default none: every figure was measured
+   */
+  unknown?: MeasuredFigure[];
 }
+
+/** The figures of a `MetricsSample` that come from a measurement that can fail. */
+export type MeasuredFigure = 'producedPerSecond' | 'consumedPerSecond' | 'lag' | 'errorsPerSecond';
 
 /** How a zone is taken out. */
 export type ZoneOutageMode =

@@ -72,6 +72,15 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
     expect(r.hypothesisHeld).toBe(true);
   });
 
+  it("replaces no more members for failing health checks than the scenario's bound", () => {
+    const r = run.result();
+    const churn = Object.entries(r.replacements.byGroup)
+      .map(([g, x]) => `${g} ${x.count} (${x.members.join(', ')})`)
+      .join('; ');
+    note(`replaced for failing health checks: ${churn || 'none'}`);
+    expect(r.replacements.exceeded ?? 'within bound').toBe('within bound');
+  });
+
   it('loses, duplicates and invents nothing; dead-letters exactly the malformed rows', () => {
     const r = run.result();
     const l = r.ledger!;

@@ -19,6 +19,8 @@ export interface StepContext {
   zonesOut: Set<string>;
   /** Aborted when the run must stop (stop condition, interrupt). */
   signal: AbortSignal;
+  /** Told, by an expect step, whether its probe already held on the last observation before it started. */
+  noteProbeStart?: (heldAtStart: boolean | undefined) => void;
 }
 
 /** Sleep that ends early (with an error) when `signal` aborts. */
@@ -82,33 +84,54 @@ export function describeAction(action: StepAction | RollbackAction, zones: reado
   }
 }
 
+/** What `waitForProbes` saw. */
+export interface ProbeWait {
+  /** The probes held (on the required consecutive observations, after a change when required). */
+  ok: boolean;
+  /** The last observation's results. */
+  last: ReturnType<typeof evaluateAll> | undefined;
+  waitedMs: number;
+  /**
+   * Whether the probes already held on the last observation taken before the wait began;
+   * undefined when there was none.
+   */
+  heldAtStart: boolean | undefined;
+}
+
 /**
- * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`.
- * Returns whether they did and the last observation's results.
+ * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`. With
+ * `requireChange`, a hold only counts once the probes were seen not holding (on the observation
+ * before the start or on one after it): a condition that held all along proves no change.
  */
 export function waitForProbes(
   ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
   probes: Parameters<typeof evaluateAll>[0],
   consecutive: number,
   withinMs: number,
-): Promise<{ ok: boolean; last: ReturnType<typeof evaluateAll> | undefined; waitedMs: number }> {
+  options: { requireChange?: boolean } = {},
+): Promise<ProbeWait> {
   const started = Date.now();
+  const before = ctx.sampler.observations.at(-1);
+  const heldAtStart = before ? evaluateAll(probes, before, ctx.target.zones).ok : undefined;
   return new Promise((resolve) => {
     let run = 0;
+    // Armed: holds count. Without requireChange at once; with it once a failing observation was seen.
+    let armed = !options.requireChange || heldAtStart === false;
     let last: ReturnType<typeof evaluateAll> | undefined;
     let unsubscribe: () => void = () => undefined;
     const finish = (ok: boolean): void => {
       clearTimeout(timer);
       unsubscribe();
       ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ ok, last, waitedMs: Date.now() - started });
+      resolve({ ok, last, waitedMs: Date.now() - started, heldAtStart });
     };
     const onAbort = (): void => finish(false);
     const timer = setTimeout(() => finish(false), withinMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
       last = evaluateAll(probes, obs, ctx.target.zones);
-      run = last.ok ? run + 1 : 0;
+      if (!last.ok) armed = true;
+      run = last.ok && armed ? run + 1 : 0;
       if (run >= consecutive) finish(true);
     });
   });
@@ -182,16 +205,25 @@ export async function runAction(
     case 'randomTermination':
       return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
     case 'expect': {
-      const { ok, last, waitedMs } = await waitForProbes(
+      const { ok, last, waitedMs, heldAtStart } = await waitForProbes(
         ctx,
         [action.probe],
         action.consecutive ?? 1,
         action.withinSeconds * 1000,
+        { requireChange: action.requireChange ?? false },
       );
+      ctx.noteProbeStart?.(heldAtStart);
       const observed = last?.results[0]?.observed ?? 'no observation';
+      const already = heldAtStart
+        ? action.requireChange
+          ? '; it already held before the step started, so a change was waited for'
+          : '; it already held before the step started: this shows no change'
+        : '';
       if (!ok)
-        throw new Error(`${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})`);
-      return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})`;
+        throw new Error(
+          `${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})${already}`,
+        );
+      return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})${already}`;
     }
     case 'setDesired':
       await target.setDesired(action.group, action.desired);

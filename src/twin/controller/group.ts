@@ -100,8 +100,15 @@ export class Group {
     return [...this.members.values(), ...this.terminating];
   }
 
-  private log(cause: string, from = this.desired, to = this.desired): void {
-    this.hooks.activity({ time: new Date().toISOString(), group: this.name, cause, from, to });
+  private log(cause: string, from = this.desired, to = this.desired, replaced?: ScalingActivity['replaced']): void {
+    this.hooks.activity({
+      time: new Date().toISOString(),
+      group: this.name,
+      cause,
+      from,
+      to,
+      ...(replaced ? { replaced } : {}),
+    });
   }
 
   /** Change desired capacity (SetDesiredCapacity): must lie within [min, max]. */
@@ -164,13 +171,27 @@ export class Group {
         this.terminate(member, 'SIGKILL');
         this.log(
           `member ${member.id} (${member.identity.zone}) failed health checks past its grace period: terminated, to be replaced`,
+          this.desired,
+          this.desired,
+          { member: member.id, reason: 'unhealthy' },
         );
       } else if (this.stateful) {
         this.log(
           `member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it with the same id, address and data`,
+          this.desired,
+          this.desired,
+          { member: member.id, reason: 'lost' },
         );
       } else {
-        this.log(`member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it`);
+        this.log(
+          `member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it`,
+          this.desired,
+          this.desired,
+          {
+            member: member.id,
+            reason: 'lost',
+          },
+        );
       }
     }
     if (this.stateful) this.reconcileStateful();
