@@ -125,6 +125,26 @@ export interface DeadLetter {
   source?: string;
 }
 
+/** How a group's members are health-checked and when the group replaces them. */
+export interface HealthCheckSettings {
+  /** `ELB`: HTTP checks of a target group; `EC2`: only the instance's own status (process alive). */
+  type: 'ELB' | 'EC2';
+  /** Path checked (ELB). */
+  path?: string;
+  /** Seconds between checks of one member (real time). */
+  intervalSeconds?: number;
+  /** Seconds a check may take to answer (real time). */
+  timeoutSeconds?: number;
+  /** Failed checks in a row that make a member unhealthy. */
+  unhealthyThreshold?: number;
+  /** Passed checks in a row that make it healthy again. */
+  healthyThreshold?: number;
+  /** Seconds after launch during which an unhealthy member is not replaced (real time). */
+  graceSeconds: number;
+  /** The time scale the other timings were derived with (1 = real time). */
+  timeScale?: number;
+}
+
 /** CPU stress on members of a group (FIS `aws:ssm:send-command/AWSFIS-Run-CPU-Stress`). */
 export interface CpuStress {
   /** Group whose members are stressed. */
@@ -193,6 +213,8 @@ export interface Target {
   readSinkIds(): AsyncIterable<string>;
   /** Every record on the dead-letter topic, from the beginning to the current end. */
   deadLetters(): AsyncIterable<DeadLetter>;
+  /** The health checks each app group runs (shown in the report); absent when the target cannot say. */
+  healthChecks?(): Promise<Partial<Record<GroupName, HealthCheckSettings>>>;
 }
 
 /** Every group a target manages, in the order reports show them. */

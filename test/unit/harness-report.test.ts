@@ -132,6 +132,18 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
       replacements: churn,
     },
     replacements: churn,
+    healthChecks: {
+      consumers: {
+        type: 'ELB',
+        path: '/healthz',
+        intervalSeconds: 1,
+        timeoutSeconds: 5,
+        unhealthyThreshold: 2,
+        healthyThreshold: 5,
+        graceSeconds: 120,
+        timeScale: 60,
+      },
+    },
     events,
     series,
     recovery: {
@@ -210,6 +222,10 @@ describe('report', () => {
     expect(html).toContain('replaced (failed health checks)');
     expect(html).toContain('consumers 1: consumers-4 · at most 2 consumers');
     expect(html).toContain('↻ consumers-4');
+    // The health checks the run used.
+    expect(html).toContain(
+      'ELB health checks, GET /healthz every 1 s, timeout 5 s, unhealthy after 2 failures in a row, healthy after 5 passes, grace 120 s real time',
+    );
   });
 
   it('a churn over the scenario bound is shown as such', () => {

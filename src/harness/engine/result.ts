@@ -1,5 +1,7 @@
 /** What one scenario run produced: the verdict and everything the report shows. */
 import type { Ledger } from '../ledger/ledger.ts';
+import type { HealthCheckSettings } from '../../model/target.ts';
+import type { GroupName } from '../../spec/index.ts';
 import type { SeriesPoint } from '../report/series.ts';
 import type { ScenarioEvent } from './events.ts';
 import type { Journal, ReplacementRecord } from './journal.ts';
@@ -21,6 +23,8 @@ export interface ScenarioResult {
    * (`maxReplacements`); the same record as `journal.replacements`.
    */
   replacements: ReplacementRecord;
+  /** The health checks the target ran on each app group (absent when the target cannot say). */
+  healthChecks?: Partial<Record<GroupName, HealthCheckSettings>>;
   /** Hypothesis held, the ledger is exact and the churn stayed within its bound: what the CLI's exit code says. */
   passed: boolean;
   journal: Journal;

@@ -96,6 +96,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let unsubscribeStop: () => void = () => undefined;
 
   sampler.start();
+  // What the target's groups are health-checked with, for the report (absent when it cannot say).
+  const healthChecks = await target.healthChecks?.().catch(() => undefined);
   try {
     log(`${scenario.name}: baseline ${scenario.baselineLoad}/s, warm-up ${scenario.warmupSeconds ?? 10}s`);
     await builder.activity(
@@ -259,6 +261,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     hypothesisHeld,
     ledger,
     replacements: churn,
+    ...(healthChecks ? { healthChecks } : {}),
     passed: hypothesisHeld && ledger?.exact === true && churn.withinBound,
     journal,
     events: [...events].sort((a, b) => a.t - b.t),

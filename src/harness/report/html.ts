@@ -302,6 +302,28 @@ function churnCard(d: ReportData): string {
   return `${value}<div class="why">${esc(groups || 'none')} · ${esc(bound)}${r.exceeded ? ` · <b>over: ${esc(r.exceeded)}</b>` : ''}</div>`;
 }
 
+/** One line per app group: the health checks the target ran, so churn can be read against them. */
+function healthCheckLine(d: ReportData): string {
+  const h = d.healthChecks;
+  if (!h || Object.keys(h).length === 0) return '<p class="muted">Health checks: not reported by the target.</p>';
+  const rows = Object.entries(h).map(([g, s]) => {
+    if (!s) return '';
+    const parts =
+      s.type === 'ELB'
+        ? [
+            `GET ${s.path ?? '/'} every ${s.intervalSeconds ?? '?'} s`,
+            `timeout ${s.timeoutSeconds ?? '?'} s`,
+            `unhealthy after ${s.unhealthyThreshold ?? '?'} failures in a row, healthy after ${s.healthyThreshold ?? '?'} passes`,
+          ]
+        : ['instance status only'];
+    parts.push(
+      `grace ${s.graceSeconds} s real time${s.timeScale && s.timeScale !== 1 ? ` (time scale ${s.timeScale} applies to the interval only)` : ''}`,
+    );
+    return `<li><b>${esc(g)}</b>: ${esc(s.type)} health checks, ${esc(parts.join(', '))}</li>`;
+  });
+  return `<p>Health checks used:</p><ul>${rows.join('')}</ul>`;
+}
+
 /** Render the whole page. */
 export function renderHtml(d: ReportData): string {
   const j = d.journal;
@@ -328,7 +350,7 @@ export function renderHtml(d: ReportData): string {
 ${charts(d)}
 <h2>Steady-state hypothesis</h2>
 <div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>
-<h2>Recovery</h2>${recoverySection(d)}
+<h2>Recovery</h2>${recoverySection(d)}${healthCheckLine(d)}
 <h2>Ledger</h2>${ledgerSection(d)}
 <h2>Journal</h2>${journalSection(d)}
 <p class="muted">Generated ${esc(d.generatedAt)} by terratower. Data: report.json beside this file.</p>
