@@ -66,6 +66,8 @@ export interface ReplayClock {
   loadSince: number;
   /** Every load change, oldest first. */
   loads: { t: number; rate: number }[];
+  /** Zone outages and restores the scenario asked for, oldest first. */
+  zoneEvents: { t: number; zone: string; what: ZoneOutageMode | 'restore' }[];
 }
 
 /** A recorded history: the frame at a moment. Histories may keep state (calls come in time order). */
@@ -86,6 +88,7 @@ export class ReplayTarget implements Target {
   readonly activities: ScalingActivity[] = [];
   private readonly started = Date.now();
   private readonly loads: { t: number; rate: number }[] = [];
+  private readonly zoneEvents: ReplayClock['zoneEvents'] = [];
   private previous: ReplayFrame | undefined;
   private lastT = -1;
   private frame: ReplayFrame | undefined;
@@ -95,7 +98,13 @@ export class ReplayTarget implements Target {
   private clock(): ReplayClock {
     const t = (Date.now() - this.started) / 1000;
     const last = this.loads.at(-1);
-    return { t, load: last?.rate ?? 0, loadSince: last?.t ?? 0, loads: [...this.loads] };
+    return {
+      t,
+      load: last?.rate ?? 0,
+      loadSince: last?.t ?? 0,
+      loads: [...this.loads],
+      zoneEvents: [...this.zoneEvents],
+    };
   }
 
   /** The frame now (computed once per instant), logging the activities since the previous one. */
@@ -174,8 +183,12 @@ export class ReplayTarget implements Target {
   async setDesired(_group: GroupName, _desired: number): Promise<void> {
     throw new Error('a replay cannot be changed: it only plays back what happened');
   }
-  async zoneOutage(_zone: string, _mode: ZoneOutageMode): Promise<void> {}
-  async zoneRestore(_zone: string): Promise<void> {}
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
+    this.zoneEvents.push({ t: (Date.now() - this.started) / 1000, zone, what: mode });
+  }
+  async zoneRestore(zone: string): Promise<void> {
+    this.zoneEvents.push({ t: (Date.now() - this.started) / 1000, zone, what: 'restore' });
+  }
   async stressCpu(_stress: CpuStress): Promise<void> {}
   async setLoad(recordsPerSecond: number): Promise<void> {
     this.loads.push({ t: (Date.now() - this.started) / 1000, rate: recordsPerSecond });

@@ -15,6 +15,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runScenario, type ScenarioResult } from '../../src/harness/engine/run.ts';
 import type { Scenario, Step } from '../../src/harness/engine/types.ts';
 import { trafficSpike } from '../../src/harness/scenarios/traffic-spike.ts';
+import { zoneOutage } from '../../src/harness/scenarios/zone-outage.ts';
 import {
   inService,
   type History,
@@ -205,6 +206,68 @@ describe('traffic-spike on replayed histories', () => {
     expect(failedSteps(result)).toEqual([]);
     expect(result.hypothesisHeld).toBe(true);
     expect(result.replacements.total).toBe(0);
+    expect(result.replacements.withinBound).toBe(true);
+  });
+});
+
+/**
+ * zone-outage: the second zone frozen; production stalls `stallSeconds` after the freeze, then
+ * runs at the baseline; the consumer of the frozen zone fails its checks and is replaced 12 s
+ * after the freeze; the zone's stateful members are frozen until the restore.
+ */
+const zoneStall =
+  (stallSeconds: number, dipAt?: number): History =>
+  (clock) => {
+    const out = clock.zoneEvents.find((e) => e.what !== 'restore');
+    const back = clock.zoneEvents.find((e) => e.what === 'restore');
+    const frozen = out !== undefined && back === undefined;
+    const since = out ? clock.t - out.t : -1;
+    const stalled = out !== undefined && since >= 0 && since < stallSeconds;
+    const dipped = dipAt !== undefined && since >= dipAt && since < dipAt + 3;
+    const produced = stalled || dipped ? 0 : clock.load;
+    const stateful = (prefix: string): { desired: number; members: ReplayMember[] } => ({
+      desired: 3,
+      members: inService(prefix, 3).map((m) => (m.id.endsWith('-2') && frozen ? { ...m, lifecycle: 'Frozen' } : m)),
+    });
+    const consumers: ReplayMember[] =
+      out && since >= 12
+        ? [
+            { id: 'consumers-1', lifecycle: 'InService' },
+            { id: 'consumers-3', lifecycle: since >= 20 ? 'InService' : 'Pending', zone: 'z-c' },
+          ]
+        : [
+            { id: 'consumers-1', lifecycle: 'InService' },
+            { id: 'consumers-2', lifecycle: frozen && since >= 10 ? 'Unhealthy' : frozen ? 'Frozen' : 'InService' },
+          ];
+    return {
+      groups: {
+        producers: { desired: 1, members: inService('producers', 1) },
+        consumers: { desired: 2, members: consumers },
+        kafka: stateful('kafka'),
+        cassandra: stateful('cassandra'),
+      },
+      metrics: { produced, consumed: produced, lag: 100 },
+    };
+  };
+
+describe('zone-outage on replayed histories', () => {
+  it('fails when production stands still for 16 s after the freeze (the stall of the issue)', async () => {
+    const { result } = await replay(zoneOutage, zoneStall(16));
+    expect(failedSteps(result)).toEqual(['producers keep ≥ 30 % of baseline through the outage']);
+  });
+
+  it('fails when production is back in time but drops out again during the outage', async () => {
+    const { result } = await replay(zoneOutage, zoneStall(9, 24));
+    const step = result.journal.run.find((a) => a.name.startsWith('producers keep'))!;
+    expect(step.status).toBe('failed');
+    expect(step.error).toMatch(/but not for 25s/);
+  });
+
+  it('passes when production is back within the allowance and stays up; the zone consumer is the one replacement', async () => {
+    const { result } = await replay(zoneOutage, zoneStall(9));
+    expect(failedSteps(result)).toEqual([]);
+    expect(result.hypothesisHeld).toBe(true);
+    expect(result.replacements.byGroup.consumers?.members).toEqual(['consumers-2']);
     expect(result.replacements.withinBound).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import type { ScenarioEvent } from './events.ts';
 import { evaluateAll, probeName } from './probes.ts';
 import { streamFor, terminationSchedule, type Random } from './random.ts';
 import type { Sampler } from './sampler.ts';
-import type { Observation, RollbackAction, StepAction, ZoneRef } from './types.ts';
+import type { Observation, Probe, RollbackAction, StepAction, ZoneRef } from './types.ts';
 
 /** What a step runs with. */
 export interface StepContext {
@@ -76,7 +76,7 @@ export function describeAction(action: StepAction | RollbackAction, zones: reado
     case 'randomTermination':
       return `random termination of ${action.group}, mean ${action.meanIntervalSeconds}s over ${action.windowSeconds}s`;
     case 'expect':
-      return `expect ${probeName(action.probe)} within ${action.withinSeconds}s`;
+      return `expect ${action.requireChange ? 'a change to ' : ''}${probeName(action.probe)} within ${action.withinSeconds}s${action.holdSeconds ? `, then for ${action.holdSeconds}s` : ''}`;
     case 'setDesired':
       return `set ${action.group} desired ${action.desired}`;
     case 'stressCpu':
@@ -133,6 +133,41 @@ export function waitForProbes(
       if (!last.ok) armed = true;
       run = last.ok && armed ? run + 1 : 0;
       if (run >= consecutive) finish(true);
+    });
+  });
+}
+
+/**
+ * Whether `probe` holds on every observation for `forMs` from now. Returns at the first failing
+ * observation, with what it saw; `lowest` is the observation closest to failing, in words.
+ */
+function keepsHolding(
+  ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
+  probe: Probe,
+  forMs: number,
+): Promise<{ ok: boolean; afterMs: number; observed: string; lowest: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let lowest = '';
+    let unsubscribe: () => void = () => undefined;
+    const finish = (ok: boolean, observed: string): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve({ ok, afterMs: Date.now() - started, observed, lowest: lowest || observed });
+    };
+    const onAbort = (): void => finish(false, 'stopped');
+    const timer = setTimeout(() => finish(true, lowest), forMs);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let lowestValue = Number.POSITIVE_INFINITY;
+    unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
+      const r = evaluateAll([probe], obs, ctx.target.zones).results[0]!;
+      if (!r.ok) return finish(false, r.observed);
+      const value = Number.parseFloat(r.observed);
+      if (Number.isFinite(value) && value < lowestValue) {
+        lowestValue = value;
+        lowest = r.observed;
+      }
     });
   });
 }
@@ -213,7 +248,15 @@ export async function runAction(
         { requireChange: action.requireChange ?? false },
       );
       ctx.noteProbeStart?.(heldAtStart);
-      const observed = last?.results[0]?.observed ?? 'no observation';
+      let observed = last?.results[0]?.observed ?? 'no observation';
+      if (ok && action.holdSeconds) {
+        const kept = await keepsHolding(ctx, action.probe, action.holdSeconds * 1000);
+        if (!kept.ok)
+          throw new Error(
+            `${probeName(action.probe)} held after ${(waitedMs / 1000).toFixed(1)}s but not for ${action.holdSeconds}s: it failed ${(kept.afterMs / 1000).toFixed(1)}s later (${kept.observed})`,
+          );
+        observed = `${observed}; kept holding for ${action.holdSeconds}s, lowest ${kept.lowest}`;
+      }
       const already = heldAtStart
         ? action.requireChange
           ? '; it already held before the step started, so a change was waited for'

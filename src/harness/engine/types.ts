@@ -178,6 +178,11 @@ export interface ExpectStep {
    * @default false
    */
   requireChange?: boolean;
+  /**
+   * Once the probe holds, it must go on holding on every observation for this many seconds (a
+   * figure that must stay up through a fault, not just touch the line once). @default 0
+   */
+  holdSeconds?: number;
 }
 
 /** Set a group's desired capacity. */
