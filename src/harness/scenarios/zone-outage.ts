@@ -1,9 +1,10 @@
 /**
  * zone-outage: under load take the second of three zones out (every member there stops
  * answering) for about 45 s, then bring it back. The producers are back at ≥ 30 % of the baseline
- * within 14 s of the freeze and stay there through the outage; the
- * app groups replace their unreachable members in the healthy zones, as an Auto Scaling group
- * would, and rebalance when the zone is back. Ledger exact.
+ * within 14 s of the freeze and stay there through the outage; the app groups replace their
+ * unreachable members in the healthy zones once those are past their health-check grace (real
+ * time, as an Auto Scaling group with ELB health checks would), and rebalance when the zone is
+ * back. Ledger exact.
  */
 import { rowsFor, steadyState, type ScenarioDefinition } from './definition.ts';
 
