@@ -58,6 +58,11 @@ export interface ScalingActivity {
   from: number;
   /** Desired capacity after. */
   to: number;
+  /**
+   * Set when the activity replaces a member: which one and why (`unhealthy`: it failed its
+   * health checks; `lost`: its process or instance was gone).
+   */
+  replaced?: { member: string; reason: 'unhealthy' | 'lost' };
 }
 
 /** A point-in-time reading of the pipeline's metrics. */
@@ -76,7 +81,16 @@ export interface MetricsSample {
   deadLettered: number;
   /** Average CPU percent per group. */
   cpuByGroup: Partial<Record<GroupName, number>>;
+  /**
+   * Figures this reading could not measure (no member answered its scrape, Kafka gave no lag):
+   * their numbers above are placeholders (0), a gap in the series, and no probe passes on them.
+   * @default none: every figure was measured
+   */
+  unknown?: MeasuredFigure[];
 }
+
+/** The figures of a `MetricsSample` that come from a measurement that can fail. */
+export type MeasuredFigure = 'producedPerSecond' | 'consumedPerSecond' | 'lag' | 'errorsPerSecond';
 
 /** How a zone is taken out. */
 export type ZoneOutageMode =
@@ -109,6 +123,26 @@ export interface DeadLetter {
   reason: string;
   /** Where the line came from, `object-key:line`, when the app recorded it: dead letters are counted once per source line. */
   source?: string;
+}
+
+/** How a group's members are health-checked and when the group replaces them. */
+export interface HealthCheckSettings {
+  /** `ELB`: HTTP checks of a target group; `EC2`: only the instance's own status (process alive). */
+  type: 'ELB' | 'EC2';
+  /** Path checked (ELB). */
+  path?: string;
+  /** Seconds between checks of one member (real time). */
+  intervalSeconds?: number;
+  /** Seconds a check may take to answer (real time). */
+  timeoutSeconds?: number;
+  /** Failed checks in a row that make a member unhealthy. */
+  unhealthyThreshold?: number;
+  /** Passed checks in a row that make it healthy again. */
+  healthyThreshold?: number;
+  /** Seconds after launch during which an unhealthy member is not replaced (real time). */
+  graceSeconds: number;
+  /** The time scale the other timings were derived with (1 = real time). */
+  timeScale?: number;
 }
 
 /** CPU stress on members of a group (FIS `aws:ssm:send-command/AWSFIS-Run-CPU-Stress`). */
@@ -179,6 +213,8 @@ export interface Target {
   readSinkIds(): AsyncIterable<string>;
   /** Every record on the dead-letter topic, from the beginning to the current end. */
   deadLetters(): AsyncIterable<DeadLetter>;
+  /** The health checks each app group runs (shown in the report); absent when the target cannot say. */
+  healthChecks?(): Promise<Partial<Record<GroupName, HealthCheckSettings>>>;
 }
 
 /** Every group a target manages, in the order reports show them. */

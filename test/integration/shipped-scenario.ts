@@ -4,7 +4,7 @@
  * run the scenario against real Kafka, Cassandra, moto and the apps, destroy the twin — and the
  * checks every scenario must pass. A scenario's own test adds the checks that are its own.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -48,6 +48,10 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
   });
 
   afterAll(async () => {
+    // TERRATOWER_KEEP_REPORTS=dir keeps a copy of the report (json + html) for reading afterwards.
+    const keep = process.env.TERRATOWER_KEEP_REPORTS;
+    if (keep && result)
+      await cp(join(workDir, 'report'), join(keep, `${definition.name}-${Date.now()}`), { recursive: true });
     await target?.teardown();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
@@ -70,6 +74,15 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
     expect(r.journal.steadyStates.before?.holds).toBe(true);
     expect(r.journal.steadyStates.after?.holds).toBe(true);
     expect(r.hypothesisHeld).toBe(true);
+  });
+
+  it("replaces no more members for failing health checks than the scenario's bound", () => {
+    const r = run.result();
+    const churn = Object.entries(r.replacements.byGroup)
+      .map(([g, x]) => `${g} ${x.count} (${x.members.join(', ')})`)
+      .join('; ');
+    note(`replaced for failing health checks: ${churn || 'none'}`);
+    expect(r.replacements.exceeded ?? 'within bound').toBe('within bound');
   });
 
   it('loses, duplicates and invents nothing; dead-letters exactly the malformed rows', () => {

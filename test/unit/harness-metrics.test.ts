@@ -41,7 +41,8 @@ describe('rate collector', () => {
       ],
       0,
     );
-    expect(first.producedPerSecond).toBe(0); // no previous reading yet
+    expect(first.producedPerSecond).toBe(0); // no previous reading yet: a placeholder, marked unknown
+    expect(first.unknown).toEqual(['producedPerSecond', 'consumedPerSecond', 'errorsPerSecond']);
     expect(first.lag).toBe(7);
     const second = c.sample(
       [
@@ -51,6 +52,7 @@ describe('rate collector', () => {
       2000,
     );
     expect(second).toMatchObject({ producedPerSecond: 100, consumedPerSecond: 100, lag: 3, errorsPerSecond: 0 });
+    expect(second.unknown).toBeUndefined();
     expect(second.cpuByGroup.producers).toBe(25);
     const third = c.sample([{ group: 'producers', memberId: 'p1', samples: producer(400, 1.5) }], 3000, 42, {
       kafka: 60,
@@ -68,6 +70,50 @@ describe('rate collector', () => {
     expect(cpuOnly.cpuByGroup.kafka).toBeUndefined();
     const cpu = c.sample([{ group: 'kafka', memberId: 'k1', cpuSeconds: 10.5 }], 3000);
     expect(cpu.cpuByGroup.kafka).toBe(50);
+  });
+});
+
+describe('unknown is not zero', () => {
+  it('a group asked but never answering leaves its figures unknown; a group with no members is a measured 0', () => {
+    const c = new RateCollector();
+    c.sample(
+      [
+        { group: 'producers', memberId: 'p1', samples: producer(100, 1) },
+        { group: 'consumers', memberId: 'c1', samples: consumer(50, 7) },
+      ],
+      0,
+    );
+    // Every scrape gets nothing (a frozen zone, a machine too busy to answer in time).
+    const silent = c.sample(
+      [
+        { group: 'producers', memberId: 'p1' },
+        { group: 'consumers', memberId: 'c1' },
+      ],
+      1000,
+    );
+    expect(silent.producedPerSecond).toBe(0);
+    expect(silent.unknown).toEqual(['producedPerSecond', 'consumedPerSecond', 'lag', 'errorsPerSecond']);
+    // Kafka measured the lag: only the rates are unknown.
+    const lagOnly = c.sample([{ group: 'consumers', memberId: 'c1' }], 2000, 0);
+    expect(lagOnly.unknown).toEqual(['consumedPerSecond']);
+    // One of two producers answers: the figure is measured.
+    const c2 = new RateCollector();
+    c2.sample(
+      [
+        { group: 'producers', memberId: 'p1', samples: producer(0, 1) },
+        { group: 'producers', memberId: 'p2', samples: producer(0, 1) },
+      ],
+      0,
+    );
+    const half = c2.sample(
+      [
+        { group: 'producers', memberId: 'p1', samples: producer(10, 1) },
+        { group: 'producers', memberId: 'p2' },
+      ],
+      1000,
+    );
+    expect(half.producedPerSecond).toBe(10);
+    expect(half.unknown).toBeUndefined();
   });
 });
 

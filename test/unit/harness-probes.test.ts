@@ -124,3 +124,71 @@ describe('probe tolerances', () => {
     expect(firstHoldingRun(series, [{ kind: 'lag', max: 10 }], 1, [], 3)).toBe(4);
   });
 });
+
+describe('probes say what they measure', () => {
+  it('desired capacity and members in service are separate probes; all() needs every part', () => {
+    const consumers = group(
+      'consumers',
+      4,
+      [1, 1, 0],
+      [{ id: 'c-new', zone: 'z-c', lifecycle: 'Pending', address: '', launchedAt: '' }],
+    );
+    const o = obs(0, {}, { consumers });
+    expect(evaluateProbe({ kind: 'groupSize', group: 'consumers', max: 2 }, o)).toMatchObject({
+      ok: true,
+      observed: '2 in service (desired 4)',
+    });
+    expect(evaluateProbe({ kind: 'desired', group: 'consumers', max: 2 }, o)).toMatchObject({
+      ok: false,
+      observed: 'desired 4 (2 in service)',
+    });
+    const scaledOut = {
+      kind: 'all' as const,
+      probes: [
+        { kind: 'desired' as const, group: 'consumers' as const, min: 3 },
+        { kind: 'atDesired' as const, groups: ['consumers' as const] },
+      ],
+    };
+    expect(evaluateProbe(scaledOut, o).ok).toBe(false);
+    expect(probeName(scaledOut)).toBe('consumers desired capacity ≥ 3 and consumers at desired capacity');
+    const four = obs(1, {}, { consumers: group('consumers', 4, [2, 1, 1]) });
+    expect(evaluateProbe(scaledOut, four).ok).toBe(true);
+  });
+
+  it('unknown is not zero: a figure the reading could not measure never makes a probe hold', () => {
+    const silent = obs(0, { producedPerSecond: 0, lag: 0, unknown: ['producedPerSecond', 'lag'] });
+    expect(evaluateProbe({ kind: 'lag', max: 100 }, silent)).toMatchObject({
+      ok: false,
+      unknown: true,
+      observed: 'lag unknown',
+    });
+    expect(evaluateProbe({ kind: 'throughput', side: 'produced', min: 0 }, silent)).toMatchObject({
+      ok: false,
+      unknown: true,
+    });
+    // The consumed side was measured.
+    expect(evaluateProbe({ kind: 'throughput', min: 1 }, silent).ok).toBe(true);
+    // A missing group state is unknown too.
+    expect(evaluateProbe({ kind: 'groupSize', group: 'kafka', max: 5 }, obs(0, {}, {}))).toMatchObject({
+      ok: false,
+      unknown: true,
+    });
+    expect(evaluateProbe({ kind: 'desired', group: 'kafka', max: 5 }, obs(0, {}, {}))).toMatchObject({
+      ok: false,
+      unknown: true,
+    });
+    // An all() with an unknown part is unknown and fails.
+    expect(
+      evaluateProbe(
+        {
+          kind: 'all',
+          probes: [
+            { kind: 'lag', max: 100 },
+            { kind: 'errorRate', max: 5 },
+          ],
+        },
+        silent,
+      ),
+    ).toMatchObject({ ok: false, unknown: true });
+  });
+});

@@ -11,6 +11,7 @@ import { esc, lineChart, niceTicks, placeMarkerLabels } from '../../src/harness/
 import { writeReport } from '../../src/harness/report/write.ts';
 import type { SeriesPoint } from '../../src/harness/report/series.ts';
 import type { ScenarioEvent } from '../../src/harness/engine/events.ts';
+import { countReplacements } from '../../src/harness/engine/journal.ts';
 import type { ScenarioResult } from '../../src/harness/engine/run.ts';
 
 const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
@@ -65,10 +66,19 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
     ev(0, { kind: 'load', label: 'load 300/s', recordsPerSecond: 300 }),
     ev(60, { kind: 'fault', label: 'zone eu-west-1b out (disrupt)', zone: 'eu-west-1b' }),
     ev(71, { kind: 'scaling', label: 'consumers 2→3', group: 'consumers', from: 2, to: 3 }),
+    ev(95, {
+      kind: 'scaling',
+      label: 'consumers-4 replaced: failed health checks',
+      group: 'consumers',
+      from: 3,
+      to: 3,
+      replaced: { member: 'consumers-4', reason: 'unhealthy' },
+    }),
     ev(120, { kind: 'restore', label: 'zone eu-west-1b back', zone: 'eu-west-1b' }),
     ev(165, { kind: 'scaling', label: 'consumers 3→2', group: 'consumers', from: 3, to: 2 }),
     ev(185, { kind: 'load', label: 'drain 1500/s', recordsPerSecond: 1500 }),
   ];
+  const churn = countReplacements(events, { consumers: 2 });
   const iso = (t: number) => new Date(Date.UTC(2026, 10, 23, 9) + t * 1000).toISOString();
   const act = (name: string, t0: number, t1: number, output: string) => ({
     name,
@@ -119,6 +129,20 @@ function syntheticResult(): Omit<ScenarioResult, 'reportJson' | 'reportHtml'> {
         act('zone eu-west-1b back', 120, 120.1, 'zone restored'),
       ],
       rollbacks: [],
+      replacements: churn,
+    },
+    replacements: churn,
+    healthChecks: {
+      consumers: {
+        type: 'ELB',
+        path: '/healthz',
+        intervalSeconds: 1,
+        timeoutSeconds: 5,
+        unhealthyThreshold: 2,
+        healthyThreshold: 5,
+        graceSeconds: 120,
+        timeScale: 60,
+      },
     },
     events,
     series,
@@ -193,6 +217,23 @@ describe('report', () => {
     expect(html).toContain('under load &lt;and&gt; bring');
     expect(html).toContain('PASSED');
     expect(html).toContain('88.4 s');
+    // Churn: its card (count, who, bound) and a marker of its own.
+    expect(json.journal.replacements.byGroup.consumers).toEqual({ count: 1, members: ['consumers-4'], at: [95] });
+    expect(html).toContain('replaced (failed health checks)');
+    expect(html).toContain('consumers 1: consumers-4 · at most 2 consumers');
+    expect(html).toContain('↻ consumers-4');
+    // The health checks the run used.
+    expect(html).toContain(
+      'ELB health checks, GET /healthz every 1 s, timeout 5 s, unhealthy after 2 failures in a row, healthy after 5 passes, grace 120 s real time',
+    );
+  });
+
+  it('a churn over the scenario bound is shown as such', () => {
+    const result = syntheticResult();
+    result.journal.replacements = countReplacements(result.events, 0);
+    const html = renderHtml({ version: 1, generatedAt: '', ...result, description: '', hypothesis: [], zones: ZONES });
+    expect(result.journal.replacements.withinBound).toBe(false);
+    expect(html).toContain('over: 1 replaced for failing health checks, at most 0 allowed');
   });
 
   it('marks a failed run and an inexact ledger', () => {

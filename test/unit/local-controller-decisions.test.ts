@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { APP_BOOT_FLOOR_SECONDS, appHealthChecks, HealthRecord } from '../../src/twin/controller/health.ts';
 import {
   choosePolicyProposal,
   clampDesired,
@@ -161,15 +162,13 @@ describe('replacement', () => {
   it('replaces dead members at once and unhealthy ones after grace', () => {
     const r = membersToReplace(
       [
-        { id: 'dead', dead: true, frozen: false, launchedAtMs: now - 10 },
-        { id: 'sick', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: now - 5000 },
-        { id: 'young', dead: false, frozen: false, launchedAtMs: now - 1000, failingSinceMs: now - 1000 },
-        { id: 'brief', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: now - 100 },
-        { id: 'ok', dead: false, frozen: false, launchedAtMs: 0 },
+        { id: 'dead', dead: true, frozen: false, launchedAtMs: now - 10, unhealthy: false },
+        { id: 'sick', dead: false, frozen: false, launchedAtMs: 0, unhealthy: true },
+        { id: 'young', dead: false, frozen: false, launchedAtMs: now - 1000, unhealthy: true },
+        { id: 'ok', dead: false, frozen: false, launchedAtMs: 0, unhealthy: false },
       ],
       now,
       2000,
-      3000,
       false,
     );
     expect(r).toEqual([
@@ -178,16 +177,53 @@ describe('replacement', () => {
     ]);
   });
   it('lets frozen stateful members wait but replaces frozen app members that fail checks', () => {
-    const frozen = [{ id: 'f', dead: false, frozen: true, launchedAtMs: 0, failingSinceMs: now - 10_000 }];
-    expect(membersToReplace(frozen, now, 2000, 3000, true)).toEqual([]);
-    expect(membersToReplace(frozen, now, 2000, 3000, false)).toEqual([{ id: 'f', cause: 'unhealthy' }]);
+    const frozen = [{ id: 'f', dead: false, frozen: true, launchedAtMs: 0, unhealthy: true }];
+    expect(membersToReplace(frozen, now, 2000, true)).toEqual([]);
+    expect(membersToReplace(frozen, now, 2000, false)).toEqual([{ id: 'f', cause: 'unhealthy' }]);
   });
   it('replaces stateful members only when their process is gone, never for slow readiness', () => {
     const members = [
-      { id: 'slow', dead: false, frozen: false, launchedAtMs: 0, failingSinceMs: 0 },
-      { id: 'gone', dead: true, frozen: false, launchedAtMs: 0 },
+      { id: 'slow', dead: false, frozen: false, launchedAtMs: 0, unhealthy: true },
+      { id: 'gone', dead: true, frozen: false, launchedAtMs: 0, unhealthy: false },
     ];
-    expect(membersToReplace(members, now, 0, 3000, true)).toEqual([{ id: 'gone', cause: 'dead' }]);
+    expect(membersToReplace(members, now, 0, true)).toEqual([{ id: 'gone', cause: 'dead' }]);
+  });
+});
+
+describe('health checks as an ELB target group runs them', () => {
+  it('the time scale speeds up the interval, never the timeout or the grace', () => {
+    const h = appHealthChecks(120, 60);
+    expect(h).toMatchObject({ type: 'ELB', timeoutSeconds: 5, unhealthyThreshold: 2, healthyThreshold: 5 });
+    expect(h.intervalSeconds).toBe(1); // 30 s / 60, floored at 1 s
+    expect(h.graceSeconds).toBe(120); // real time, not 2 s
+    expect(appHealthChecks(5, 1).graceSeconds).toBe(APP_BOOT_FLOOR_SECONDS);
+    expect(appHealthChecks(120, 1).intervalSeconds).toBe(30);
+  });
+  it('unhealthy after the threshold of failures in a row; one slow answer is not enough', () => {
+    const r = new HealthRecord({ unhealthyThreshold: 2, healthyThreshold: 3 });
+    r.record({ ok: true, ms: 10 });
+    r.record({ ok: false, ms: 5000, why: 'timed out after 5.0 s' });
+    expect(r.unhealthy).toBe(false);
+    r.record({ ok: true, ms: 4000 }); // busy catching up but answering within the timeout: healthy
+    r.record({ ok: false, ms: 5000, why: 'timed out after 5.0 s' });
+    expect(r.unhealthy).toBe(false);
+    r.record({ ok: false, ms: 5000, why: 'timed out after 5.0 s' });
+    expect(r.unhealthy).toBe(true);
+    // Healthy again only after the healthy threshold of passes in a row.
+    r.record({ ok: true, ms: 10 });
+    r.record({ ok: true, ms: 10 });
+    expect(r.unhealthy).toBe(true);
+    r.record({ ok: true, ms: 10 });
+    expect(r.unhealthy).toBe(false);
+    expect(r.describe()).toContain('timed out after 5.0 s');
+  });
+  it("a new member's failures while it boots count, but its first pass makes it healthy", () => {
+    const r = new HealthRecord({ unhealthyThreshold: 2, healthyThreshold: 5 });
+    r.record({ ok: false, ms: 1, why: 'connection refused' });
+    r.record({ ok: false, ms: 1, why: 'connection refused' });
+    expect(r.unhealthy).toBe(true);
+    r.record({ ok: true, ms: 30 });
+    expect(r.unhealthy).toBe(false);
   });
 });
 

@@ -51,6 +51,7 @@ function result(over: Partial<ScenarioResult> = {}): ScenarioResult {
       ],
     },
     drained: true,
+    replacements: { byGroup: {}, total: 0, withinBound: true },
     samplerErrors: [],
     reportJson: '/r/report.json',
     reportHtml: '/r/report.html',

@@ -22,4 +22,6 @@ export interface ScenarioEvent {
   to?: number;
   /** Members a fault took. */
   members?: string[];
+  /** Scaling events that replace a member: which one and why. */
+  replaced?: { member: string; reason: 'unhealthy' | 'lost' };
 }

@@ -2,6 +2,7 @@
  * The run journal, shaped like Chaos Toolkit's: the steady-state hypothesis before and after,
  * every activity of the method with its start, end and outcome, every rollback.
  */
+import type { GroupName } from '../../spec/index.ts';
 import type { ProbeResult, RollbackAction, StepAction } from './types.ts';
 
 /** Outcome of one activity. */
@@ -25,6 +26,33 @@ export interface ActivityRecord {
   output?: string;
   /** Why it failed. */
   error?: string;
+  /**
+   * Expect steps: whether the probe already held on the last observation before the step
+   * started (a hold that shows no change, unless the step required one).
+   */
+  heldAtStart?: boolean;
+}
+
+/** Members of one group replaced for failing health checks during the run. */
+export interface GroupReplacements {
+  /** How many replacements. */
+  count: number;
+  /** The replaced members, in order. */
+  members: string[];
+  /** Seconds since the run started of each replacement. */
+  at: number[];
+}
+
+/** Churn: health-check replacements per group, and whether they stayed within the scenario's bound. */
+export interface ReplacementRecord {
+  byGroup: Partial<Record<GroupName, GroupReplacements>>;
+  total: number;
+  /** The scenario's bound, as written; absent when unbounded. */
+  bound?: number | Partial<Record<GroupName, number>>;
+  /** Within the bound (true when unbounded). */
+  withinBound: boolean;
+  /** Which bound was exceeded, in words. */
+  exceeded?: string;
 }
 
 /** One check of the steady-state hypothesis. */
@@ -70,6 +98,45 @@ export interface Journal {
   rollbacks: ActivityRecord[];
   /** Why the method stopped early, if it did. */
   stopReason?: string;
+  /** Members replaced for failing health checks (churn), per group. */
+  replacements: ReplacementRecord;
+}
+
+/**
+ * Count health-check replacements per group from a run's events and check them against the
+ * scenario's bound (`Scenario.maxReplacements`).
+ */
+export function countReplacements(
+  events: readonly { t: number; group?: GroupName; replaced?: { member: string; reason: string } }[],
+  bound?: number | Partial<Record<GroupName, number>>,
+): ReplacementRecord {
+  const byGroup: Partial<Record<GroupName, GroupReplacements>> = {};
+  let total = 0;
+  for (const e of [...events].sort((a, b) => a.t - b.t)) {
+    if (!e.group || e.replaced?.reason !== 'unhealthy') continue;
+    const g = (byGroup[e.group] ??= { count: 0, members: [], at: [] });
+    g.count += 1;
+    g.members.push(e.replaced.member);
+    g.at.push(Math.round(e.t / 100) / 10);
+    total += 1;
+  }
+  const out: ReplacementRecord = { byGroup, total, withinBound: true };
+  if (bound === undefined) return out;
+  out.bound = bound;
+  const over: string[] = [];
+  if (typeof bound === 'number') {
+    if (total > bound) over.push(`${total} replaced for failing health checks, at most ${bound} allowed`);
+  } else {
+    for (const [group, max] of Object.entries(bound) as [GroupName, number][]) {
+      const n = byGroup[group]?.count ?? 0;
+      if (n > max) over.push(`${group}: ${n} replaced for failing health checks, at most ${max} allowed`);
+    }
+  }
+  if (over.length > 0) {
+    out.withinBound = false;
+    out.exceeded = over.join('; ');
+  }
+  return out;
 }
 
 /** Builds a journal as the run goes. */
@@ -91,6 +158,7 @@ export class JournalBuilder {
       steadyStates: { before: null, after: null },
       run: [],
       rollbacks: [],
+      replacements: { byGroup: {}, total: 0, withinBound: true },
     };
   }
 

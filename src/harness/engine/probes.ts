@@ -1,6 +1,6 @@
 /** Probe evaluation: pure functions of one observation, so they are tested without a system. */
 import type { GroupName } from '../../spec/index.ts';
-import { ALL_GROUPS } from '../../model/target.ts';
+import { ALL_GROUPS, type MeasuredFigure, type MetricsSample } from '../../model/target.ts';
 import type { Observation, Probe, ProbeResult } from './types.ts';
 
 /** A probe's name with its tolerance, as the journal and report show it. */
@@ -14,15 +14,28 @@ export function probeName(probe: Probe): string {
       return `${probe.side ?? 'consumed'} ≥ ${probe.min} records/s`;
     case 'atDesired':
       return `${(probe.groups ?? ALL_GROUPS).join(', ')} at desired capacity`;
-    case 'groupSize': {
-      const range = [probe.min !== undefined ? `≥ ${probe.min}` : '', probe.max !== undefined ? `≤ ${probe.max}` : '']
-        .filter(Boolean)
-        .join(' and ');
-      return `${probe.group} in service ${range}`;
-    }
+    case 'groupSize':
+      return `${probe.group} in service ${rangeText(probe.min, probe.max)}`;
+    case 'desired':
+      return `${probe.group} desired capacity ${rangeText(probe.min, probe.max)}`;
+    case 'all':
+      return probe.name ?? probe.probes.map(probeName).join(' and ');
     case 'zoneSpread':
       return `${probe.group}: ≥ ${probe.min} in service in ${probe.zones ? probe.zones.join(', ') : 'every zone'}`;
   }
+}
+
+function rangeText(min: number | undefined, max: number | undefined): string {
+  return [min !== undefined ? `≥ ${min}` : '', max !== undefined ? `≤ ${max}` : ''].filter(Boolean).join(' and ');
+}
+
+function within(n: number, min: number | undefined, max: number | undefined): boolean {
+  return (min === undefined || n >= min) && (max === undefined || n <= max);
+}
+
+/** Whether a reading measured `figure` (a scrape that got nothing is unknown, not zero). */
+export function measured(m: MetricsSample, figure: MeasuredFigure): boolean {
+  return !m.unknown?.includes(figure);
 }
 
 function inService(obs: Observation, group: GroupName): number | undefined {
@@ -31,47 +44,78 @@ function inService(obs: Observation, group: GroupName): number | undefined {
 }
 
 /**
- * Evaluate one probe on one observation. A probe about a group whose state is missing fails
- * (the observation could not show it holds).
+ * Evaluate one probe on one observation. A probe whose figure the observation could not measure
+ * (a scrape that got nothing, a group state missing) fails, marked `unknown`: unknown is not
+ * zero, and never makes a probe hold.
  */
 export function evaluateProbe(probe: Probe, obs: Observation, zones: readonly string[] = []): ProbeResult {
   const name = probeName(probe);
   const result = (ok: boolean, observed: string): ProbeResult => ({ name, probe, ok, observed });
+  const unknown = (what: string): ProbeResult => ({
+    name,
+    probe,
+    ok: false,
+    observed: `${what} unknown`,
+    unknown: true,
+  });
   const m = obs.metrics;
   switch (probe.kind) {
     case 'lag':
+      if (!measured(m, 'lag')) return unknown('lag');
       return result(m.lag <= probe.max, String(m.lag));
     case 'errorRate':
+      if (!measured(m, 'errorsPerSecond')) return unknown('error rate');
       return result(m.errorsPerSecond <= probe.max, m.errorsPerSecond.toFixed(2));
     case 'throughput': {
-      const value = probe.side === 'produced' ? m.producedPerSecond : m.consumedPerSecond;
+      const figure = probe.side === 'produced' ? 'producedPerSecond' : 'consumedPerSecond';
+      if (!measured(m, figure)) return unknown(probe.side ?? 'consumed');
+      const value = m[figure];
       return result(value >= probe.min, value.toFixed(1));
     }
     case 'atDesired': {
       const parts: string[] = [];
       let ok = true;
+      let missing = false;
       for (const group of probe.groups ?? ALL_GROUPS) {
         const state = obs.groups[group];
         const n = inService(obs, group);
         if (!state || n === undefined) {
           ok = false;
-          parts.push(`${group} ?`);
+          missing = true;
+          parts.push(`${group} unknown`);
           continue;
         }
         if (n !== state.desired) ok = false;
         parts.push(`${group} ${n}/${state.desired}`);
       }
-      return result(ok, parts.join(', '));
+      const out = result(ok, parts.join(', '));
+      if (missing) out.unknown = true;
+      return out;
     }
     case 'groupSize': {
+      const state = obs.groups[probe.group];
       const n = inService(obs, probe.group);
-      if (n === undefined) return result(false, `${probe.group} ?`);
-      const ok = (probe.min === undefined || n >= probe.min) && (probe.max === undefined || n <= probe.max);
-      return result(ok, String(n));
+      if (!state || n === undefined) return unknown(probe.group);
+      return result(within(n, probe.min, probe.max), `${n} in service (desired ${state.desired})`);
+    }
+    case 'desired': {
+      const state = obs.groups[probe.group];
+      if (!state) return unknown(probe.group);
+      const n = inService(obs, probe.group) ?? 0;
+      return result(within(state.desired, probe.min, probe.max), `desired ${state.desired} (${n} in service)`);
+    }
+    case 'all': {
+      const parts = probe.probes.map((p) => evaluateProbe(p, obs, zones));
+      const out = result(
+        parts.length > 0 && parts.every((r) => r.ok),
+        parts.map((r) => `${r.observed}${r.ok ? '' : ' ✗'}`).join('; '),
+      );
+      if (parts.some((r) => r.unknown)) out.unknown = true;
+      return out;
     }
     case 'zoneSpread': {
       const state = obs.groups[probe.group];
-      if (!state) return result(false, `${probe.group} ?`);
+      if (!state) return unknown(probe.group);
       const wanted = probe.zones ?? zones;
       const counts = wanted.map((z) => state.inServiceByZone[z] ?? 0);
       const ok = wanted.length > 0 && counts.every((c) => c >= probe.min);

@@ -1,8 +1,10 @@
 /** What one scenario run produced: the verdict and everything the report shows. */
 import type { Ledger } from '../ledger/ledger.ts';
+import type { HealthCheckSettings } from '../../model/target.ts';
+import type { GroupName } from '../../spec/index.ts';
 import type { SeriesPoint } from '../report/series.ts';
 import type { ScenarioEvent } from './events.ts';
-import type { Journal } from './journal.ts';
+import type { Journal, ReplacementRecord } from './journal.ts';
 import type { RecoveryFigures } from './recovery.ts';
 
 /** What a run found. */
@@ -16,7 +18,14 @@ export interface ScenarioResult {
   ledger: Ledger | null;
   /** Why there is no ledger. */
   ledgerError?: string;
-  /** Hypothesis held and the ledger is exact: what the CLI's exit code says. */
+  /**
+   * Members replaced for failing health checks, per group, against the scenario's bound
+   * (`maxReplacements`); the same record as `journal.replacements`.
+   */
+  replacements: ReplacementRecord;
+  /** The health checks the target ran on each app group (absent when the target cannot say). */
+  healthChecks?: Partial<Record<GroupName, HealthCheckSettings>>;
+  /** Hypothesis held, the ledger is exact and the churn stayed within its bound: what the CLI's exit code says. */
   passed: boolean;
   journal: Journal;
   events: ScenarioEvent[];

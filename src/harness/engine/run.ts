@@ -14,8 +14,8 @@ import { writeReport } from '../report/write.ts';
 import { toSeries } from '../report/series.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioEvent } from './events.ts';
-import { JournalBuilder, type HypothesisRecord, type RunStatus } from './journal.ts';
-import { evaluateAll, probeName } from './probes.ts';
+import { countReplacements, JournalBuilder, type HypothesisRecord, type RunStatus } from './journal.ts';
+import { evaluateAll, measured, probeName } from './probes.ts';
 import { computeRecovery } from './recovery.ts';
 import { Sampler } from './sampler.ts';
 import { describeAction, runAction, sleep, waitForProbes, type StepContext } from './steps.ts';
@@ -96,6 +96,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let unsubscribeStop: () => void = () => undefined;
 
   sampler.start();
+  // What the target's groups are health-checked with, for the report (absent when it cannot say).
+  const healthChecks = await target.healthChecks?.().catch(() => undefined);
   try {
     log(`${scenario.name}: baseline ${scenario.baselineLoad}/s, warm-up ${scenario.warmupSeconds ?? 10}s`);
     await builder.activity(
@@ -157,13 +159,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           continue;
         }
         log(`step ${index + 1}/${scenario.method.length}: ${name}`);
+        let heldAtStart: boolean | undefined;
+        const stepCtx: StepContext = { ...ctx, noteProbeStart: (held) => (heldAtStart = held) };
         const run = builder.activity('run', name, type, step, async () => {
           if (step.pauseBefore) await sleep(step.pauseBefore * 1000, stop.signal);
-          const out = await runAction(ctx, step, index);
+          const out = await runAction(stepCtx, step, index);
           if (step.pauseAfter) await sleep(step.pauseAfter * 1000, stop.signal);
           return out;
         });
         const settle = run.then((record) => {
+          if (heldAtStart !== undefined) record.heldAtStart = heldAtStart;
           if (record.status === 'failed') {
             log(`  failed: ${record.error}`);
             if (step.kind === 'expect') expectationsMet = false;
@@ -228,6 +233,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   }
   await sampler.stop();
 
+  builder.journal.replacements = countReplacements(events, scenario.maxReplacements);
+  const churn = builder.journal.replacements;
+  if (churn.total > 0) {
+    const perGroup = Object.entries(churn.byGroup)
+      .map(([g, r]) => `${g} ${r.count} (${r.members.join(', ')})`)
+      .join('; ');
+    log(
+      `churn: replaced for failing health checks: ${perGroup}${churn.withinBound ? '' : ` — over the bound: ${churn.exceeded}`}`,
+    );
+  }
   const journal = builder.finish(status, stopReason);
   const before = journal.steadyStates.before;
   const after = journal.steadyStates.after;
@@ -245,7 +260,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     runId: target.runId,
     hypothesisHeld,
     ledger,
-    passed: hypothesisHeld && ledger?.exact === true,
+    replacements: churn,
+    ...(healthChecks ? { healthChecks } : {}),
+    passed: hypothesisHeld && ledger?.exact === true && churn.withinBound,
     journal,
     events: [...events].sort((a, b) => a.t - b.t),
     series,
@@ -352,10 +369,12 @@ async function drain(
     const last = ctx.sampler.observations.at(-1);
     if (!last) continue;
     const m = last.metrics;
+    // An unmeasured figure is neither movement nor quiet: a silent scrape does not drain anything.
+    const known = measured(m, 'producedPerSecond') && measured(m, 'consumedPerSecond') && measured(m, 'lag');
     const moving = m.producedPerSecond > 0 || m.consumedPerSecond > 0 || (lastLag !== undefined && m.lag !== lastLag);
-    lastLag = m.lag;
+    if (measured(m, 'lag')) lastLag = m.lag;
     if (moving) lastProgress = Date.now();
-    const quiet = m.lag === 0 && m.producedPerSecond === 0 && m.consumedPerSecond === 0;
+    const quiet = known && m.lag === 0 && m.producedPerSecond === 0 && m.consumedPerSecond === 0;
     if (!quiet) quietSince = undefined;
     else quietSince ??= Date.now();
     if (quietSince !== undefined && Date.now() - quietSince >= quietMs) {

@@ -139,14 +139,21 @@ export class Sampler {
     if (this.seenActivities.has(key)) return;
     this.seenActivities.add(key);
     const at = Date.parse(a.time);
+    const unhealthy = a.replaced?.reason === 'unhealthy';
     this.options.onEvent({
       t: at - this.options.startedAt,
       time: a.time,
       kind: 'scaling',
       group: a.group,
-      label: a.from !== a.to ? `${a.group} ${a.from}→${a.to}` : `${a.group}: ${a.cause}`,
+      label:
+        a.from !== a.to
+          ? `${a.group} ${a.from}→${a.to}`
+          : unhealthy
+            ? `${a.replaced?.member} replaced: failed health checks`
+            : `${a.group}: ${a.cause}`,
       from: a.from,
       to: a.to,
+      ...(a.replaced ? { replaced: { ...a.replaced } } : {}),
     });
   }
 }

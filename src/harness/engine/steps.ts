@@ -6,7 +6,7 @@ import type { ScenarioEvent } from './events.ts';
 import { evaluateAll, probeName } from './probes.ts';
 import { streamFor, terminationSchedule, type Random } from './random.ts';
 import type { Sampler } from './sampler.ts';
-import type { Observation, RollbackAction, StepAction, ZoneRef } from './types.ts';
+import type { Observation, Probe, RollbackAction, StepAction, ZoneRef } from './types.ts';
 
 /** What a step runs with. */
 export interface StepContext {
@@ -20,6 +20,8 @@ export interface StepContext {
   zonesOut: Set<string>;
   /** Aborted when the run must stop (stop condition, interrupt). */
   signal: AbortSignal;
+  /** Told, by an expect step, whether its probe already held on the last observation before it started. */
+  noteProbeStart?: (heldAtStart: boolean | undefined) => void;
 }
 
 export { sleep } from '../../support/time.ts';
@@ -58,7 +60,7 @@ export function describeAction(action: StepAction | RollbackAction, zones: reado
     case 'randomTermination':
       return `random termination of ${action.group}, mean ${action.meanIntervalSeconds}s over ${action.windowSeconds}s`;
     case 'expect':
-      return `expect ${probeName(action.probe)} within ${action.withinSeconds}s`;
+      return `expect ${action.requireChange ? 'a change to ' : ''}${probeName(action.probe)} within ${action.withinSeconds}s${action.holdSeconds ? `, then for ${action.holdSeconds}s` : ''}`;
     case 'setDesired':
       return `set ${action.group} desired ${action.desired}`;
     case 'stressCpu':
@@ -66,34 +68,90 @@ export function describeAction(action: StepAction | RollbackAction, zones: reado
   }
 }
 
+/** What `waitForProbes` saw. */
+export interface ProbeWait {
+  /** The probes held (on the required consecutive observations, after a change when required). */
+  ok: boolean;
+  /** The last observation's results. */
+  last: ReturnType<typeof evaluateAll> | undefined;
+  waitedMs: number;
+  /**
+   * Whether the probes already held on the last observation taken before the wait began;
+   * undefined when there was none.
+   */
+  heldAtStart: boolean | undefined;
+}
+
 /**
- * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`.
- * Returns whether they did and the last observation's results.
+ * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`. With
+ * `requireChange`, a hold only counts once the probes were seen not holding (on the observation
+ * before the start or on one after it): a condition that held all along proves no change.
  */
 export function waitForProbes(
   ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
   probes: Parameters<typeof evaluateAll>[0],
   consecutive: number,
   withinMs: number,
-): Promise<{ ok: boolean; last: ReturnType<typeof evaluateAll> | undefined; waitedMs: number }> {
+  options: { requireChange?: boolean } = {},
+): Promise<ProbeWait> {
   const started = Date.now();
+  const before = ctx.sampler.observations.at(-1);
+  const heldAtStart = before ? evaluateAll(probes, before, ctx.target.zones).ok : undefined;
   return new Promise((resolve) => {
     let run = 0;
+    // Armed: holds count. Without requireChange at once; with it once a failing observation was seen.
+    let armed = !options.requireChange || heldAtStart === false;
     let last: ReturnType<typeof evaluateAll> | undefined;
     let unsubscribe: () => void = () => undefined;
     const finish = (ok: boolean): void => {
       clearTimeout(timer);
       unsubscribe();
       ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ ok, last, waitedMs: Date.now() - started });
+      resolve({ ok, last, waitedMs: Date.now() - started, heldAtStart });
     };
     const onAbort = (): void => finish(false);
     const timer = setTimeout(() => finish(false), withinMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
       last = evaluateAll(probes, obs, ctx.target.zones);
-      run = last.ok ? run + 1 : 0;
+      if (!last.ok) armed = true;
+      run = last.ok && armed ? run + 1 : 0;
       if (run >= consecutive) finish(true);
+    });
+  });
+}
+
+/**
+ * Whether `probe` holds on every observation for `forMs` from now. Returns at the first failing
+ * observation, with what it saw; `lowest` is the observation closest to failing, in words.
+ */
+function keepsHolding(
+  ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
+  probe: Probe,
+  forMs: number,
+): Promise<{ ok: boolean; afterMs: number; observed: string; lowest: string }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    let lowest = '';
+    let unsubscribe: () => void = () => undefined;
+    const finish = (ok: boolean, observed: string): void => {
+      clearTimeout(timer);
+      unsubscribe();
+      ctx.signal.removeEventListener('abort', onAbort);
+      resolve({ ok, afterMs: Date.now() - started, observed, lowest: lowest || observed });
+    };
+    const onAbort = (): void => finish(false, 'stopped');
+    const timer = setTimeout(() => finish(true, lowest), forMs);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let lowestValue = Number.POSITIVE_INFINITY;
+    unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
+      const r = evaluateAll([probe], obs, ctx.target.zones).results[0]!;
+      if (!r.ok) return finish(false, r.observed);
+      const value = Number.parseFloat(r.observed);
+      if (Number.isFinite(value) && value < lowestValue) {
+        lowestValue = value;
+        lowest = r.observed;
+      }
     });
   });
 }
@@ -166,16 +224,33 @@ export async function runAction(
     case 'randomTermination':
       return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
     case 'expect': {
-      const { ok, last, waitedMs } = await waitForProbes(
+      const { ok, last, waitedMs, heldAtStart } = await waitForProbes(
         ctx,
         [action.probe],
         action.consecutive ?? 1,
         action.withinSeconds * 1000,
+        { requireChange: action.requireChange ?? false },
       );
-      const observed = last?.results[0]?.observed ?? 'no observation';
+      ctx.noteProbeStart?.(heldAtStart);
+      let observed = last?.results[0]?.observed ?? 'no observation';
+      if (ok && action.holdSeconds) {
+        const kept = await keepsHolding(ctx, action.probe, action.holdSeconds * 1000);
+        if (!kept.ok)
+          throw new Error(
+            `${probeName(action.probe)} held after ${(waitedMs / 1000).toFixed(1)}s but not for ${action.holdSeconds}s: it failed ${(kept.afterMs / 1000).toFixed(1)}s later (${kept.observed})`,
+          );
+        observed = `${observed}; kept holding for ${action.holdSeconds}s, lowest ${kept.lowest}`;
+      }
+      const already = heldAtStart
+        ? action.requireChange
+          ? '; it already held before the step started, so a change was waited for'
+          : '; it already held before the step started: this shows no change'
+        : '';
       if (!ok)
-        throw new Error(`${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})`);
-      return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})`;
+        throw new Error(
+          `${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})${already}`,
+        );
+      return `held after ${(waitedMs / 1000).toFixed(1)}s (${observed})${already}`;
     }
     case 'setDesired':
       await target.setDesired(action.group, action.desired);

@@ -27,18 +27,42 @@ export interface ThroughputProbe {
   side?: 'produced' | 'consumed';
 }
 
-/** Every listed group (default: all) has as many members in service as its desired capacity. */
+/**
+ * Every listed group (default: all) has as many members in service as its desired capacity.
+ * Members in service means lifecycle `InService`: pending, unhealthy and frozen members do not count.
+ */
 export interface AtDesiredProbe {
   kind: 'atDesired';
   groups?: GroupName[];
 }
 
-/** A group's members in service within [min, max]. */
+/**
+ * A group's members in service (lifecycle `InService`) within [min, max]. Says nothing about the
+ * group's desired capacity: a group whose new members keep failing health checks can be "≤ 2 in
+ * service" with desired 4. Use `desired` for what the group aims for, and `atDesired` for the
+ * members following it.
+ */
 export interface GroupSizeProbe {
   kind: 'groupSize';
   group: GroupName;
   min?: number;
   max?: number;
+}
+
+/** A group's desired capacity (what the group aims for, not what runs) within [min, max]. */
+export interface DesiredProbe {
+  kind: 'desired';
+  group: GroupName;
+  min?: number;
+  max?: number;
+}
+
+/** Every listed probe holds on the same observation ("desired ≥ 3 and consumers at desired"). */
+export interface AllProbe {
+  kind: 'all';
+  probes: Probe[];
+  /** Name shown in the journal and report. @default the probes' names joined with "and" */
+  name?: string;
 }
 
 /** Members in service in every listed zone (default: all zones of the target) at least `min`. */
@@ -50,7 +74,15 @@ export interface ZoneSpreadProbe {
 }
 
 /** A check with a tolerance, evaluated on one observation. */
-export type Probe = LagProbe | ErrorRateProbe | ThroughputProbe | AtDesiredProbe | GroupSizeProbe | ZoneSpreadProbe;
+export type Probe =
+  | LagProbe
+  | ErrorRateProbe
+  | ThroughputProbe
+  | AtDesiredProbe
+  | GroupSizeProbe
+  | DesiredProbe
+  | ZoneSpreadProbe
+  | AllProbe;
 
 /** What probes are evaluated on: one metric reading and every group's state at (about) the same time. */
 export interface Observation {
@@ -68,6 +100,8 @@ export interface ProbeResult {
   ok: boolean;
   /** The value compared, in words ("1234", "consumers 2/3"). */
   observed: string;
+  /** The observation could not show the value (a scrape that got nothing, a group state missing). */
+  unknown?: boolean;
 }
 
 /** Where a zone is named: by name, or by index into the target's zones (0 = first). */
@@ -137,6 +171,18 @@ export interface ExpectStep {
   withinSeconds: number;
   /** The probe must hold on this many consecutive observations. @default 1 */
   consecutive?: number;
+  /**
+   * The step is about a change: a probe that already held when the step started proves nothing,
+   * so it must first be seen NOT holding (at or after the start) before a hold counts. Whether
+   * the probe held at the start is journalled either way.
+   * @default false
+   */
+  requireChange?: boolean;
+  /**
+   * Once the probe holds, it must go on holding on every observation for this many seconds (a
+   * figure that must stay up through a fault, not just touch the line once). @default 0
+   */
+  holdSeconds?: number;
 }
 
 /** Set a group's desired capacity. */
@@ -227,4 +273,10 @@ export interface Scenario {
   sampleIntervalMs?: number;
   /** Drain before the ledger. */
   drain?: DrainOptions;
+  /**
+   * Most members the run may see replaced for failing health checks: one number for every group
+   * together, or a bound per group (groups not named: unbounded). A run over the bound fails its
+   * verdict: churn is a fault the scenario did not inject. @default unbounded (counted and shown)
+   */
+  maxReplacements?: number | Partial<Record<GroupName, number>>;
 }

@@ -4,7 +4,7 @@
  * neither adds nor subtracts), CPU comes from `process_cpu_seconds_total` or from the target.
  */
 import type { GroupName } from '../../spec/index.ts';
-import type { MetricsSample } from '../../model/target.ts';
+import type { MeasuredFigure, MetricsSample } from '../../model/target.ts';
 import { parsePrometheus, sumOf, type PromSample } from '../../support/prometheus-text.ts';
 
 /** Metric names the apps export (apps/producer/metrics.ts, apps/consumer/metrics.ts). */
@@ -69,8 +69,17 @@ export class RateCollector {
     let gaugeLag = 0;
     let deadLetteredDelta = 0;
     const seen = new Set<string>();
+    // Per app group: members asked, and members that answered with a rate (a previous reading to
+    // compare with). A group asked but never answering is unknown, not zero.
+    const asked: Partial<Record<GroupName, number>> = {};
+    const rated: Partial<Record<GroupName, number>> = {};
+    const answered: Partial<Record<GroupName, number>> = {};
     for (const r of readings) {
       seen.add(r.memberId);
+      if (r.group === 'producers' || r.group === 'consumers') {
+        asked[r.group] = (asked[r.group] ?? 0) + 1;
+        if (r.samples) answered[r.group] = (answered[r.group] ?? 0) + 1;
+      }
       const counters: Record<string, number> = {};
       if (r.samples) {
         for (const name of COUNTERS) {
@@ -85,6 +94,7 @@ export class RateCollector {
       if (r.samples) gaugeLag += sumOf(r.samples, APP_METRICS.consumerLag) ?? 0;
       const prev = this.previous.get(r.memberId);
       if (prev && now > prev.at) {
+        if (r.samples) rated[r.group] = (rated[r.group] ?? 0) + 1;
         const dt = (now - prev.at) / 1000;
         for (const [name, value] of Object.entries(counters)) {
           const before = prev.counters[name];
@@ -107,7 +117,14 @@ export class RateCollector {
     const cpuByGroup: Partial<Record<GroupName, number>> = {};
     for (const g of Object.keys(cpuSum) as GroupName[]) cpuByGroup[g] = round1(cpuSum[g]! / cpuCount[g]!);
     Object.assign(cpuByGroup, cpuOverride);
+    const unknown: MeasuredFigure[] = [];
+    const silent = (g: 'producers' | 'consumers'): boolean => (asked[g] ?? 0) > 0 && (rated[g] ?? 0) === 0;
+    if (silent('producers')) unknown.push('producedPerSecond');
+    if (silent('consumers')) unknown.push('consumedPerSecond');
+    if (lag === undefined && (asked.consumers ?? 0) > 0 && (answered.consumers ?? 0) === 0) unknown.push('lag');
+    if (silent('producers') && silent('consumers')) unknown.push('errorsPerSecond');
     return {
+      ...(unknown.length > 0 ? { unknown } : {}),
       time: new Date(now).toISOString(),
       producedPerSecond: round1(rates[APP_METRICS.producerRecords] ?? 0),
       consumedPerSecond: round1(rates[APP_METRICS.consumerRecords] ?? 0),

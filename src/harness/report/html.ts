@@ -4,6 +4,7 @@
  * recovery figures, the ledger and the journal.
  */
 import type { GroupName } from '../../spec/index.ts';
+import type { MeasuredFigure } from '../../model/target.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { HypothesisRecord } from '../engine/journal.ts';
 import type { ReportData } from './model.ts';
@@ -25,6 +26,8 @@ const EVENT_COLORS: Record<ScenarioEvent['kind'], string> = {
   stop: '#000000',
   note: '#b8860b',
 };
+/** Members replaced for failing health checks: churn the scenario did not inject. */
+const CHURN_COLOR = '#c2185b';
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d2329;background:#f4f6f8}
@@ -33,7 +36,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px;border-bot
 .sub{color:#5b6670;margin:0 0 14px}
 .badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;font-size:13px;vertical-align:middle;margin-left:8px}
 .pass{background:#dff3e4;color:#116329}.fail{background:#fde2e1;color:#a40e26}.warn{background:#fff4ce;color:#7a5a00}
-.cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px}
 .card{background:#fff;border:1px solid #dde2e7;border-radius:8px;padding:10px 14px}
 .card .k{color:#5b6670;font-size:12px;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:20px;font-weight:600}
 .card .why{font-size:12px;font-weight:400;color:#5b6670;margin-top:2px}
@@ -59,15 +62,20 @@ function verdict(ok: boolean, yes = 'yes', no = 'no'): string {
 function markersOf(events: readonly ScenarioEvent[]): ChartMarker[] {
   return events
     .filter((e) => e.kind !== 'note' || e.label.startsWith('spared') === false)
-    .map((e) => ({
-      t: e.t / 1000,
-      label: e.label,
-      color: EVENT_COLORS[e.kind],
-      dashed: e.kind === 'scaling',
-      // A desired-capacity change is drawn with its label ("consumers 2→4"); the launches and
-      // terminations that follow it only as lines (hover, and the events table, give them).
-      hoverOnly: e.kind === 'scaling' && e.from === e.to,
-    }));
+    .map((e) =>
+      e.replaced?.reason === 'unhealthy'
+        ? // Churn gets its own colour and a short label: a replacement nobody asked for.
+          { t: e.t / 1000, label: `↻ ${e.replaced.member}`, color: CHURN_COLOR, dashed: false, hoverOnly: false }
+        : {
+            t: e.t / 1000,
+            label: e.label,
+            color: EVENT_COLORS[e.kind],
+            dashed: e.kind === 'scaling',
+            // A desired-capacity change is drawn with its label ("consumers 2→4"); the launches and
+            // terminations that follow it only as lines (hover, and the events table, give them).
+            hoverOnly: e.kind === 'scaling' && e.from === e.to,
+          },
+    );
 }
 
 function hypothesisTable(title: string, h: HypothesisRecord | null): string {
@@ -82,6 +90,11 @@ function hypothesisTable(title: string, h: HypothesisRecord | null): string {
     `<h3>${title}: ${verdict(h.holds, 'holds', 'does not hold')} <span class="muted">(after ${h.waitedSeconds.toFixed(1)} s, at ${(h.t / 1000).toFixed(1)} s)</span></h3>` +
     `<table><tr><th>probe</th><th>observed</th><th>verdict</th></tr>${rows}</table>`
   );
+}
+
+/** A sample's figure, or NaN (not drawn) when the sample could not measure it: unknown is not zero. */
+function known(p: ReportData['series'][number], figure: MeasuredFigure, value: number): number {
+  return p.unknown?.includes(figure) ? Number.NaN : value;
 }
 
 function charts(d: ReportData): string {
@@ -101,9 +114,13 @@ function charts(d: ReportData): string {
       markers,
       ...tail,
       lines: [
-        { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, p.produced]) },
-        { name: 'consumed (written to Cassandra)', color: '#ff7f0e', points: s.map((p) => [p.t, p.consumed]) },
-        { name: 'errors', color: '#d62728', points: s.map((p) => [p.t, p.errors]) },
+        { name: 'produced', color: '#1f77b4', points: s.map((p) => [p.t, known(p, 'producedPerSecond', p.produced)]) },
+        {
+          name: 'consumed (written to Cassandra)',
+          color: '#ff7f0e',
+          points: s.map((p) => [p.t, known(p, 'consumedPerSecond', p.consumed)]),
+        },
+        { name: 'errors', color: '#d62728', points: s.map((p) => [p.t, known(p, 'errorsPerSecond', p.errors)]) },
       ],
     })}</div>`,
   );
@@ -121,7 +138,7 @@ function charts(d: ReportData): string {
       ...(lagLimit !== undefined && Number.isFinite(lagLimit)
         ? { threshold: { value: lagLimit, label: `hypothesis: lag ≤ ${lagLimit}` } }
         : {}),
-      lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, p.lag]) }],
+      lines: [{ name: 'lag', color: '#8c564b', points: s.map((p) => [p.t, known(p, 'lag', p.lag)]) }],
     })}</div>`,
   );
   const groupCharts = GROUPS.map((g) => {
@@ -264,6 +281,49 @@ function hypothesisDetail(d: ReportData): string {
   return why.length > 0 ? `<div class="why">${esc(why.join('; '))}</div>` : '';
 }
 
+/** The churn card: members replaced for failing health checks, per group, against the bound. */
+function churnCard(d: ReportData): string {
+  const r = d.journal.replacements;
+  if (!r) return '<span class="muted">not counted</span>';
+  const groups = Object.entries(r.byGroup)
+    .map(([g, x]) => `${g} ${x.count}: ${x.members.join(', ')}`)
+    .join('; ');
+  const bound =
+    r.bound === undefined
+      ? 'no bound set'
+      : typeof r.bound === 'number'
+        ? `at most ${r.bound}`
+        : `at most ${Object.entries(r.bound)
+            .map(([g, n]) => `${n} ${g}`)
+            .join(', ')}`;
+  const value = r.withinBound
+    ? `<span class="${r.total === 0 ? 'ok' : ''}">${r.total}</span>`
+    : `<span class="bad">${r.total}</span>`;
+  return `${value}<div class="why">${esc(groups || 'none')} · ${esc(bound)}${r.exceeded ? ` · <b>over: ${esc(r.exceeded)}</b>` : ''}</div>`;
+}
+
+/** One line per app group: the health checks the target ran, so churn can be read against them. */
+function healthCheckLine(d: ReportData): string {
+  const h = d.healthChecks;
+  if (!h || Object.keys(h).length === 0) return '<p class="muted">Health checks: not reported by the target.</p>';
+  const rows = Object.entries(h).map(([g, s]) => {
+    if (!s) return '';
+    const parts =
+      s.type === 'ELB'
+        ? [
+            `GET ${s.path ?? '/'} every ${s.intervalSeconds ?? '?'} s`,
+            `timeout ${s.timeoutSeconds ?? '?'} s`,
+            `unhealthy after ${s.unhealthyThreshold ?? '?'} failures in a row, healthy after ${s.healthyThreshold ?? '?'} passes`,
+          ]
+        : ['instance status only'];
+    parts.push(
+      `grace ${s.graceSeconds} s real time${s.timeScale && s.timeScale !== 1 ? ` (time scale ${s.timeScale} applies to the interval only)` : ''}`,
+    );
+    return `<li><b>${esc(g)}</b>: ${esc(s.type)} health checks, ${esc(parts.join(', '))}</li>`;
+  });
+  return `<p>Health checks used:</p><ul>${rows.join('')}</ul>`;
+}
+
 /** Render the whole page. */
 export function renderHtml(d: ReportData): string {
   const j = d.journal;
@@ -273,6 +333,7 @@ export function renderHtml(d: ReportData): string {
     ['hypothesis', `${verdict(d.hypothesisHeld, 'held', 'did not hold')}${hypothesisDetail(d)}`],
     ['ledger', l ? verdict(l.exact, 'exact', 'not exact') : '<span class="muted">skipped</span>'],
     ['lost / duplicated', l ? `${l.lost} / ${l.duplicated}` : '—'],
+    ['replaced (failed health checks)', churnCard(d)],
     ['wall time', `${d.wallSeconds.toFixed(0)} s`],
   ]
     .map(([k, v]) => `<div class="card"><div class="k">${k}</div><div class="v">${v}</div></div>`)
@@ -285,11 +346,11 @@ export function renderHtml(d: ReportData): string {
 <p class="sub">${esc(d.description)}<br>target <b>${d.target}</b> · run <code>${esc(d.runId)}</code> · seed ${j.seed} · ${esc(j.start)} → ${esc(j.end)} · status <b>${j.status}</b>${j.stopReason ? ` (${esc(j.stopReason)})` : ''}</p>
 <div class="cards">${cards}</div>
 <h2>Time series</h2>
-<p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed). Hover a line for its label. The shaded tail is the drain after the method (load unlimited until lag is 0); it does not set a chart's scale, and what goes above it is drawn at the top edge.</p>
+<p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed), <span style="color:${CHURN_COLOR}">↻ members replaced for failing health checks</span>. Hover a line for its label. The shaded tail is the drain after the method (load unlimited until lag is 0); it does not set a chart's scale, and what goes above it is drawn at the top edge.</p>
 ${charts(d)}
 <h2>Steady-state hypothesis</h2>
 <div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>
-<h2>Recovery</h2>${recoverySection(d)}
+<h2>Recovery</h2>${recoverySection(d)}${healthCheckLine(d)}
 <h2>Ledger</h2>${ledgerSection(d)}
 <h2>Journal</h2>${journalSection(d)}
 <p class="muted">Generated ${esc(d.generatedAt)} by terratower. Data: report.json beside this file.</p>

@@ -1,5 +1,7 @@
 /** What `report.json` holds and `report.html` shows. */
 import type { Ledger } from '../ledger/ledger.ts';
+import type { HealthCheckSettings } from '../../model/target.ts';
+import type { GroupName } from '../../spec/index.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { Journal } from '../engine/journal.ts';
 import type { RecoveryFigures } from '../engine/recovery.ts';
@@ -29,4 +31,6 @@ export interface ReportData {
   drained: boolean;
   samplerErrors: { t: number; message: string }[];
   wallSeconds: number;
+  /** The health checks the target ran on each app group (absent when it could not say). */
+  healthChecks?: Partial<Record<GroupName, HealthCheckSettings>>;
 }

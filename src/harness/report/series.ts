@@ -1,5 +1,6 @@
 /** The compact per-sample series a report stores and draws (observations minus member lists). */
 import type { GroupName } from '../../spec/index.ts';
+import type { MeasuredFigure } from '../../model/target.ts';
 import type { Observation } from '../engine/types.ts';
 
 /** A group's size at one sample. */
@@ -21,6 +22,8 @@ export interface SeriesPoint {
   deadLettered: number;
   cpu: Partial<Record<GroupName, number>>;
   groups: Partial<Record<GroupName, GroupPoint>>;
+  /** Figures this sample could not measure: their numbers are placeholders, drawn as gaps. */
+  unknown?: MeasuredFigure[];
 }
 
 /** Compact a run's observations into report series. */
@@ -46,6 +49,7 @@ export function toSeries(observations: readonly Observation[]): SeriesPoint[] {
       deadLettered: o.metrics.deadLettered,
       cpu: { ...o.metrics.cpuByGroup },
       groups,
+      ...(o.metrics.unknown?.length ? { unknown: [...o.metrics.unknown] } : {}),
     };
   });
 }

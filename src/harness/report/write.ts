@@ -30,6 +30,7 @@ export function reportData(
     drained: result.drained,
     samplerErrors: result.samplerErrors,
     wallSeconds: result.wallSeconds,
+    ...(result.healthChecks ? { healthChecks: result.healthChecks } : {}),
   };
 }
 

@@ -32,6 +32,8 @@ export const brokerLoss: ScenarioDefinition = {
     },
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
+  // Members killed by the method are lost, not unhealthy: any health-check replacement is churn.
+  maxReplacements: 0,
   dataset: { rows: rowsFor(BASELINE, 180) },
   drain: { stallSeconds: 60 },
 };

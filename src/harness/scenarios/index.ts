@@ -5,6 +5,7 @@ import { consumerLoss } from './consumer-loss.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { trafficSpike } from './traffic-spike.ts';
 import { zoneOutage } from './zone-outage.ts';
+import { zonePowerLoss } from './zone-power-loss.ts';
 
 export type { ScenarioDefinition } from './definition.ts';
 export { runShipped, deployedRun, scenarioSpec, type ShippedRunOptions } from './run-shipped.ts';
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   consumerLoss,
   cassandraNodeLoss,
   zoneOutage,
+  zonePowerLoss,
 ];
 
 /** A shipped scenario by name; throws listing the names. */
@@ -25,4 +27,4 @@ export function scenarioByName(name: string): ScenarioDefinition {
   return found;
 }
 
-export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage };
+export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, zonePowerLoss };

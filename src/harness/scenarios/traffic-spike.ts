@@ -1,7 +1,9 @@
 /**
  * traffic-spike: load ×5 until the consumers have scaled out, and 20 s more. The consumers scale
- * out by target tracking on lag, lag comes back under the tolerance, and after the spike the
- * group scales back in. Ledger exact.
+ * out by target tracking on lag (desired rises and every member of the new desired capacity is
+ * in service), lag comes back under the tolerance, and after the spike the group scales back in
+ * (desired falls, the members follow). No member may be replaced for failing health checks.
+ * Ledger exact.
  *
  * Sized so that the spike is beyond what two consumers write on the 2-core CI machine (about
  * 500–800 records/s with three Cassandra nodes on the same cores) while the baseline is well
@@ -32,9 +34,20 @@ export const trafficSpike: ScenarioDefinition = {
   method: [
     { kind: 'setLoad', multiplier: 5, label: 'spike: load ×5' },
     {
+      // Scale out is the group deciding (desired rises) AND its members following (every one of
+      // the new desired in service): three in service of desired four is not a scale out.
       kind: 'expect',
-      probe: { kind: 'groupSize', group: 'consumers', min: 3 },
-      withinSeconds: 50,
+      probe: {
+        kind: 'all',
+        name: 'consumers desired ≥ 3 and every one in service',
+        probes: [
+          { kind: 'desired', group: 'consumers', min: 3 },
+          { kind: 'atDesired', groups: ['consumers'] },
+        ],
+      },
+      requireChange: true,
+      consecutive: 3,
+      withinSeconds: 75,
       label: 'consumers scale out',
     },
     // The spike goes on a while after the scale-out, so the new consumers work through it.
@@ -48,13 +61,33 @@ export const trafficSpike: ScenarioDefinition = {
       label: 'lag back under 3000',
     },
     {
+      // Scale in is desired capacity falling (it was 3 or more: a change is required) …
       kind: 'expect',
-      probe: { kind: 'groupSize', group: 'consumers', max: 2 },
-      withinSeconds: 120,
-      label: 'consumers scale back in',
+      probe: { kind: 'desired', group: 'consumers', max: 2 },
+      requireChange: true,
+      // Target tracking scales in after 15 periods below 90 % of the target, once lag is back.
+      withinSeconds: 150,
+      label: 'consumers scale in: desired back to 2',
+    },
+    {
+      // … and the members following it down.
+      kind: 'expect',
+      probe: {
+        kind: 'all',
+        name: 'consumers desired ≤ 2 and in service = desired',
+        probes: [
+          { kind: 'desired', group: 'consumers', max: 2 },
+          { kind: 'atDesired', groups: ['consumers'] },
+        ],
+      },
+      consecutive: 3,
+      withinSeconds: 30,
+      label: 'consumers scale in: members follow',
     },
   ],
+  // No member is killed here: any member replaced for failing health checks is churn.
+  maxReplacements: 0,
   rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
-  dataset: { rows: rowsFor(BASELINE, 200, BASELINE * 4 * 70) },
+  dataset: { rows: rowsFor(BASELINE, 240, BASELINE * 4 * 95) },
   drain: { stallSeconds: 60 },
 };

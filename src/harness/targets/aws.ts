@@ -108,13 +108,20 @@ export function lifecycleOf(state: string | undefined, health: string | undefine
 /** One Auto Scaling activity in our terms: desired before/after parsed from the cause ("… from 2 to 3 …"), else both the group's current desired. */
 export function activityFromAws(group: GroupName, a: Activity, currentDesired: number): ScalingActivity {
   const change = CAUSE_CHANGE.exec(a.Cause ?? '');
-  return {
+  const out: ScalingActivity = {
     time: (a.StartTime ?? new Date(0)).toISOString(),
     group,
     cause: [a.Description, a.Cause].filter(Boolean).join(': '),
     from: change ? Number(change[1]) : currentDesired,
     to: change ? Number(change[2]) : currentDesired,
   };
+  // "Terminating EC2 instance: i-…" with "…taken out of service in response to an ELB system health
+  // check failure" (churn) or "…an EC2 health check that indicated it had been terminated or stopped" (lost).
+  const instance = /Terminating EC2 instance: (i-[0-9a-f]+)/.exec(a.Description ?? '')?.[1];
+  const cause = a.Cause ?? '';
+  if (instance && /out of service in response to/.test(cause))
+    out.replaced = { member: instance, reason: /ELB system health check failure/.test(cause) ? 'unhealthy' : 'lost' };
+  return out;
 }
 
 /** The pipeline on AWS. */

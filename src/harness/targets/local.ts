@@ -31,6 +31,7 @@ import {
   type Target,
   type UploadedDataset,
   type ZoneOutageMode,
+  type HealthCheckSettings,
 } from '../../model/target.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
 import { sleep } from '../../support/time.ts';
@@ -147,6 +148,11 @@ export class LocalTarget implements Target {
       this.statusCache = { at: now, value };
     }
     return this.statusCache.value;
+  }
+
+  /** The health checks the twin runs on app members (ELB target-group semantics). */
+  async healthChecks(): Promise<Partial<Record<GroupName, HealthCheckSettings>>> {
+    return { ...(await this.status()).healthChecks };
   }
 
   async groupState(group: GroupName): Promise<GroupState> {

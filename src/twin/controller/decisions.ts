@@ -103,8 +103,8 @@ export interface HealthInput {
   frozen: boolean;
   /** Launch time, ms. */
   launchedAtMs: number;
-  /** Since when health checks fail, ms; undefined while they pass. */
-  failingSinceMs?: number;
+  /** Its health checks failed `unhealthyThreshold` times in a row (and have not recovered). */
+  unhealthy: boolean;
 }
 
 /** Why a member is to be replaced. */
@@ -114,17 +114,17 @@ export interface Replacement {
 }
 
 /**
- * Members to replace: dead ones at once; app members failing health checks once they are past
- * their grace period (launch + grace) and have failed for `unhealthyAfterMs` — frozen app members
- * count as failing like any other, as behind a cut network on AWS. Stateful members
- * (`statefulGroup`) are replaced only when their process is gone (the EC2 status check): a slow
- * or frozen broker or node keeps its identity and waits.
+ * Members to replace: dead ones at once; app members whose health checks made them unhealthy
+ * (the target group's unhealthy threshold) once they are past their grace period (launch +
+ * grace, as an Auto Scaling group with ELB health checks) — frozen app members fail their checks
+ * like any other, as behind a cut network on AWS. Stateful members (`statefulGroup`) are
+ * replaced only when their process is gone (the EC2 status check): a slow or frozen broker or
+ * node keeps its identity and waits.
  */
 export function membersToReplace(
   members: readonly HealthInput[],
   nowMs: number,
   graceMs: number,
-  unhealthyAfterMs: number,
   statefulGroup: boolean,
 ): Replacement[] {
   const out: Replacement[] = [];
@@ -133,10 +133,9 @@ export function membersToReplace(
       out.push({ id: m.id, cause: 'dead' });
       continue;
     }
-    if (statefulGroup) continue;
-    if (m.failingSinceMs === undefined) continue;
+    if (statefulGroup || !m.unhealthy) continue;
     if (nowMs < m.launchedAtMs + graceMs) continue;
-    if (nowMs - m.failingSinceMs >= unhealthyAfterMs) out.push({ id: m.id, cause: 'unhealthy' });
+    out.push({ id: m.id, cause: 'unhealthy' });
   }
   return out;
 }

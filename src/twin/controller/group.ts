@@ -23,12 +23,10 @@ import {
   type MemberSample,
 } from './decisions.ts';
 
-/** Timings of a group, already divided by the time scale (ms). */
+/** Timings of a group (ms): policies divided by the time scale, the health-check grace in real time. */
 export interface GroupTimings {
-  /** Health-check grace after launch. */
+  /** Health-check grace after launch (real time: a boot takes what it takes). */
   graceMs: number;
-  /** How long health checks must fail before a member is replaced. */
-  unhealthyAfterMs: number;
   /** Scaling cooldown. */
   cooldownMs: number;
   /** Instance warm-up. */
@@ -100,8 +98,15 @@ export class Group {
     return [...this.members.values(), ...this.terminating];
   }
 
-  private log(cause: string, from = this.desired, to = this.desired): void {
-    this.hooks.activity({ time: new Date().toISOString(), group: this.name, cause, from, to });
+  private log(cause: string, from = this.desired, to = this.desired, replaced?: ScalingActivity['replaced']): void {
+    this.hooks.activity({
+      time: new Date().toISOString(),
+      group: this.name,
+      cause,
+      from,
+      to,
+      ...(replaced ? { replaced } : {}),
+    });
   }
 
   /** Change desired capacity (SetDesiredCapacity): must lie within [min, max]. */
@@ -150,11 +155,10 @@ export class Group {
         dead: m.dead,
         frozen: m.frozen,
         launchedAtMs: m.launchedAtMs,
-        ...(m.failingSinceMs !== undefined ? { failingSinceMs: m.failingSinceMs } : {}),
+        unhealthy: m.health.unhealthy,
       })),
       nowMs,
       this.timings.graceMs,
-      this.timings.unhealthyAfterMs,
       this.stateful,
     );
     for (const r of replacements) {
@@ -163,14 +167,28 @@ export class Group {
       if (r.cause === 'unhealthy') {
         this.terminate(member, 'SIGKILL');
         this.log(
-          `member ${member.id} (${member.identity.zone}) failed health checks past its grace period: terminated, to be replaced`,
+          `member ${member.id} (${member.identity.zone}) failed ${member.health.failures} health checks in a row past its grace period (${member.health.describe()}): terminated, to be replaced`,
+          this.desired,
+          this.desired,
+          { member: member.id, reason: 'unhealthy' },
         );
       } else if (this.stateful) {
         this.log(
           `member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it with the same id, address and data`,
+          this.desired,
+          this.desired,
+          { member: member.id, reason: 'lost' },
         );
       } else {
-        this.log(`member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it`);
+        this.log(
+          `member ${member.id} (${member.identity.zone}) ${describeExit(member.exit)}: replacing it`,
+          this.desired,
+          this.desired,
+          {
+            member: member.id,
+            reason: 'lost',
+          },
+        );
       }
     }
     if (this.stateful) this.reconcileStateful();

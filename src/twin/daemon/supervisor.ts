@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { MemberLifecycle, MemberState } from '../../model/target.ts';
 import { MEMBER_ENV, RUN_ENV, type LaunchPlan, type MemberIdentity } from '../members/types.ts';
 import { signal as sendSignal } from '../../support/process.ts';
+import { ELB_HEALTH_DEFAULTS, HealthRecord } from '../controller/health.ts';
 
 /** How a member process ended. */
 export interface MemberExit {
@@ -23,8 +24,8 @@ export class Member {
   terminating = false;
   /** Its zone is frozen: the process is SIGSTOPped. */
   frozen = false;
-  /** Since when its health checks fail (ms); undefined while they pass. */
-  failingSinceMs?: number;
+  /** Its health checks (app members; stateful members are checked for readiness only). */
+  readonly health = new HealthRecord(ELB_HEALTH_DEFAULTS);
   /** CPU stress processes attached to it. */
   readonly stressPids = new Set<number>();
   /** A readiness or health probe is in flight. */

@@ -26,9 +26,10 @@ import { PORTS } from '../../spec/ports.ts';
 import { Group, type GroupTimings } from '../controller/group.ts';
 import type { MemberSample } from '../controller/decisions.ts';
 import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
+import { appHealthChecks, checkDue, httpCheck, type HealthCheckSettings } from '../controller/health.ts';
 import { parsePrometheus, sumOf } from '../../support/prometheus-text.ts';
 import { METRICS } from '../../spec/metric-names.ts';
-import { appHealthy, appLaunchPlan, appMetricsText, requireAppEntry } from '../members/app.ts';
+import { appLaunchPlan, appMetricsText, requireAppEntry } from '../members/app.ts';
 import { cassandraLaunchPlan, cassandraNodeReady } from '../members/cassandra.ts';
 import {
   formatKafkaStorage,
@@ -67,6 +68,8 @@ export interface TwinStatus {
   /** Latest group value of each scaling metric, per app group. */
   metrics: Partial<Record<GroupName, Partial<Record<ScalingMetric, number>>>>;
   activities: ScalingActivity[];
+  /** The health checks app members get. */
+  healthChecks: Record<AppGroupName, HealthCheckSettings>;
 }
 
 /** How to run one twin. */
@@ -81,9 +84,6 @@ const TICK_MS = 500;
 const BOOT_TIMEOUT_MS = Number(process.env.TERRATOWER_BOOT_TIMEOUT_MS ?? 600_000);
 const KAFKA_HEAP_MIB = Number(process.env.TERRATOWER_KAFKA_HEAP_MB ?? 512);
 const CASSANDRA_HEAP_MIB = Number(process.env.TERRATOWER_CASSANDRA_HEAP_MB ?? 384);
-/** Grace periods never go below the real time an app member needs to boot (node loading its bundle). */
-const APP_GRACE_FLOOR_MS = 20_000;
-const UNHEALTHY_FLOOR_MS = 3_000;
 /** Deaths of one member during boot that fail the boot. */
 const MAX_BOOT_DEATHS = 3;
 
@@ -95,6 +95,8 @@ export class Twin {
   readonly groups: Record<GroupName, Group>;
   s3?: Member;
   readonly activities: ScalingActivity[] = [];
+  /** The health checks app members get (ELB target-group semantics, see controller/health.ts). */
+  readonly healthChecks: Record<AppGroupName, HealthCheckSettings>;
   private tickTimer?: NodeJS.Timeout;
   private ticking = false;
   private lastEvalMs = 0;
@@ -113,14 +115,17 @@ export class Twin {
     const scaled = (seconds: number): number => (seconds * 1000) / ts;
     const stateTimings: GroupTimings = {
       graceMs: 0,
-      unhealthyAfterMs: UNHEALTHY_FLOOR_MS,
       cooldownMs: 0,
       warmupMs: 0,
       periodMs: Math.max(500, scaled(60)),
     };
+    this.healthChecks = {
+      producers: appHealthChecks(spec.producers.healthCheckGraceSeconds, spec.local.timeScale),
+      consumers: appHealthChecks(spec.consumers.healthCheckGraceSeconds, spec.local.timeScale),
+    };
     const appTimings = (g: AppGroupName): GroupTimings => ({
-      graceMs: Math.max(APP_GRACE_FLOOR_MS, scaled(spec[g].healthCheckGraceSeconds)),
-      unhealthyAfterMs: Math.max(UNHEALTHY_FLOOR_MS, scaled(60)),
+      // Real time, not scaled: a time scale speeds up policies, not how long a member takes to boot.
+      graceMs: this.healthChecks[g].graceSeconds * 1000,
       cooldownMs: scaled(spec[g].scaling.cooldownSeconds),
       warmupMs: scaled(spec[g].scaling.warmupSeconds),
       periodMs: Math.max(500, scaled(60)),
@@ -437,28 +442,14 @@ export class Twin {
     }
   }
 
-  /** Fire readiness and health probes (each member at most one in flight). */
+  /** Fire readiness probes (stateful members, S3) and app health checks (each member at most one in flight). */
   private probe(): void {
-    const run = (m: Member, check: () => Promise<boolean>, healthOnly = false): void => {
+    const run = (m: Member, check: () => Promise<boolean>): void => {
       if (m.probing || m.dead || m.terminating) return;
-      if (healthOnly && m.frozen) {
-        // A stopped process answers nothing: the health check fails without asking.
-        m.failingSinceMs ??= Date.now();
-        if (m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
-        return;
-      }
       m.probing = true;
       void check()
         .then((ok) => {
-          if (m.dead || m.terminating) return;
-          if (ok) {
-            m.lifecycle = 'InService';
-            m.failingSinceMs = undefined;
-          } else if (healthOnly) {
-            // App health check failed (stateful readiness probes just try again next tick).
-            m.failingSinceMs ??= Date.now();
-            if (m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
-          }
+          if (!m.dead && !m.terminating && ok) m.lifecycle = 'InService';
         })
         .catch(() => undefined)
         .finally(() => {
@@ -480,8 +471,38 @@ export class Twin {
       run(m, () => cassandraNodeReady(m.identity.address, this.spec.region, this.spec.cassandra.nodes - 1));
     }
     for (const name of ['producers', 'consumers'] as const) {
-      for (const m of this.groups[name].members.values()) run(m, () => appHealthy(m.identity.address), true);
+      for (const m of this.groups[name].members.values()) this.healthCheck(m, this.healthChecks[name]);
     }
+  }
+
+  /**
+   * One ELB-style health check of an app member when it is due: GET /healthz within the timeout.
+   * A frozen member answers nothing: its check fails once the timeout has passed, without asking.
+   */
+  private healthCheck(m: Member, settings: HealthCheckSettings): void {
+    const now = Date.now();
+    if (m.probing || m.dead || m.terminating || !checkDue(m.health, now, settings)) return;
+    const timeoutSeconds = settings.timeoutSeconds ?? 5;
+    const apply = (outcome: Awaited<ReturnType<typeof httpCheck>>): void => {
+      if (m.dead || m.terminating) return;
+      m.health.record(outcome);
+      if (outcome.ok && !m.health.unhealthy) m.lifecycle = 'InService';
+      else if (m.health.unhealthy && m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
+    };
+    m.health.lastCheckAtMs = now;
+    m.probing = true;
+    if (m.frozen) {
+      setTimeout(() => {
+        m.probing = false;
+        apply({ ok: false, ms: timeoutSeconds * 1000, why: `timed out after ${timeoutSeconds.toFixed(1)} s (frozen)` });
+      }, timeoutSeconds * 1000).unref();
+      return;
+    }
+    void httpCheck(`http://${m.identity.address}:${PORTS.appHttp}/healthz`, timeoutSeconds)
+      .then(apply)
+      .finally(() => {
+        m.probing = false;
+      });
   }
 
   /** Once per evaluation period: CPU from /proc, consumer lag from the consumers' /metrics. */
@@ -664,6 +685,7 @@ export class Twin {
       groups: (['kafka', 'cassandra', 'producers', 'consumers'] as const).map((g) => this.groups[g].state()),
       s3: this.s3?.state(),
       metrics: { producers: this.groups.producers.latestMetrics(), consumers: this.groups.consumers.latestMetrics() },
+      healthChecks: { ...this.healthChecks },
       activities: this.activities.slice(-200),
     };
   }
