@@ -33,7 +33,7 @@ import { consumerEnv, producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { classifyWriteError } from '../apps/consumer/errors.ts';
-import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
+import { consistencyCode, insertCql, insertParams, versionTimestamp } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
@@ -122,7 +122,9 @@ async function maxConcurrencyWriter(contactPoints: string[], lines: string[], ob
           // Retry timeouts like any real writer would (a busy 2-core machine times out some writes).
           for (let attempt = 0; ; attempt++) {
             try {
-              await client.execute(cql, insertParams(records[i]!, object, i + 2), { prepare: true, consistency });
+              // The app's statement: the version is the write timestamp.
+              const params = [...insertParams(records[i]!, object, i + 2), versionTimestamp(records[i]!)];
+              await client.execute(cql, params, { prepare: true, consistency });
               break;
             } catch (error) {
               if (classifyWriteError(error) !== 'transient' || attempt >= 20) throw error;

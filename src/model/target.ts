@@ -111,6 +111,33 @@ export interface DeadLetter {
   source?: string;
 }
 
+/** One sink row as the ledger's content check sees it. */
+export interface SinkRow {
+  id: string;
+  /** The row's `record_version` (null when the column is empty). */
+  version: number | null;
+  /** Content digest of the row's columns (src/harness/dataset/content.ts). */
+  digest: string;
+}
+
+/** The last stage that saw a record the sink lacks (the ledger's "where was it lost"). */
+export type LostStage =
+  /** Never on the data topic: still only in S3 (never produced, or produced but never acknowledged). */
+  | 's3'
+  /** On the data topic, but the consumer group's committed offset is not past it. */
+  | 'topic'
+  /** On the data topic and the committed offset is past it: consumed, yet not in Cassandra. */
+  | 'consumed';
+
+/** Where a record was found on the data topic. */
+export interface TopicLocation {
+  partition: number;
+  /** Its first offset on the partition. */
+  offset: string;
+  /** Whether the consumer group's committed offset on that partition is past it. */
+  consumed: boolean;
+}
+
 /** CPU stress on members of a group (FIS `aws:ssm:send-command/AWSFIS-Run-CPU-Stress`). */
 export interface CpuStress {
   /** Group whose members are stressed. */
@@ -177,6 +204,13 @@ export interface Target {
   uploadDataset(dir: string, subPrefix?: string): Promise<UploadedDataset>;
   /** Every `record_id` in the sink table, paged at the spec's consistency level. */
   readSinkIds(): AsyncIterable<string>;
+  /** Every sink row with its version and content digest, paged at the spec's consistency level. */
+  readSinkRows(): AsyncIterable<SinkRow>;
+  /**
+   * Look `ids` up on the data topic itself (read from the earliest offset to the current end) and
+   * in the consumer group's committed offsets. Ids not found are absent from the map.
+   */
+  locateInTopic(ids: ReadonlySet<string>): Promise<Map<string, TopicLocation>>;
   /** Every record on the dead-letter topic, from the beginning to the current end. */
   deadLetters(): AsyncIterable<DeadLetter>;
 }

@@ -19,13 +19,16 @@ import { localTwinStackConfig } from './local-twin-stack.ts';
 import { RateCollector, type MemberReading } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
-import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
+import { readSinkIds as readCassandraIds, readSinkRows as readCassandraRows } from '../ledger/cassandra.ts';
+import { locateInTopic as locateOnTopic } from '../ledger/data-topic.ts';
 import { readDeadLetters } from '../ledger/dead-letters.ts';
 import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
 import {
   ALL_GROUPS,
   type CpuStress,
   type DeadLetter,
+  type SinkRow,
+  type TopicLocation,
   type GroupState,
   type MemberSelector,
   type MetricsSample,
@@ -292,6 +295,25 @@ export class LocalTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+    });
+  }
+
+  readSinkRows(): AsyncIterable<SinkRow> {
+    const c = this.options.spec.cassandra;
+    return readCassandraRows({
+      contactPoints: this.endpoints().cassandraContactPoints,
+      dataCenter: this.options.spec.region,
+      keyspace: c.keyspace,
+      table: c.table,
+      consistency: c.consistency,
+    });
+  }
+
+  locateInTopic(ids: ReadonlySet<string>): Promise<Map<string, TopicLocation>> {
+    return locateOnTopic(ids, {
+      brokers: this.endpoints().kafkaBootstrap,
+      topic: this.options.spec.kafka.topic,
+      groupId: consumerGroupId(this.options.spec),
     });
   }
 
