@@ -4,6 +4,7 @@ import { cassandraNodeLoss } from './cassandra-node-loss.ts';
 import { consumerLoss } from './consumer-loss.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { trafficSpike } from './traffic-spike.ts';
+import { updates } from './updates.ts';
 import { zoneOutage } from './zone-outage.ts';
 
 export type { ScenarioDefinition } from './definition.ts';
@@ -16,6 +17,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   consumerLoss,
   cassandraNodeLoss,
   zoneOutage,
+  updates,
 ];
 
 /** A shipped scenario by name; throws listing the names. */
@@ -25,4 +27,4 @@ export function scenarioByName(name: string): ScenarioDefinition {
   return found;
 }
 
-export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage };
+export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, updates };
