@@ -60,6 +60,26 @@ export interface ScalingActivity {
   to: number;
 }
 
+/** Latency of the records written in one sample interval (or a window). Milliseconds. */
+export interface LatencyFigures {
+  /** Records written (with a produce stamp). */
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** p99 of how far behind its schedule the producer was for these records. */
+  behindScheduleP99: number | null;
+}
+
+/** One sample's latency: the figures and the per-bucket counts that windows merge. */
+export interface LatencySample extends LatencyFigures {
+  bounds: number[];
+  /** Per-bucket e2e counts of the interval. */
+  e2e: number[];
+  /** Per-bucket behind-schedule counts of the interval. */
+  behind: number[];
+}
+
 /** A point-in-time reading of the pipeline's metrics. */
 export interface MetricsSample {
   /** ISO 8601. */
@@ -76,6 +96,8 @@ export interface MetricsSample {
   deadLettered: number;
   /** Average CPU percent per group. */
   cpuByGroup: Partial<Record<GroupName, number>>;
+  /** End-to-end latency of the records written since the previous sample (absent when the consumers export none). */
+  latency?: LatencySample;
 }
 
 /** How a zone is taken out. */

@@ -11,6 +11,7 @@
 import { mkdir } from 'node:fs/promises';
 import { computeLedger, contentFromFile, idsFromFile, type Ledger } from '../ledger/ledger.ts';
 import { writeReport } from '../report/write.ts';
+import { latencyReport } from '../report/latency.ts';
 import { toSeries } from '../report/series.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioEvent } from './events.ts';
@@ -256,6 +257,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     events: [...events].sort((a, b) => a.t - b.t),
     series,
     recovery,
+    latency: latencyReport(sampler.observations, events, recovery),
     drained,
     ...(ledgerError !== undefined ? { ledgerError } : {}),
     samplerErrors: sampler.errors,

@@ -6,6 +6,7 @@
 import type { GroupName } from '../../spec/index.ts';
 import type { MetricsSample } from '../../model/target.ts';
 import { parsePrometheus, sumOf, type PromSample } from '../../support/prometheus-text.ts';
+import { LatencyCollector } from './latency.ts';
 
 /** Metric names the apps export (apps/producer/metrics.ts, apps/consumer/metrics.ts). */
 export const APP_METRICS = {
@@ -50,6 +51,7 @@ const COUNTERS = [
 /** Keeps the previous reading of every member and computes rates. */
 export class RateCollector {
   private readonly previous = new Map<string, Previous>();
+  private readonly latency = new LatencyCollector();
   private deadLetteredTotal = 0;
 
   /**
@@ -107,6 +109,7 @@ export class RateCollector {
     const cpuByGroup: Partial<Record<GroupName, number>> = {};
     for (const g of Object.keys(cpuSum) as GroupName[]) cpuByGroup[g] = round1(cpuSum[g]! / cpuCount[g]!);
     Object.assign(cpuByGroup, cpuOverride);
+    const latency = this.latency.sample(readings.filter((r) => r.group === 'consumers'));
     return {
       time: new Date(now).toISOString(),
       producedPerSecond: round1(rates[APP_METRICS.producerRecords] ?? 0),
@@ -115,6 +118,7 @@ export class RateCollector {
       errorsPerSecond: round1((rates[APP_METRICS.producerErrors] ?? 0) + (rates[APP_METRICS.consumerErrors] ?? 0)),
       deadLettered: this.deadLetteredTotal,
       cpuByGroup,
+      ...(latency ? { latency } : {}),
     };
   }
 }

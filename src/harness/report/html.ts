@@ -6,6 +6,7 @@
 import type { GroupName } from '../../spec/index.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { HypothesisRecord } from '../engine/journal.ts';
+import { latencySection } from './latency.ts';
 import type { ReportData } from './model.ts';
 import { esc, lineChart, type ChartLine, type ChartMarker } from './svg.ts';
 
@@ -317,6 +318,8 @@ export function renderHtml(d: ReportData): string {
 <h2>Time series</h2>
 <p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed). Hover a line for its label. The shaded tail is the drain after the method (load unlimited until lag is 0); it does not set a chart's scale, and what goes above it is drawn at the top edge.</p>
 ${charts(d)}
+<h2>End-to-end latency</h2>
+${latencySection(d.latency, markersOf(d.events), Math.max(d.series.at(-1)?.t ?? 0, ...d.events.map((e) => e.t / 1000), 1))}
 <h2>Steady-state hypothesis</h2>
 <div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>
 <h2>Recovery</h2>${recoverySection(d)}
