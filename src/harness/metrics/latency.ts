@@ -6,14 +6,15 @@
  * taking quantiles, so a window's p99 is the p99 of its records, not an average of p99s.
  */
 import type { LatencyFigures, LatencySample } from '../../model/target.ts';
+import { METRICS } from '../../spec/metric-names.ts';
 import type { PromSample } from '../../support/prometheus-text.ts';
 
 export type { LatencyFigures, LatencySample } from '../../model/target.ts';
 
 /** Metric names of the consumers' latency histograms. */
 export const LATENCY_METRICS = {
-  e2e: 'terratower_consumer_e2e_seconds',
-  behindSchedule: 'terratower_consumer_behind_schedule_seconds',
+  e2e: METRICS.consumerEndToEndLatency,
+  behindSchedule: METRICS.consumerBehindSchedule,
 } as const;
 
 /** Cumulative bucket counts of one histogram in one scrape: bounds (seconds, ascending, +Inf last) and counts. */
