@@ -5,9 +5,12 @@
  *   one in flight while the next is read) vs `org.apache.kafka.tools.ProducerPerformance` from the twin's Kafka jars, same brokers,
  *   same records (its --payload-file holds the app's own encoded messages), acks=all, gzip,
  *   idempotence on. Target ≥ 0.9×.
- * - sink: the consumer app (Kafka → Cassandra) vs a max-concurrency writer (cassandra-driver,
- *   the same prepared INSERT, the same consistency, 256 writes in flight). cassandra-stress is
- *   not on Maven Central. Target ≥ 0.8×.
+ * - sink: the consumer app (Kafka → Cassandra) vs a JVM writer on the DataStax Java driver 4.x
+ *   (bench/java/JavaWriter.java: the same prepared INSERT with the version as write timestamp,
+ *   the same consistency, asynchronous, `--java-in-flight` writes in flight). Target ≥ 0.8×. The
+ *   Node max-concurrency writer (cassandra-driver, 256 in flight) is kept beside it, and the JVM
+ *   writer runs once more without `USING TIMESTAMP`: what the version as write timestamp costs.
+ *   cassandra-stress is not on Maven Central.
  *
  * - clients: kafkajs as it comes, kafkajs with the producer app's replacements (its message
  *   grouping and record encoder) and @platformatic/kafka (pure JS), raw, each in its own process
@@ -36,6 +39,7 @@ import { classifyWriteError } from '../apps/consumer/errors.ts';
 import { consistencyCode, insertCql, insertParams, versionTimestamp } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
+import { javaWriterRate, javaWriterRows } from './java-writer.ts';
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
@@ -44,8 +48,10 @@ const { values } = parseArgs({
     slot: { type: 'string' },
     concurrency: { type: 'string' },
     rounds: { type: 'string' },
+    'java-in-flight': { type: 'string' },
   },
 });
+const JAVA_IN_FLIGHT = Number(values['java-in-flight'] ?? 1024);
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
 const CONCURRENCY = Number(values.concurrency ?? 256);
@@ -270,6 +276,37 @@ try {
     rows: lines.length,
   });
 
+  // The JVM reference, with and without the version as the write timestamp.
+  const records = lines.map((line) => {
+    const split = splitCsvLine(line);
+    const result = split.ok ? validateFields(split.fields) : undefined;
+    if (!result?.ok) throw new Error('bench data has a malformed row');
+    return result.record;
+  });
+  const rowsFile = join(work, 'java-rows.tsv');
+  await writeFile(rowsFile, javaWriterRows(records, `${spec.dataset.prefix}${manifest.objects[0]!.name}`));
+  const java = async (versionTimestamp: boolean): Promise<number> => {
+    const r = await javaWriterRate({
+      contactPoints: cassandraContactPoints,
+      dataCenter: spec.region,
+      cql: insertCql(spec.cassandra.keyspace, spec.cassandra.table, versionTimestamp),
+      consistency: spec.cassandra.consistency,
+      inFlight: JAVA_IN_FLIGHT,
+      rowsFile,
+      versionTimestamp,
+    });
+    log('JVM writer', { versionTimestamp, ...r, inFlight: JAVA_IN_FLIGHT, rows: records.length });
+    return r.recordsPerSecond;
+  };
+  const javaWarmUp = await java(true); // the first run warms the cluster's JIT for this statement
+  const javaRate = await java(true);
+  const javaPlain = await java(false);
+  log('JVM writer summary', {
+    warmUp: Math.round(javaWarmUp),
+    withVersionTimestamp: Math.round(javaRate),
+    without: Math.round(javaPlain),
+  });
+
   const cPort = await freePort();
   const consumerRate = await measureApp(
     'apps/consumer/main.ts',
@@ -298,7 +335,9 @@ try {
   console.log(
     `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
       `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
-      `\nconsumer app / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)` +
+      `\nconsumer app / JVM writer (DataStax Java driver, ${JAVA_IN_FLIGHT} in flight) = ${(consumerRate / javaRate).toFixed(2)}× (target ≥ 0.8×)` +
+      `\nconsumer app / Node max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}×` +
+      `\nJVM writer with the version as write timestamp / without = ${(javaRate / javaPlain).toFixed(2)}×` +
       `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
       `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
       `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
