@@ -20,6 +20,28 @@ describe('updates on the local twin', () => {
     );
   });
 
+  it('reports end-to-end latency per second and for the baseline, fault and recovery windows', () => {
+    const l = run.result().latency;
+    expect(l).toBeTruthy();
+    expect(l!.windows.baseline.latency?.count).toBeGreaterThan(0);
+    expect(l!.windows.fault?.latency?.count).toBeGreaterThan(0);
+    expect(l!.series.filter((p) => p.p99 !== null).length).toBeGreaterThan(30);
+    const w = (
+      name: string,
+      x: {
+        from: number;
+        to: number;
+        latency: { p50: number | null; p99: number | null; behindScheduleP99: number | null; count: number } | null;
+      } | null,
+    ) =>
+      x
+        ? `${name} ${x.from}–${x.to}s n=${x.latency?.count ?? 0} p50 ${x.latency?.p50} p99 ${x.latency?.p99} behind p99 ${x.latency?.behindScheduleP99} ms`
+        : `${name} —`;
+    run.note(
+      `latency: ${w('baseline', l!.windows.baseline)}; ${w('fault', l!.windows.fault)}; ${w('recovery', l!.windows.recovery)}`,
+    );
+  });
+
   it('killed a consumer and a broker', () => {
     const faults = run.result().events.filter((e) => e.kind === 'fault');
     expect(faults.map((e) => e.group)).toEqual(['consumers', 'kafka']);
