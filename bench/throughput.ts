@@ -22,6 +22,7 @@
  * machine, with the brokers on the same cores, one measurement swings by ±30 %.
  *
  *   node --import tsx bench/throughput.ts [--rows N] [--rounds R] [--slot S] [--concurrency C]
+ *                                        [--java-in-flight N] [--sink-only]
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
@@ -49,8 +50,11 @@ const { values } = parseArgs({
     concurrency: { type: 'string' },
     rounds: { type: 'string' },
     'java-in-flight': { type: 'string' },
+    'sink-only': { type: 'boolean' },
   },
 });
+/** Only the sink side: the producer app fills the data topic once, no producer or client rounds. */
+const SINK_ONLY = values['sink-only'] === true;
 const JAVA_IN_FLIGHT = Number(values['java-in-flight'] ?? 1024);
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
@@ -211,19 +215,29 @@ try {
   // replicas for a while, and their JIT is cold (ProducerPerformance's first run on a new twin
   // measured 19–21 k/s, its later ones 34–48 k/s). That is deployment, not throughput: let it
   // happen before measuring.
+  if (SINK_ONLY) {
+    const prefix = `${spec.dataset.prefix}sink-only/`;
+    await uploadDataset({ dir, bucket, prefix, endpoint: s3Endpoint, region: spec.region });
+    log('producer app (fills the data topic)', {
+      recordsPerSecond: Math.round(await producerApp('bench-fill', prefix, ROWS)),
+    });
+  }
   const warmDir = join(work, 'warm-up');
-  await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
-  await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
-  const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
-  log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
-  log('ProducerPerformance warm-up', {
-    recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)),
-  });
+  if (!SINK_ONLY)
+    await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
+  if (!SINK_ONLY) {
+    await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
+    const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
+    log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
+    log('ProducerPerformance warm-up', {
+      recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)),
+    });
+  }
 
   // Rounds: reference, then subject, again and again. The machine's mood drifts (the same
   // reference ran at 35–45 k/s within minutes), so a ratio is taken within a round.
   const producerRounds: Round[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= (SINK_ONLY ? 0 : ROUNDS); round++) {
     const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
     // Its own prefix per round: a checkpoint of an earlier round does not apply.
     const prefix = `${spec.dataset.prefix}round-${round}/`;
@@ -243,7 +257,7 @@ try {
   const clientRows = Math.min(ROWS, 60_000);
   const clients = ['kafkajs', 'kafkajs-patched', 'platformatic'] as const;
   const clientRounds: Record<(typeof clients)[number], number>[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= (SINK_ONLY ? 0 : ROUNDS); round++) {
     const rates = { kafkajs: Number.NaN, 'kafkajs-patched': Number.NaN, platformatic: Number.NaN };
     for (const client of clients) {
       rates[client] = await clientRate(client, kafkaBootstrap, 'bench-clients', payloadFile, clientRows).catch(
@@ -332,16 +346,20 @@ try {
   log('consumer app', { recordsPerSecond: Math.round(consumerRate) });
 
   const producerRatio = medianRatio(producerRounds);
-  console.log(
-    `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
-      `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
-      `\nconsumer app / JVM writer (DataStax Java driver, ${JAVA_IN_FLIGHT} in flight) = ${(consumerRate / javaRate).toFixed(2)}× (target ≥ 0.8×)` +
-      `\nconsumer app / Node max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}×` +
-      `\nJVM writer with the version as write timestamp / without = ${(javaRate / javaPlain).toFixed(2)}×` +
-      `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
-      `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
-      `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
-  );
+  const sinkLines =
+    `\nconsumer app / JVM writer (DataStax Java driver, ${JAVA_IN_FLIGHT} in flight) = ${(consumerRate / javaRate).toFixed(2)}× (target ≥ 0.8×)` +
+    `\nconsumer app / Node max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}×` +
+    `\nJVM writer with the version as write timestamp / without = ${(javaRate / javaPlain).toFixed(2)}×`;
+  if (SINK_ONLY) console.log(sinkLines);
+  else
+    console.log(
+      `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
+        `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
+        sinkLines +
+        `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
+        `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
+        `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
+    );
 } finally {
   await stop();
 }
