@@ -46,8 +46,8 @@ export interface BenchSession {
 }
 
 /**
- * Boot a twin for a bench with a scratch directory; SIGINT stops whatever was started (the
- * apps, the twin), removes the directory and exits 130.
+ * Boot a twin for a bench with a scratch directory; SIGINT or SIGTERM stops whatever was started
+ * (the apps, the twin), removes the directory and exits 130 / 143.
  */
 export async function benchSession(spec: PipelineSpec, slot: number, scratchPrefix: string): Promise<BenchSession> {
   const work = await mkdtemp(join(tmpdir(), scratchPrefix));
@@ -59,6 +59,8 @@ export async function benchSession(spec: PipelineSpec, slot: number, scratchPref
     await rm(work, { recursive: true, force: true });
   };
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
+  // `timeout` and other supervisors send SIGTERM: clean up the same way.
+  process.once('SIGTERM', () => void stop().then(() => process.exit(143)));
   try {
     twin = await startTwin({ spec, slot, ownerPid: process.pid });
   } catch (error) {

@@ -5,9 +5,12 @@
  *   one in flight while the next is read) vs `org.apache.kafka.tools.ProducerPerformance` from the twin's Kafka jars, same brokers,
  *   same records (its --payload-file holds the app's own encoded messages), acks=all, gzip,
  *   idempotence on. Target ≥ 0.9×.
- * - sink: the consumer app (Kafka → Cassandra) vs a max-concurrency writer (cassandra-driver,
- *   the same prepared INSERT, the same consistency, 256 writes in flight). cassandra-stress is
- *   not on Maven Central. Target ≥ 0.8×.
+ * - sink: the consumer app (Kafka → Cassandra) vs a JVM writer on the DataStax Java driver 4.x
+ *   (bench/java/JavaWriter.java: the same prepared INSERT with the version as write timestamp,
+ *   the same consistency, asynchronous, `--java-in-flight` writes in flight). Target ≥ 0.8×. The
+ *   Node max-concurrency writer (cassandra-driver, 256 in flight) is kept beside it, and the JVM
+ *   writer runs once more without `USING TIMESTAMP`: what the version as write timestamp costs.
+ *   cassandra-stress is not on Maven Central.
  *
  * - clients: kafkajs as it comes, kafkajs with the producer app's replacements (its message
  *   grouping and record encoder) and @platformatic/kafka (pure JS), raw, each in its own process
@@ -19,6 +22,7 @@
  * machine, with the brokers on the same cores, one measurement swings by ±30 %.
  *
  *   node --import tsx bench/throughput.ts [--rows N] [--rounds R] [--slot S] [--concurrency C]
+ *                                        [--java-in-flight N] [--sink-only]
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
@@ -33,9 +37,10 @@ import { consumerEnv, producerEnv } from '../apps/shared/config.ts';
 import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { classifyWriteError } from '../apps/consumer/errors.ts';
-import { consistencyCode, insertCql, insertParams } from '../apps/consumer/sink.ts';
+import { consistencyCode, insertCql, insertParams, versionTimestamp } from '../apps/consumer/sink.ts';
 import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { defaultSpec, validateSpec, type PipelineSpec } from '../src/spec/index.ts';
+import { javaWriterRate, javaWriterRows } from './java-writer.ts';
 import { benchSession, freePort, measureApp, producerPerformance } from './measure.ts';
 
 const { values } = parseArgs({
@@ -44,8 +49,13 @@ const { values } = parseArgs({
     slot: { type: 'string' },
     concurrency: { type: 'string' },
     rounds: { type: 'string' },
+    'java-in-flight': { type: 'string' },
+    'sink-only': { type: 'boolean' },
   },
 });
+/** Only the sink side: the producer app fills the data topic once, no producer or client rounds. */
+const SINK_ONLY = values['sink-only'] === true;
+const JAVA_IN_FLIGHT = Number(values['java-in-flight'] ?? 1024);
 const ROWS = Number(values.rows ?? 100_000);
 const SLOT = Number(values.slot ?? 0);
 const CONCURRENCY = Number(values.concurrency ?? 256);
@@ -122,7 +132,9 @@ async function maxConcurrencyWriter(contactPoints: string[], lines: string[], ob
           // Retry timeouts like any real writer would (a busy 2-core machine times out some writes).
           for (let attempt = 0; ; attempt++) {
             try {
-              await client.execute(cql, insertParams(records[i]!, object, i + 2), { prepare: true, consistency });
+              // The app's statement: the version is the write timestamp.
+              const params = [...insertParams(records[i]!, object, i + 2), versionTimestamp(records[i]!)];
+              await client.execute(cql, params, { prepare: true, consistency });
               break;
             } catch (error) {
               if (classifyWriteError(error) !== 'transient' || attempt >= 20) throw error;
@@ -203,19 +215,29 @@ try {
   // replicas for a while, and their JIT is cold (ProducerPerformance's first run on a new twin
   // measured 19–21 k/s, its later ones 34–48 k/s). That is deployment, not throughput: let it
   // happen before measuring.
+  if (SINK_ONLY) {
+    const prefix = `${spec.dataset.prefix}sink-only/`;
+    await uploadDataset({ dir, bucket, prefix, endpoint: s3Endpoint, region: spec.region });
+    log('producer app (fills the data topic)', {
+      recordsPerSecond: Math.round(await producerApp('bench-fill', prefix, ROWS)),
+    });
+  }
   const warmDir = join(work, 'warm-up');
-  await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
-  await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
-  const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
-  log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
-  log('ProducerPerformance warm-up', {
-    recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)),
-  });
+  if (!SINK_ONLY)
+    await generateDataset({ rows: 20_000, objects: 1, malformedFraction: 0, seed: 'warm', outDir: warmDir });
+  if (!SINK_ONLY) {
+    await uploadDataset({ dir: warmDir, bucket, prefix: 'warm-up/', endpoint: s3Endpoint, region: spec.region });
+    const warmUp = await producerApp('bench-warm-up', 'warm-up/', 20_000).catch((error: unknown) => String(error));
+    log('producer app warm-up', { recordsPerSecond: typeof warmUp === 'number' ? Math.round(warmUp) : warmUp });
+    log('ProducerPerformance warm-up', {
+      recordsPerSecond: Math.round(await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS)),
+    });
+  }
 
   // Rounds: reference, then subject, again and again. The machine's mood drifts (the same
   // reference ran at 35–45 k/s within minutes), so a ratio is taken within a round.
   const producerRounds: Round[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= (SINK_ONLY ? 0 : ROUNDS); round++) {
     const reference = await producerPerformance(kafkaBootstrap, 'bench-perf', payloadFile, ROWS);
     // Its own prefix per round: a checkpoint of an earlier round does not apply.
     const prefix = `${spec.dataset.prefix}round-${round}/`;
@@ -235,7 +257,7 @@ try {
   const clientRows = Math.min(ROWS, 60_000);
   const clients = ['kafkajs', 'kafkajs-patched', 'platformatic'] as const;
   const clientRounds: Record<(typeof clients)[number], number>[] = [];
-  for (let round = 1; round <= ROUNDS; round++) {
+  for (let round = 1; round <= (SINK_ONLY ? 0 : ROUNDS); round++) {
     const rates = { kafkajs: Number.NaN, 'kafkajs-patched': Number.NaN, platformatic: Number.NaN };
     for (const client of clients) {
       rates[client] = await clientRate(client, kafkaBootstrap, 'bench-clients', payloadFile, clientRows).catch(
@@ -268,6 +290,37 @@ try {
     rows: lines.length,
   });
 
+  // The JVM reference, with and without the version as the write timestamp.
+  const records = lines.map((line) => {
+    const split = splitCsvLine(line);
+    const result = split.ok ? validateFields(split.fields) : undefined;
+    if (!result?.ok) throw new Error('bench data has a malformed row');
+    return result.record;
+  });
+  const rowsFile = join(work, 'java-rows.tsv');
+  await writeFile(rowsFile, javaWriterRows(records, `${spec.dataset.prefix}${manifest.objects[0]!.name}`));
+  const java = async (versionTimestamp: boolean): Promise<number> => {
+    const r = await javaWriterRate({
+      contactPoints: cassandraContactPoints,
+      dataCenter: spec.region,
+      cql: insertCql(spec.cassandra.keyspace, spec.cassandra.table, versionTimestamp),
+      consistency: spec.cassandra.consistency,
+      inFlight: JAVA_IN_FLIGHT,
+      rowsFile,
+      versionTimestamp,
+    });
+    log('JVM writer', { versionTimestamp, ...r, inFlight: JAVA_IN_FLIGHT, rows: records.length });
+    return r.recordsPerSecond;
+  };
+  const javaWarmUp = await java(true); // the first run warms the cluster's JIT for this statement
+  const javaRate = await java(true);
+  const javaPlain = await java(false);
+  log('JVM writer summary', {
+    warmUp: Math.round(javaWarmUp),
+    withVersionTimestamp: Math.round(javaRate),
+    without: Math.round(javaPlain),
+  });
+
   const cPort = await freePort();
   const consumerRate = await measureApp(
     'apps/consumer/main.ts',
@@ -293,14 +346,20 @@ try {
   log('consumer app', { recordsPerSecond: Math.round(consumerRate) });
 
   const producerRatio = medianRatio(producerRounds);
-  console.log(
-    `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
-      `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
-      `\nconsumer app / max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}× (target ≥ 0.8×)` +
-      `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
-      `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
-      `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
-  );
+  const sinkLines =
+    `\nconsumer app / JVM writer (DataStax Java driver, ${JAVA_IN_FLIGHT} in flight) = ${(consumerRate / javaRate).toFixed(2)}× (target ≥ 0.8×)` +
+    `\nconsumer app / Node max-concurrency writer = ${(consumerRate / writerRate).toFixed(2)}×` +
+    `\nJVM writer with the version as write timestamp / without = ${(javaRate / javaPlain).toFixed(2)}×`;
+  if (SINK_ONLY) console.log(sinkLines);
+  else
+    console.log(
+      `\nproducer app / ProducerPerformance = ${producerRatio.toFixed(2)}× (median of ${ROUNDS} rounds: ` +
+        `${producerRounds.map((r) => (r.subject / r.reference).toFixed(2)).join(', ')}; target ≥ 0.9×)` +
+        sinkLines +
+        `\nraw clients: @platformatic/kafka / kafkajs = ${ratioLine(versus('platformatic', 'kafkajs'))}` +
+        `\nraw clients: kafkajs with the app's replacements / kafkajs = ${ratioLine(versus('kafkajs-patched', 'kafkajs'))}` +
+        `\nraw clients: @platformatic/kafka / kafkajs with the app's replacements = ${ratioLine(versus('platformatic', 'kafkajs-patched'))}`,
+    );
 } finally {
   await stop();
 }

@@ -18,7 +18,7 @@ import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ConsumerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
-import { decodeDataMessage, deadLetterKey, encodeDeadLetter, type DeadLetter } from '../shared/messages.ts';
+import { decodeDataMessage, deadLetterKey, encodeDeadLetter, readStamps, type DeadLetter } from '../shared/messages.ts';
 import { validateFields } from '../shared/record.ts';
 import { classifyWriteError } from './errors.ts';
 import { LagMonitor } from './lag.ts';
@@ -214,6 +214,7 @@ export class PipelineConsumer {
             try {
               await this.sink.write(result.record, object, line);
               this.metrics.writeSeconds.observe((performance.now() - started) / 1000);
+              this.observeLatency(m);
               this.metrics.records.inc();
               this.metrics.meter.mark();
               return;
@@ -263,6 +264,14 @@ export class PipelineConsumer {
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw (failed as PromiseRejectedResult).reason;
     if (dead.length > 0) await this.sendDeadLetters(dead);
+  }
+
+  /** Produce → durable write, and how far behind schedule the record was produced. */
+  private observeLatency(m: KafkaMessage): void {
+    const { producedMs, dueMs } = readStamps(m);
+    if (!Number.isFinite(producedMs) || producedMs <= 0) return;
+    this.metrics.e2eSeconds.observe(Math.max(0, Date.now() - producedMs) / 1000);
+    if (dueMs !== undefined) this.metrics.behindScheduleSeconds.observe(Math.max(0, producedMs - dueMs) / 1000);
   }
 
   private async sendDeadLetters(messages: Message[]): Promise<void> {

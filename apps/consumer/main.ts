@@ -44,7 +44,7 @@ log.info('starting', {
 
 const [
   { DEFAULT_CONSUMER_TUNING, PipelineConsumer: Consumer },
-  { CassandraSink: Sink, consistencyCode },
+  { CassandraSink: Sink, consistencyCode, corruptIdsFromEnv },
   { createKafka },
 ] = await Promise.all([import('./consumer.ts'), import('./sink.ts'), import('../shared/kafka.ts')]);
 consistencyCode(config.consistency); // fail fast on a bad TT_CONSISTENCY
@@ -53,7 +53,9 @@ const tuning = {
   sliceSize: envInt('TT_SLICE_SIZE', DEFAULT_CONSUMER_TUNING.sliceSize),
   partitionsConcurrently: envInt('TT_PARTITIONS_CONCURRENTLY', DEFAULT_CONSUMER_TUNING.partitionsConcurrently),
 };
-sink = new Sink(config, tuning.writeConcurrency);
+const corruptIds = corruptIdsFromEnv();
+if (corruptIds.size > 0) log.warn('fault injection: writing spoiled content for some ids', { ids: [...corruptIds] });
+sink = new Sink(config, tuning.writeConcurrency, { corruptIds });
 await sink.connect();
 if (phase === 'starting') {
   consumer = new Consumer(config, createKafka(config.memberId, config.kafkaBrokers, log), sink, metrics, log, tuning);

@@ -10,6 +10,10 @@ export interface ConsumerMetrics {
   lag: Gauge;
   partitionLag: Gauge<'partition'>;
   writeSeconds: Histogram;
+  /** End-to-end latency: the record's produce time → its durable write in Cassandra. */
+  e2eSeconds: Histogram;
+  /** How far the producer ran behind its open-model schedule for the record (produce − due, ≥ 0). */
+  behindScheduleSeconds: Histogram;
   retries: Counter;
   deadLettered: Counter<'kind'>;
   errors: Counter<'kind'>;
@@ -17,6 +21,11 @@ export interface ConsumerMetrics {
   /** Feeds `terratower_consumer_records_per_second`. */
   meter: RateMeter;
 }
+
+/** Bucket bounds (seconds) of the latency histograms: fine below a second, coarse up to two minutes. */
+export const LATENCY_BUCKETS = [
+  0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 7.5, 10, 15, 20, 30, 60, 120,
+];
 
 /** Register the consumer's metrics on `registry`. */
 export function consumerMetrics(registry: Registry): ConsumerMetrics {
@@ -48,6 +57,18 @@ export function consumerMetrics(registry: Registry): ConsumerMetrics {
       name: 'terratower_consumer_write_seconds',
       help: 'Latency of one Cassandra write (including retries), seconds',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
+    e2eSeconds: new Histogram({
+      name: 'terratower_consumer_e2e_seconds',
+      help: 'End-to-end latency: record produced (Kafka CreateTime) → written to Cassandra at the configured consistency, seconds',
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    behindScheduleSeconds: new Histogram({
+      name: 'terratower_consumer_behind_schedule_seconds',
+      help: 'How far the producer ran behind its open-model schedule for each written record (produced − due), seconds',
+      buckets: LATENCY_BUCKETS,
       registers: [registry],
     }),
     retries: new Counter({

@@ -1,11 +1,16 @@
 /**
  * The Cassandra sink: a prepared, idempotent INSERT (an upsert by record_id, so a redelivered
  * record writes the same row again and changes nothing) at the configured consistency.
+ *
+ * The write timestamp is the record's version (`USING TIMESTAMP record_version`): Cassandra keeps
+ * the cell with the highest timestamp, so an older version delivered after a newer one (a
+ * redelivery after a kill, versions read by different producers) can never overwrite it. Nothing
+ * else may write the sink table with server-side timestamps (they are far larger than versions).
  */
 import { Client, types } from 'cassandra-driver';
 import type { ConsumerConfig } from '../shared/config.ts';
 import type { PaymentRecord } from '../shared/record.ts';
-import { RECORD_COLUMNS } from '../shared/schema.ts';
+import { RECORD_COLUMNS, VERSION_COLUMN } from '../shared/schema.ts';
 
 /** Map a consistency name (`LOCAL_QUORUM`) to the driver's code; throws naming the valid ones. */
 export function consistencyCode(name: string): number {
@@ -18,13 +23,43 @@ export function consistencyCode(name: string): number {
   return code;
 }
 
-/** The INSERT for the sink table (columns of RECORD_COLUMNS plus source_object, source_line). */
-export function insertCql(keyspace: string, table: string): string {
+/**
+ * The INSERT for the sink table (columns of RECORD_COLUMNS plus source_object, source_line),
+ * with the record's version as the write timestamp unless `versionTimestamp` is false (the
+ * throughput bench measures what it costs).
+ */
+export function insertCql(keyspace: string, table: string, versionTimestamp = true): string {
   const columns = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'];
-  return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+  return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${versionTimestamp ? ' USING TIMESTAMP ?' : ''}`;
 }
 
-/** Bind parameters of a record, typed for the driver. */
+/** The write timestamp of a record: its version (microseconds, as Cassandra reads it). */
+export function versionTimestamp(record: PaymentRecord): types.Long {
+  const v = record[VERSION_COLUMN];
+  return types.Long.fromNumber(typeof v === 'number' ? v : 0);
+}
+
+/**
+ * The fault-injection setting `TT_FAULT_CORRUPT_IDS` (comma-separated record ids; off when unset):
+ * the consumer writes a truncated `manufacturer_name` for exactly these ids, so tests can check
+ * that the ledger's content check names them. Never set it outside tests.
+ */
+export function corruptIdsFromEnv(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> {
+  return new Set(
+    (env.TT_FAULT_CORRUPT_IDS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
+}
+
+/** The record with its content spoiled (a truncated manufacturer name), for fault injection. */
+export function corrupted(record: PaymentRecord): PaymentRecord {
+  const name = String(record.manufacturer_name ?? 'x');
+  return { ...record, manufacturer_name: name.slice(0, Math.max(1, Math.floor(name.length / 2))) } as PaymentRecord;
+}
+
+/** Bind parameters of a record, typed for the driver (without the timestamp). */
 export function insertParams(record: PaymentRecord, object: string, line: number): unknown[] {
   const params: unknown[] = RECORD_COLUMNS.map((c) => {
     const value = record[c.name];
@@ -61,9 +96,14 @@ export class CassandraSink {
   private readonly cql: string;
   private readonly consistency: number;
 
+  /**
+   * @param options.versionTimestamp write with `USING TIMESTAMP version` (default true)
+   * @param options.corruptIds fault injection: ids written with spoiled content (default none)
+   */
   constructor(
     private readonly config: ConsumerConfig,
     maxConcurrency: number,
+    private readonly options: { versionTimestamp?: boolean; corruptIds?: ReadonlySet<string> } = {},
   ) {
     this.consistency = consistencyCode(config.consistency);
     const { contactPoints, port } = contactOptions(config.cassandraContactPoints);
@@ -75,7 +115,7 @@ export class CassandraSink {
       socketOptions: { readTimeout: 12_000, connectTimeout: 5000 },
       queryOptions: { consistency: this.consistency, prepare: true, isIdempotent: true },
     });
-    this.cql = insertCql(config.keyspace, config.table);
+    this.cql = insertCql(config.keyspace, config.table, options.versionTimestamp !== false);
   }
 
   /**
@@ -108,7 +148,10 @@ export class CassandraSink {
 
   /** Write one record (upsert). */
   async write(record: PaymentRecord, object: string, line: number): Promise<void> {
-    await this.client.execute(this.cql, insertParams(record, object, line), {
+    const spoil = this.options.corruptIds?.has(record.record_id) === true;
+    const params = insertParams(spoil ? corrupted(record) : record, object, line);
+    if (this.options.versionTimestamp !== false) params.push(versionTimestamp(record));
+    await this.client.execute(this.cql, params, {
       prepare: true,
       consistency: this.consistency,
     });

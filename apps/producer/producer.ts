@@ -18,7 +18,9 @@ import { DEFAULT_BACKOFF, backoffDelay, sleep } from '../shared/backoff.ts';
 import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
+import { stampMessages } from '../shared/messages.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
+import { OpenSchedule } from '../shared/schedule.ts';
 import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
 import type { ProducerMetrics } from './metrics.ts';
@@ -71,6 +73,8 @@ class ClaimLost extends Error {}
 /** One producer instance. */
 export class PipelineProducer {
   readonly limiter: RateLimiter;
+  /** When each record is due (the open-model schedule the latency stamps use). */
+  private readonly schedule = new OpenSchedule();
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private claims: ObjectClaims | undefined;
@@ -96,12 +100,14 @@ export class PipelineProducer {
     private readonly tuning: ProducerTuning = DEFAULT_TUNING,
   ) {
     this.limiter = new RateLimiter(config.ratePerSecond);
+    this.schedule.restart(config.ratePerSecond);
     metrics.rateLimit.set(config.ratePerSecond);
   }
 
   /** Set the rate limit, records/s (0 = unlimited). */
   setRate(recordsPerSecond: number): void {
     this.limiter.setRate(recordsPerSecond);
+    this.schedule.restart(recordsPerSecond);
     this.metrics.rateLimit.set(recordsPerSecond);
     this.log.info('rate changed', { recordsPerSecond });
   }
@@ -257,6 +263,7 @@ export class PipelineProducer {
   private async produceObject(object: DataObject, afterLine: number): Promise<boolean> {
     this.log.info('object start', { object: object.key, afterLine });
     this.current = { object: object.key, line: afterLine };
+    this.schedule.restart();
     const checkpoints = new ObjectCheckpoints(
       (line, done) => this.checkpointWithRetry(object, line, done),
       afterLine,
@@ -338,6 +345,9 @@ export class PipelineProducer {
       const started = performance.now();
       await this.limiter.acquire(batch.dataCount);
       const sending = performance.now();
+      // Latency stamps: produced now, due when the open-model schedule said (apps/shared/messages.ts).
+      const dueOf = this.schedule.take(batch.dataCount);
+      stampMessages([...batch.data.values()].flat(), Date.now(), dueOf);
       const due = checkpoints.due();
       const checkpoint =
         due === undefined

@@ -93,3 +93,43 @@ export function encodeDeadLetter(letter: DeadLetter): Buffer {
 export function decodeDeadLetter(value: Buffer): DeadLetter {
   return JSON.parse(value.toString('utf8')) as DeadLetter;
 }
+
+/**
+ * Latency stamps. Every data message carries the time it was produced as its Kafka record
+ * timestamp (CreateTime, ms since the epoch, set by the producer when the batch leaves the rate
+ * limiter, kept across retries) and the time it was due on the open-model schedule in the header
+ * `DUE_HEADER` (ms since the epoch, decimal). The consumer measures produce → durable write and
+ * produce − due (how far the producer ran behind its schedule: no coordinated omission).
+ */
+export const DUE_HEADER = 'tt-due';
+
+/** The parts of a Kafka message the stamps live in (kafkajs `Message` fits). */
+export interface StampableMessage {
+  timestamp?: string;
+  headers?: Record<string, string | Buffer | (string | Buffer)[] | undefined>;
+}
+
+/** Stamp messages with their produce time and their due times (`due[i]` for message i). */
+export function stampMessages(
+  messages: readonly StampableMessage[],
+  producedMs: number,
+  due: (i: number) => number,
+): void {
+  const produced = String(Math.round(producedMs));
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!;
+    m.timestamp = produced;
+    m.headers = { ...m.headers, [DUE_HEADER]: String(Math.round(due(i))) };
+  }
+}
+
+/** The stamps of a received message: produce time, and due time when the producer set one. */
+export function readStamps(message: {
+  timestamp: string;
+  headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
+}): { producedMs: number; dueMs: number | undefined } {
+  const raw = message.headers?.[DUE_HEADER];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  const due = value === undefined ? Number.NaN : Number(value.toString());
+  return { producedMs: Number(message.timestamp), dueMs: Number.isFinite(due) ? due : undefined };
+}

@@ -31,7 +31,16 @@ export const RECORD_COLUMNS: readonly ColumnDef[] = [
   { name: 'payment_date', kind: 'date', required: true },
   { name: 'nature_of_payment', kind: 'text', required: true },
   { name: 'form_of_payment', kind: 'text', required: true },
+  /**
+   * The record's version (change-data-capture shape: the same id with increasing versions, the
+   * latest wins). The consumer writes it as the write timestamp, so an older version can never
+   * overwrite a newer one whatever the delivery order. Plain datasets carry 1.
+   */
+  { name: 'record_version', kind: 'int', required: true },
 ];
+
+/** Name of the version column (see RECORD_COLUMNS). */
+export const VERSION_COLUMN = 'record_version';
 
 const CQL_TYPES: Record<ColumnKind, string> = {
   id: 'text',

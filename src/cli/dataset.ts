@@ -7,11 +7,13 @@ import { existingDir, outputDir, parseCommandArgs, urlFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage:
-  terratower dataset generate --rows N [--objects K] [--malformed FRACTION] [--seed S] [--gzip] --out DIR
+  terratower dataset generate --rows N [--objects K] [--malformed FRACTION] [--updates FRACTION] [--seed S] [--gzip] --out DIR
   terratower dataset upload DIR [--bucket B] [--prefix P] [--endpoint URL] [--region R]
 
 generate  writes K CSV objects (part-00000.csv…, or .csv.gz with --gzip), manifest.json,
-          valid-ids.txt (sorted valid record ids) and malformed.json (object, line, kind)
+          valid-ids.txt (sorted valid record ids), malformed.json (object, line, kind) and
+          content.tsv (latest version and content digest per id); --updates gives that fraction
+          of the records later versions of themselves (same id, increasing record_version)
 upload    puts the objects under PREFIX and the manifest files under PREFIX_meta/ in BUCKET
           (created if missing); defaults: the spec's bucket "${defaultSpec().dataset.bucket}" and prefix "${defaultSpec().dataset.prefix}"`;
 
@@ -31,6 +33,7 @@ async function generate(argv: string[]): Promise<number> {
         rows: { type: 'string' },
         objects: { type: 'string' },
         malformed: { type: 'string' },
+        updates: { type: 'string' },
         seed: { type: 'string' },
         gzip: { type: 'boolean' },
         out: { type: 'string' },
@@ -54,6 +57,7 @@ async function generate(argv: string[]): Promise<number> {
       rows,
       objects,
       malformedFraction,
+      updateFraction: number('updates', values.updates, 0),
       seed: values.seed ?? '1',
       gzip: values.gzip ?? false,
       outDir: values.out,
@@ -63,7 +67,7 @@ async function generate(argv: string[]): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   console.log(
-    `wrote ${manifest.rows} rows (${manifest.validCount} valid, ${manifest.malformedCount} malformed) ` +
+    `wrote ${manifest.rows} rows (${manifest.validCount} valid, ${manifest.malformedCount} malformed, ${manifest.updateLines} updates) ` +
       `in ${manifest.objects.length} object(s) to ${values.out} in ${seconds.toFixed(1)} s`,
   );
   return 0;

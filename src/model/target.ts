@@ -65,6 +65,26 @@ export interface ScalingActivity {
   replaced?: { member: string; reason: 'unhealthy' | 'lost' };
 }
 
+/** Latency of the records written in one sample interval (or a window). Milliseconds. */
+export interface LatencyFigures {
+  /** Records written (with a produce stamp). */
+  count: number;
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+  /** p99 of how far behind its schedule the producer was for these records. */
+  behindScheduleP99: number | null;
+}
+
+/** One sample's latency: the figures and the per-bucket counts that windows merge. */
+export interface LatencySample extends LatencyFigures {
+  bounds: number[];
+  /** Per-bucket e2e counts of the interval. */
+  e2e: number[];
+  /** Per-bucket behind-schedule counts of the interval. */
+  behind: number[];
+}
+
 /** A point-in-time reading of the pipeline's metrics. */
 export interface MetricsSample {
   /** ISO 8601. */
@@ -87,6 +107,8 @@ export interface MetricsSample {
    * @default none: every figure was measured
    */
   unknown?: MeasuredFigure[];
+  /** End-to-end latency of the records written since the previous sample (absent when the consumers export none). */
+  latency?: LatencySample;
 }
 
 /** The figures of a `MetricsSample` that come from a measurement that can fail. */
@@ -143,6 +165,33 @@ export interface HealthCheckSettings {
   graceSeconds: number;
   /** The time scale the other timings were derived with (1 = real time). */
   timeScale?: number;
+}
+
+/** One sink row as the ledger's content check sees it. */
+export interface SinkRow {
+  id: string;
+  /** The row's `record_version` (null when the column is empty). */
+  version: number | null;
+  /** Content digest of the row's columns (src/harness/dataset/content.ts). */
+  digest: string;
+}
+
+/** The last stage that saw a record the sink lacks (the ledger's "where was it lost"). */
+export type LostStage =
+  /** Never on the data topic: still only in S3 (never produced, or produced but never acknowledged). */
+  | 's3'
+  /** On the data topic, but the consumer group's committed offset is not past it. */
+  | 'topic'
+  /** On the data topic and the committed offset is past it: consumed, yet not in Cassandra. */
+  | 'consumed';
+
+/** Where a record was found on the data topic. */
+export interface TopicLocation {
+  partition: number;
+  /** Its first offset on the partition. */
+  offset: string;
+  /** Whether the consumer group's committed offset on that partition is past it. */
+  consumed: boolean;
 }
 
 /** CPU stress on members of a group (FIS `aws:ssm:send-command/AWSFIS-Run-CPU-Stress`). */
@@ -211,6 +260,13 @@ export interface Target {
   uploadDataset(dir: string, subPrefix?: string): Promise<UploadedDataset>;
   /** Every `record_id` in the sink table, paged at the spec's consistency level. */
   readSinkIds(): AsyncIterable<string>;
+  /** Every sink row with its version and content digest, paged at the spec's consistency level. */
+  readSinkRows(): AsyncIterable<SinkRow>;
+  /**
+   * Look `ids` up on the data topic itself (read from the earliest offset to the current end) and
+   * in the consumer group's committed offsets. Ids not found are absent from the map.
+   */
+  locateInTopic(ids: ReadonlySet<string>): Promise<Map<string, TopicLocation>>;
   /** Every record on the dead-letter topic, from the beginning to the current end. */
   deadLetters(): AsyncIterable<DeadLetter>;
   /** The health checks each app group runs (shown in the report); absent when the target cannot say. */

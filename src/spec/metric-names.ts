@@ -19,6 +19,10 @@ export const METRICS = {
   consumerPartitionLag: 'terratower_consumer_partition_lag_records',
   /** Histogram: latency of one Cassandra write (retries included), seconds (`_bucket`, `_sum`, `_count`). */
   consumerWriteLatency: 'terratower_consumer_write_seconds',
+  /** Histogram: end-to-end latency, record produced (Kafka CreateTime) → durable write in Cassandra, seconds. */
+  consumerEndToEndLatency: 'terratower_consumer_e2e_seconds',
+  /** Histogram: how far the producer ran behind its open-model schedule per written record (produced − due), seconds. */
+  consumerBehindSchedule: 'terratower_consumer_behind_schedule_seconds',
   /** Counter: records the consumer sent to the dead-letter topic. */
   consumerDeadLettered: 'terratower_consumer_dead_lettered_total',
   /** Counter: errors the consumer hit (Cassandra writes, Kafka commits), labelled by `kind`. */
@@ -51,6 +55,8 @@ export const APP_METRICS = {
     METRICS.consumerLag,
     METRICS.consumerPartitionLag,
     METRICS.consumerWriteLatency,
+    METRICS.consumerEndToEndLatency,
+    METRICS.consumerBehindSchedule,
     METRICS.consumerDeadLettered,
     METRICS.consumerErrors,
     METRICS.processCpu,

@@ -6,6 +6,10 @@
  *
  * One twin for the whole file; each check uploads its own data set (own seed, so own ids; own
  * key prefix under the spec's prefix) and checks only its own rows.
+ *
+ * The consumers run with the fault-injection setting TT_FAULT_CORRUPT_IDS naming a few ids of the
+ * `corrupt` data set only (no other data set has ids with that seed): the last check sees the
+ * ledger name exactly those as corrupted.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,12 +25,18 @@ import {
   type DatasetManifest,
   type MalformedEntry,
 } from '../../src/harness/dataset/index.ts';
+import { readSinkRows } from '../../src/harness/ledger/cassandra.ts';
+import { locateInTopic } from '../../src/harness/ledger/data-topic.ts';
+import { computeLedger, contentFromFile, idsFromFile } from '../../src/harness/ledger/ledger.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
 import type { MemberState } from '../../src/model/target.ts';
 import { PORTS } from '../../src/spec/ports.ts';
 import { consumerGroupId, defaultSpec, validateSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
 
 const SLOT = Number(process.env.TT_TEST_SLOT ?? 0);
+const CORRUPT_IDS = ['OP-corrupt-17', 'OP-corrupt-1234', 'OP-corrupt-2999'];
+// Read by the consumers the twin starts (the twin's processes inherit this environment).
+process.env.TT_FAULT_CORRUPT_IDS = CORRUPT_IDS.join(',');
 const ROWS = Number(process.env.TT_APPS_TEST_ROWS ?? 100_000);
 const FAULT_ROWS = Number(process.env.TT_APPS_FAULT_ROWS ?? 30_000);
 
@@ -64,6 +74,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  delete process.env.TT_FAULT_CORRUPT_IDS;
   await cassandra?.shutdown().catch(() => {});
   const report = await stopTwin(runId);
   expect(report.leftovers).toEqual([]);
@@ -341,5 +352,55 @@ describe('producer and consumer apps on the local twin', () => {
     expect(killed).toHaveLength(1);
     await expectExact(run, 8 * 60_000);
     await setProducerRate(0);
+  });
+
+  it('a consumer writing wrong values for a few ids (TT_FAULT_CORRUPT_IDS): the ledger names exactly those; lost rows are placed by stage', async () => {
+    await setProducerRate(0);
+    const run = await load('corrupt', 3000, 2);
+    await expectExact(run, 6 * 60_000); // every id is there: only the content is wrong
+    const valid = new Set(
+      (await readFile(join(run.dir, run.manifest.validIdsFile), 'utf8')).split('\n').filter(Boolean),
+    );
+    const corrupt = CORRUPT_IDS.filter((id) => valid.has(id));
+    expect(corrupt.length).toBeGreaterThan(0);
+    // Two rows consumed and then removed from Cassandra, and an id the source claims that was never produced.
+    const removed = ['OP-corrupt-5', 'OP-corrupt-6'].filter((id) => valid.has(id));
+    for (const id of removed)
+      await cassandra!.execute(
+        `DELETE FROM "${spec.cassandra.keyspace}"."${spec.cassandra.table}" WHERE record_id = ?`,
+        [id],
+        { prepare: true, consistency: consistencyCode('ALL') },
+      );
+    async function* source(): AsyncGenerator<string> {
+      yield* idsFromFile(join(run.dir, run.manifest.validIdsFile));
+      yield 'OP-corrupt-never-produced';
+    }
+    const ledger = await computeLedger({
+      sourceIds: source(),
+      sinkRows: readSinkRows({
+        contactPoints: twin!.endpoints.cassandraContactPoints,
+        dataCenter: spec.region,
+        keyspace: spec.cassandra.keyspace,
+        table: spec.cassandra.table,
+        consistency: spec.cassandra.consistency,
+      }),
+      expectedContent: contentFromFile(join(run.dir, run.manifest.contentFile)),
+      sinkFilter: (id) => id.startsWith('OP-corrupt-'),
+      locate: (ids) =>
+        locateInTopic(ids, {
+          brokers: twin!.endpoints.kafkaBootstrap,
+          topic: spec.kafka.topic,
+          groupId: consumerGroupId(spec),
+        }),
+    });
+    expect(ledger.contentChecked).toBe(valid.size - removed.length);
+    expect({ corrupted: sortIds([...(ledger.samples.corrupted ?? [])]), stale: ledger.stale }).toEqual({
+      corrupted: sortIds([...corrupt]),
+      stale: 0,
+    });
+    expect(ledger.lostWhere).toEqual({ s3: 1, topic: 0, consumed: removed.length });
+    expect(ledger.samples.lostInS3).toEqual(['OP-corrupt-never-produced']);
+    expect(sortIds(ledger.samples.lostConsumed ?? [])).toEqual(sortIds([...removed]));
+    expect(ledger.exact).toBe(false);
   });
 });

@@ -20,7 +20,9 @@ import type {
   MetricsSample,
   PipelineEndpoints,
   ScalingActivity,
+  SinkRow,
   Target,
+  TopicLocation,
   UploadedDataset,
   ZoneOutageMode,
 } from '../../src/model/target.ts';
@@ -213,6 +215,10 @@ export class ReplayTarget implements Target {
     return { bucket: 'replay', keys: [], bytes: 0 };
   }
   async *readSinkIds(): AsyncIterable<string> {}
+  async *readSinkRows(): AsyncIterable<SinkRow> {}
+  async locateInTopic(): Promise<Map<string, TopicLocation>> {
+    return new Map();
+  }
   async *deadLetters(): AsyncIterable<DeadLetter> {}
 }
 

@@ -80,7 +80,7 @@ describe('consumer parts', () => {
 
   it('builds the INSERT and typed parameters', () => {
     expect(insertCql('ks', 't')).toMatch(
-      /^INSERT INTO "ks"."t" \("record_id", .*"source_object", "source_line"\) VALUES \((\?, ){14}\?\)$/,
+      /^INSERT INTO "ks"."t" \("record_id", .*"source_object", "source_line"\) VALUES \((\?, ){15}\?\) USING TIMESTAMP \?$/,
     );
     const result = validateFields([
       'OP-1-1',
@@ -96,6 +96,7 @@ describe('consumer parts', () => {
       '2023-01-02',
       'Grant',
       'Cash or cash equivalent',
+      '1',
     ]);
     if (!result.ok) throw new Error(result.reason);
     const params = insertParams(result.record, 'p/o.csv', 3);

@@ -21,6 +21,7 @@ const GOOD = (id: string): string[] => [
   '2023-02-28',
   'Food and Beverage',
   'In-kind items and services',
+  '1',
 ];
 const target = { object: 'payments/part-00000.csv', member: 'p-1', dataPartitions: 12, deadPartitions: 3 };
 const all = (byPartition: Map<number, Message[]>): Message[] => [...byPartition.values()].flat();

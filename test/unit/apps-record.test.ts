@@ -24,6 +24,7 @@ const GOOD = [
   '2023-02-28',
   'Food and Beverage',
   'In-kind items and services',
+  '1',
 ];
 const at = (name: string): number => RECORD_COLUMNS.findIndex((c) => c.name === name);
 const withField = (name: string, value: string): string[] => GOOD.map((v, i) => (i === at(name) ? value : v));
@@ -52,8 +53,8 @@ describe('row validation', () => {
   });
 
   it('rejects too few and too many fields', () => {
-    expectKind(validateFields(GOOD.slice(0, -1)), 'column-count', /expected 13 fields, got 12/);
-    expectKind(validateFields([...GOOD, 'x']), 'column-count', /got 14/);
+    expectKind(validateFields(GOOD.slice(0, -1)), 'column-count', /expected 14 fields, got 13/);
+    expectKind(validateFields([...GOOD, 'x']), 'column-count', /got 15/);
   });
 
   it.each(['N/A', '12.3O', '$1,200.00', '1e5', '12.345', '-40.00', ' 12'])('rejects amount %j', (amount) => {

@@ -45,6 +45,7 @@ describe('generateDataset', () => {
     await generateDataset({ ...opts, seed: 'abd', outDir: join(root, 'c') });
     const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((d) => filesOf(join(root, d))));
     expect(Object.keys(a!)).toEqual([
+      'content.tsv',
       'malformed.json',
       'manifest.json',
       'part-00000.csv.gz',

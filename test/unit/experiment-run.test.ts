@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateExperiment } from '../../src/experiment/file.ts';
 import { runExperiment, type ExperimentProgress, type TargetFactory } from '../../src/experiment/run.ts';
-import { VALID_IDS_FILE } from '../../src/harness/dataset/manifest.ts';
+import { parseContentLine } from '../../src/harness/dataset/content.ts';
+import { CONTENT_FILE, VALID_IDS_FILE } from '../../src/harness/dataset/manifest.ts';
 import type { ScenarioDefinition } from '../../src/harness/scenarios/definition.ts';
 import type {
   DeadLetter,
@@ -20,7 +21,9 @@ import type {
   MetricsSample,
   PipelineEndpoints,
   ScalingActivity,
+  SinkRow,
   Target,
+  TopicLocation,
   UploadedDataset,
 } from '../../src/model/target.ts';
 import type { GroupName } from '../../src/spec/index.ts';
@@ -37,6 +40,7 @@ class Sim implements Target {
   tornDownAt = 0;
   private readonly groups = new Map<GroupName, MemberState[]>();
   private ids: string[] = [];
+  private rows: SinkRow[] = [];
   constructor(readonly runId: string) {
     for (const g of ['producers', 'consumers', 'kafka', 'cassandra'] as GroupName[])
       this.groups.set(
@@ -102,7 +106,18 @@ class Sim implements Target {
   }
   async uploadDataset(dir: string): Promise<UploadedDataset> {
     this.ids = (await readFile(join(dir, VALID_IDS_FILE), 'utf8')).split('\n').filter(Boolean);
+    // The simulated pipeline delivers every record intact: the sink holds the source's content.
+    this.rows = (await readFile(join(dir, CONTENT_FILE), 'utf8'))
+      .split('\n')
+      .map(parseContentLine)
+      .filter((row) => row !== undefined);
     return { bucket: 'b', keys: [], bytes: 0 };
+  }
+  async *readSinkRows(): AsyncIterable<SinkRow> {
+    yield* this.rows;
+  }
+  async locateInTopic(): Promise<Map<string, TopicLocation>> {
+    return new Map();
   }
   async *readSinkIds(): AsyncIterable<string> {
     yield* this.ids;

@@ -18,7 +18,9 @@ import type {
   MetricsSample,
   PipelineEndpoints,
   ScalingActivity,
+  SinkRow,
   Target,
+  TopicLocation,
   UploadedDataset,
   ZoneOutageMode,
 } from '../../src/model/target.ts';
@@ -151,6 +153,12 @@ class SimTarget implements Target {
   }
   async *readSinkIds(): AsyncIterable<string> {
     yield* this.delivered;
+  }
+  async *readSinkRows(): AsyncIterable<SinkRow> {
+    for (const id of this.delivered) yield { id, version: 1, digest: '' };
+  }
+  async locateInTopic(): Promise<Map<string, TopicLocation>> {
+    return new Map();
   }
   async *deadLetters(): AsyncIterable<DeadLetter> {}
 }

@@ -12,10 +12,13 @@ import { createGzip } from 'node:zlib';
 import { CSV_HEADER, csvLine, type MalformedKind } from '../../../apps/shared/record.ts';
 import { RECORD_COLUMNS } from '../../../apps/shared/schema.ts';
 import { GENERATED_KINDS, malformedLine } from './malformed.ts';
+import { contentDigest, contentLine, VERSION_INDEX } from './content.ts';
 import {
+  CONTENT_FILE,
   MALFORMED_FILE,
   MANIFEST_FILE,
   VALID_IDS_FILE,
+  sortIds,
   validIdsText,
   type DatasetManifest,
   type MalformedEntry,
@@ -36,6 +39,16 @@ export interface GenerateOptions {
   seed?: string | number;
   /** Write `.csv.gz` objects. @default false */
   gzip?: boolean;
+  /**
+   * Updates (the change-data-capture shape): this fraction of the records gets later versions of
+   * itself (same id, version 2, 3, …, new content), placed between half an object and one and a
+   * half objects after the version before, so versions of one id usually sit in different
+   * objects and may reach the sink in any order. Each update line counts as one of `rows`.
+   * @default 0
+   */
+  updateFraction?: number;
+  /** Most versions one record gets (2–20). @default 3 */
+  maxVersions?: number;
   /** Directory to write into (created if missing). */
   outDir: string;
 }
@@ -50,7 +63,22 @@ export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptio
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`malformed fraction must be in [0, 1], got ${fraction}`);
   if (!/^[A-Za-z0-9-]{1,32}$/.test(seed))
     throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
-  return { rows: o.rows, objects, malformedFraction: fraction, seed, gzip: o.gzip ?? false, outDir: o.outDir };
+  const updateFraction = o.updateFraction ?? 0;
+  const maxVersions = o.maxVersions ?? 3;
+  if (!(updateFraction >= 0 && updateFraction <= 1))
+    throw new Error(`update fraction must be in [0, 1], got ${updateFraction}`);
+  if (!Number.isInteger(maxVersions) || maxVersions < 2 || maxVersions > 20)
+    throw new Error(`maxVersions must be an integer in [2, 20], got ${maxVersions}`);
+  return {
+    rows: o.rows,
+    objects,
+    malformedFraction: fraction,
+    seed,
+    gzip: o.gzip ?? false,
+    updateFraction,
+    maxVersions,
+    outDir: o.outDir,
+  };
 }
 
 /** Name of object `i`. */
@@ -69,7 +97,19 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
   const byKind: Partial<Record<MalformedKind, number>> = {};
   const objects: ManifestObject[] = [];
   let n = 0; // global row index
+  let fresh = 0; // records started so far (their ids: recordId(seed, fresh))
   let malformedSoFar = 0;
+  let updateLines = 0;
+  // Latest version and digest written per id; pending later versions, ordered by row position.
+  const latest = new Map<string, { version: number; digest: string }>();
+  const pending: { at: number; id: string; version: number; last: number }[] = [];
+  const rowsPerObject = Math.max(1, Math.floor(o.rows / o.objects));
+  const schedule = (id: string, version: number, last: number): void => {
+    const at = n + 1 + Math.floor(rowsPerObject * (0.5 + random.next()));
+    let k = pending.length;
+    while (k > 0 && pending[k - 1]!.at > at) k--;
+    pending.splice(k, 0, { at, id, version, last });
+  };
 
   for (let i = 0; i < o.objects; i++) {
     const name = objectName(i, o.gzip);
@@ -78,10 +118,17 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     function* chunks(): Generator<string> {
       let chunk = `${CSV_HEADER}\n`;
       for (let r = 0; r < rowsHere; r++, n++) {
-        const fields = validRowFields(random, o.seed, n);
         // Selection sampling: exactly totalMalformed of the rows, spread uniformly.
         const bad = random.next() * (o.rows - n) < totalMalformed - malformedSoFar;
+        const update = !bad && pending.length > 0 && pending[0]!.at <= n ? pending.shift()! : undefined;
+        const fields = validRowFields(random, o.seed, update ? undefined : fresh++, update?.id, update?.version);
         const line = r + 2;
+        if (update) {
+          if (update.version < update.last) schedule(update.id, update.version + 1, update.last);
+          updateLines++;
+        } else if (!bad && o.updateFraction > 0 && random.next() < o.updateFraction) {
+          schedule(fields[0]!, 2, random.int(2, o.maxVersions));
+        }
         if (bad) {
           const kind = GENERATED_KINDS[malformedSoFar % GENERATED_KINDS.length]!;
           malformedSoFar++;
@@ -92,6 +139,7 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
         } else {
           chunk += `${csvLine(fields)}\n`;
           validIds.push(fields[0]!);
+          latest.set(fields[0]!, { version: Number(fields[VERSION_INDEX]), digest: contentDigest(fields) });
           entry.valid++;
         }
         if (chunk.length >= 64 * 1024) {
@@ -118,6 +166,10 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
   }
 
   const idsText = validIdsText(validIds);
+  const contentText = sortIds([...latest.keys()])
+    .map((id) => `${contentLine({ id, ...latest.get(id)! })}\n`)
+    .join('');
+  await writeFile(join(o.outDir, CONTENT_FILE), contentText);
   await writeFile(join(o.outDir, VALID_IDS_FILE), idsText);
   await writeFile(join(o.outDir, MALFORMED_FILE), `${JSON.stringify(malformedEntries, null, 1)}\n`);
   const manifest: DatasetManifest = {
@@ -133,6 +185,9 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     validIdsFile: VALID_IDS_FILE,
     validIdsSha256: createHash('sha256').update(idsText).digest('hex'),
     malformedFile: MALFORMED_FILE,
+    contentFile: CONTENT_FILE,
+    contentSha256: createHash('sha256').update(contentText).digest('hex'),
+    updateLines,
   };
   await writeFile(join(o.outDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

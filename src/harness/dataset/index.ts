@@ -5,6 +5,7 @@ export {
   MANIFEST_FILE,
   VALID_IDS_FILE,
   MALFORMED_FILE,
+  CONTENT_FILE,
   sortIds,
   validIdsText,
   type DatasetManifest,
@@ -13,3 +14,4 @@ export {
 } from './manifest.ts';
 export { recordId } from './rows.ts';
 export { GENERATED_KINDS } from './malformed.ts';
+export { contentDigest, contentLine, parseContentLine, VERSION_INDEX, type ContentEntry } from './content.ts';

@@ -5,6 +5,8 @@ import type { MalformedKind } from '../../../apps/shared/record.ts';
 export const MANIFEST_FILE = 'manifest.json';
 /** Sorted valid record ids, one per line. */
 export const VALID_IDS_FILE = 'valid-ids.txt';
+/** The latest version of every valid id and its content digest: `id<TAB>version<TAB>digest`, sorted by id. */
+export const CONTENT_FILE = 'content.tsv';
 /** Every malformed row: object, line, kind. */
 export const MALFORMED_FILE = 'malformed.json';
 
@@ -59,6 +61,12 @@ export interface DatasetManifest {
   validIdsSha256: string;
   /** File with the malformed rows (`MalformedEntry[]`). */
   malformedFile: string;
+  /** File with each valid id's latest version and content digest (see content.ts). */
+  contentFile: string;
+  /** sha256 (hex) of that file's bytes. */
+  contentSha256: string;
+  /** Valid lines that are a later version of an id seen before (0 for a plain data set). */
+  updateLines: number;
 }
 
 /** Sort ids the way valid-ids.txt is sorted (by UTF-16 code units; byte order for ASCII ids). */

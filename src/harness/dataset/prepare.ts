@@ -19,6 +19,8 @@ export interface ScenarioDatasetOptions {
   dir: string;
   /** The spec's dataset prefix (where the producers list). */
   prefix: string;
+  /** Fraction of records that get later versions (see GenerateOptions.updateFraction). @default 0 */
+  updateFraction?: number;
 }
 
 /**
@@ -36,11 +38,13 @@ export async function prepareScenarioDataset(
     malformedFraction: o.malformedFraction ?? 0.005,
     seed: o.tag,
     outDir: o.dir,
+    ...(o.updateFraction ? { updateFraction: o.updateFraction } : {}),
   });
   await target.uploadDataset(o.dir, `${o.tag}/`);
   return {
     validIdsFile: join(o.dir, manifest.validIdsFile),
     malformed: manifest.malformedCount,
+    contentFile: join(o.dir, manifest.contentFile),
     idPrefix: recordId(o.tag, 0).replace(/0$/, ''),
     objectKeyPrefix: `${o.prefix}${o.tag}/`,
     rows: manifest.rows,

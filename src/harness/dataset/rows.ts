@@ -19,8 +19,17 @@ export function recordId(seed: string, n: number): string {
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
-/** Fields of a valid row, in RECORD_COLUMNS order. */
-export function validRowFields(random: Random, seed: string, n: number): string[] {
+/**
+ * Fields of a valid row, in RECORD_COLUMNS order: record `n`'s first version, or — with `id` and
+ * `version` — a later version of an existing id (new content, same id).
+ */
+export function validRowFields(
+  random: Random,
+  seed: string,
+  n: number | undefined,
+  id?: string,
+  version = 1,
+): string[] {
   const type = random.weighted(RECIPIENT_TYPES);
   const hospital = type.endsWith('Teaching Hospital');
   const [city, state] = random.pick(CITIES);
@@ -35,7 +44,7 @@ export function validRowFields(random: Random, seed: string, n: number): string[
   const month = random.int(1, 12);
   const day = random.int(1, new Date(Date.UTC(year, month, 0)).getUTCDate());
   const values: Record<string, string> = {
-    record_id: recordId(seed, n),
+    record_id: id ?? recordId(seed, n ?? 0),
     program_year: String(year),
     recipient_type: type,
     recipient_id: hospital ? `TH${pad(random.int(1, 9999), 6)}` : pad(random.int(1_000_000_000, 1_999_999_999), 10),
@@ -48,6 +57,7 @@ export function validRowFields(random: Random, seed: string, n: number): string[
     payment_date: `${year}-${pad(month, 2)}-${pad(day, 2)}`,
     nature_of_payment: hospital && random.next() < 0.3 ? `${random.pick(TEACHING_HOSPITALS)} Grant` : nature,
     form_of_payment: random.weighted(FORMS),
+    record_version: String(version),
   };
   return RECORD_COLUMNS.map((c) => values[c.name] ?? '');
 }

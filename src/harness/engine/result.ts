@@ -2,6 +2,7 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { HealthCheckSettings } from '../../model/target.ts';
 import type { GroupName } from '../../spec/index.ts';
+import type { LatencyReport } from '../report/latency.ts';
 import type { SeriesPoint } from '../report/series.ts';
 import type { ScenarioEvent } from './events.ts';
 import type { Journal, ReplacementRecord } from './journal.ts';
@@ -31,6 +32,8 @@ export interface ScenarioResult {
   events: ScenarioEvent[];
   series: SeriesPoint[];
   recovery: RecoveryFigures;
+  /** End-to-end latency: per-second series and baseline / fault / recovery windows (null: the consumers exported none). */
+  latency?: LatencyReport | null;
   /** Whether the pipeline drained (lag 0, quiet) before the ledger was read. */
   drained: boolean;
   /** Ticks on which the target could not be read. */

@@ -9,8 +9,9 @@
  * ```
  */
 import { mkdir } from 'node:fs/promises';
-import { computeLedger, idsFromFile, type Ledger } from '../ledger/ledger.ts';
+import { computeLedger, contentFromFile, idsFromFile, type Ledger } from '../ledger/ledger.ts';
 import { writeReport } from '../report/write.ts';
+import { latencyReport } from '../report/latency.ts';
 import { toSeries } from '../report/series.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioEvent } from './events.ts';
@@ -30,6 +31,8 @@ export interface DatasetRef {
   validIdsFile: string;
   /** Malformed lines in the dataset: what should end on the dead-letter topic. */
   malformed: number;
+  /** The generator's content file (latest version and digest per id): enables the content and version checks. */
+  contentFile?: string;
   /** Sink rows of this dataset have ids starting with this (other datasets share the table). @default every row */
   idPrefix?: string;
   /** Dead letters of this dataset come from objects whose key starts with this. @default every one */
@@ -214,15 +217,19 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     drained = await drain(scenario, ctx, log, options.signal);
     log('ledger: source ids vs sink rows');
     try {
+      const contentFile = options.dataset.contentFile;
       ledger = await computeLedger({
         sourceIds: idsFromFile(options.dataset.validIdsFile),
-        sinkIds: target.readSinkIds(),
+        ...(contentFile
+          ? { sinkRows: target.readSinkRows(), expectedContent: contentFromFile(contentFile) }
+          : { sinkIds: target.readSinkIds() }),
+        locate: (ids) => target.locateInTopic(ids),
         deadLetters: target.deadLetters(),
         expectedDeadLettered: options.dataset.malformed,
         ...ledgerFilters(options.dataset),
       });
       log(
-        `  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`,
+        `  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}${ledger.lostWhere && ledger.lost > 0 ? ` (in S3 only ${ledger.lostWhere.s3}, in topic ${ledger.lostWhere.topic}, consumed ${ledger.lostWhere.consumed})` : ''}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, corrupted ${ledger.corrupted}, stale ${ledger.stale}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`,
       );
     } catch (error) {
       ledgerError = (error as Error).message;
@@ -267,6 +274,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     events: [...events].sort((a, b) => a.t - b.t),
     series,
     recovery,
+    latency: latencyReport(sampler.observations, events, recovery),
     drained,
     ...(ledgerError !== undefined ? { ledgerError } : {}),
     samplerErrors: sampler.errors,

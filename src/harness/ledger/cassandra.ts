@@ -1,5 +1,8 @@
-/** Reads every `record_id` of the sink table, paged, at the spec's consistency level. */
+/** Reads the sink table (ids, or ids with version and content digest), paged, at the spec's consistency level. */
 import cassandra from 'cassandra-driver';
+import { RECORD_COLUMNS, VERSION_COLUMN } from '../../../apps/shared/schema.ts';
+import { contentDigest } from '../dataset/content.ts';
+import type { SinkRow } from '../../model/target.ts';
 import type { ConsistencyLevel } from '../../spec/index.ts';
 import { sleep } from '../../support/time.ts';
 
@@ -32,6 +35,29 @@ const LEVELS: Record<ConsistencyLevel, number> = {
  * retried a few times: a node that just came back may time out the first request.
  */
 export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
+  for await (const row of readRows(o, ['record_id'])) yield String(row.get('record_id'));
+}
+
+/** A cell as the CSV text the generator wrote (the canonical form `contentDigest` hashes). */
+export function canonicalCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  return String(value);
+}
+
+/**
+ * Page through every row with all RECORD_COLUMNS: id, version and the content digest of what the
+ * sink holds (see src/harness/dataset/content.ts).
+ */
+export async function* readSinkRows(o: SinkReadOptions): AsyncGenerator<SinkRow> {
+  const names = RECORD_COLUMNS.map((c) => c.name);
+  for await (const row of readRows(o, names)) {
+    const fields = names.map((n) => canonicalCell(row.get(n)));
+    const version = row.get(VERSION_COLUMN) as number | null;
+    yield { id: String(row.get('record_id')), version: version ?? null, digest: contentDigest(fields) };
+  }
+}
+
+async function* readRows(o: SinkReadOptions, columns: string[]): AsyncGenerator<cassandra.types.Row> {
   const client = new cassandra.Client({
     contactPoints: o.contactPoints,
     localDataCenter: o.dataCenter,
@@ -39,7 +65,7 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
   });
   try {
     await client.connect();
-    const query = `SELECT "record_id" FROM "${o.keyspace}"."${o.table}"`;
+    const query = `SELECT ${columns.map((c) => `"${c}"`).join(', ')} FROM "${o.keyspace}"."${o.table}"`;
     let pageState: string | undefined;
     do {
       let result: cassandra.types.ResultSet | undefined;
@@ -58,7 +84,7 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
           await sleep(1000 * attempt);
         }
       }
-      for (const row of result.rows) yield String(row.get('record_id'));
+      for (const row of result.rows) yield row;
       pageState = result.pageState ?? undefined;
     } while (pageState);
   } finally {

@@ -14,20 +14,36 @@
  * - **dead-lettered**: records on the dead-letter topic, compared with the manifest's count of
  *   malformed lines.
  *
- * Exact = nothing lost, nothing unexpected, nothing duplicated, and (when the expected count is
- * known) exactly the malformed records dead-lettered. Memory: one Map entry per distinct source id
+ * - **corrupted**: (with the source's content file) a sink row at the id's latest version whose
+ *   content digest differs from the source's, or at a version the source never had: a corrupted
+ *   or truncated value.
+ * - **stale overwrite**: (with the content file) a sink row at an older version than the latest
+ *   the source holds for its id: an older version written over a newer one (or the newer lost).
+ * - **where lost**: (with `locate`) each lost id's last stage: `s3` (never on the data topic),
+ *   `topic` (on it, the group's committed offset not past it), `consumed` (committed past it, yet
+ *   not in Cassandra).
+ *
+ * Exact = nothing lost, unexpected, duplicated, corrupted or stale, and (when the expected count
+ * is known) exactly the malformed records dead-lettered. Memory: one Map entry per distinct source id
  * plus a byte per id (≈ 100 B/id: 10 MB for 100k ids); sink and DLQ are streamed.
  */
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { DeadLetter } from '../../model/target.ts';
+import type { DeadLetter, LostStage, SinkRow, TopicLocation } from '../../model/target.ts';
+import { parseContentLine, type ContentEntry } from '../dataset/content.ts';
 
 /** What the ledger compares. */
 export interface LedgerInput {
   /** Valid source ids, one per record (duplicates allowed). */
   sourceIds: AsyncIterable<string> | Iterable<string>;
-  /** Every `record_id` in the sink. */
-  sinkIds: AsyncIterable<string>;
+  /** Every `record_id` in the sink (or give `sinkRows`). */
+  sinkIds?: AsyncIterable<string>;
+  /** Every sink row with version and content digest: enables the content and version checks with `expectedContent`. */
+  sinkRows?: AsyncIterable<SinkRow>;
+  /** The source's latest version and content digest per valid id (the generator's content file). */
+  expectedContent?: AsyncIterable<ContentEntry> | Iterable<ContentEntry>;
+  /** Looks lost ids up on the data topic: enables "where lost". */
+  locate?: (ids: ReadonlySet<string>) => Promise<Map<string, TopicLocation>>;
   /** Every dead-lettered record. */
   deadLetters?: AsyncIterable<DeadLetter>;
   /** Malformed lines in the source (the manifest's count): what should be dead-lettered. */
@@ -73,9 +89,39 @@ export interface Ledger {
   validDeadLettered: number;
   /** Malformed lines the manifest counted, if known. */
   expectedDeadLettered: number | null;
-  /** Examples of each mismatch. */
-  samples: { lost: string[]; unexpected: string[]; duplicated: string[] };
+  // The fields below are optional only so that report.json files of earlier versions still read;
+  // computeLedger always sets them.
+  /** Sink rows whose version and content were compared with the source (null: no content file or no rows read). */
+  contentChecked?: number | null;
+  /** Rows at the latest version with other content, or at a version the source never had. */
+  corrupted?: number;
+  /** Rows at an older version than the source's latest. */
+  stale?: number;
+  /** Lost ids by the last stage that saw them (null: not looked up). */
+  lostWhere?: Record<LostStage, number> | null;
+  /** Why the lost ids could not be looked up. */
+  lostWhereError?: string;
+  /** Examples of each mismatch (ids). */
+  samples: {
+    lost: string[];
+    unexpected: string[];
+    duplicated: string[];
+    corrupted?: string[];
+    stale?: string[];
+    lostInS3?: string[];
+    lostInTopic?: string[];
+    lostConsumed?: string[];
+  };
   exact: boolean;
+}
+
+/** Read the content file (`id<TAB>version<TAB>digest` lines), streaming. */
+export async function* contentFromFile(path: string): AsyncGenerator<ContentEntry> {
+  const lines = createInterface({ input: createReadStream(path, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    const entry = parseContentLine(line);
+    if (entry) yield entry;
+  }
 }
 
 /** Read ids from a text file, one per line (blank lines skipped), streaming. */
@@ -104,7 +150,44 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     else repeats.set(known, (repeats.get(known) ?? 1) + 1);
   }
   const flags = new Uint8Array(index.size);
-  const samples = { lost: [] as string[], unexpected: [] as string[], duplicated: [] as string[] };
+  const samples: Required<Ledger['samples']> = {
+    lost: [],
+    unexpected: [],
+    duplicated: [],
+    corrupted: [],
+    stale: [],
+    lostInS3: [],
+    lostInTopic: [],
+    lostConsumed: [],
+  };
+  // The source's latest version and digest per id (when a content file is given).
+  let versions: Int32Array | undefined;
+  let digests: string[] | undefined;
+  if (input.expectedContent) {
+    versions = new Int32Array(index.size).fill(-1);
+    digests = new Array<string>(index.size);
+    for await (const e of input.expectedContent) {
+      const i = index.get(e.id);
+      if (i === undefined) continue;
+      versions[i] = e.version;
+      digests[i] = e.digest;
+    }
+  }
+  let contentChecked = 0;
+  let corrupted = 0;
+  let stale = 0;
+  const checkContent = (i: number, row: SinkRow): void => {
+    if (!versions || !digests || versions[i]! < 0) return;
+    contentChecked += 1;
+    const want = versions[i]!;
+    if (row.version !== null && row.version < want) {
+      stale += 1;
+      keep(samples.stale, row.id);
+    } else if (row.version !== want || row.digest !== digests[i]) {
+      corrupted += 1;
+      keep(samples.corrupted, row.id);
+    }
+  };
   const keep = (list: string[], id: string): void => {
     if (list.length < sampleSize) list.push(id);
   };
@@ -114,7 +197,14 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   let sinkRows = 0;
   let otherSinkRows = 0;
   let sinkDuplicateRows = 0;
-  for await (const id of input.sinkIds) {
+  if (!input.sinkIds === !input.sinkRows) throw new Error('computeLedger: give exactly one of sinkIds and sinkRows');
+  const rows: AsyncIterable<SinkRow> =
+    input.sinkRows ??
+    (async function* (ids: AsyncIterable<string>) {
+      for await (const id of ids) yield { id, version: null, digest: '' };
+    })(input.sinkIds!);
+  for await (const row of rows) {
+    const id = row.id;
     if (input.sinkFilter && !input.sinkFilter(id)) {
       otherSinkRows += 1;
       continue;
@@ -135,6 +225,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
       keep(samples.duplicated, id);
     }
     flags[i] = flags[i]! | IN_SINK;
+    if (input.sinkRows) checkContent(i, row);
   }
 
   let deadLettered = 0;
@@ -170,12 +261,33 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
 
   let delivered = 0;
   let lost = 0;
+  const lostIds = new Set<string>();
   for (const [id, i] of index) {
     if (flags[i]! & IN_SINK) delivered += 1;
     else {
       lost += 1;
       keep(samples.lost, id);
+      // Dead-lettered valid ids are lost too, but their last stage is known: the dead-letter topic.
+      if (!(flags[i]! & IN_DLQ)) lostIds.add(id);
     }
+  }
+  let lostWhere: Record<LostStage, number> | null = null;
+  let lostWhereError: string | undefined;
+  if (input.locate && lostIds.size > 0) {
+    try {
+      const found = await input.locate(lostIds);
+      lostWhere = { s3: 0, topic: 0, consumed: 0 };
+      for (const id of lostIds) {
+        const at = found.get(id);
+        const stage: LostStage = at === undefined ? 's3' : at.consumed ? 'consumed' : 'topic';
+        lostWhere[stage] += 1;
+        keep(stage === 's3' ? samples.lostInS3 : stage === 'topic' ? samples.lostInTopic : samples.lostConsumed, id);
+      }
+    } catch (error) {
+      lostWhereError = (error as Error).message;
+    }
+  } else if (input.locate) {
+    lostWhere = { s3: 0, topic: 0, consumed: 0 };
   }
   let unexpected = 0;
   for (const [id, flag] of unexpectedSeen) {
@@ -202,9 +314,16 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     deadLetterMessages,
     validDeadLettered,
     expectedDeadLettered,
+    contentChecked: input.sinkRows && versions ? contentChecked : null,
+    corrupted,
+    stale,
+    lostWhere,
+    ...(lostWhereError !== undefined ? { lostWhereError } : {}),
     samples,
     exact:
       lost === 0 &&
+      corrupted === 0 &&
+      stale === 0 &&
       unexpected === 0 &&
       duplicated === 0 &&
       (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered),

@@ -6,6 +6,7 @@
 import type { GroupName } from '../../spec/index.ts';
 import type { MeasuredFigure, MetricsSample } from '../../model/target.ts';
 import { parsePrometheus, sumOf, type PromSample } from '../../support/prometheus-text.ts';
+import { LatencyCollector } from './latency.ts';
 
 /** Metric names the apps export (apps/producer/metrics.ts, apps/consumer/metrics.ts). */
 export const APP_METRICS = {
@@ -50,6 +51,7 @@ const COUNTERS = [
 /** Keeps the previous reading of every member and computes rates. */
 export class RateCollector {
   private readonly previous = new Map<string, Previous>();
+  private readonly latency = new LatencyCollector();
   private deadLetteredTotal = 0;
 
   /**
@@ -123,6 +125,7 @@ export class RateCollector {
     if (silent('consumers')) unknown.push('consumedPerSecond');
     if (lag === undefined && (asked.consumers ?? 0) > 0 && (answered.consumers ?? 0) === 0) unknown.push('lag');
     if (silent('producers') && silent('consumers')) unknown.push('errorsPerSecond');
+    const latency = this.latency.sample(readings.filter((r) => r.group === 'consumers'));
     return {
       ...(unknown.length > 0 ? { unknown } : {}),
       time: new Date(now).toISOString(),
@@ -132,6 +135,7 @@ export class RateCollector {
       errorsPerSecond: round1((rates[APP_METRICS.producerErrors] ?? 0) + (rates[APP_METRICS.consumerErrors] ?? 0)),
       deadLettered: this.deadLetteredTotal,
       cpuByGroup,
+      ...(latency ? { latency } : {}),
     };
   }
 }

@@ -7,6 +7,7 @@ import type { GroupName } from '../../spec/index.ts';
 import type { MeasuredFigure } from '../../model/target.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { HypothesisRecord } from '../engine/journal.ts';
+import { latencySection } from './latency.ts';
 import type { ReportData } from './model.ts';
 import { esc, lineChart, type ChartLine, type ChartMarker } from './svg.ts';
 
@@ -196,10 +197,38 @@ function ledgerSection(d: ReportData): string {
   if (!l) return `<p class="bad">No ledger: ${esc(d.ledgerError ?? 'the run had no dataset to check against')}.</p>`;
   const row = (k: string, v: string | number, good?: boolean): string =>
     `<tr><td>${k}</td><td class="num">${good === undefined ? v : good ? `<span class="ok">${v}</span>` : `<span class="bad">${v}</span>`}</td></tr>`;
-  const samples = (['lost', 'unexpected', 'duplicated'] as const)
-    .filter((k) => l.samples[k].length > 0)
-    .map((k) => `<p><b>${k}</b> (first ${l.samples[k].length}): <code>${esc(l.samples[k].join(', '))}</code></p>`)
+  const sampleNames = {
+    lost: 'lost',
+    unexpected: 'unexpected',
+    duplicated: 'duplicated',
+    corrupted: 'corrupted content',
+    stale: 'stale overwrite',
+    lostInS3: 'lost, last seen in S3',
+    lostInTopic: 'lost, last seen on the data topic',
+    lostConsumed: 'lost, consumed but not in Cassandra',
+  } as const;
+  const samples = (Object.keys(sampleNames) as (keyof typeof sampleNames)[])
+    .filter((k) => (l.samples[k]?.length ?? 0) > 0)
+    .map(
+      (k) =>
+        `<p><b>${sampleNames[k]}</b> (first ${l.samples[k]!.length}): <code>${esc(l.samples[k]!.join(', '))}</code></p>`,
+    )
     .join('');
+  const contentRows =
+    l.contentChecked === undefined || l.contentChecked === null
+      ? ''
+      : `${row('rows whose version and content were checked', l.contentChecked)}
+${row('corrupted (content differs from the source)', l.corrupted ?? 0, !l.corrupted)}
+${row('stale overwrite (older version than the source)', l.stale ?? 0, !l.stale)}`;
+  const where = l.lostWhere
+    ? row(
+        'lost by last stage: in S3 only / on the data topic / consumed, not in Cassandra',
+        `${l.lostWhere.s3} / ${l.lostWhere.topic} / ${l.lostWhere.consumed}`,
+        l.lost === 0,
+      )
+    : l.lostWhereError
+      ? row('lost by last stage', esc(`not looked up: ${l.lostWhereError}`), false)
+      : '';
   return `<p>Ledger ${verdict(l.exact, 'exact', 'NOT exact')}${d.drained ? '' : ' <span class="badge warn">pipeline had not drained when read</span>'}</p>
 <table><tr><th>count</th><th>records</th></tr>
 ${row('valid source records (distinct ids)', l.source)}
@@ -209,8 +238,10 @@ ${row('rows in Cassandra (this dataset)', l.sinkRows)}
 ${l.otherSinkRows ? row('rows of other datasets in the table (ignored)', l.otherSinkRows) : ''}
 ${row('delivered (source ids found in Cassandra)', l.delivered, l.delivered === l.source)}
 ${row('lost', l.lost, l.lost === 0)}
+${where}
 ${row('duplicated', `${l.duplicated} (sink repeats ${l.sinkDuplicateRows}, dead-lettered and written ${l.deadLetteredAndWritten})`, l.duplicated === 0)}
 ${row('unexpected (in Cassandra, not in the source)', l.unexpected, l.unexpected === 0)}
+${contentRows}
 ${row('dead-lettered / malformed in the source', `${l.deadLettered} / ${l.expectedDeadLettered ?? '?'}`, l.expectedDeadLettered === null || l.deadLettered === l.expectedDeadLettered)}
 ${row('messages on the dead-letter topic (with redeliveries)', l.deadLetterMessages)}
 ${row('valid records that were dead-lettered', l.validDeadLettered, l.validDeadLettered === 0)}
@@ -348,6 +379,8 @@ export function renderHtml(d: ReportData): string {
 <h2>Time series</h2>
 <p class="muted">Vertical lines: <span style="color:${EVENT_COLORS.fault}">faults</span>, <span style="color:${EVENT_COLORS.restore}">restores</span>, <span style="color:${EVENT_COLORS.load}">load changes</span>, <span style="color:${EVENT_COLORS.scaling}">scaling activities</span> (dashed), <span style="color:${CHURN_COLOR}">↻ members replaced for failing health checks</span>. Hover a line for its label. The shaded tail is the drain after the method (load unlimited until lag is 0); it does not set a chart's scale, and what goes above it is drawn at the top edge.</p>
 ${charts(d)}
+<h2>End-to-end latency</h2>
+${latencySection(d.latency, markersOf(d.events), Math.max(d.series.at(-1)?.t ?? 0, ...d.events.map((e) => e.t / 1000), 1))}
 <h2>Steady-state hypothesis</h2>
 <div class="grid2"><div>${hypothesisTable('Before', j.steadyStates.before)}</div><div>${hypothesisTable('After', j.steadyStates.after)}</div></div>
 <h2>Recovery</h2>${recoverySection(d)}${healthCheckLine(d)}

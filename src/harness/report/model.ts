@@ -5,6 +5,7 @@ import type { GroupName } from '../../spec/index.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { Journal } from '../engine/journal.ts';
 import type { RecoveryFigures } from '../engine/recovery.ts';
+import type { LatencyReport } from './latency.ts';
 import type { SeriesPoint } from './series.ts';
 
 /** The report's data: everything needed to redraw the HTML from the JSON. */
@@ -26,6 +27,8 @@ export interface ReportData {
   /** Why there is no ledger. */
   ledgerError?: string;
   recovery: RecoveryFigures;
+  /** End-to-end latency (absent in reports of earlier versions). */
+  latency?: LatencyReport | null;
   events: ScenarioEvent[];
   series: SeriesPoint[];
   drained: boolean;

@@ -25,6 +25,7 @@ export function reportData(
     ledger: result.ledger,
     ...(result.ledgerError !== undefined ? { ledgerError: result.ledgerError } : {}),
     recovery: result.recovery,
+    ...(result.latency !== undefined ? { latency: result.latency } : {}),
     events: result.events,
     series: result.series,
     drained: result.drained,

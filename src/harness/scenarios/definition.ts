@@ -7,7 +7,7 @@ export interface ScenarioDefinition extends Scenario {
   /** Spec fields the scenario needs, merged over the user's spec (or the default). */
   spec?: PipelineSpecInput;
   /** Dataset generated for one run: sized so the load lasts through the hypothesis-after. */
-  dataset: { rows: number; objects?: number; malformedFraction?: number };
+  dataset: { rows: number; objects?: number; malformedFraction?: number; updateFraction?: number };
 }
 
 /** The steady state every shipped scenario checks before and after its method. */

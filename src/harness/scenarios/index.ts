@@ -4,6 +4,7 @@ import { cassandraNodeLoss } from './cassandra-node-loss.ts';
 import { consumerLoss } from './consumer-loss.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { trafficSpike } from './traffic-spike.ts';
+import { updates } from './updates.ts';
 import { zoneOutage } from './zone-outage.ts';
 import { zonePowerLoss } from './zone-power-loss.ts';
 
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   cassandraNodeLoss,
   zoneOutage,
   zonePowerLoss,
+  updates,
 ];
 
 /** A shipped scenario by name; throws listing the names. */
@@ -27,4 +29,4 @@ export function scenarioByName(name: string): ScenarioDefinition {
   return found;
 }
 
-export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, zonePowerLoss };
+export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, zonePowerLoss, updates };

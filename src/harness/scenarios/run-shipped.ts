@@ -97,6 +97,7 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
       prefix: o.spec.dataset.prefix,
       ...(def.dataset.objects !== undefined ? { objects: def.dataset.objects } : {}),
       ...(def.dataset.malformedFraction !== undefined ? { malformedFraction: def.dataset.malformedFraction } : {}),
+      ...(def.dataset.updateFraction !== undefined ? { updateFraction: def.dataset.updateFraction } : {}),
     });
     return await runScenario(def, {
       target: o.target,

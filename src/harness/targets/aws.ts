@@ -30,7 +30,8 @@ import { RateCollector } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
 import { readDeadLetters } from '../ledger/dead-letters.ts';
-import { readSinkIds as readCassandraIds } from '../ledger/cassandra.ts';
+import { readSinkIds as readCassandraIds, readSinkRows as readCassandraRows } from '../ledger/cassandra.ts';
+import { locateInTopic as locateOnTopic } from '../ledger/data-topic.ts';
 import {
   outputMap,
   outputString,
@@ -43,6 +44,8 @@ import {
   ALL_GROUPS,
   type CpuStress,
   type DeadLetter,
+  type SinkRow,
+  type TopicLocation,
   type GroupState,
   type MemberLifecycle,
   type MemberSelector,
@@ -520,6 +523,28 @@ export class AwsTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+    });
+  }
+
+  readSinkRows(): AsyncIterable<SinkRow> {
+    const c = this.options.spec.cassandra;
+    return readCassandraRows({
+      contactPoints: this.endpoints().cassandraContactPoints.map((hp) => {
+        const [host, port] = hp.split(':');
+        return this.reach(host!, Number(port));
+      }),
+      dataCenter: this.options.spec.region,
+      keyspace: c.keyspace,
+      table: c.table,
+      consistency: c.consistency,
+    });
+  }
+
+  locateInTopic(ids: ReadonlySet<string>): Promise<Map<string, TopicLocation>> {
+    return locateOnTopic(ids, {
+      brokers: this.kafkaBrokers(),
+      topic: this.options.spec.kafka.topic,
+      groupId: consumerGroupId(this.options.spec),
     });
   }
 

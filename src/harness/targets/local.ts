@@ -23,6 +23,8 @@ import {
   ALL_GROUPS,
   type CpuStress,
   type DeadLetter,
+  type SinkRow,
+  type TopicLocation,
   type GroupState,
   type MemberSelector,
   type MetricsSample,
@@ -300,6 +302,28 @@ export class LocalTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+    });
+  }
+
+  async *readSinkRows(): AsyncIterable<SinkRow> {
+    const c = this.options.spec.cassandra;
+    // Loaded on use, like the other sink readers: the drivers stay out of `import('terratower')`.
+    const { readSinkRows: readCassandraRows } = await import('../ledger/cassandra.ts');
+    yield* readCassandraRows({
+      contactPoints: this.endpoints().cassandraContactPoints,
+      dataCenter: this.options.spec.region,
+      keyspace: c.keyspace,
+      table: c.table,
+      consistency: c.consistency,
+    });
+  }
+
+  async locateInTopic(ids: ReadonlySet<string>): Promise<Map<string, TopicLocation>> {
+    const { locateInTopic: locateOnTopic } = await import('../ledger/data-topic.ts');
+    return locateOnTopic(ids, {
+      brokers: this.endpoints().kafkaBootstrap,
+      topic: this.options.spec.kafka.topic,
+      groupId: consumerGroupId(this.options.spec),
     });
   }
 
