@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { UnreadableObjectError } from './batch.ts';
 
 /** A data object to produce. */
 export interface DataObject {
@@ -51,7 +52,9 @@ export interface ObjectLine {
 /**
  * Stream the lines of an object (gunzipped if `.gz`), never holding more than the stream's
  * buffers. Lines up to and including `afterLine` are read and skipped (resuming; gzip cannot
- * seek). Aborting `signal` ends the iteration and releases the connection.
+ * seek). Aborting `signal` ends the iteration and releases the connection. A corrupt or
+ * truncated gzip stream throws `UnreadableObjectError` (no retry can read it); S3 and network
+ * errors are thrown as they are.
  */
 export async function* readObjectLines(
   s3: S3Client,
@@ -67,6 +70,12 @@ export async function* readObjectLines(
   body.on('error', (error) => input.destroy(error));
   try {
     yield* readLines(input, afterLine);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (input !== body && typeof code === 'string' && code.startsWith('Z_')) {
+      throw new UnreadableObjectError(`corrupt gzip (${code}): ${(error as Error).message}`);
+    }
+    throw error;
   } finally {
     body.destroy();
     if (input !== body) input.destroy();

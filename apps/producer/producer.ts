@@ -19,8 +19,10 @@ import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
-import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
+import { deadLetterKey, encodeDeadLetter } from '../shared/messages.ts';
+import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, UnreadableObjectError, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
+import { partitionOf } from './partition.ts';
 import type { ProducerMetrics } from './metrics.ts';
 import { listDataObjects, readObjectLines, type DataObject } from './objects.ts';
 import { ObjectCheckpoints, ProgressStore } from './progress.ts';
@@ -235,6 +237,15 @@ export class PipelineProducer {
         this.log.info('claim lost; another instance continues the object', { object: object.key });
         return;
       }
+      if (error instanceof UnreadableObjectError) {
+        try {
+          await this.skipObject(object, error.message);
+          this.retryAt.delete(object.key);
+          return;
+        } catch (skipError) {
+          error = skipError;
+        }
+      }
       const previous = this.retryAt.get(object.key)?.attempt ?? -1;
       const delay = backoffDelay(DEFAULT_BACKOFF, previous + 1);
       this.retryAt.set(object.key, { at: Date.now() + delay, attempt: previous + 1 });
@@ -244,6 +255,43 @@ export class PipelineProducer {
       this.current = null;
       this.metrics.objectsInProgress.set(0);
     }
+  }
+
+  /**
+   * Account for an object that cannot be read: one dead letter naming it and the reason (key
+   * `<object>:0`, kind `unreadable-object`), then a `done` checkpoint so no instance tries again.
+   * Rows of the object acknowledged before the failure (a gzip stream that breaks off) stay
+   * produced; the reason says how far it got.
+   */
+  private async skipObject(object: DataObject, reason: string): Promise<void> {
+    const reached = this.current?.object === object.key ? this.current.line : 0;
+    const full = reached > 1 ? `${reason} (lines up to ${reached} were produced)` : reason;
+    const key = deadLetterKey(object.key, 0);
+    const value = encodeDeadLetter({
+      stage: 'producer',
+      kind: 'unreadable-object',
+      reason: full,
+      object: object.key,
+      line: 0,
+      raw: '',
+      member: this.config.memberId,
+      time: new Date().toISOString(),
+    });
+    const partitions = (await this.partitionsOf(this.config.deadLetterTopic)).length;
+    await this.withProducerRetry('send', (producer) =>
+      producer.send({
+        topic: this.config.deadLetterTopic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: [{ key, value, partition: partitionOf(key, partitions) }],
+      }),
+    );
+    await this.checkpointWithRetry(object, Math.max(reached, 0), true);
+    this.objectsDone++;
+    this.metrics.objectsDone.inc();
+    this.metrics.deadLettered.inc(1);
+    this.metrics.errors.inc({ kind: 'object-unreadable' });
+    this.log.warn('object skipped: unreadable', { object: object.key, reason: full });
   }
 
   /**
@@ -321,6 +369,7 @@ export class PipelineProducer {
         limit = Math.min(this.batchLimit(), limit * 4);
       }
     }
+    builder.end(); // a record still open at the end of the object was a stray quote
     yield builder.take();
   }
 

@@ -36,6 +36,11 @@ export interface GenerateOptions {
   seed?: string | number;
   /** Write `.csv.gz` objects. @default false */
   gzip?: boolean;
+  /**
+   * Fraction of the valid rows, 0–1, whose `recipient_city` holds line breaks (a quoted field
+   * spanning 2–3 physical lines, as free-text columns of real exports do). @default 0
+   */
+  multilineFraction?: number;
   /** Directory to write into (created if missing). */
   outDir: string;
 }
@@ -48,9 +53,32 @@ export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptio
   if (!Number.isInteger(o.rows) || o.rows < 0) throw new Error(`rows must be a non-negative integer, got ${o.rows}`);
   if (!Number.isInteger(objects) || objects < 1) throw new Error(`objects must be a positive integer, got ${objects}`);
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`malformed fraction must be in [0, 1], got ${fraction}`);
+  const multiline = o.multilineFraction ?? 0;
+  if (!(multiline >= 0 && multiline <= 1)) throw new Error(`multi-line fraction must be in [0, 1], got ${multiline}`);
   if (!/^[A-Za-z0-9-]{1,32}$/.test(seed))
     throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
-  return { rows: o.rows, objects, malformedFraction: fraction, seed, gzip: o.gzip ?? false, outDir: o.outDir };
+  return {
+    rows: o.rows,
+    objects,
+    malformedFraction: fraction,
+    seed,
+    gzip: o.gzip ?? false,
+    multilineFraction: multiline,
+    outDir: o.outDir,
+  };
+}
+
+const CITY = RECORD_COLUMNS.findIndex((c) => c.name === 'recipient_city');
+const CITY_EXTRAS = ['c/o Billing Dept.', 'Suite 200', 'Building "B", 2nd floor', 'P.O. Box 17'];
+
+/** Physical line breaks inside `text` (a CRLF counts once, as readline splits). */
+function countLineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
 }
 
 /** Name of object `i`. */
@@ -77,11 +105,19 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     const entry: ManifestObject = { name, rows: rowsHere, valid: 0, malformed: 0, bytes: 0, sha256: '' };
     function* chunks(): Generator<string> {
       let chunk = `${CSV_HEADER}\n`;
+      let line = 1; // physical line of the row (a row may span lines)
       for (let r = 0; r < rowsHere; r++, n++) {
         const fields = validRowFields(random, o.seed, n);
         // Selection sampling: exactly totalMalformed of the rows, spread uniformly.
         const bad = random.next() * (o.rows - n) < totalMalformed - malformedSoFar;
-        const line = r + 2;
+        line++;
+        // Drawn only when asked for, so data sets without multi-line rows stay byte for byte the same.
+        if (!bad && o.multilineFraction > 0 && random.next() < o.multilineFraction) {
+          const extra = random.int(1, 2);
+          fields[CITY] = [fields[CITY]!, ...Array.from({ length: extra }, () => random.pick(CITY_EXTRAS))].join(
+            random.next() < 0.5 ? '\n' : '\r\n',
+          );
+        }
         if (bad) {
           const kind = GENERATED_KINDS[malformedSoFar % GENERATED_KINDS.length]!;
           malformedSoFar++;
@@ -90,7 +126,9 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
           byKind[kind] = (byKind[kind] ?? 0) + 1;
           entry.malformed++;
         } else {
-          chunk += `${csvLine(fields)}\n`;
+          const text = csvLine(fields);
+          chunk += `${text}\n`;
+          line += countLineBreaks(text);
           validIds.push(fields[0]!);
           entry.valid++;
         }
