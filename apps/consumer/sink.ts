@@ -5,7 +5,7 @@
 import { Client, types } from 'cassandra-driver';
 import type { ConsumerConfig } from '../shared/config.ts';
 import type { PaymentRecord } from '../shared/record.ts';
-import { RECORD_COLUMNS } from '../shared/schema.ts';
+import { PAYMENTS_SCHEMA, SOURCE_COLUMNS, type DatasetSchema, type SchemaColumn } from '../shared/schema.ts';
 
 /** Map a consistency name (`LOCAL_QUORUM`) to the driver's code; throws naming the valid ones. */
 export function consistencyCode(name: string): number {
@@ -18,30 +18,50 @@ export function consistencyCode(name: string): number {
   return code;
 }
 
-/** The INSERT for the sink table (columns of RECORD_COLUMNS plus source_object, source_line). */
-export function insertCql(keyspace: string, table: string): string {
-  const columns = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'];
+/** The INSERT for the sink table (the schema's columns plus source_object, source_line). */
+export function insertCql(keyspace: string, table: string, schema: DatasetSchema = PAYMENTS_SCHEMA): string {
+  const columns = [...schema.columns.map((c) => c.name), ...SOURCE_COLUMNS];
   return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
 }
 
 /** Bind parameters of a record, typed for the driver. */
-export function insertParams(record: PaymentRecord, object: string, line: number): unknown[] {
-  const params: unknown[] = RECORD_COLUMNS.map((c) => {
-    const value = record[c.name];
-    if (value === null || value === undefined) return null;
-    switch (c.kind) {
-      case 'decimal':
-        return types.BigDecimal.fromString(String(value));
-      case 'date':
-        return types.LocalDate.fromString(String(value));
-      case 'int':
-        return Number(value);
-      default:
-        return String(value);
-    }
-  });
+export function insertParams(
+  record: PaymentRecord,
+  object: string,
+  line: number,
+  schema: DatasetSchema = PAYMENTS_SCHEMA,
+): unknown[] {
+  const params: unknown[] = schema.columns.map((c) => bindValue(c, record[c.name], schema === PAYMENTS_SCHEMA));
   params.push(object, line);
   return params;
+}
+
+/** One value for the driver (the payments record's integers are CQL int; a schema's are bigint). */
+function bindValue(c: SchemaColumn, value: string | number | null | undefined, payments: boolean): unknown {
+  if (value === null || value === undefined) return null;
+  switch (c.type) {
+    case 'decimal':
+      return types.BigDecimal.fromString(String(value));
+    case 'date':
+      return types.LocalDate.fromString(String(value));
+    case 'integer':
+      return payments ? Number(value) : types.Long.fromString(String(value));
+    case 'timestamp':
+      return timestampOf(String(value));
+    case 'boolean':
+      return value === 'true';
+    default:
+      return String(value);
+  }
+}
+
+/** A validated ISO 8601 timestamp as a Date; one without a zone is taken as UTC. */
+export function timestampOf(text: string): Date {
+  let t = text.replace(' ', 'T');
+  const zone = /([+-])(\d{2}):?(\d{2})$/.exec(t.slice(10));
+  if (zone) t = `${t.slice(0, t.length - zone[0].length)}${zone[1]}${zone[2]}:${zone[3]}`;
+  else if (!t.endsWith('Z')) t += 'Z';
+  return new Date(t);
 }
 
 /** Parse `host:port` contact points into driver options. */
@@ -60,6 +80,7 @@ export class CassandraSink {
   private readonly client: Client;
   private readonly cql: string;
   private readonly consistency: number;
+  private readonly schema: DatasetSchema;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -75,7 +96,8 @@ export class CassandraSink {
       socketOptions: { readTimeout: 12_000, connectTimeout: 5000 },
       queryOptions: { consistency: this.consistency, prepare: true, isIdempotent: true },
     });
-    this.cql = insertCql(config.keyspace, config.table);
+    this.schema = config.schema ?? PAYMENTS_SCHEMA;
+    this.cql = insertCql(config.keyspace, config.table, this.schema);
   }
 
   /**
@@ -100,7 +122,7 @@ export class CassandraSink {
     }
     // Check the columns now, so a schema mismatch fails here and not on the first record.
     const have = new Set(table.columns.map((c) => c.name));
-    const missing = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'].filter((c) => !have.has(c));
+    const missing = [...this.schema.columns.map((c) => c.name), ...SOURCE_COLUMNS].filter((c) => !have.has(c));
     if (missing.length > 0) {
       throw new Error(`table "${keyspace}"."${name}" lacks column(s) ${missing.join(', ')} (see createTableCql)`);
     }
@@ -108,7 +130,7 @@ export class CassandraSink {
 
   /** Write one record (upsert). */
   async write(record: PaymentRecord, object: string, line: number): Promise<void> {
-    await this.client.execute(this.cql, insertParams(record, object, line), {
+    await this.client.execute(this.cql, insertParams(record, object, line, this.schema), {
       prepare: true,
       consistency: this.consistency,
     });

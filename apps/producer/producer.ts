@@ -19,6 +19,7 @@ import type { ProducerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
+import { rowRules, type RowRules } from '../shared/record.ts';
 import { deadLetterKey, encodeDeadLetter } from '../shared/messages.ts';
 import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, UnreadableObjectError, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
@@ -86,6 +87,8 @@ export class PipelineProducer {
   private readonly abort = new AbortController();
   /** Moving average of the time one batch takes from send to acknowledgement, seconds. */
   private sendSeconds = 0.1;
+  /** The dataset's header and row validation (its schema, or the payments record). */
+  private readonly rows: RowRules;
   /** Objects that failed, and when they may be retried. */
   private readonly retryAt = new Map<string, { at: number; attempt: number }>();
 
@@ -98,6 +101,7 @@ export class PipelineProducer {
     private readonly tuning: ProducerTuning = DEFAULT_TUNING,
   ) {
     this.limiter = new RateLimiter(config.ratePerSecond);
+    this.rows = rowRules(config.schema);
     metrics.rateLimit.set(config.ratePerSecond);
   }
 
@@ -348,6 +352,7 @@ export class PipelineProducer {
         member: this.config.memberId,
         dataPartitions: (await this.partitionsOf(this.config.topic)).length,
         deadPartitions: (await this.partitionsOf(this.config.deadLetterTopic)).length,
+        rows: this.rows,
       },
       afterLine,
     );

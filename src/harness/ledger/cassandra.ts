@@ -1,6 +1,7 @@
 /** Reads every `record_id` of the sink table, paged, at the spec's consistency level. */
 import cassandra from 'cassandra-driver';
-import type { ConsistencyLevel } from '../../spec/index.ts';
+import type { ConsistencyLevel, DatasetSchema } from '../../spec/index.ts';
+import { sinkKeyColumns, sinkRowId } from './schema-keys.ts';
 
 /** Where and how to read. */
 export interface SinkReadOptions {
@@ -13,6 +14,8 @@ export interface SinkReadOptions {
   consistency: ConsistencyLevel;
   /** Rows per page. @default 5000 */
   pageSize?: number;
+  /** The dataset's schema: its key columns make the id. @default the payments record (`record_id`) */
+  schema?: DatasetSchema;
 }
 
 const LEVELS: Record<ConsistencyLevel, number> = {
@@ -38,7 +41,8 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
   });
   try {
     await client.connect();
-    const query = `SELECT "record_id" FROM "${o.keyspace}"."${o.table}"`;
+    const keys = sinkKeyColumns(o.schema);
+    const query = `SELECT ${keys.map((k) => `"${k}"`).join(', ')} FROM "${o.keyspace}"."${o.table}"`;
     let pageState: string | undefined;
     do {
       let result: cassandra.types.ResultSet | undefined;
@@ -57,7 +61,7 @@ export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
           await new Promise((r) => setTimeout(r, 1000 * attempt));
         }
       }
-      for (const row of result.rows) yield String(row.get('record_id'));
+      for (const row of result.rows) yield sinkRowId(keys.map((k) => row.get(k)));
       pageState = result.pageState ?? undefined;
     } while (pageState);
   } finally {

@@ -512,6 +512,7 @@ export class AwsTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+      ...(this.options.spec.dataset.schema ? { schema: this.options.spec.dataset.schema } : {}),
     });
   }
 

@@ -292,6 +292,7 @@ export class LocalTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+      ...(this.options.spec.dataset.schema ? { schema: this.options.spec.dataset.schema } : {}),
     });
   }
 
