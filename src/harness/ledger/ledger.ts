@@ -21,6 +21,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { DeadLetter } from '../../model/target.ts';
+import { SkippedObjects } from './skipped.ts';
 
 /** What the ledger compares. */
 export interface LedgerInput {
@@ -32,6 +33,8 @@ export interface LedgerInput {
   deadLetters?: AsyncIterable<DeadLetter>;
   /** Malformed lines in the source (the manifest's count): what should be dead-lettered. */
   expectedDeadLettered?: number;
+  /** Objects of the source that cannot be read (when known): what should be skipped. */
+  expectedSkippedObjects?: number;
   /** How many example ids to keep per kind of mismatch. @default 20 */
   sampleSize?: number;
   /**
@@ -73,8 +76,12 @@ export interface Ledger {
   validDeadLettered: number;
   /** Malformed lines the manifest counted, if known. */
   expectedDeadLettered: number | null;
-  /** Examples of each mismatch. */
-  samples: { lost: string[]; unexpected: string[]; duplicated: string[] };
+  /** Objects a producer skipped as unreadable (a class of their own: not counted in `deadLettered`). */
+  skippedObjects?: number;
+  /** Unreadable objects in the source, if known. */
+  expectedSkippedObjects?: number | null;
+  /** Examples of each mismatch (`skipped`: `object: reason`). */
+  samples: { lost: string[]; unexpected: string[]; duplicated: string[]; skipped?: string[] };
   exact: boolean;
 }
 
@@ -142,9 +149,14 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   let validDeadLettered = 0;
   let deadLetteredAndWritten = 0;
   const deadLetterKeys = new Set<string>();
+  const skipped = new SkippedObjects();
   if (input.deadLetters) {
     for await (const dl of input.deadLetters) {
       if (input.deadLetterFilter && !input.deadLetterFilter(dl)) continue;
+      if (dl.skippedObject !== undefined) {
+        skipped.add(dl.skippedObject, dl.reason);
+        continue;
+      }
       deadLetterMessages += 1;
       const key = dl.source ?? (dl.recordId ? `id:${dl.recordId}` : undefined);
       if (key !== undefined) {
@@ -186,6 +198,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   }
   const duplicated = sinkDuplicateRows + deadLetteredAndWritten;
   const expectedDeadLettered = input.expectedDeadLettered ?? null;
+  const expectedSkippedObjects = input.expectedSkippedObjects ?? null;
   return {
     source: index.size,
     sourceRecords,
@@ -202,11 +215,14 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     deadLetterMessages,
     validDeadLettered,
     expectedDeadLettered,
-    samples,
+    skippedObjects: skipped.count,
+    expectedSkippedObjects,
+    samples: { ...samples, skipped: skipped.samples(sampleSize) },
     exact:
       lost === 0 &&
       unexpected === 0 &&
       duplicated === 0 &&
-      (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered),
+      (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered) &&
+      (expectedSkippedObjects === null || !input.deadLetters || skipped.count === expectedSkippedObjects),
   };
 }
