@@ -5,17 +5,12 @@
  * exactly this code.
  */
 import type { Message } from 'kafkajs';
-import { OPEN, scanQuotedRecord } from '../shared/csv-split.ts';
+import { RecordAssembler, type SplitRecord } from '../shared/csv-records.ts';
 import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
-import { PAYMENTS_ROWS, splitCsvLine, type MalformedKind, type RowRules } from '../shared/record.ts';
+import { PAYMENTS_ROWS, type MalformedKind, type RowRules } from '../shared/record.ts';
 import { partitionOf } from './partition.ts';
 
-/**
- * A record whose quoted field spans lines may reach this many physical lines or bytes; a record
- * still open beyond that is taken for a stray quote (see `BatchBuilder.add`).
- */
-export const MAX_RECORD_LINES = 1000;
-export const MAX_RECORD_CHARS = 4 * 1024 * 1024;
+export { MAX_RECORD_CHARS, MAX_RECORD_LINES, UnreadableObjectError } from '../shared/csv-records.ts';
 
 /** A batch ends at this many bytes of keys and values (bounds memory: one batch in flight, one being read). */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -87,38 +82,25 @@ export interface BatchTarget {
   rows?: RowRules;
 }
 
-/** An object the producer cannot read as the dataset's CSV at all (the whole object is skipped). */
-export class UnreadableObjectError extends Error {
-  override name = 'UnreadableObjectError';
-}
-
-/** A record whose quoted field is still open at the end of the lines read so far. */
-interface PendingRecord {
-  /** Its first physical line. */
-  line: number;
-  /** Its lines so far, without their line breaks. */
-  lines: string[];
-  chars: number;
-}
-
 function push(byPartition: Map<number, Message[]>, partition: number, message: Message): void {
   const list = byPartition.get(partition);
   if (list) list.push(message);
   else byPartition.set(partition, [message]);
 }
 
-/** Collects the rows of one object into batches. */
-export class BatchBuilder {
+/**
+ * Collects the records of one object (see `RecordAssembler.add`: RFC 4180 records, header
+ * checked, stray quotes resynchronised) into batches.
+ */
+export class BatchBuilder extends RecordAssembler {
   private batch: Batch;
-  private pending: PendingRecord | undefined;
-  private readonly rules: RowRules;
 
   constructor(
     private readonly target: BatchTarget,
     afterLine: number,
   ) {
+    super(target.rows ?? PAYMENTS_ROWS);
     this.batch = BatchBuilder.empty(afterLine);
-    this.rules = target.rows ?? PAYMENTS_ROWS;
   }
 
   private static empty(lastLine: number): Batch {
@@ -135,105 +117,12 @@ export class BatchBuilder {
     return this.batch.bytes;
   }
 
-  /**
-   * Add one physical line (1-based `line`, consecutive; the header line and blank lines only
-   * move `lastLine`). A line that ends inside a quoted field opened at the start of a field
-   * starts a record spanning lines: later lines join it (with `\n`) until the field closes.
-   * If the joined record then is not a well-formed row of the schema's column count, or stays
-   * open past MAX_RECORD_LINES/MAX_RECORD_CHARS or the end of the object, the quote was a stray:
-   * the first line alone is dead-lettered and the lines after it are read afresh — so a broken
-   * quote spoils one row, not the rows after it, and the outcome depends only on the lines from
-   * the record's start (resuming after any `lastLine` gives the same records).
-   */
-  add(line: number, text: string): void {
-    if (this.pending) {
-      this.continuePending(line, text);
-      return;
-    }
-    if (text === '' || text === '\r') {
-      this.batch.lastLine = line;
-      return;
-    }
-    if (line === 1) {
-      this.checkHeader(text);
-      this.batch.lastLine = line;
-      return;
-    }
-    if (!text.includes('"')) {
-      this.addRecord(line, line, text, splitCsvLine(text));
-      return;
-    }
-    const scanned = scanQuotedRecord(text.endsWith('\r') ? text.slice(0, -1) : text);
-    if (scanned === OPEN) {
-      this.pending = { line, lines: [text], chars: text.length };
-      return;
-    }
-    this.addRecord(line, line, text, scanned ? { ok: true, fields: scanned } : splitCsvLine(text));
-  }
-
-  /** Line 1 must be the schema's header (quoted or not); anything else makes the object unreadable. */
-  private checkHeader(text: string): void {
-    const line = text.replace(/\r$/, '');
-    if (line === this.rules.header) return;
-    const expected = this.rules.header.split(',');
-    const split = splitCsvLine(line);
-    if (split.ok && split.fields.length === expected.length && split.fields.every((f, i) => f === expected[i])) return;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks UTF-16 or binary
-    if (/[\u0000\ufffd]/.test(line)) {
-      throw new UnreadableObjectError('not UTF-8 text: line 1 holds NUL bytes or bytes that are not UTF-8');
-    }
-    const shown = line.length > 200 ? `${line.slice(0, 200)}…` : line;
-    throw new UnreadableObjectError(
-      `header does not match the schema: expected ${JSON.stringify(this.rules.header)}, got ${JSON.stringify(shown)}`,
-    );
-  }
-
-  /** Whether a record spanning lines is still open (its lines are not in any batch yet). */
-  get open(): boolean {
-    return this.pending !== undefined;
-  }
-
-  /** The object ended: a record still open was a stray quote (see `add`). */
-  end(): void {
-    while (this.pending) this.abandonPending();
-  }
-
-  private continuePending(line: number, text: string): void {
-    const pending = this.pending!;
-    pending.lines.push(text);
-    pending.chars += text.length + 1;
-    if (text.includes('"')) {
-      const joined = pending.lines.join('\n');
-      const scanned = scanQuotedRecord(joined);
-      if (scanned === undefined || (scanned !== OPEN && scanned.length !== this.rules.columnCount)) {
-        this.abandonPending();
-        return;
-      }
-      if (scanned !== OPEN) {
-        this.pending = undefined;
-        this.addRecord(pending.line, line, joined, { ok: true, fields: scanned });
-        return;
-      }
-    }
-    if (pending.lines.length >= MAX_RECORD_LINES || pending.chars >= MAX_RECORD_CHARS) this.abandonPending();
-  }
-
-  /** Dead-letter the pending record's first line alone and read the lines after it afresh. */
-  private abandonPending(): void {
-    const pending = this.pending!;
-    this.pending = undefined;
-    const first = pending.lines[0]!;
-    this.addRecord(pending.line, pending.line, first, splitCsvLine(first));
-    for (let i = 1; i < pending.lines.length; i++) this.add(pending.line + i, pending.lines[i]!);
+  protected override skipLine(line: number): void {
+    this.batch.lastLine = line;
   }
 
   /** One record from `line` to `lastLine`: validated, then a data message or a dead letter. */
-  private addRecord(
-    line: number,
-    lastLine: number,
-    text: string,
-    split: { ok: true; fields: string[] } | { ok: false; kind: MalformedKind; reason: string },
-  ): void {
+  protected override record(line: number, lastLine: number, text: string, split: SplitRecord): void {
     this.batch.lastLine = lastLine;
     if (!split.ok) {
       this.addDeadLetter(line, text, split);

@@ -1,9 +1,10 @@
 /** The producer's view of the bucket: which objects are data, and streaming one line by line. */
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { UnreadableObjectError } from './batch.ts';
+import { UnreadableObjectError, isDataKey, readLines, type ObjectLine } from '../shared/csv-records.ts';
+
+export { isDataKey, readLines, type ObjectLine } from '../shared/csv-records.ts';
 
 /** A data object to produce. */
 export interface DataObject {
@@ -13,16 +14,6 @@ export interface DataObject {
   etag: string;
   /** Size in bytes. */
   size: number;
-}
-
-/** Whether a key is a data object: `.csv` or `.csv.gz`, and no path segment starting with `_` (`_meta/`). */
-export function isDataKey(key: string, prefix: string): boolean {
-  if (!key.startsWith(prefix)) return false;
-  if (!key.endsWith('.csv') && !key.endsWith('.csv.gz')) return false;
-  return !key
-    .slice(prefix.length)
-    .split('/')
-    .some((segment) => segment.startsWith('_'));
 }
 
 /** List the data objects under `prefix`, sorted by key. */
@@ -39,14 +30,6 @@ export async function listDataObjects(s3: S3Client, bucket: string, prefix: stri
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-}
-
-/** One physical line of an object. */
-export interface ObjectLine {
-  /** 1-based line number. */
-  line: number;
-  /** The line without its line break. */
-  text: string;
 }
 
 /**
@@ -79,20 +62,5 @@ export async function* readObjectLines(
   } finally {
     body.destroy();
     if (input !== body) input.destroy();
-  }
-}
-
-/** The lines of a text stream after `afterLine` (line breaks as readline sees them; a leading BOM dropped). */
-export async function* readLines(input: Readable, afterLine: number): AsyncGenerator<ObjectLine> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const text of lines) {
-      n++;
-      if (n <= afterLine) continue;
-      yield { line: n, text: n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
-    }
-  } finally {
-    lines.close();
   }
 }

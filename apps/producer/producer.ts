@@ -359,20 +359,30 @@ export class PipelineProducer {
     // Small batches first, growing 4× a batch: the first send starts soon, and each batch is
     // read in less time than the one before it takes to send.
     let limit = Math.ceil(this.batchLimit() / 8);
-    for await (const { line, text } of readObjectLines(
-      this.s3,
-      this.config.bucket,
-      object.key,
-      afterLine,
-      this.abort.signal,
-    )) {
-      builder.add(line, text);
-      // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
-      if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (builder.size >= limit || builder.bytes >= MAX_BATCH_BYTES) {
-        yield builder.take();
-        limit = Math.min(this.batchLimit(), limit * 4);
+    try {
+      for await (const { line, text } of readObjectLines(
+        this.s3,
+        this.config.bucket,
+        object.key,
+        afterLine,
+        this.abort.signal,
+      )) {
+        builder.add(line, text);
+        // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
+        if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (builder.size >= limit || builder.bytes >= MAX_BATCH_BYTES) {
+          yield builder.take();
+          limit = Math.min(this.batchLimit(), limit * 4);
+        }
       }
+    } catch (error) {
+      // A stream that breaks off (corrupt gzip): the records read before it are sent, as the
+      // ledger's reading of the objects counts them; then the object is skipped.
+      if (error instanceof UnreadableObjectError && builder.size > 0) {
+        builder.end();
+        yield builder.take();
+      }
+      throw error;
     }
     builder.end(); // a record still open at the end of the object was a stray quote
     yield builder.take();

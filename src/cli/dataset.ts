@@ -13,7 +13,8 @@ const USAGE = `usage:
 generate  writes K CSV objects (part-00000.csv…, or .csv.gz with --gzip), manifest.json,
           valid-ids.txt (sorted valid record ids) and malformed.json (object, line, kind)
 upload    puts the objects under PREFIX and the manifest files under PREFIX_meta/ in BUCKET
-          (created if missing); defaults: the spec's bucket "${defaultSpec().dataset.bucket}" and prefix "${defaultSpec().dataset.prefix}"`;
+          (created if missing); a DIR without manifest.json is your own data: every .csv and
+          .csv.gz file in it is uploaded as it is; defaults: the spec's bucket "${defaultSpec().dataset.bucket}" and prefix "${defaultSpec().dataset.prefix}"`;
 
 function number(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
@@ -83,17 +84,31 @@ async function upload(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new CommandError(`upload needs exactly one DIR\n\n${USAGE}`, 2);
   const spec = defaultSpec();
-  const { uploadDataset } = await import('../harness/dataset/upload.ts');
+  const { hasManifest, uploadDataset, uploadObjects } = await import('../harness/dataset/upload.ts');
   const bucket = values.bucket ?? spec.dataset.bucket;
   const prefix = values.prefix ?? spec.dataset.prefix;
-  const result = await uploadDataset({
+  const options = {
     dir: positionals[0]!,
     bucket,
     prefix,
     endpoint: values.endpoint,
     region: values.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    onProgress: (key, done, total) => process.stderr.write(`  [${done}/${total}] s3://${bucket}/${key}\n`),
-  });
+    onProgress: (key: string, done: number, total: number) =>
+      process.stderr.write(`  [${done}/${total}] s3://${bucket}/${key}\n`),
+  };
+  if (!(await hasManifest(options.dir))) {
+    try {
+      const plain = await uploadObjects(options);
+      console.log(
+        `uploaded ${plain.objectKeys.length} object(s) (${plain.bytes} bytes, no manifest: the ledger reads ` +
+          `the objects themselves) to s3://${bucket}/${prefix}`,
+      );
+      return 0;
+    } catch (error) {
+      throw new CommandError((error as Error).message, 2);
+    }
+  }
+  const result = await uploadDataset(options);
   console.log(`uploaded ${result.objectKeys.length} object(s) and the manifest to s3://${bucket}/${prefix}`);
   return 0;
 }
