@@ -9,7 +9,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { uploadDataset as putDataset } from '../dataset/upload.ts';
+import { hasManifest, uploadDataset as putDataset, uploadObjects } from '../dataset/upload.ts';
 import { TwinClient, type TwinStatus } from '../../twin/client.ts';
 import { processCpuSeconds } from '../../twin/controller/metrics.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
@@ -267,16 +267,21 @@ export class LocalTarget implements Target {
     return this.lagReader;
   }
 
-  /** Upload a generated dataset to the twin's S3 (moto). */
+  /** Upload a generated dataset (or, without a manifest, a directory of plain objects) to the twin's S3 (moto). */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
     const e = this.endpoints();
-    const result = await putDataset({
+    const options = {
       dir,
       bucket: e.bucket,
       prefix: `${this.options.spec.dataset.prefix}${subPrefix}`,
       endpoint: e.s3Endpoint,
       region: this.options.spec.region,
-    });
+    };
+    if (!(await hasManifest(dir))) {
+      const plain = await uploadObjects(options);
+      return { bucket: e.bucket, keys: plain.objectKeys, bytes: plain.bytes };
+    }
+    const result = await putDataset(options);
     return {
       bucket: e.bucket,
       keys: result.objectKeys,
