@@ -3,15 +3,20 @@
  * it into a bucket (the twin's S3 API via --endpoint, or AWS).
  */
 import { parseArgs } from 'node:util';
+import { checkSchema, schemaProblemLines, type DatasetSchema } from '../../apps/shared/schema.ts';
 import { defaultSpec } from '../spec/defaults.ts';
 import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage:
-  terratower dataset generate --rows N [--objects K] [--malformed FRACTION] [--seed S] [--gzip] --out DIR
+  terratower dataset generate --rows N [--objects K] [--malformed FRACTION] [--seed S] [--gzip]
+                             [--multiline FRACTION] [--schema FILE] --out DIR
   terratower dataset upload DIR [--bucket B] [--prefix P] [--endpoint URL] [--region R]
 
 generate  writes K CSV objects (part-00000.csv…, or .csv.gz with --gzip), manifest.json,
-          valid-ids.txt (sorted valid record ids) and malformed.json (object, line, kind)
+          valid-ids.txt (sorted valid record ids) and malformed.json (object, line, kind);
+          rows of the payments record, or with --schema FILE (a spec file with dataset.schema,
+          or a schema file {columns, key, …}) rows of that schema; --multiline: the fraction of
+          payments rows whose quoted city spans lines
 upload    puts the objects under PREFIX and the manifest files under PREFIX_meta/ in BUCKET
           (created if missing); a DIR without manifest.json is your own data: every .csv and
           .csv.gz file in it is uploaded as it is; defaults: the spec's bucket "${defaultSpec().dataset.bucket}" and prefix "${defaultSpec().dataset.prefix}"`;
@@ -33,6 +38,8 @@ async function generate(argv: string[]): Promise<number> {
       malformed: { type: 'string' },
       seed: { type: 'string' },
       gzip: { type: 'boolean' },
+      multiline: { type: 'string' },
+      schema: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -47,14 +54,23 @@ async function generate(argv: string[]): Promise<number> {
   const started = performance.now();
   let manifest;
   try {
-    manifest = await generateDataset({
+    const options = {
       rows: number('rows', values.rows, 0),
       objects: number('objects', values.objects, 1),
       malformedFraction: number('malformed', values.malformed, 0),
       seed: values.seed ?? '1',
       gzip: values.gzip ?? false,
       outDir: values.out,
-    });
+    };
+    if (values.schema !== undefined) {
+      if (values.multiline !== undefined)
+        throw new Error('--multiline applies to the payments rows only: drop it or --schema');
+      const schema = await readSchemaFile(values.schema);
+      const { generateSchemaDataset } = await import('../harness/dataset/generate-schema.ts');
+      manifest = await generateSchemaDataset(schema, options);
+    } else {
+      manifest = await generateDataset({ ...options, multilineFraction: number('multiline', values.multiline, 0) });
+    }
   } catch (error) {
     throw new CommandError(error instanceof Error ? error.message : String(error), 2);
   }
@@ -64,6 +80,21 @@ async function generate(argv: string[]): Promise<number> {
       `in ${manifest.objects.length} object(s) to ${values.out} in ${seconds.toFixed(1)} s`,
   );
   return 0;
+}
+
+/** The schema of FILE: a spec file's dataset.schema, or a bare schema; checked (path and fix). */
+async function readSchemaFile(path: string): Promise<DatasetSchema> {
+  const { readFile } = await import('node:fs/promises');
+  const { parseSpecText } = await import('../spec/load.ts');
+  const text = await readFile(path, 'utf8').catch((error: unknown) => {
+    throw new Error(`--schema ${path}: ${(error as Error).message}`);
+  });
+  const parsed = parseSpecText(text, path) as { dataset?: { schema?: unknown } } & Record<string, unknown>;
+  const schema = parsed.dataset?.schema ?? ('columns' in parsed ? parsed : undefined);
+  if (schema === undefined) throw new Error(`--schema ${path} holds neither dataset.schema nor {columns, key}`);
+  const problems = checkSchema(schema);
+  if (problems.length > 0) throw new Error(`--schema ${path}: ${schemaProblemLines(problems).join('; ')}`);
+  return schema as DatasetSchema;
 }
 
 async function upload(argv: string[]): Promise<number> {

@@ -125,3 +125,56 @@ describe('the schema reaches the apps and the sink', () => {
     expect(sinkRowId(['Model T', 19n])).toBe(v.key);
   });
 });
+
+describe('dataset generate --schema', () => {
+  it('writes rows of the schema that the producer path reads back as exactly its valid ids and malformed lines', async () => {
+    const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+    const { createReadStream } = await import('node:fs');
+    const { createGunzip } = await import('node:zlib');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { generateSchemaDataset } = await import('../../src/harness/dataset/generate-schema.ts');
+    const { BatchBuilder } = await import('../../apps/producer/batch.ts');
+    const { readLines } = await import('../../apps/producer/objects.ts');
+    const { decodeDeadLetter } = await import('../../apps/shared/messages.ts');
+    const dir = await mkdtemp(join(tmpdir(), 'tt-schema-gen-'));
+    try {
+      const m = await generateSchemaDataset(CARS, {
+        rows: 2000,
+        objects: 2,
+        malformedFraction: 0.1,
+        seed: 's',
+        gzip: true,
+        outDir: dir,
+      });
+      expect(m.malformedCount).toBe(200);
+      const ids: string[] = [];
+      const dead: string[] = [];
+      for (const o of m.objects) {
+        const builder = new BatchBuilder(
+          { object: o.name, member: 't', dataPartitions: 3, deadPartitions: 1, rows: rowRules(CARS) },
+          0,
+        );
+        for await (const { line, text } of readLines(createReadStream(join(dir, o.name)).pipe(createGunzip()), 0))
+          builder.add(line, text);
+        builder.end();
+        const batch = builder.take();
+        for (const list of batch.data.values()) for (const msg of list) ids.push(String(msg.key));
+        for (const list of batch.dead.values())
+          for (const msg of list) {
+            const d = decodeDeadLetter(msg.value as Buffer);
+            dead.push(`${d.object}:${d.line}:${d.kind}`);
+          }
+      }
+      expect(ids.sort()).toEqual((await readFile(join(dir, m.validIdsFile), 'utf8')).split('\n').filter(Boolean));
+      const malformed = JSON.parse(await readFile(join(dir, m.malformedFile), 'utf8')) as {
+        object: string;
+        line: number;
+        kind: string;
+      }[];
+      expect(dead.sort()).toEqual(malformed.map((e) => `${e.object}:${e.line}:${e.kind}`).sort());
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
