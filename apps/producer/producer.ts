@@ -236,18 +236,19 @@ export class PipelineProducer {
         this.metrics.objectsDone.inc();
         this.log.info('object done', { object: object.key });
       }
-    } catch (error) {
-      if (error instanceof ClaimLost) {
+    } catch (caught) {
+      if (caught instanceof ClaimLost) {
         this.log.info('claim lost; another instance continues the object', { object: object.key });
         return;
       }
-      if (error instanceof UnreadableObjectError) {
+      let error = caught;
+      if (caught instanceof UnreadableObjectError) {
         try {
-          await this.skipObject(object, error.message);
+          await this.skipObject(object, caught.message);
           this.retryAt.delete(object.key);
           return;
         } catch (skipError) {
-          error = skipError;
+          error = skipError; // sending its dead letter failed: retried like any failure
         }
       }
       const previous = this.retryAt.get(object.key)?.attempt ?? -1;

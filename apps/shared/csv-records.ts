@@ -133,7 +133,7 @@ export abstract class RecordAssembler {
     const expected = this.rules.header.split(',');
     const split = splitCsvLine(line);
     if (split.ok && split.fields.length === expected.length && split.fields.every((f, i) => f === expected[i])) return;
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL marks UTF-16 or binary
+    // NUL marks UTF-16 or binary; U+FFFD, bytes that are not UTF-8.
     if (/[\u0000\ufffd]/.test(line)) {
       throw new UnreadableObjectError('not UTF-8 text: line 1 holds NUL bytes or bytes that are not UTF-8');
     }
