@@ -55,3 +55,31 @@ describe('ledger: skipped objects', () => {
     expect(unexpectedSkip.exact).toBe(false);
   });
 });
+
+describe('ledger source from the objects themselves', () => {
+  it('reads an object as the producers do: multi-line rows, malformed rows, unreadable objects', async () => {
+    const { Readable } = await import('node:stream');
+    const { gzipSync } = await import('node:zlib');
+    const { readObjectIds } = await import('../../src/harness/ledger/from-objects.ts');
+    const { rowRules } = await import('../../apps/shared/record.ts');
+    const rules = rowRules({
+      columns: [
+        { name: 'id', type: 'integer' },
+        { name: 'note', type: 'string', nullable: true },
+        { name: 'day', type: 'date' },
+      ],
+      key: ['id'],
+      nulls: ['NA'],
+    });
+    const text =
+      'id,note,day\n1,plain,2024-01-01\n2,"two\nlines, and ""quotes""",2024-01-02\n3,NA,2024-02-30\n"0004",NA,2024-01-04\n';
+    const plain = await readObjectIds(Readable.from([Buffer.from(text)]), false, rules);
+    expect(plain).toEqual({ ids: ['1', '2', '4'], malformed: 1 });
+    const gz = await readObjectIds(Readable.from([gzipSync(text)]), true, rules);
+    expect(gz).toEqual(plain);
+    const header = await readObjectIds(Readable.from([Buffer.from('a,b\n1,2\n')]), false, rules);
+    expect(header).toMatchObject({ ids: [], unreadable: expect.stringMatching(/header does not match/) });
+    const broken = await readObjectIds(Readable.from([gzipSync(text).subarray(0, 12)]), true, rules);
+    expect(broken.unreadable).toMatch(/corrupt gzip/);
+  });
+});

@@ -47,27 +47,43 @@ class IdCollector extends RecordAssembler {
   protected override skipLine(): void {}
 }
 
-/** Read one object's lines into `collector`; an unreadable object throws `UnreadableObjectError`. */
-async function readObject(s3: S3Client, bucket: string, key: string, collector: IdCollector): Promise<void> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!(response.Body instanceof Readable)) throw new Error(`s3://${bucket}/${key}: body is not a Node stream`);
-  const body: Readable = response.Body;
-  const input = key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
+/** What one object holds by the schema's rules. */
+export interface ObjectIds {
+  /** Ids of its valid rows (read before the stream broke off, if it did). */
+  ids: string[];
+  /** Records the schema rejects. */
+  malformed: number;
+  /** Why the object cannot be read (then the producers skip it), if it cannot. */
+  unreadable?: string;
+}
+
+/** Read one object's bytes (`gzip`: gunzip first) as the producers do. */
+export async function readObjectIds(body: Readable, gzip: boolean, rules: RowRules): Promise<ObjectIds> {
+  const collector = new IdCollector(rules, []);
+  const input = gzip ? body.pipe(createGunzip()) : body;
   body.on('error', (error) => input.destroy(error));
   try {
     for await (const { line, text } of readLines(input, 0)) collector.add(line, text);
     collector.end();
   } catch (error) {
     const code = (error as { code?: unknown }).code;
+    if (error instanceof UnreadableObjectError) {
+      return { ids: collector.ids, malformed: collector.malformed, unreadable: error.message };
+    }
     if (input !== body && typeof code === 'string' && code.startsWith('Z_')) {
       collector.end(); // the producer sends what it read before the stream broke off
-      throw new UnreadableObjectError(`corrupt gzip (${code}): ${(error as Error).message}`);
+      return {
+        ids: collector.ids,
+        malformed: collector.malformed,
+        unreadable: `corrupt gzip (${code}): ${(error as Error).message}`,
+      };
     }
     throw error;
   } finally {
     body.destroy();
     if (input !== body) input.destroy();
   }
+  return { ids: collector.ids, malformed: collector.malformed };
 }
 
 /**
@@ -93,14 +109,12 @@ export async function sourceFromObjects(o: {
   keys.sort();
   const source: ObjectsSource = { objects: keys.length, ids: [], malformed: 0, skipped: [] };
   for (const key of keys) {
-    const collector = new IdCollector(rules, source.ids);
-    try {
-      await readObject(o.s3, o.bucket, key, collector);
-    } catch (error) {
-      if (!(error instanceof UnreadableObjectError)) throw error;
-      source.skipped.push({ object: key, reason: error.message });
-    }
-    source.malformed += collector.malformed;
+    const response = await o.s3.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
+    if (!(response.Body instanceof Readable)) throw new Error(`s3://${o.bucket}/${key}: body is not a Node stream`);
+    const found = await readObjectIds(response.Body, key.endsWith('.gz'), rules);
+    for (const id of found.ids) source.ids.push(id);
+    source.malformed += found.malformed;
+    if (found.unreadable !== undefined) source.skipped.push({ object: key, reason: found.unreadable });
   }
   return source;
 }
