@@ -4,7 +4,10 @@
  * split → validate → encode → partition), in cumulative stages timed over the same rows, so a
  * stage's cost is the difference to the one before.
  *
- *   node --import tsx bench/producer-cpu.ts [--rows N] [--malformed F] [--runs R]
+ *   node --import tsx bench/producer-cpu.ts [--rows N] [--malformed F] [--multiline F] [--runs R]
+ *
+ * `--multiline F`: that fraction of the rows has a quoted field spanning lines (the slow path of
+ * the record assembly; the default 0 measures the common case).
  *
  * Prints rows/s and µs/row per stage (best of R runs: the one least disturbed by other load).
  */
@@ -19,10 +22,16 @@ import { splitCsvLine, validateFields } from '../apps/shared/record.ts';
 import { generateDataset } from '../src/harness/dataset/index.ts';
 
 const { values } = parseArgs({
-  options: { rows: { type: 'string' }, malformed: { type: 'string' }, runs: { type: 'string' } },
+  options: {
+    rows: { type: 'string' },
+    malformed: { type: 'string' },
+    multiline: { type: 'string' },
+    runs: { type: 'string' },
+  },
 });
 const ROWS = Number(values.rows ?? 100_000);
 const MALFORMED = Number(values.malformed ?? 0.001);
+const MULTILINE = Number(values.multiline ?? 0);
 const RUNS = Number(values.runs ?? 5);
 const BATCH = 2000;
 
@@ -53,6 +62,10 @@ async function run(file: string, stage: Stage): Promise<{ rowsPerSecond: number;
       if (builder.size >= BATCH) check += builder.take().dataCount;
     }
   }
+  if (stage === 'batch') {
+    builder.end();
+    check += builder.take().dataCount;
+  }
   return { rowsPerSecond: (n / (performance.now() - started)) * 1000, check };
 }
 
@@ -62,12 +75,19 @@ try {
     rows: ROWS,
     objects: 1,
     malformedFraction: MALFORMED,
+    multilineFraction: MULTILINE,
     seed: 'cpu',
     outDir: work,
   });
   const file = join(work, manifest.objects[0]!.name);
   console.log(
-    JSON.stringify({ rows: ROWS, malformed: MALFORMED, runs: RUNS, load: loadavg().map((l) => Number(l.toFixed(2))) }),
+    JSON.stringify({
+      rows: ROWS,
+      malformed: MALFORMED,
+      multiline: MULTILINE,
+      runs: RUNS,
+      load: loadavg().map((l) => Number(l.toFixed(2))),
+    }),
   );
   await run(file, 'batch'); // warm-up
   const best = new Map<Stage, number>();

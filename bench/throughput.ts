@@ -26,6 +26,7 @@
  *
  * Prints one JSON line per measurement and the ratios at the end. Always tears the twin down.
  */
+import { PAYMENTS_SCHEMA } from '../apps/shared/schema.ts';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -303,7 +304,7 @@ try {
     const r = await javaWriterRate({
       contactPoints: cassandraContactPoints,
       dataCenter: spec.region,
-      cql: insertCql(spec.cassandra.keyspace, spec.cassandra.table, versionTimestamp),
+      cql: insertCql(spec.cassandra.keyspace, spec.cassandra.table, PAYMENTS_SCHEMA, versionTimestamp),
       consistency: spec.cassandra.consistency,
       inFlight: JAVA_IN_FLIGHT,
       rowsFile,

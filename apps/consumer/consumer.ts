@@ -19,7 +19,7 @@ import type { ConsumerConfig } from '../shared/config.ts';
 import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { decodeDataMessage, deadLetterKey, encodeDeadLetter, readStamps, type DeadLetter } from '../shared/messages.ts';
-import { validateFields } from '../shared/record.ts';
+import { rowRules, type RowRules } from '../shared/record.ts';
 import { classifyWriteError } from './errors.ts';
 import { LagMonitor } from './lag.ts';
 import type { ConsumerMetrics } from './metrics.ts';
@@ -55,6 +55,8 @@ export class PipelineConsumer {
   private stopping = false;
   private failed = false;
   private readonly writes: Semaphore;
+  /** Row validation of the dataset's schema (or the payments record). */
+  private readonly rows: RowRules;
 
   constructor(
     private readonly config: ConsumerConfig,
@@ -65,6 +67,7 @@ export class PipelineConsumer {
     private readonly tuning: ConsumerTuning = DEFAULT_CONSUMER_TUNING,
   ) {
     this.writes = new Semaphore(tuning.writeConcurrency);
+    this.rows = rowRules(config.schema);
   }
 
   /**
@@ -195,7 +198,7 @@ export class PipelineConsumer {
         });
         continue;
       }
-      const result = validateFields(decoded.fields);
+      const result = this.rows.validate(decoded.fields);
       if (!result.ok) {
         letter(m, {
           kind: result.kind,

@@ -1,16 +1,11 @@
 /**
  * The Cassandra sink: a prepared, idempotent INSERT (an upsert by record_id, so a redelivered
  * record writes the same row again and changes nothing) at the configured consistency.
- *
- * The write timestamp is the record's version (`USING TIMESTAMP record_version`): Cassandra keeps
- * the cell with the highest timestamp, so an older version delivered after a newer one (a
- * redelivery after a kill, versions read by different producers) can never overwrite it. Nothing
- * else may write the sink table with server-side timestamps (they are far larger than versions).
  */
 import { Client, types } from 'cassandra-driver';
 import type { ConsumerConfig } from '../shared/config.ts';
 import type { PaymentRecord } from '../shared/record.ts';
-import { RECORD_COLUMNS, VERSION_COLUMN } from '../shared/schema.ts';
+import { PAYMENTS_SCHEMA, SOURCE_COLUMNS, type DatasetSchema, type SchemaColumn } from '../shared/schema.ts';
 
 /** Map a consistency name (`LOCAL_QUORUM`) to the driver's code; throws naming the valid ones. */
 export function consistencyCode(name: string): number {
@@ -24,25 +19,46 @@ export function consistencyCode(name: string): number {
 }
 
 /**
- * The INSERT for the sink table (columns of RECORD_COLUMNS plus source_object, source_line),
- * with the record's version as the write timestamp unless `versionTimestamp` is false (the
- * throughput bench measures what it costs).
+ * The INSERT for the sink table (the schema's columns plus source_object, source_line). When the
+ * schema has a version column and `versionTimestamp` is on, the row is written `USING TIMESTAMP`
+ * its version, so an older version can never overwrite a newer one whatever the delivery order
+ * (the throughput bench measures what it costs).
  */
-export function insertCql(keyspace: string, table: string, versionTimestamp = true): string {
-  const columns = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'];
-  return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${versionTimestamp ? ' USING TIMESTAMP ?' : ''}`;
+export function insertCql(
+  keyspace: string,
+  table: string,
+  schema: DatasetSchema = PAYMENTS_SCHEMA,
+  versionTimestamp = true,
+): string {
+  const columns = [...schema.columns.map((c) => c.name), ...SOURCE_COLUMNS];
+  const stamped = versionTimestamp && schema.version !== undefined;
+  return `INSERT INTO "${keyspace}"."${table}" (${columns.map((c) => `"${c}"`).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})${stamped ? ' USING TIMESTAMP ?' : ''}`;
 }
 
-/** The write timestamp of a record: its version (microseconds, as Cassandra reads it). */
-export function versionTimestamp(record: PaymentRecord): types.Long {
-  const v = record[VERSION_COLUMN];
-  return types.Long.fromNumber(typeof v === 'number' ? v : 0);
+/**
+ * The write timestamp of a record: its version as microseconds, ordered as the versions are
+ * (integers as they are; dates and timestamps as microseconds since the epoch; decimals scaled
+ * by 10^6). A missing version writes 0, older than any real one.
+ */
+export function versionTimestamp(record: PaymentRecord, schema: DatasetSchema = PAYMENTS_SCHEMA): types.Long {
+  const column = schema.columns.find((c) => c.name === schema.version);
+  const value = column ? record[column.name] : undefined;
+  if (value === null || value === undefined || value === '') return types.Long.ZERO;
+  switch (column?.type) {
+    case 'date':
+    case 'timestamp':
+      return types.Long.fromNumber(timestampOf(String(value)).getTime()).multiply(1000);
+    case 'decimal':
+      return types.Long.fromNumber(Math.round(Number(value) * 1e6));
+    default:
+      return types.Long.fromString(String(value));
+  }
 }
 
 /**
  * The fault-injection setting `TT_FAULT_CORRUPT_IDS` (comma-separated record ids; off when unset):
- * the consumer writes a truncated `manufacturer_name` for exactly these ids, so tests can check
- * that the ledger's content check names them. Never set it outside tests.
+ * the consumer writes a truncated `manufacturer_name` for exactly these ids of the payments
+ * record, so tests can check that the ledger's content check names them. Never set it outside tests.
  */
 export function corruptIdsFromEnv(env: NodeJS.ProcessEnv = process.env): ReadonlySet<string> {
   return new Set(
@@ -59,24 +75,44 @@ export function corrupted(record: PaymentRecord): PaymentRecord {
   return { ...record, manufacturer_name: name.slice(0, Math.max(1, Math.floor(name.length / 2))) } as PaymentRecord;
 }
 
-/** Bind parameters of a record, typed for the driver (without the timestamp). */
-export function insertParams(record: PaymentRecord, object: string, line: number): unknown[] {
-  const params: unknown[] = RECORD_COLUMNS.map((c) => {
-    const value = record[c.name];
-    if (value === null || value === undefined) return null;
-    switch (c.kind) {
-      case 'decimal':
-        return types.BigDecimal.fromString(String(value));
-      case 'date':
-        return types.LocalDate.fromString(String(value));
-      case 'int':
-        return Number(value);
-      default:
-        return String(value);
-    }
-  });
+/** Bind parameters of a record, typed for the driver. */
+export function insertParams(
+  record: PaymentRecord,
+  object: string,
+  line: number,
+  schema: DatasetSchema = PAYMENTS_SCHEMA,
+): unknown[] {
+  const params: unknown[] = schema.columns.map((c) => bindValue(c, record[c.name], schema === PAYMENTS_SCHEMA));
   params.push(object, line);
   return params;
+}
+
+/** One value for the driver (the payments record's integers are CQL int; a schema's are bigint). */
+function bindValue(c: SchemaColumn, value: string | number | null | undefined, payments: boolean): unknown {
+  if (value === null || value === undefined) return null;
+  switch (c.type) {
+    case 'decimal':
+      return types.BigDecimal.fromString(String(value));
+    case 'date':
+      return types.LocalDate.fromString(String(value));
+    case 'integer':
+      return payments ? Number(value) : types.Long.fromString(String(value));
+    case 'timestamp':
+      return timestampOf(String(value));
+    case 'boolean':
+      return value === 'true';
+    default:
+      return String(value);
+  }
+}
+
+/** A validated ISO 8601 timestamp as a Date; one without a zone is taken as UTC. */
+export function timestampOf(text: string): Date {
+  let t = text.replace(' ', 'T');
+  const zone = /([+-])(\d{2}):?(\d{2})$/.exec(t.slice(10));
+  if (zone) t = `${t.slice(0, t.length - zone[0].length)}${zone[1]}${zone[2]}:${zone[3]}`;
+  else if (!t.endsWith('Z')) t += 'Z';
+  return new Date(t);
 }
 
 /** Parse `host:port` contact points into driver options. */
@@ -95,9 +131,10 @@ export class CassandraSink {
   private readonly client: Client;
   private readonly cql: string;
   private readonly consistency: number;
+  private readonly schema: DatasetSchema;
 
   /**
-   * @param options.versionTimestamp write with `USING TIMESTAMP version` (default true)
+   * @param options.versionTimestamp write with `USING TIMESTAMP version` when the schema has a version column (default true)
    * @param options.corruptIds fault injection: ids written with spoiled content (default none)
    */
   constructor(
@@ -115,7 +152,8 @@ export class CassandraSink {
       socketOptions: { readTimeout: 12_000, connectTimeout: 5000 },
       queryOptions: { consistency: this.consistency, prepare: true, isIdempotent: true },
     });
-    this.cql = insertCql(config.keyspace, config.table, options.versionTimestamp !== false);
+    this.schema = config.schema ?? PAYMENTS_SCHEMA;
+    this.cql = insertCql(config.keyspace, config.table, this.schema, options.versionTimestamp !== false);
   }
 
   /**
@@ -140,7 +178,7 @@ export class CassandraSink {
     }
     // Check the columns now, so a schema mismatch fails here and not on the first record.
     const have = new Set(table.columns.map((c) => c.name));
-    const missing = [...RECORD_COLUMNS.map((c) => c.name), 'source_object', 'source_line'].filter((c) => !have.has(c));
+    const missing = [...this.schema.columns.map((c) => c.name), ...SOURCE_COLUMNS].filter((c) => !have.has(c));
     if (missing.length > 0) {
       throw new Error(`table "${keyspace}"."${name}" lacks column(s) ${missing.join(', ')} (see createTableCql)`);
     }
@@ -148,9 +186,11 @@ export class CassandraSink {
 
   /** Write one record (upsert). */
   async write(record: PaymentRecord, object: string, line: number): Promise<void> {
-    const spoil = this.options.corruptIds?.has(record.record_id) === true;
-    const params = insertParams(spoil ? corrupted(record) : record, object, line);
-    if (this.options.versionTimestamp !== false) params.push(versionTimestamp(record));
+    const spoil = this.schema === PAYMENTS_SCHEMA && this.options.corruptIds?.has(String(record.record_id)) === true;
+    const params = insertParams(spoil ? corrupted(record) : record, object, line, this.schema);
+    if (this.options.versionTimestamp !== false && this.schema.version !== undefined) {
+      params.push(versionTimestamp(record, this.schema));
+    }
     await this.client.execute(this.cql, params, {
       prepare: true,
       consistency: this.consistency,

@@ -1,12 +1,16 @@
 /**
- * The producer's per-row work, free of I/O: a line of an object → validated → a data message
- * (key = record id) or a dead-letter message (key = `<object>:<line>`), placed in its partition.
- * bench/producer-cpu.ts measures exactly this code.
+ * The producer's per-row work, free of I/O: the lines of an object → records (RFC 4180: a quoted
+ * field may span lines) → validated → a data message (key = record id) or a dead-letter message
+ * (key = `<object>:<first line>`), placed in its partition. bench/producer-cpu.ts measures
+ * exactly this code.
  */
 import type { Message } from 'kafkajs';
+import { RecordAssembler, type SplitRecord } from '../shared/csv-records.ts';
 import { deadLetterKey, encodeDataMessage, encodeDeadLetter } from '../shared/messages.ts';
-import { CSV_HEADER, splitCsvLine, validateFields, type MalformedKind } from '../shared/record.ts';
+import { PAYMENTS_ROWS, type MalformedKind, type RowRules } from '../shared/record.ts';
 import { partitionOf } from './partition.ts';
+
+export { MAX_RECORD_CHARS, MAX_RECORD_LINES, UnreadableObjectError } from '../shared/csv-records.ts';
 
 /** A batch ends at this many bytes of keys and values (bounds memory: one batch in flight, one being read). */
 export const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -58,7 +62,10 @@ export interface Batch {
   deadCount: number;
   /** Bytes of keys and values. */
   bytes: number;
-  /** Every line ≤ this one is in this batch or an earlier one (or is the header or blank). */
+  /**
+   * Every line ≤ this one is in this batch or an earlier one (or is the header or blank). Always
+   * the last line of a record: resuming after it starts at the first line of the next record.
+   */
   lastLine: number;
 }
 
@@ -71,6 +78,8 @@ export interface BatchTarget {
   /** Partition counts of the data and dead-letter topics. */
   dataPartitions: number;
   deadPartitions: number;
+  /** The dataset's header and row validation. @default the payments schema */
+  rows?: RowRules;
 }
 
 function push(byPartition: Map<number, Message[]>, partition: number, message: Message): void {
@@ -79,14 +88,18 @@ function push(byPartition: Map<number, Message[]>, partition: number, message: M
   else byPartition.set(partition, [message]);
 }
 
-/** Collects the rows of one object into batches. */
-export class BatchBuilder {
+/**
+ * Collects the records of one object (see `RecordAssembler.add`: RFC 4180 records, header
+ * checked, stray quotes resynchronised) into batches.
+ */
+export class BatchBuilder extends RecordAssembler {
   private batch: Batch;
 
   constructor(
     private readonly target: BatchTarget,
     afterLine: number,
   ) {
+    super(target.rows ?? PAYMENTS_ROWS);
     this.batch = BatchBuilder.empty(afterLine);
   }
 
@@ -104,28 +117,29 @@ export class BatchBuilder {
     return this.batch.bytes;
   }
 
-  /** Add one line (1-based `line`; the header line and blank lines only move `lastLine`). */
-  add(line: number, text: string): void {
+  protected override skipLine(line: number): void {
     this.batch.lastLine = line;
-    if (text === '' || text === '\r') return;
-    if (line === 1 && text.replace(/\r$/, '') === CSV_HEADER) return;
-    const split = splitCsvLine(text);
+  }
+
+  /** One record from `line` to `lastLine`: validated, then a data message or a dead letter. */
+  protected override record(line: number, lastLine: number, text: string, split: SplitRecord): void {
+    this.batch.lastLine = lastLine;
     if (!split.ok) {
       this.addDeadLetter(line, text, split);
       return;
     }
-    const result = validateFields(split.fields);
+    const result = this.rules.validate(split.fields);
     if (!result.ok) {
       this.addDeadLetter(line, text, result);
       return;
     }
-    const key = result.record.record_id; // ASCII: its length is its byte count
+    const key = result.key;
     const value = encodeDataMessage({ object: this.target.object, line, fields: split.fields });
     // The partition is set here so kafkajs does not hash the key again (see partition.ts).
     const partition = partitionOf(key, this.target.dataPartitions);
     push(this.batch.data, partition, { key, value, partition });
     this.batch.dataCount++;
-    this.batch.bytes += key.length + value.length;
+    this.batch.bytes += (this.rules.asciiKeys ? key.length : Buffer.byteLength(key)) + value.length;
   }
 
   private addDeadLetter(line: number, text: string, why: { kind: MalformedKind; reason: string }): void {

@@ -1,8 +1,10 @@
 /** The producer's view of the bucket: which objects are data, and streaming one line by line. */
-import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { UnreadableObjectError, isDataKey, readLines, type ObjectLine } from '../shared/csv-records.ts';
+
+export { isDataKey, readLines, type ObjectLine } from '../shared/csv-records.ts';
 
 /** A data object to produce. */
 export interface DataObject {
@@ -12,16 +14,6 @@ export interface DataObject {
   etag: string;
   /** Size in bytes. */
   size: number;
-}
-
-/** Whether a key is a data object: `.csv` or `.csv.gz`, and no path segment starting with `_` (`_meta/`). */
-export function isDataKey(key: string, prefix: string): boolean {
-  if (!key.startsWith(prefix)) return false;
-  if (!key.endsWith('.csv') && !key.endsWith('.csv.gz')) return false;
-  return !key
-    .slice(prefix.length)
-    .split('/')
-    .some((segment) => segment.startsWith('_'));
 }
 
 /** List the data objects under `prefix`, sorted by key. */
@@ -40,18 +32,12 @@ export async function listDataObjects(s3: S3Client, bucket: string, prefix: stri
   return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-/** One physical line of an object. */
-export interface ObjectLine {
-  /** 1-based line number. */
-  line: number;
-  /** The line without its line break. */
-  text: string;
-}
-
 /**
  * Stream the lines of an object (gunzipped if `.gz`), never holding more than the stream's
  * buffers. Lines up to and including `afterLine` are read and skipped (resuming; gzip cannot
- * seek). Aborting `signal` ends the iteration and releases the connection.
+ * seek). Aborting `signal` ends the iteration and releases the connection. A corrupt or
+ * truncated gzip stream throws `UnreadableObjectError` (no retry can read it); S3 and network
+ * errors are thrown as they are.
  */
 export async function* readObjectLines(
   s3: S3Client,
@@ -67,23 +53,14 @@ export async function* readObjectLines(
   body.on('error', (error) => input.destroy(error));
   try {
     yield* readLines(input, afterLine);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (input !== body && typeof code === 'string' && code.startsWith('Z_')) {
+      throw new UnreadableObjectError(`corrupt gzip (${code}): ${(error as Error).message}`);
+    }
+    throw error;
   } finally {
     body.destroy();
     if (input !== body) input.destroy();
-  }
-}
-
-/** The lines of a text stream after `afterLine` (line breaks as readline sees them; a leading BOM dropped). */
-export async function* readLines(input: Readable, afterLine: number): AsyncGenerator<ObjectLine> {
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  let n = 0;
-  try {
-    for await (const text of lines) {
-      n++;
-      if (n <= afterLine) continue;
-      yield { line: n, text: n === 1 && text.charCodeAt(0) === 0xfeff ? text.slice(1) : text };
-    }
-  } finally {
-    lines.close();
   }
 }

@@ -20,9 +20,12 @@ import { retryKafka } from '../shared/kafka.ts';
 import type { Logger } from '../shared/log.ts';
 import { stampMessages } from '../shared/messages.ts';
 import { RateLimiter } from '../shared/rate-limiter.ts';
+import { rowRules, type RowRules } from '../shared/record.ts';
+import { deadLetterKey, encodeDeadLetter } from '../shared/messages.ts';
 import { OpenSchedule } from '../shared/schedule.ts';
-import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, type Batch } from './batch.ts';
+import { BatchBuilder, MAX_BATCH_BYTES, MAX_SEND_BYTES, UnreadableObjectError, type Batch } from './batch.ts';
 import { ObjectClaims } from './claims.ts';
+import { partitionOf } from './partition.ts';
 import type { ProducerMetrics } from './metrics.ts';
 import { listDataObjects, readObjectLines, type DataObject } from './objects.ts';
 import { ObjectCheckpoints, ProgressStore } from './progress.ts';
@@ -88,6 +91,8 @@ export class PipelineProducer {
   private readonly abort = new AbortController();
   /** Moving average of the time one batch takes from send to acknowledgement, seconds. */
   private sendSeconds = 0.1;
+  /** The dataset's header and row validation (its schema, or the payments record). */
+  private readonly rows: RowRules;
   /** Objects that failed, and when they may be retried. */
   private readonly retryAt = new Map<string, { at: number; attempt: number }>();
 
@@ -101,6 +106,7 @@ export class PipelineProducer {
   ) {
     this.limiter = new RateLimiter(config.ratePerSecond);
     this.schedule.restart(config.ratePerSecond);
+    this.rows = rowRules(config.schema);
     metrics.rateLimit.set(config.ratePerSecond);
   }
 
@@ -236,10 +242,20 @@ export class PipelineProducer {
         this.metrics.objectsDone.inc();
         this.log.info('object done', { object: object.key });
       }
-    } catch (error) {
-      if (error instanceof ClaimLost) {
+    } catch (caught) {
+      if (caught instanceof ClaimLost) {
         this.log.info('claim lost; another instance continues the object', { object: object.key });
         return;
+      }
+      let error = caught;
+      if (caught instanceof UnreadableObjectError) {
+        try {
+          await this.skipObject(object, caught.message);
+          this.retryAt.delete(object.key);
+          return;
+        } catch (skipError) {
+          error = skipError; // sending its dead letter failed: retried like any failure
+        }
       }
       const previous = this.retryAt.get(object.key)?.attempt ?? -1;
       const delay = backoffDelay(DEFAULT_BACKOFF, previous + 1);
@@ -250,6 +266,43 @@ export class PipelineProducer {
       this.current = null;
       this.metrics.objectsInProgress.set(0);
     }
+  }
+
+  /**
+   * Account for an object that cannot be read: one dead letter naming it and the reason (key
+   * `<object>:0`, kind `unreadable-object`), then a `done` checkpoint so no instance tries again.
+   * Rows of the object acknowledged before the failure (a gzip stream that breaks off) stay
+   * produced; the reason says how far it got.
+   */
+  private async skipObject(object: DataObject, reason: string): Promise<void> {
+    const reached = this.current?.object === object.key ? this.current.line : 0;
+    const full = reached > 1 ? `${reason} (lines up to ${reached} were produced)` : reason;
+    const key = deadLetterKey(object.key, 0);
+    const value = encodeDeadLetter({
+      stage: 'producer',
+      kind: 'unreadable-object',
+      reason: full,
+      object: object.key,
+      line: 0,
+      raw: '',
+      member: this.config.memberId,
+      time: new Date().toISOString(),
+    });
+    const partitions = (await this.partitionsOf(this.config.deadLetterTopic)).length;
+    await this.withProducerRetry('send', (producer) =>
+      producer.send({
+        topic: this.config.deadLetterTopic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: [{ key, value, partition: partitionOf(key, partitions) }],
+      }),
+    );
+    await this.checkpointWithRetry(object, Math.max(reached, 0), true);
+    this.objectsDone++;
+    this.metrics.objectsDone.inc();
+    this.metrics.deadLettered.inc(1);
+    this.metrics.errors.inc({ kind: 'object-unreadable' });
+    this.log.warn('object skipped: unreadable', { object: object.key, reason: full });
   }
 
   /**
@@ -307,27 +360,39 @@ export class PipelineProducer {
         member: this.config.memberId,
         dataPartitions: (await this.partitionsOf(this.config.topic)).length,
         deadPartitions: (await this.partitionsOf(this.config.deadLetterTopic)).length,
+        rows: this.rows,
       },
       afterLine,
     );
     // Small batches first, growing 4× a batch: the first send starts soon, and each batch is
     // read in less time than the one before it takes to send.
     let limit = Math.ceil(this.batchLimit() / 8);
-    for await (const { line, text } of readObjectLines(
-      this.s3,
-      this.config.bucket,
-      object.key,
-      afterLine,
-      this.abort.signal,
-    )) {
-      builder.add(line, text);
-      // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
-      if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
-      if (builder.size >= limit || builder.bytes >= MAX_BATCH_BYTES) {
-        yield builder.take();
-        limit = Math.min(this.batchLimit(), limit * 4);
+    try {
+      for await (const { line, text } of readObjectLines(
+        this.s3,
+        this.config.bucket,
+        object.key,
+        afterLine,
+        this.abort.signal,
+      )) {
+        builder.add(line, text);
+        // Let timers and I/O (the batch in flight, health checks, metrics scrapes, heartbeats) run between rows.
+        if (line % 256 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+        if (builder.size >= limit || builder.bytes >= MAX_BATCH_BYTES) {
+          yield builder.take();
+          limit = Math.min(this.batchLimit(), limit * 4);
+        }
       }
+    } catch (error) {
+      // A stream that breaks off (corrupt gzip): the records read before it are sent, as the
+      // ledger's reading of the objects counts them; then the object is skipped.
+      if (error instanceof UnreadableObjectError && builder.size > 0) {
+        builder.end();
+        yield builder.take();
+      }
+      throw error;
     }
+    builder.end(); // a record still open at the end of the object was a stray quote
     yield builder.take();
   }
 

@@ -4,6 +4,7 @@
  * the variables with `producerEnv`/`consumerEnv` and the apps read them with `readProducerConfig`/
  * `readConsumerConfig`, so the two can never drift apart.
  */
+import { checkSchema, schemaProblemLines, type DatasetSchema } from './schema.ts';
 
 /** Settings both apps share. */
 export interface CommonAppConfig {
@@ -21,6 +22,8 @@ export interface CommonAppConfig {
   httpHost: string;
   /** Port of that server. */
   httpPort: number;
+  /** The dataset's own schema (TT_SCHEMA, JSON); absent: the payments record. */
+  schema?: DatasetSchema;
 }
 
 /** Producer: S3 objects → Kafka. */
@@ -72,6 +75,7 @@ const KEYS = {
   keyspace: 'TT_KEYSPACE',
   table: 'TT_TABLE',
   consistency: 'TT_CONSISTENCY',
+  schema: 'TT_SCHEMA',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -81,7 +85,13 @@ function toEnv(config: object): Record<string, string> {
   for (const [field, value] of Object.entries(config)) {
     const key = KEYS[field as keyof typeof KEYS];
     if (!key) throw new Error(`apps/shared/config: no environment variable for field "${field}"`);
-    env[key] = Array.isArray(value) ? value.join(',') : String(value);
+    if (value === undefined) continue;
+    env[key] =
+      field === 'schema'
+        ? `base64:${Buffer.from(JSON.stringify(value)).toString('base64')}` // env files cannot carry quotes
+        : Array.isArray(value)
+          ? value.join(',')
+          : String(value);
   }
   return env;
 }
@@ -94,6 +104,11 @@ export function producerEnv(config: ProducerConfig): Record<string, string> {
 /** Environment variables that configure a consumer instance. */
 export function consumerEnv(config: ConsumerConfig): Record<string, string> {
   return toEnv(config);
+}
+
+/** `{[key]: value}` when value is defined, else `{}` (optional fields stay absent, not undefined). */
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 class EnvReader {
@@ -124,6 +139,24 @@ class EnvReader {
     return value;
   }
 
+  /**
+   * TT_SCHEMA: a `DatasetSchema` as JSON, or `base64:` and the JSON in base64 (what `toEnv`
+   * writes: env files cannot carry quotes), checked; absent means the payments record.
+   */
+  schema(): DatasetSchema | undefined {
+    const raw = this.env[KEYS.schema];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw.startsWith('base64:') ? Buffer.from(raw.slice(7), 'base64').toString('utf8') : raw);
+    } catch {
+      throw new Error(`${KEYS.schema} is not JSON; set it to the spec's dataset.schema as JSON, or unset it`);
+    }
+    const problems = checkSchema(parsed);
+    if (problems.length > 0) throw new Error(`${KEYS.schema}: ${schemaProblemLines(problems).join('; ')}`);
+    return parsed as DatasetSchema;
+  }
+
   done(app: string): void {
     if (this.missing.length > 0) {
       throw new Error(
@@ -143,6 +176,7 @@ function readCommon(r: EnvReader): CommonAppConfig {
     deadLetterTopic: r.string('deadLetterTopic'),
     httpHost: r.string('httpHost', '0.0.0.0'),
     httpPort: r.number('httpPort', 9400),
+    ...optional('schema', r.schema()),
   };
 }
 

@@ -21,12 +21,18 @@ export type DeadLetterStage = 'producer' | 'consumer';
 /** Why a consumer dead-lettered a message that passed the producer's checks. */
 export type SinkFailureKind = 'bad-message' | 'write-rejected';
 
+/**
+ * Why a producer skipped a whole object (one dead letter per object version, key
+ * `<object>:0`, line 0): corrupt compression, not UTF-8 text, not the dataset's CSV header.
+ */
+export type ObjectFailureKind = 'unreadable-object';
+
 /** Value of a dead-letter message. */
 export interface DeadLetter {
   /** App that rejected the row. */
   stage: DeadLetterStage;
   /** Category: a validation kind, or a sink failure. */
-  kind: MalformedKind | SinkFailureKind;
+  kind: MalformedKind | SinkFailureKind | ObjectFailureKind;
   /** Precise human-readable reason. */
   reason: string;
   /** S3 key of the source object ('' if unknown). */

@@ -145,6 +145,8 @@ export interface DeadLetter {
   reason: string;
   /** Where the line came from, `object-key:line`, when the app recorded it: dead letters are counted once per source line. */
   source?: string;
+  /** Set when the letter says a whole object was skipped (unreadable): the object's key. */
+  skippedObject?: string;
 }
 
 /** How a group's members are health-checked and when the group replaces them. */

@@ -34,7 +34,9 @@ export function unknownKeyIssues(input: unknown): SpecIssue[] {
   const issues = unknownKeys('', input, Object.keys(defaults));
   if (!isRecord(input)) return issues;
   for (const section of FIXED_SECTIONS) {
-    issues.push(...unknownKeys(section, input[section], Object.keys(defaults[section] as object)));
+    // Optional fields that have no default value are known too.
+    const optional = section === 'dataset' ? ['schema'] : [];
+    issues.push(...unknownKeys(section, input[section], [...Object.keys(defaults[section] as object), ...optional]));
   }
   for (const group of ['producers', 'consumers'] as const) {
     const g = input[group];

@@ -2,6 +2,7 @@
  * The one source of truth for a pipeline: S3 dataset → producer fleet → Kafka → consumer fleet →
  * Cassandra. The AWS stacks and the local twin both derive everything from a `PipelineSpec`.
  */
+import type { DatasetSchema } from '../../apps/shared/schema.ts';
 
 /** Cassandra consistency levels a pipeline may write at. */
 export type ConsistencyLevel =
@@ -124,6 +125,12 @@ export interface DatasetSpec {
   prefix: string;
   /** Object encoding. */
   format: 'csv' | 'csv.gz';
+  /**
+   * The dataset's own columns, key and optional version column: row validation, the Cassandra
+   * table, the generator and the ledger follow it. @default the synthetic payments record
+   * (apps/shared/schema.ts RECORD_COLUMNS, key `record_id`)
+   */
+  schema?: DatasetSchema;
 }
 
 /** The Kafka cluster (KRaft, combined broker + controller nodes). */
@@ -230,3 +237,5 @@ export type AppGroupName = 'producers' | 'consumers';
 
 /** Every group a target manages: the two app fleets and the two stateful clusters. */
 export type GroupName = AppGroupName | 'kafka' | 'cassandra';
+
+export type { ColumnType, DatasetSchema, SchemaColumn } from '../../apps/shared/schema.ts';

@@ -6,6 +6,7 @@
  * The input may come from a user's file, so every field is type-checked first; a rule that
  * depends on a field of the wrong type is skipped (the type issue is reported instead).
  */
+import { checkSchema } from '../../apps/shared/schema.ts';
 import { cidrContains, cidrsOverlap, parseCidr, type Ipv4Cidr } from './cidr.ts';
 import { replicasLostOnZoneLoss, requiredReplicas } from './derive.ts';
 import { MAX_STATEFUL_MEMBERS_PER_ZONE, MIN_PRIVATE_SUBNET_SIZE } from './ports.ts';
@@ -338,6 +339,10 @@ function checkDataset(v: Issues, spec: Record<string, unknown>): void {
     if (prefix.length > 512) v.add('dataset.prefix', 'is longer than 512 characters: shorten it');
   }
   v.oneOf('dataset.format', ds.format, ['csv', 'csv.gz'] as const);
+  if (ds.schema !== undefined) {
+    for (const p of checkSchema(ds.schema))
+      v.add(`dataset.schema${p.path ? `.${p.path}` : ''}`, `${p.message}: ${p.fix}`);
+  }
 }
 
 interface StatefulCounts {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { splitCsvLine, validateFields } from '../../apps/shared/record.ts';
-import { RECORD_COLUMNS } from '../../apps/shared/schema.ts';
+import { PAYMENTS_SCHEMA, RECORD_COLUMNS } from '../../apps/shared/schema.ts';
 import { corrupted, insertCql, insertParams, versionTimestamp } from '../../apps/consumer/sink.ts';
 import { contentDigest, generateDataset, parseContentLine, VERSION_INDEX } from '../../src/harness/dataset/index.ts';
 import { canonicalCell } from '../../src/harness/ledger/cassandra.ts';
@@ -127,7 +127,7 @@ describe('content digests', () => {
       }
     }
     expect(outOfOrder).toBe(0); // versions are written in increasing order within the data set
-    const file = (await readFile(join(dir, m.contentFile), 'utf8')).split('\n').filter(Boolean);
+    const file = (await readFile(join(dir, m.contentFile!), 'utf8')).split('\n').filter(Boolean);
     expect(file.length).toBe(latest.size);
     for (const line of file) {
       const e = parseContentLine(line)!;
@@ -135,7 +135,7 @@ describe('content digests', () => {
     }
     expect([...latest.values()].some((v) => v.version > 1)).toBe(true);
     const entries = [];
-    for await (const e of contentFromFile(join(dir, m.contentFile))) entries.push(e);
+    for await (const e of contentFromFile(join(dir, m.contentFile!))) entries.push(e);
     expect(entries.length).toBe(latest.size);
   });
 
@@ -165,6 +165,6 @@ describe('content digests', () => {
     expect(contentDigest(spoiled.map(canonicalCell))).not.toBe(contentDigest(fields));
     expect(versionTimestamp(v.record).toNumber()).toBe(4);
     expect(insertCql('k', 't')).toMatch(/USING TIMESTAMP \?$/);
-    expect(insertCql('k', 't', false)).not.toMatch(/TIMESTAMP/);
+    expect(insertCql('k', 't', PAYMENTS_SCHEMA, false)).not.toMatch(/TIMESTAMP/);
   });
 });

@@ -49,6 +49,11 @@ export interface GenerateOptions {
   updateFraction?: number;
   /** Most versions one record gets (2–20). @default 3 */
   maxVersions?: number;
+  /**
+   * Fraction of the valid rows, 0–1, whose `recipient_city` holds line breaks (a quoted field
+   * spanning 2–3 physical lines, as free-text columns of real exports do). @default 0
+   */
+  multilineFraction?: number;
   /** Directory to write into (created if missing). */
   outDir: string;
 }
@@ -61,6 +66,8 @@ export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptio
   if (!Number.isInteger(o.rows) || o.rows < 0) throw new Error(`rows must be a non-negative integer, got ${o.rows}`);
   if (!Number.isInteger(objects) || objects < 1) throw new Error(`objects must be a positive integer, got ${objects}`);
   if (!(fraction >= 0 && fraction <= 1)) throw new Error(`malformed fraction must be in [0, 1], got ${fraction}`);
+  const multiline = o.multilineFraction ?? 0;
+  if (!(multiline >= 0 && multiline <= 1)) throw new Error(`multi-line fraction must be in [0, 1], got ${multiline}`);
   if (!/^[A-Za-z0-9-]{1,32}$/.test(seed))
     throw new Error(`seed must be 1–32 letters, digits or hyphens, got "${seed}"`);
   const updateFraction = o.updateFraction ?? 0;
@@ -77,8 +84,22 @@ export function checkGenerateOptions(o: GenerateOptions): Required<GenerateOptio
     gzip: o.gzip ?? false,
     updateFraction,
     maxVersions,
+    multilineFraction: multiline,
     outDir: o.outDir,
   };
+}
+
+const CITY = RECORD_COLUMNS.findIndex((c) => c.name === 'recipient_city');
+const CITY_EXTRAS = ['c/o Billing Dept.', 'Suite 200', 'Building "B", 2nd floor', 'P.O. Box 17'];
+
+/** Physical line breaks inside `text` (a CRLF counts once, as readline splits). */
+function countLineBreaks(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || (c === 13 && text.charCodeAt(i + 1) !== 10)) n++;
+  }
+  return n;
 }
 
 /** Name of object `i`. */
@@ -117,17 +138,25 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
     const entry: ManifestObject = { name, rows: rowsHere, valid: 0, malformed: 0, bytes: 0, sha256: '' };
     function* chunks(): Generator<string> {
       let chunk = `${CSV_HEADER}\n`;
+      let line = 1; // physical line of the row (a row may span lines)
       for (let r = 0; r < rowsHere; r++, n++) {
         // Selection sampling: exactly totalMalformed of the rows, spread uniformly.
         const bad = random.next() * (o.rows - n) < totalMalformed - malformedSoFar;
         const update = !bad && pending.length > 0 && pending[0]!.at <= n ? pending.shift()! : undefined;
         const fields = validRowFields(random, o.seed, update ? undefined : fresh++, update?.id, update?.version);
-        const line = r + 2;
+        line++;
         if (update) {
           if (update.version < update.last) schedule(update.id, update.version + 1, update.last);
           updateLines++;
         } else if (!bad && o.updateFraction > 0 && random.next() < o.updateFraction) {
           schedule(fields[0]!, 2, random.int(2, o.maxVersions));
+        }
+        // Drawn only when asked for, so data sets without multi-line rows stay byte for byte the same.
+        if (!bad && o.multilineFraction > 0 && random.next() < o.multilineFraction) {
+          const extra = random.int(1, 2);
+          fields[CITY] = [fields[CITY]!, ...Array.from({ length: extra }, () => random.pick(CITY_EXTRAS))].join(
+            random.next() < 0.5 ? '\n' : '\r\n',
+          );
         }
         if (bad) {
           const kind = GENERATED_KINDS[malformedSoFar % GENERATED_KINDS.length]!;
@@ -137,7 +166,9 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
           byKind[kind] = (byKind[kind] ?? 0) + 1;
           entry.malformed++;
         } else {
-          chunk += `${csvLine(fields)}\n`;
+          const text = csvLine(fields);
+          chunk += `${text}\n`;
+          line += countLineBreaks(text);
           validIds.push(fields[0]!);
           latest.set(fields[0]!, { version: Number(fields[VERSION_INDEX]), digest: contentDigest(fields) });
           entry.valid++;

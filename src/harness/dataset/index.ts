@@ -1,6 +1,15 @@
 /** The synthetic data set: generation, manifest, upload. */
 export { generateDataset, checkGenerateOptions, objectName, type GenerateOptions } from './generate.ts';
-export { uploadDataset, readManifest, META_DIR, type UploadOptions, type UploadResult } from './upload.ts';
+export {
+  uploadDataset,
+  uploadObjects,
+  hasManifest,
+  readManifest,
+  META_DIR,
+  type PlainUploadResult,
+  type UploadOptions,
+  type UploadResult,
+} from './upload.ts';
 export {
   MANIFEST_FILE,
   VALID_IDS_FILE,

@@ -61,12 +61,12 @@ export interface DatasetManifest {
   validIdsSha256: string;
   /** File with the malformed rows (`MalformedEntry[]`). */
   malformedFile: string;
-  /** File with each valid id's latest version and content digest (see content.ts). */
-  contentFile: string;
+  /** File with each valid id's latest version and content digest (see content.ts); absent for schema data sets. */
+  contentFile?: string;
   /** sha256 (hex) of that file's bytes. */
-  contentSha256: string;
+  contentSha256?: string;
   /** Valid lines that are a later version of an id seen before (0 for a plain data set). */
-  updateLines: number;
+  updateLines?: number;
 }
 
 /** Sort ids the way valid-ids.txt is sorted (by UTF-16 code units; byte order for ASCII ids). */

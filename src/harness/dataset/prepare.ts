@@ -44,7 +44,7 @@ export async function prepareScenarioDataset(
   return {
     validIdsFile: join(o.dir, manifest.validIdsFile),
     malformed: manifest.malformedCount,
-    contentFile: join(o.dir, manifest.contentFile),
+    ...(manifest.contentFile ? { contentFile: join(o.dir, manifest.contentFile) } : {}),
     idPrefix: recordId(o.tag, 0).replace(/0$/, ''),
     objectKeyPrefix: `${o.prefix}${o.tag}/`,
     rows: manifest.rows,

@@ -1,6 +1,6 @@
 /** `uploadDataset`: put a generated data set into a bucket (created if missing). */
 import { createReadStream } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateBucketCommand,
@@ -119,6 +119,59 @@ export async function uploadDataset(options: UploadOptions): Promise<UploadResul
       options.onProgress?.(key, ++done, total);
     }
     return { objectKeys, manifestKey: `${options.prefix}${META_DIR}${MANIFEST_FILE}`, manifest };
+  } finally {
+    if (!options.client) s3.destroy();
+  }
+}
+
+/** Whether `dir` holds a terratower manifest (else it is a directory of plain objects). */
+export async function hasManifest(dir: string): Promise<boolean> {
+  return stat(join(dir, MANIFEST_FILE)).then(
+    (s) => s.isFile(),
+    () => false,
+  );
+}
+
+/** What `uploadObjects` put. */
+export interface PlainUploadResult {
+  /** Keys of the data objects, in name order. */
+  objectKeys: string[];
+  /** Bytes uploaded. */
+  bytes: number;
+}
+
+/**
+ * Bring your own objects: upload every `.csv` and `.csv.gz` file of `dir` (no manifest needed;
+ * other files and subdirectories are left alone) to `prefix + name`. The ledger of such data is
+ * computed from the objects themselves (src/harness/ledger/from-objects.ts). Creates the bucket
+ * if it does not exist. Fails naming the directory when it holds no such file.
+ */
+export async function uploadObjects(options: UploadOptions): Promise<PlainUploadResult> {
+  const entries = await readdir(options.dir, { withFileTypes: true }).catch((error: unknown) => {
+    throw new Error(`cannot read ${options.dir}: ${(error as Error).message}`);
+  });
+  const names = entries
+    .filter((e) => e.isFile() && (e.name.endsWith('.csv') || e.name.endsWith('.csv.gz')))
+    .map((e) => e.name)
+    .sort();
+  if (names.length === 0) {
+    throw new Error(`${options.dir} holds no .csv or .csv.gz file: put the data objects there, or give another DIR`);
+  }
+  const region = options.region ?? 'us-east-1';
+  const s3 = options.client ?? createS3Client(region, options.endpoint);
+  try {
+    await ensureBucket(s3, options.bucket, region);
+    const objectKeys: string[] = [];
+    let bytes = 0;
+    for (const name of names) {
+      const key = `${options.prefix}${name}`;
+      const path = join(options.dir, name);
+      await putFile(s3, options.bucket, key, path, name.endsWith('.gz') ? 'application/gzip' : 'text/csv');
+      bytes += (await stat(path)).size;
+      objectKeys.push(key);
+      options.onProgress?.(key, objectKeys.length, names.length);
+    }
+    return { objectKeys, bytes };
   } finally {
     if (!options.client) s3.destroy();
   }

@@ -27,12 +27,16 @@ export type { ScenarioResult } from './result.ts';
 
 /** The dataset the ledger checks against. */
 export interface DatasetRef {
-  /** File of valid record ids, one per line (the generator's `valid-ids.txt`). */
-  validIdsFile: string;
+  /** File of valid record ids, one per line (the generator's `valid-ids.txt`); or give `ids`. */
+  validIdsFile?: string;
+  /** Valid record ids, one per valid row (e.g. computed from the objects themselves: `sourceFromObjects`). */
+  ids?: readonly string[];
   /** Malformed lines in the dataset: what should end on the dead-letter topic. */
   malformed: number;
   /** The generator's content file (latest version and digest per id): enables the content and version checks. */
   contentFile?: string;
+  /** Objects that cannot be read: what the producers should skip. @default not checked */
+  skippedObjects?: number;
   /** Sink rows of this dataset have ids starting with this (other datasets share the table). @default every row */
   idPrefix?: string;
   /** Dead letters of this dataset come from objects whose key starts with this. @default every one */
@@ -219,13 +223,16 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     try {
       const contentFile = options.dataset.contentFile;
       ledger = await computeLedger({
-        sourceIds: idsFromFile(options.dataset.validIdsFile),
+        sourceIds: sourceIdsOf(options.dataset),
         ...(contentFile
           ? { sinkRows: target.readSinkRows(), expectedContent: contentFromFile(contentFile) }
           : { sinkIds: target.readSinkIds() }),
         locate: (ids) => target.locateInTopic(ids),
         deadLetters: target.deadLetters(),
         expectedDeadLettered: options.dataset.malformed,
+        ...(options.dataset.skippedObjects !== undefined
+          ? { expectedSkippedObjects: options.dataset.skippedObjects }
+          : {}),
         ...ledgerFilters(options.dataset),
       });
       log(
@@ -289,6 +296,13 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   result.reportJson = paths.json;
   result.reportHtml = paths.html;
   return result;
+}
+
+/** The dataset's valid ids: given, or streamed from its ids file. */
+function sourceIdsOf(d: DatasetRef): Iterable<string> | AsyncIterable<string> {
+  if (d.ids) return d.ids;
+  if (d.validIdsFile) return idsFromFile(d.validIdsFile);
+  throw new Error('the dataset names no source ids: give validIdsFile or ids');
 }
 
 /** Ledger filters that keep one dataset's rows and dead letters apart from others in the same pipeline. */

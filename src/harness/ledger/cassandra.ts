@@ -3,8 +3,9 @@ import cassandra from 'cassandra-driver';
 import { RECORD_COLUMNS, VERSION_COLUMN } from '../../../apps/shared/schema.ts';
 import { contentDigest } from '../dataset/content.ts';
 import type { SinkRow } from '../../model/target.ts';
-import type { ConsistencyLevel } from '../../spec/index.ts';
+import type { ConsistencyLevel, DatasetSchema } from '../../spec/index.ts';
 import { sleep } from '../../support/time.ts';
+import { sinkKeyColumns, sinkRowId } from './schema-keys.ts';
 
 /** Where and how to read. */
 export interface SinkReadOptions {
@@ -17,6 +18,8 @@ export interface SinkReadOptions {
   consistency: ConsistencyLevel;
   /** Rows per page. @default 5000 */
   pageSize?: number;
+  /** The dataset's schema: its key columns make the id. @default the payments record (`record_id`) */
+  schema?: DatasetSchema;
 }
 
 const LEVELS: Record<ConsistencyLevel, number> = {
@@ -35,7 +38,8 @@ const LEVELS: Record<ConsistencyLevel, number> = {
  * retried a few times: a node that just came back may time out the first request.
  */
 export async function* readSinkIds(o: SinkReadOptions): AsyncGenerator<string> {
-  for await (const row of readRows(o, ['record_id'])) yield String(row.get('record_id'));
+  const keys = sinkKeyColumns(o.schema);
+  for await (const row of readRows(o, keys)) yield sinkRowId(keys.map((k) => row.get(k)));
 }
 
 /** A cell as the CSV text the generator wrote (the canonical form `contentDigest` hashes). */

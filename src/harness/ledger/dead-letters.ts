@@ -6,26 +6,35 @@
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import type { DeadLetter } from '../../model/target.ts';
+import { skippedObjectOf } from './skipped.ts';
 
 /** Decode one dead-letter message into the ledger's shape. */
 export function toDeadLetter(message: Pick<KafkaMessage, 'key' | 'value'>): DeadLetter {
   const key = message.key?.toString('utf8');
   let reason = 'unreadable dead letter';
   let recordId: string | undefined;
+  let skippedObject: string | undefined;
   try {
     const v = JSON.parse(message.value?.toString('utf8') ?? 'null') as {
       reason?: unknown;
       raw?: unknown;
       stage?: unknown;
+      kind?: unknown;
+      object?: unknown;
     } | null;
     if (v && typeof v.reason === 'string') reason = v.reason;
     if (v && typeof v.raw === 'string') recordId = recordIdOfRaw(v.raw, v.stage === 'consumer');
+    skippedObject = skippedObjectOf(v);
   } catch {
     // keep the defaults
   }
   const letter: DeadLetter = { reason };
   if (key) letter.source = key;
   if (recordId) letter.recordId = recordId;
+  if (skippedObject !== undefined) {
+    letter.skippedObject = skippedObject;
+    delete letter.recordId;
+  }
   return letter;
 }
 

@@ -31,6 +31,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { DeadLetter, LostStage, SinkRow, TopicLocation } from '../../model/target.ts';
 import { parseContentLine, type ContentEntry } from '../dataset/content.ts';
+import { SkippedObjects } from './skipped.ts';
 
 /** What the ledger compares. */
 export interface LedgerInput {
@@ -48,6 +49,8 @@ export interface LedgerInput {
   deadLetters?: AsyncIterable<DeadLetter>;
   /** Malformed lines in the source (the manifest's count): what should be dead-lettered. */
   expectedDeadLettered?: number;
+  /** Objects of the source that cannot be read (when known): what should be skipped. */
+  expectedSkippedObjects?: number;
   /** How many example ids to keep per kind of mismatch. @default 20 */
   sampleSize?: number;
   /**
@@ -101,17 +104,22 @@ export interface Ledger {
   lostWhere?: Record<LostStage, number> | null;
   /** Why the lost ids could not be looked up. */
   lostWhereError?: string;
-  /** Examples of each mismatch (ids). */
+  /** Examples of each mismatch (ids; `skipped`: `object: reason`). */
   samples: {
     lost: string[];
     unexpected: string[];
     duplicated: string[];
+    skipped?: string[];
     corrupted?: string[];
     stale?: string[];
     lostInS3?: string[];
     lostInTopic?: string[];
     lostConsumed?: string[];
   };
+  /** Objects a producer skipped as unreadable (a class of their own: not counted in `deadLettered`). */
+  skippedObjects?: number;
+  /** Unreadable objects in the source, if known. */
+  expectedSkippedObjects?: number | null;
   exact: boolean;
 }
 
@@ -154,6 +162,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     lost: [],
     unexpected: [],
     duplicated: [],
+    skipped: [],
     corrupted: [],
     stale: [],
     lostInS3: [],
@@ -233,9 +242,14 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   let validDeadLettered = 0;
   let deadLetteredAndWritten = 0;
   const deadLetterKeys = new Set<string>();
+  const skipped = new SkippedObjects();
   if (input.deadLetters) {
     for await (const dl of input.deadLetters) {
       if (input.deadLetterFilter && !input.deadLetterFilter(dl)) continue;
+      if (dl.skippedObject !== undefined) {
+        skipped.add(dl.skippedObject, dl.reason);
+        continue;
+      }
       deadLetterMessages += 1;
       const key = dl.source ?? (dl.recordId ? `id:${dl.recordId}` : undefined);
       if (key !== undefined) {
@@ -298,6 +312,7 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
   }
   const duplicated = sinkDuplicateRows + deadLetteredAndWritten;
   const expectedDeadLettered = input.expectedDeadLettered ?? null;
+  const expectedSkippedObjects = input.expectedSkippedObjects ?? null;
   return {
     source: index.size,
     sourceRecords,
@@ -319,13 +334,16 @@ export async function computeLedger(input: LedgerInput): Promise<Ledger> {
     stale,
     lostWhere,
     ...(lostWhereError !== undefined ? { lostWhereError } : {}),
-    samples,
+    skippedObjects: skipped.count,
+    expectedSkippedObjects,
+    samples: { ...samples, skipped: skipped.samples(sampleSize) },
     exact:
       lost === 0 &&
       corrupted === 0 &&
       stale === 0 &&
       unexpected === 0 &&
       duplicated === 0 &&
-      (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered),
+      (expectedDeadLettered === null || !input.deadLetters || deadLettered === expectedDeadLettered) &&
+      (expectedSkippedObjects === null || !input.deadLetters || skipped.count === expectedSkippedObjects),
   };
 }

@@ -243,6 +243,7 @@ ${row('duplicated', `${l.duplicated} (sink repeats ${l.sinkDuplicateRows}, dead-
 ${row('unexpected (in Cassandra, not in the source)', l.unexpected, l.unexpected === 0)}
 ${contentRows}
 ${row('dead-lettered / malformed in the source', `${l.deadLettered} / ${l.expectedDeadLettered ?? '?'}`, l.expectedDeadLettered === null || l.deadLettered === l.expectedDeadLettered)}
+${row('objects skipped as unreadable / unreadable in the source', `${l.skippedObjects ?? 0} / ${l.expectedSkippedObjects ?? '?'}`, l.expectedSkippedObjects == null || l.skippedObjects === l.expectedSkippedObjects)}
 ${row('messages on the dead-letter topic (with redeliveries)', l.deadLetterMessages)}
 ${row('valid records that were dead-lettered', l.validDeadLettered, l.validDeadLettered === 0)}
 </table>${samples}`;

@@ -21,7 +21,7 @@ import { DescribeInstancesCommand, type Instance } from '@aws-sdk/client-ec2';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { uploadDataset as putDataset } from '../dataset/upload.ts';
+import { hasManifest, uploadDataset as putDataset, uploadObjects } from '../dataset/upload.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { PORTS } from '../../spec/ports.ts';
@@ -489,15 +489,20 @@ export class AwsTarget implements Target {
     return value;
   }
 
-  /** Upload the generated dataset (objects + manifest) to the stack's bucket. */
+  /** Upload the generated dataset (objects + manifest; or, without a manifest, plain objects) to the stack's bucket. */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
-    const result = await putDataset({
+    const options = {
       dir,
       bucket: this.endpoints().bucket,
       prefix: `${this.options.spec.dataset.prefix}${subPrefix}`,
       client: this.clients.s3,
       region: this.options.spec.region,
-    });
+    };
+    if (!(await hasManifest(dir))) {
+      const plain = await uploadObjects(options);
+      return { bucket: this.endpoints().bucket, keys: plain.objectKeys, bytes: plain.bytes };
+    }
+    const result = await putDataset(options);
     return {
       bucket: this.endpoints().bucket,
       keys: result.objectKeys,
@@ -523,6 +528,7 @@ export class AwsTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+      ...(this.options.spec.dataset.schema ? { schema: this.options.spec.dataset.schema } : {}),
     });
   }
 

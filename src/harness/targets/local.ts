@@ -273,19 +273,24 @@ export class LocalTarget implements Target {
     return this.lagReader;
   }
 
-  /** Upload a generated dataset to the twin's S3 (moto). */
+  /** Upload a generated dataset (or, without a manifest, a directory of plain objects) to the twin's S3 (moto). */
   async uploadDataset(dir: string, subPrefix = ''): Promise<UploadedDataset> {
     const e = this.endpoints();
     // Loaded on first use, as the ledger readers below: the AWS SDK, cassandra-driver and kafkajs
     // would otherwise load with `import('terratower')`.
-    const { uploadDataset: putDataset } = await import('../dataset/upload.ts');
-    const result = await putDataset({
+    const { hasManifest, uploadDataset: putDataset, uploadObjects } = await import('../dataset/upload.ts');
+    const options = {
       dir,
       bucket: e.bucket,
       prefix: `${this.options.spec.dataset.prefix}${subPrefix}`,
       endpoint: e.s3Endpoint,
       region: this.options.spec.region,
-    });
+    };
+    if (!(await hasManifest(dir))) {
+      const plain = await uploadObjects(options);
+      return { bucket: e.bucket, keys: plain.objectKeys, bytes: plain.bytes };
+    }
+    const result = await putDataset(options);
     return {
       bucket: e.bucket,
       keys: result.objectKeys,
@@ -302,6 +307,7 @@ export class LocalTarget implements Target {
       keyspace: c.keyspace,
       table: c.table,
       consistency: c.consistency,
+      ...(this.options.spec.dataset.schema ? { schema: this.options.spec.dataset.schema } : {}),
     });
   }
 

@@ -1,7 +1,7 @@
 /** One-time setup once the twin's servers are up: topics, dataset bucket, keyspace and table. */
 import cassandra from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
-import { createKeyspaceCql, createTableCql } from '../../../apps/shared/schema.ts';
+import { createKeyspaceCql, createSchemaTableCql } from '../../../apps/shared/schema.ts';
 import type { PipelineSpec } from '../../spec/index.ts';
 import { ensureBucket } from '../members/moto.ts';
 import { sleep } from '../../support/time.ts';
@@ -73,7 +73,7 @@ export async function createSchema(spec: PipelineSpec, contactPoints: string[]):
     const deadline = Date.now() + 90_000;
     for (;;) {
       try {
-        await client.execute(createTableCql(options));
+        await client.execute(createSchemaTableCql(options, spec.dataset.schema));
         break;
       } catch (error) {
         if (!/keyspace .* does ?n[o']t exist/i.test((error as Error).message) || Date.now() > deadline) throw error;

@@ -42,6 +42,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
     deadLetterTopic: spec.kafka.deadLetterTopic,
     httpHost: member.address,
     httpPort: PORTS.appHttp,
+    ...(spec.dataset.schema ? { schema: spec.dataset.schema } : {}),
   };
   const env =
     group === 'producers'
