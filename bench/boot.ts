@@ -143,7 +143,7 @@ if (values.json) {
   console.log(JSON.stringify(result, null, 2));
 } else {
   console.log(
-    `install      ${result.install.seconds} s (${cold ? 'cold' : 'warm'}; kafka ${install.kafkaMs} ms, cassandra ${install.cassandraMs} ms, moto ${install.motoMs} ms; load ${installLoad})`,
+    `install      ${result.install.seconds} s (${cold ? 'cold' : 'warm'}; kafka ${install.kafkaMs} ms, cassandra ${install.cassandraMs} ms, moto ${install.motoMs} ms, class-data archives ${install.cdsMs} ms; load ${installLoad})`,
   );
   console.log(`reference    one bare JVM start ${result.jvmReference.seconds} s (load ${jvmReferenceLoad})`);
   if (timeline) console.log(timelineText(timeline));
