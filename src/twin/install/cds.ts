@@ -89,6 +89,8 @@ export interface CdsTraining {
   args: string[];
   cwd: string;
   env: Record<string, string>;
+  /** JVM flags for the dumping run only. */
+  dumpFlags?: string[];
   /** Matches the server's own "started" line in its output. */
   readyPattern: RegExp;
   /** Removes the training's scratch files. */
@@ -155,7 +157,7 @@ export async function ensureCdsArchive(
 /** Start the training server with the dump flag, wait for its ready line, SIGTERM it, wait for the dump. */
 async function trainOnce(t: CdsTraining, archive: string, logFile: string, timeoutMs: number): Promise<boolean> {
   const fd = openSync(logFile, 'a');
-  const child = spawn('java', [`-XX:ArchiveClassesAtExit=${archive}`, ...t.args], {
+  const child = spawn('java', [...(t.dumpFlags ?? []), `-XX:ArchiveClassesAtExit=${archive}`, ...t.args], {
     cwd: t.cwd,
     env: { ...process.env, ...t.env },
     stdio: ['ignore', fd, fd],
