@@ -83,6 +83,19 @@ export function cdsFlags(kind: CdsKind, libDir: string): string[] {
   return existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`, '-Xshare:auto'] : [];
 }
 
+/** A failed attempt (say, a busy port or a starved machine) is retried after this long, not every run. */
+const RETRY_FAILED_AFTER_MS = 3_600_000;
+
+/** Whether `ensureCdsArchive` would train now: archives on, none current, no recent failed attempt. */
+export function cdsArchivePending(kind: CdsKind, libDir: string): boolean {
+  if (!cdsEnabled()) return false;
+  if (!existsSync(libDir)) return true;
+  const archive = cdsArchivePath(kind, libDir);
+  if (existsSync(archive)) return false;
+  const marker = `${archive}.failed`;
+  return !(existsSync(marker) && Date.now() - statSync(marker).mtimeMs < RETRY_FAILED_AFTER_MS);
+}
+
 /** A training run: the server's command line and the log line that says it is up. */
 export interface CdsTraining {
   /** JVM arguments without any archive flag (the dump flag is added here). */
@@ -114,8 +127,7 @@ export async function ensureCdsArchive(
   const archive = cdsArchivePath(kind, libDir);
   const failedMarker = `${archive}.failed`;
   if (existsSync(archive)) return true;
-  // A failed attempt (say, a busy port or a starved machine) is retried after an hour, not every run.
-  if (existsSync(failedMarker) && Date.now() - statSync(failedMarker).mtimeMs < 3_600_000) return false;
+  if (existsSync(failedMarker) && Date.now() - statSync(failedMarker).mtimeMs < RETRY_FAILED_AFTER_MS) return false;
   mkdirSync(join(cacheDir(), 'cds'), { recursive: true });
   onProgress(`${kind}: making its class-data archive (once per Java and ${kind} version, ~30–60 s)`);
   const started = Date.now();

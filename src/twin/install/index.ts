@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readVersions } from '../../support/versions.ts';
 import { cassandraLayout, cassandraLibDir, cassandraPrefix, installCassandra } from './cassandra.ts';
-import { cdsEnabled, cdsFlags, ensureCdsArchive } from './cds.ts';
+import { cdsArchivePending, ensureCdsArchive } from './cds.ts';
 import { installKafka, kafkaClasspath, kafkaLibDir, kafkaPrefix } from './kafka.ts';
 import { installMoto, motoPrefix } from './moto.ts';
 import type { ProgressFn } from './run-script.ts';
@@ -53,11 +53,7 @@ export function pendingTwinInstalls(): PendingInstall[] {
   if (!existsSync(motoMarker) || readFileSync(motoMarker, 'utf8').trim() !== `moto[server]==${versions.moto}`)
     out.push({ what: `moto ${versions.moto} (S3 API) from PyPI into a venv`, seconds: 40 });
   const archivesMissing =
-    cdsEnabled() &&
-    (!kafkaReady ||
-      !cassandraReady ||
-      cdsFlags('kafka', kafkaLibDir()).length === 0 ||
-      cdsFlags('cassandra', cassandraLibDir()).length === 0);
+    cdsArchivePending('kafka', kafkaLibDir()) || cdsArchivePending('cassandra', cassandraLibDir());
   if (archivesMissing) out.push({ what: 'class-data archives of the Kafka and Cassandra JVMs', seconds: 60 });
   return out;
 }
