@@ -47,6 +47,15 @@ describe('class-data archives of the twin JVMs', () => {
     mkdirSync(dirname(archive), { recursive: true });
     writeFileSync(archive, 'archive');
     expect(cdsFlags('kafka', lib)).toEqual([`-XX:SharedArchiveFile=${archive}`, '-Xshare:auto']);
+    // Cassandra's archive is made with its java agent: mapping it needs the same flag again.
+    const cassandraArchive = cdsArchivePath('cassandra', lib);
+    writeFileSync(cassandraArchive, 'archive');
+    expect(cdsFlags('cassandra', lib)).toEqual([
+      '-XX:+UnlockDiagnosticVMOptions',
+      '-XX:+AllowArchivingWithJavaAgent',
+      `-XX:SharedArchiveFile=${cassandraArchive}`,
+      '-Xshare:auto',
+    ]);
     process.env.TERRATOWER_CDS = 'off';
     expect(cdsFlags('kafka', lib)).toEqual([]);
     delete process.env.TERRATOWER_CDS;

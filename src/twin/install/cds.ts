@@ -30,6 +30,16 @@ import type { ProgressFn } from './run-script.ts';
 /** Which JVM an archive is for. */
 export type CdsKind = 'kafka' | 'cassandra';
 
+/**
+ * Flags a kind needs both when dumping and when mapping its archive: a Cassandra node runs with
+ * the jamm agent (it only measures object sizes, it transforms no class), and the JVM maps an
+ * archive made with an agent only when the flag it was made with is set again.
+ */
+const ARCHIVE_FLAGS: Readonly<Record<CdsKind, readonly string[]>> = {
+  kafka: [],
+  cassandra: ['-XX:+UnlockDiagnosticVMOptions', '-XX:+AllowArchivingWithJavaAgent'],
+};
+
 /** Whether archives are in use (`TERRATOWER_CDS=off` turns them off). */
 export function cdsEnabled(): boolean {
   return !/^(0|off|false|no)$/i.test(process.env.TERRATOWER_CDS ?? '');
@@ -80,7 +90,7 @@ export function cdsArchivePath(kind: CdsKind, libDir: string): string {
 export function cdsFlags(kind: CdsKind, libDir: string): string[] {
   if (!cdsEnabled() || !existsSync(libDir)) return [];
   const archive = cdsArchivePath(kind, libDir);
-  return existsSync(archive) ? [`-XX:SharedArchiveFile=${archive}`, '-Xshare:auto'] : [];
+  return existsSync(archive) ? [...ARCHIVE_FLAGS[kind], `-XX:SharedArchiveFile=${archive}`, '-Xshare:auto'] : [];
 }
 
 /** A failed attempt (say, a busy port or a starved machine) is retried after this long, not every run. */
@@ -102,8 +112,6 @@ export interface CdsTraining {
   args: string[];
   cwd: string;
   env: Record<string, string>;
-  /** JVM flags for the dumping run only. */
-  dumpFlags?: string[];
   /** Matches the server's own "started" line in its output. */
   readyPattern: RegExp;
   /** Removes the training's scratch files. */
@@ -136,12 +144,16 @@ export async function ensureCdsArchive(
   let t: CdsTraining | undefined;
   try {
     t = await training();
-    const ok = await trainOnce(t, partial, logFile, timeoutMs);
+    const ok = await trainOnce(t, [...ARCHIVE_FLAGS[kind]], partial, logFile, timeoutMs);
     // The archive must map with the same classpath, or it is no use (-Xshare:on fails if not).
     const check = ok
-      ? spawnSync('java', ['-Xshare:on', `-XX:SharedArchiveFile=${partial}`, '-cp', classpath, '-version'], {
-          encoding: 'utf8',
-        })
+      ? spawnSync(
+          'java',
+          [...ARCHIVE_FLAGS[kind], '-Xshare:on', `-XX:SharedArchiveFile=${partial}`, '-cp', classpath, '-version'],
+          {
+            encoding: 'utf8',
+          },
+        )
       : undefined;
     if (!ok || !existsSync(partial) || check?.status !== 0) {
       const why = !ok
@@ -167,9 +179,15 @@ export async function ensureCdsArchive(
 }
 
 /** Start the training server with the dump flag, wait for its ready line, SIGTERM it, wait for the dump. */
-async function trainOnce(t: CdsTraining, archive: string, logFile: string, timeoutMs: number): Promise<boolean> {
+async function trainOnce(
+  t: CdsTraining,
+  archiveFlags: string[],
+  archive: string,
+  logFile: string,
+  timeoutMs: number,
+): Promise<boolean> {
   const fd = openSync(logFile, 'a');
-  const child = spawn('java', [...(t.dumpFlags ?? []), `-XX:ArchiveClassesAtExit=${archive}`, ...t.args], {
+  const child = spawn('java', [...archiveFlags, `-XX:ArchiveClassesAtExit=${archive}`, ...t.args], {
     cwd: t.cwd,
     env: { ...process.env, ...t.env },
     stdio: ['ignore', fd, fd],

@@ -231,8 +231,6 @@ export function cassandraCdsTraining(heapMiB: number): CdsTraining {
   );
   return {
     args,
-    // The node runs with the jamm agent (it only measures object sizes, it transforms no class).
-    dumpFlags: ['-XX:+UnlockDiagnosticVMOptions', '-XX:+AllowArchivingWithJavaAgent'],
     cwd: dir,
     env: {},
     readyPattern: /Startup complete/,
