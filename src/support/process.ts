@@ -130,19 +130,33 @@ function parseHexAddress(hex: string): { address: string; port: number } {
   return { address, port: parseInt(port!, 16) };
 }
 
-/** Every listening IPv4 TCP socket on this machine (/proc/net/tcp, state 0A). */
+/** IPv4-mapped IPv6 prefix (::ffff:0:0/96) as /proc/net/tcp6 writes it. */
+const V4_MAPPED_PREFIX = '0000000000000000FFFF0000';
+
+/**
+ * Every listening IPv4 TCP socket on this machine (state 0A): /proc/net/tcp, plus the IPv4-mapped
+ * ones of /proc/net/tcp6 — a JVM without `-Djava.net.preferIPv4Stack=true` (Kafka) binds an IPv4
+ * address through an IPv6 socket, which only /proc/net/tcp6 lists.
+ */
 export function listeningSockets(): ListeningSocket[] {
-  let text = '';
-  try {
-    text = readFileSync('/proc/net/tcp', 'utf8');
-  } catch {
-    return [];
-  }
   const out: ListeningSocket[] = [];
-  for (const line of text.split('\n').slice(1)) {
-    const cols = line.trim().split(/\s+/);
-    if (cols.length < 10 || cols[3] !== '0A') continue;
-    out.push({ ...parseHexAddress(cols[1]!), inode: Number(cols[9]) });
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const cols = line.trim().split(/\s+/);
+      if (cols.length < 10 || cols[3] !== '0A') continue;
+      let local = cols[1]!;
+      if (file.endsWith('6')) {
+        if (!local.toUpperCase().startsWith(V4_MAPPED_PREFIX)) continue;
+        local = local.slice(V4_MAPPED_PREFIX.length);
+      }
+      out.push({ ...parseHexAddress(local), inode: Number(cols[9]) });
+    }
   }
   return out;
 }

@@ -4,7 +4,7 @@ import type { PipelineEndpoints, ScalingActivity } from '../model/target.ts';
 import type { TwinStatus } from './daemon/twin.ts';
 import { readControlInfo } from './run-files.ts';
 
-export type { TwinStatus, TwinMemberState, ZoneCondition, TwinPhase } from './daemon/twin.ts';
+export type { BootTimeline, TwinStatus, TwinMemberState, ZoneCondition, TwinPhase } from './daemon/twin.ts';
 
 /** Which members to kill and how. */
 export interface KillOptions {

@@ -30,6 +30,10 @@ export class Member {
   readonly stressPids = new Set<number>();
   /** A readiness or health probe is in flight. */
   probing = false;
+  /** When each of its ports was first seen listening (port → epoch ms); boot timeline. */
+  readonly listeningAtMs = new Map<number, number>();
+  /** When it first passed its readiness check (epoch ms); boot timeline. */
+  readyAtMs?: number;
   private readonly child: ChildProcess;
   private readonly exitWaiters: Array<() => void> = [];
 

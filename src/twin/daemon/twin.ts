@@ -3,6 +3,7 @@
  * daemon process (daemon/main.ts), which serves it over the control API (daemon/server.ts).
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { GroupState, MemberState, PipelineEndpoints, ScalingActivity } from '../../model/target.ts';
 import {
@@ -41,7 +42,7 @@ import {
 } from '../members/kafka.ts';
 import { motoLaunchPlan, s3Ready } from '../members/moto.ts';
 import { RUN_ENV, type MemberIdentity } from '../members/types.ts';
-import { signal as sendSignal } from '../../support/process.ts';
+import { listenersOn, signal as sendSignal } from '../../support/process.ts';
 import { createBucket, createSchema, createTopics } from './bootstrap.ts';
 import { Member } from './supervisor.ts';
 import { spawn } from 'node:child_process';
@@ -54,6 +55,29 @@ export type TwinPhase = 'booting' | 'ready' | 'failed' | 'stopping';
 
 /** A member as the control API reports it. */
 export type TwinMemberState = MemberState & { pid?: number; logFile: string; group: string };
+
+/** One step of the boot, seconds after boot started, with the 1-minute load average then. */
+export interface BootPhase {
+  what: string;
+  atSeconds: number;
+  load1m: number;
+}
+
+/** One member's boot: seconds after boot started (first incarnation that became ready, else the latest). */
+export interface BootMemberTimeline {
+  id: string;
+  spawnSeconds: number;
+  /** Port → when it was first seen listening. */
+  listeningSeconds: Record<string, number>;
+  readySeconds?: number;
+}
+
+/** Where the boot's time went (the boot bench prints it). */
+export interface BootTimeline {
+  startedAt: string;
+  phases: BootPhase[];
+  members: BootMemberTimeline[];
+}
 
 /** What `GET /status` returns. */
 export interface TwinStatus {
@@ -70,6 +94,8 @@ export interface TwinStatus {
   activities: ScalingActivity[];
   /** The health checks app members get. */
   healthChecks: Record<AppGroupName, HealthCheckSettings>;
+  /** Where the boot's time went. */
+  boot: BootTimeline;
 }
 
 /** How to run one twin. */
@@ -81,6 +107,14 @@ export interface TwinOptions {
 }
 
 const TICK_MS = 500;
+/** Ports whose first listening moment the boot timeline records, per role (first = the one readiness needs). */
+const TIMELINE_PORTS: Readonly<Record<MemberIdentity['role'], readonly number[]>> = {
+  s3: [PORTS.s3],
+  kafka: [PORTS.kafkaClient, PORTS.kafkaController],
+  cassandra: [PORTS.cassandraCql, PORTS.cassandraInternode],
+  producers: [PORTS.appHttp],
+  consumers: [PORTS.appHttp],
+};
 const BOOT_TIMEOUT_MS = Number(process.env.TERRATOWER_BOOT_TIMEOUT_MS ?? 600_000);
 const KAFKA_HEAP_MIB = Number(process.env.TERRATOWER_KAFKA_HEAP_MB ?? 512);
 const CASSANDRA_HEAP_MIB = Number(process.env.TERRATOWER_CASSANDRA_HEAP_MB ?? 384);
@@ -107,6 +141,10 @@ export class Twin {
   private readonly stressAll = new Set<number>();
   private bootFailure?: (error: Error) => void;
   private readonly bootDeaths = new Map<string, number>();
+  private bootStartMs = Date.now();
+  private readonly bootPhases: BootPhase[] = [];
+  /** Every incarnation launched during boot, for the timeline. */
+  private readonly bootMembers: Member[] = [];
 
   constructor(private readonly o: TwinOptions) {
     const { spec } = o;
@@ -302,7 +340,29 @@ export class Twin {
   }
 
   private startMember(identity: MemberIdentity, plan: ReturnType<typeof motoLaunchPlan>): Member {
-    return new Member(identity, plan, this.o.runId, (m) => this.onMemberExit(m));
+    const member = new Member(identity, plan, this.o.runId, (m) => this.onMemberExit(m));
+    if (this.phase === 'booting') this.bootMembers.push(member);
+    return member;
+  }
+
+  /** The boot timeline so far: phases, and per member id its first ready incarnation (else its latest). */
+  bootTimeline(): BootTimeline {
+    const at = (ms: number): number => +((ms - this.bootStartMs) / 1000).toFixed(1);
+    const byId = new Map<string, Member>();
+    for (const m of this.bootMembers) {
+      const seen = byId.get(m.id);
+      if (!seen || seen.readyAtMs === undefined) byId.set(m.id, m);
+    }
+    return {
+      startedAt: new Date(this.bootStartMs).toISOString(),
+      phases: [...this.bootPhases],
+      members: [...byId.values()].map((m) => ({
+        id: m.id,
+        spawnSeconds: at(m.launchedAtMs),
+        listeningSeconds: Object.fromEntries([...m.listeningAtMs].map(([port, ms]) => [String(port), at(ms)])),
+        ...(m.readyAtMs !== undefined ? { readySeconds: at(m.readyAtMs) } : {}),
+      })),
+    };
   }
 
   private onMemberExit(member: Member): void {
@@ -343,6 +403,7 @@ export class Twin {
     failed.catch(() => undefined);
     const deadline = Date.now() + BOOT_TIMEOUT_MS;
     const start = Date.now();
+    this.bootStartMs = start;
     const step = async <T>(what: string, p: Promise<T>): Promise<T> => {
       const timeout = new Promise<never>((_, reject) => {
         const t = setTimeout(
@@ -352,7 +413,10 @@ export class Twin {
         t.unref();
       });
       const result = await Promise.race([p, failed, timeout]);
-      onProgress(`${what}: done at ${((Date.now() - start) / 1000).toFixed(1)} s`);
+      const atSeconds = +((Date.now() - start) / 1000).toFixed(1);
+      const load1m = +loadavg()[0]!.toFixed(1);
+      this.bootPhases.push({ what, atSeconds, load1m });
+      onProgress(`${what}: done at ${atSeconds.toFixed(1)} s (load ${load1m})`);
       return result;
     };
 
@@ -380,30 +444,46 @@ export class Twin {
     this.groups.cassandra.paused = false;
 
     const allIn = (members: Member[]): boolean => members.every((m) => m.lifecycle === 'InService');
-    await step(
-      'waiting for S3',
-      this.until(() => (this.s3 ? allIn([this.s3]) : false)),
-    );
-    await step('creating the dataset bucket', createBucket(this.spec, this.s3Endpoint));
-    await step(
-      'waiting for Kafka brokers to register',
-      this.until(() => allIn([...this.groups.kafka.members.values()])),
-    );
-    await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
-    await step(
-      'waiting for Cassandra nodes (CQL + peers)',
-      this.until(() => allIn([...this.groups.cassandra.members.values()])),
-    );
-    await step('creating keyspace and table', createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)));
+    const appsIn = (g: AppGroupName): boolean =>
+      this.groups[g].members.size >= this.groups[g].desired && allIn([...this.groups[g].members.values()]);
+    // Three independent chains, each waiting on its own event: S3 → bucket, brokers → topics,
+    // Cassandra → schema. Producers start once S3 and the topics are there, consumers once the
+    // schema is too.
+    const s3Chain = (async () => {
+      await step(
+        'waiting for S3',
+        this.until(() => (this.s3 ? allIn([this.s3]) : false)),
+      );
+      await step('creating the dataset bucket', createBucket(this.spec, this.s3Endpoint));
+    })();
+    const kafkaChain = (async () => {
+      await step(
+        'waiting for Kafka brokers to register',
+        this.until(() => allIn([...this.groups.kafka.members.values()])),
+      );
+      await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
+    })();
+    const cassandraChain = (async () => {
+      await step(
+        'waiting for Cassandra nodes (CQL + peers)',
+        this.until(() => allIn([...this.groups.cassandra.members.values()])),
+      );
+      await step(
+        'creating keyspace and table',
+        createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)),
+      );
+    })();
+    for (const chain of [s3Chain, kafkaChain, cassandraChain]) chain.catch(() => undefined); // observed below
+    const s3AndKafka = Promise.all([s3Chain, kafkaChain]);
+    s3AndKafka.catch(() => undefined);
+    // Whichever chain fails first fails the boot at once.
+    await Promise.race([s3AndKafka, cassandraChain.then(() => s3AndKafka)]);
     this.groups.producers.paused = false;
+    await cassandraChain;
     this.groups.consumers.paused = false;
     await step(
       'waiting for app members (/healthz)',
-      this.until(() =>
-        (['producers', 'consumers'] as const).every(
-          (g) => this.groups[g].members.size >= this.groups[g].desired && allIn([...this.groups[g].members.values()]),
-        ),
-      ),
+      this.until(() => appsIn('producers') && appsIn('consumers')),
     );
     this.bootFailure = undefined;
     this.phase = 'ready';
@@ -442,23 +522,44 @@ export class Twin {
     }
   }
 
+  /**
+   * Note when each Pending member's ports start listening (one read of /proc/net/tcp per tick).
+   * Returns the members whose readiness port listens (or every member where /proc cannot be read).
+   */
+  private noteListening(now: number): (m: Member) => boolean {
+    const pending = this.everyMember().filter((m) => m.lifecycle === 'Pending' && !m.dead);
+    if (pending.length === 0 || !existsSync('/proc/net/tcp')) return () => true;
+    const open = new Set(listenersOn(pending.map((m) => m.identity.address)).map((s) => `${s.address}:${s.port}`));
+    for (const m of pending) {
+      for (const port of TIMELINE_PORTS[m.identity.role]) {
+        if (!m.listeningAtMs.has(port) && open.has(`${m.identity.address}:${port}`)) m.listeningAtMs.set(port, now);
+      }
+    }
+    return (m) => m.listeningAtMs.has(TIMELINE_PORTS[m.identity.role][0]!);
+  }
+
   /** Fire readiness probes (stateful members, S3) and app health checks (each member at most one in flight). */
   private probe(): void {
+    // A stateful member's readiness probe (a client connect) runs only once its port listens.
+    const listening = this.noteListening(Date.now());
     const run = (m: Member, check: () => Promise<boolean>): void => {
       if (m.probing || m.dead || m.terminating) return;
       m.probing = true;
       void check()
         .then((ok) => {
-          if (!m.dead && !m.terminating && ok) m.lifecycle = 'InService';
+          if (m.dead || m.terminating || !ok) return;
+          m.lifecycle = 'InService';
+          m.readyAtMs ??= Date.now();
         })
         .catch(() => undefined)
         .finally(() => {
           m.probing = false;
         });
     };
-    if (this.s3 && this.s3.lifecycle === 'Pending') run(this.s3, () => s3Ready(this.s3Endpoint, this.spec.region));
+    if (this.s3 && this.s3.lifecycle === 'Pending' && listening(this.s3))
+      run(this.s3, () => s3Ready(this.s3Endpoint, this.spec.region));
     for (const m of this.groups.kafka.members.values()) {
-      if (m.lifecycle !== 'Pending' || m.frozen) continue;
+      if (m.lifecycle !== 'Pending' || m.frozen || !listening(m)) continue;
       const nodeId = this.kafkaOptions(m.identity).nodeId;
       run(m, async () =>
         (await registeredBrokers([`${m.identity.address}:${PORTS.kafkaClient}`]).catch((): number[] => [])).includes(
@@ -467,7 +568,7 @@ export class Twin {
       );
     }
     for (const m of this.groups.cassandra.members.values()) {
-      if (m.lifecycle !== 'Pending' || m.frozen) continue;
+      if (m.lifecycle !== 'Pending' || m.frozen || !listening(m)) continue;
       run(m, () => cassandraNodeReady(m.identity.address, this.spec.region, this.spec.cassandra.nodes - 1));
     }
     for (const name of ['producers', 'consumers'] as const) {
@@ -486,8 +587,10 @@ export class Twin {
     const apply = (outcome: Awaited<ReturnType<typeof httpCheck>>): void => {
       if (m.dead || m.terminating) return;
       m.health.record(outcome);
-      if (outcome.ok && !m.health.unhealthy) m.lifecycle = 'InService';
-      else if (m.health.unhealthy && m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
+      if (outcome.ok && !m.health.unhealthy) {
+        m.lifecycle = 'InService';
+        m.readyAtMs ??= Date.now();
+      } else if (m.health.unhealthy && m.lifecycle === 'InService') m.lifecycle = 'Unhealthy';
     };
     m.health.lastCheckAtMs = now;
     m.probing = true;
@@ -687,6 +790,7 @@ export class Twin {
       metrics: { producers: this.groups.producers.latestMetrics(), consumers: this.groups.consumers.latestMetrics() },
       healthChecks: { ...this.healthChecks },
       activities: this.activities.slice(-200),
+      boot: this.bootTimeline(),
     };
   }
 
@@ -695,8 +799,12 @@ export class Twin {
     return [...Object.values(this.groups).flatMap((g) => g.allMembers()), ...(this.s3 ? [this.s3] : [])];
   }
 
-  /** Stop everything: apps first (SIGTERM, short grace), then the servers, then SIGKILL what is left. */
-  async shutdown(graceMs = 4000): Promise<void> {
+  /**
+   * Stop everything: the apps first (SIGTERM, a short grace: they close their clients while the
+   * servers still answer), then SIGKILL the servers. A twin's data goes with its run dir, so a
+   * broker's controlled shutdown or a node's drain would only spend seconds on a flush nobody reads.
+   */
+  async shutdown(graceMs = 2000): Promise<void> {
     this.phase = 'stopping';
     if (this.tickTimer) clearInterval(this.tickTimer);
     for (const g of Object.values(this.groups)) g.paused = true;
@@ -708,7 +816,14 @@ export class Twin {
       }
     }
     const apps = this.everyMember().filter((m) => m.identity.role === 'producers' || m.identity.role === 'consumers');
-    await Promise.all(apps.map((m) => m.stop(Math.min(graceMs, 3000))));
-    await Promise.all(this.everyMember().map((m) => m.stop(graceMs)));
+    await Promise.all(apps.map((m) => m.stop(graceMs)));
+    await Promise.all(
+      this.everyMember().map((m) => {
+        m.terminating = true;
+        m.lifecycle = 'Terminating';
+        m.signal('SIGKILL');
+        return m.waitForExit(5000);
+      }),
+    );
   }
 }

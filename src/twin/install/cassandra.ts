@@ -11,6 +11,11 @@ export function cassandraPrefix(): string {
   return join(cacheDir(), 'cassandra', readVersions().cassandra);
 }
 
+/** The installed Cassandra's jar directory. */
+export function cassandraLibDir(): string {
+  return join(cassandraPrefix(), 'lib');
+}
+
 /** The installed Cassandra's lib dir and jamm agent jar; throws with the fix when not installed. */
 export function cassandraLayout(): { classpath: string; jammJar: string } {
   const lib = join(cassandraPrefix(), 'lib');

@@ -3,9 +3,15 @@
  * the moto S3 server from PyPI — into the cache dir. Idempotent: a warm cache returns in well
  * under a second with no network.
  */
-import { installCassandra } from './cassandra.ts';
-import { installKafka } from './kafka.ts';
-import { installMoto } from './moto.ts';
+import { cassandraCdsTraining } from '../members/cassandra.ts';
+import { kafkaCdsTraining } from '../members/kafka.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readVersions } from '../../support/versions.ts';
+import { cassandraLayout, cassandraLibDir, cassandraPrefix, installCassandra } from './cassandra.ts';
+import { cdsArchivePending, ensureCdsArchive } from './cds.ts';
+import { installKafka, kafkaClasspath, kafkaLibDir, kafkaPrefix } from './kafka.ts';
+import { installMoto, motoPrefix } from './moto.ts';
 import type { ProgressFn } from './run-script.ts';
 
 export type { ProgressFn } from './run-script.ts';
@@ -24,9 +30,38 @@ export interface InstallReport {
   kafkaMs: number;
   cassandraMs: number;
   motoMs: number;
+  /** Making the Kafka and Cassandra class-data archives (zero once they are cached). */
+  cdsMs: number;
 }
 
-/** Install Kafka, Cassandra and moto (one after another: Maven's local repo and 2 cores are shared). */
+/** Something a cold cache still has to fetch or make, and about how long it takes on a 2-core machine. */
+export interface PendingInstall {
+  what: string;
+  seconds: number;
+}
+
+/** What `installTwinComponents` would still fetch or make (empty on a warm cache). Runs nothing heavy. */
+export function pendingTwinInstalls(): PendingInstall[] {
+  const versions = readVersions();
+  const out: PendingInstall[] = [];
+  const kafkaReady = existsSync(join(kafkaPrefix(), '.terratower-installed'));
+  const cassandraReady = existsSync(join(cassandraPrefix(), '.terratower-installed'));
+  if (!kafkaReady) out.push({ what: `Kafka ${versions.kafka} jars from Maven Central (54 MB)`, seconds: 40 });
+  if (!cassandraReady)
+    out.push({ what: `Cassandra ${versions.cassandra} jars from Maven Central (66 MB)`, seconds: 30 });
+  const motoMarker = join(motoPrefix(), '.terratower-installed');
+  if (!existsSync(motoMarker) || readFileSync(motoMarker, 'utf8').trim() !== `moto[server]==${versions.moto}`)
+    out.push({ what: `moto ${versions.moto} (S3 API) from PyPI into a venv`, seconds: 40 });
+  const archivesMissing =
+    cdsArchivePending('kafka', kafkaLibDir()) || cdsArchivePending('cassandra', cassandraLibDir());
+  if (archivesMissing) out.push({ what: 'class-data archives of the Kafka and Cassandra JVMs', seconds: 60 });
+  return out;
+}
+
+/**
+ * Install Kafka, Cassandra and moto, then make the JVMs' class-data archives. Kafka and Cassandra
+ * go one after another (Maven's local repo is shared); moto's pip install runs beside them.
+ */
 export async function installTwinComponents(options: InstallOptions = {}): Promise<InstallReport> {
   const onProgress = options.onProgress ?? ((line: string) => process.stderr.write(`[terratower install] ${line}\n`));
   const timed = async (fn: (p: ProgressFn) => Promise<void>): Promise<number> => {
@@ -34,8 +69,24 @@ export async function installTwinComponents(options: InstallOptions = {}): Promi
     await fn(onProgress);
     return Math.round(performance.now() - start);
   };
-  const kafkaMs = await timed(installKafka);
-  const cassandraMs = await timed(installCassandra);
-  const motoMs = await timed(installMoto);
-  return { kafkaMs, cassandraMs, motoMs };
+  const jars = (async () => {
+    const kafkaMs = await timed(installKafka);
+    const cassandraMs = await timed(installCassandra);
+    return { kafkaMs, cassandraMs };
+  })();
+  const moto = timed(installMoto);
+  // Settle both before failing, so no install is left running behind an error.
+  const [jarsResult, motoResult] = await Promise.allSettled([jars, moto]);
+  if (jarsResult.status === 'rejected') throw jarsResult.reason;
+  if (motoResult.status === 'rejected') throw motoResult.reason;
+  const { kafkaMs, cassandraMs } = jarsResult.value;
+  const motoMs = motoResult.value;
+  // Both trainings at once: each is one server start, mostly waiting on itself.
+  const cdsMs = await timed(async (p) => {
+    await Promise.all([
+      ensureCdsArchive('kafka', kafkaLibDir(), kafkaClasspath(), () => kafkaCdsTraining(512), p),
+      ensureCdsArchive('cassandra', cassandraLibDir(), cassandraLayout().classpath, () => cassandraCdsTraining(384), p),
+    ]);
+  });
+  return { kafkaMs, cassandraMs, motoMs, cdsMs };
 }

@@ -12,6 +12,11 @@ export function kafkaPrefix(): string {
   return join(cacheDir(), 'kafka', readVersions().kafka);
 }
 
+/** The installed Kafka's jar directory. */
+export function kafkaLibDir(): string {
+  return join(kafkaPrefix(), 'lib');
+}
+
 /** Classpath (`lib/*`) of the installed Kafka; throws with the fix when it is not installed. */
 export function kafkaClasspath(): string {
   const lib = join(kafkaPrefix(), 'lib');

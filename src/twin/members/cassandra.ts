@@ -1,9 +1,10 @@
 /** A Cassandra node of the twin: its own cassandra.yaml, rack = zone, small heap, no JMX port. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { PORTS } from '../../spec/ports.ts';
-import { cassandraLayout } from '../install/cassandra.ts';
+import { cdsFlags, type CdsTraining } from '../install/cds.ts';
+import { cassandraLayout, cassandraLibDir, cassandraPrefix } from '../install/cassandra.ts';
 import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
 /** What a node's configuration depends on. */
@@ -151,39 +152,89 @@ export function writeCassandraConfig(member: MemberIdentity, o: CassandraMemberO
   return conf;
 }
 
-/** The node's command line: CassandraDaemon in the foreground, JMX not started (no port to collide on). */
+/**
+ * The node's command line: CassandraDaemon in the foreground, JMX not started (no port to collide
+ * on), mapping the class-data archive when there is one. Its config files are named by system
+ * properties, not put on the classpath: the classpath is the jars alone, the same for every node,
+ * as an archive requires.
+ */
 export function cassandraLaunchPlan(member: MemberIdentity, o: CassandraMemberOptions): LaunchPlan {
-  const conf = writeCassandraConfig(member, o);
-  const { classpath, jammJar } = cassandraLayout();
   return {
     command: 'java',
-    args: [
-      `-Xms${o.heapMiB}m`,
-      `-Xmx${o.heapMiB}m`,
-      '-Xss512k',
-      '-XX:+UseSerialGC',
-      '-XX:+HeapDumpOnOutOfMemoryError',
-      `-XX:HeapDumpPath=${join(member.dataDir, 'heapdump.hprof')}`,
-      '-XX:MaxDirectMemorySize=256m',
-      ...JVM17_MODULE_FLAGS,
-      `-javaagent:${jammJar}`,
-      '-Djava.net.preferIPv4Stack=true',
-      '-Dcassandra-foreground=yes',
-      `-Dcassandra.config=file://${join(conf, 'cassandra.yaml')}`,
-      `-Dcassandra-rackdc.properties=file://${join(conf, 'cassandra-rackdc.properties')}`,
-      `-Dlogback.configurationFile=${join(conf, 'logback.xml')}`,
-      `-Dcassandra.logdir=${member.dataDir}`,
-      `-Dcassandra.storagedir=${member.dataDir}`,
-      '-Dcassandra.skip_wait_for_gossip_to_settle=0',
-      '-Dcassandra.ring_delay_ms=1000',
-      '-Dcassandra.superuser_setup_delay_ms=0',
-      runTagProperty(o.runId),
-      '-cp',
-      `${conf}:${classpath}`,
-      'org.apache.cassandra.service.CassandraDaemon',
-    ],
+    args: cassandraJvmArgs(member, o, cdsFlags('cassandra', cassandraLibDir())),
     env: {},
     cwd: member.dataDir,
+  };
+}
+
+function cassandraJvmArgs(member: MemberIdentity, o: CassandraMemberOptions, extra: string[]): string[] {
+  const conf = writeCassandraConfig(member, o);
+  const { classpath, jammJar } = cassandraLayout();
+  return [
+    `-Xms${o.heapMiB}m`,
+    `-Xmx${o.heapMiB}m`,
+    '-Xss512k',
+    '-XX:+UseSerialGC',
+    '-XX:+HeapDumpOnOutOfMemoryError',
+    `-XX:HeapDumpPath=${join(member.dataDir, 'heapdump.hprof')}`,
+    '-XX:MaxDirectMemorySize=256m',
+    ...JVM17_MODULE_FLAGS,
+    `-javaagent:${jammJar}`,
+    '-Djava.net.preferIPv4Stack=true',
+    '-Dcassandra-foreground=yes',
+    `-Dcassandra.config=file://${join(conf, 'cassandra.yaml')}`,
+    `-Dcassandra-rackdc.properties=file://${join(conf, 'cassandra-rackdc.properties')}`,
+    `-Dlogback.configurationFile=${join(conf, 'logback.xml')}`,
+    `-Dcassandra.logdir=${member.dataDir}`,
+    `-Dcassandra.storagedir=${member.dataDir}`,
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-Dcassandra.ring_delay_ms=1000',
+    '-Dcassandra.superuser_setup_delay_ms=0',
+    runTagProperty(o.runId),
+    ...extra,
+    '-cp',
+    classpath,
+    'org.apache.cassandra.service.CassandraDaemon',
+  ];
+}
+
+/** Loopback address of the class-data training node: outside every slot's address plan. */
+const TRAINING_ADDRESS = '127.0.0.242';
+
+/**
+ * A one-node cluster in a scratch dir, as the twin runs a node (same JVM flags and classpath),
+ * for making the node's class-data archive. Its ready line is the node's own "Startup complete".
+ */
+export function cassandraCdsTraining(heapMiB: number): CdsTraining {
+  const dir = mkdtempSync(join(cassandraPrefix(), '.cds-training-'));
+  const member: MemberIdentity = {
+    id: 'cassandra-cds-training',
+    group: 'cassandra',
+    role: 'cassandra',
+    zone: 'training',
+    zoneIndex: 0,
+    address: TRAINING_ADDRESS,
+    dataDir: dir,
+    logFile: join(dir, 'cassandra.log'),
+  };
+  const args = cassandraJvmArgs(
+    member,
+    {
+      runId: 'cds-training',
+      clusterName: 'terratower-cds-training',
+      dataCenter: 'training',
+      initialToken: '0',
+      seeds: [TRAINING_ADDRESS],
+      heapMiB,
+    },
+    [],
+  );
+  return {
+    args,
+    cwd: dir,
+    env: {},
+    readyPattern: /Startup complete/,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 

@@ -1,10 +1,11 @@
 /** A Kafka broker of the twin: KRaft, combined broker + controller, its own loopback address. */
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { PORTS } from '../../spec/ports.ts';
-import { kafkaBootstrapTemplate, kafkaClasspath } from '../install/kafka.ts';
+import { cdsFlags, type CdsTraining } from '../install/cds.ts';
+import { kafkaBootstrapTemplate, kafkaClasspath, kafkaLibDir, kafkaPrefix } from '../install/kafka.ts';
 import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
 /** What a broker's configuration depends on. */
@@ -160,14 +161,58 @@ export async function formatKafkaStorage(
     throw new Error(`kafka storage format for ${member.id} failed (exit ${code}):\n${output.slice(-2000)}`);
 }
 
-/** The broker's command line. */
+/** The broker's command line (mapping the class-data archive when there is one). */
 export function kafkaLaunchPlan(member: MemberIdentity, o: KafkaMemberOptions): LaunchPlan {
   const { properties, log4j } = writeKafkaConfig(member, o);
   return {
     command: 'java',
-    args: [...jvmFlags(o.runId, o.heapMiB, log4j), '-cp', kafkaClasspath(), 'kafka.Kafka', properties],
+    args: [
+      ...jvmFlags(o.runId, o.heapMiB, log4j),
+      ...cdsFlags('kafka', kafkaLibDir()),
+      '-cp',
+      kafkaClasspath(),
+      'kafka.Kafka',
+      properties,
+    ],
     env: {},
     cwd: member.dataDir,
+  };
+}
+
+/** Loopback address of the class-data training broker: outside every slot's address plan. */
+const TRAINING_ADDRESS = '127.0.0.241';
+
+/**
+ * A one-broker cluster in a scratch dir, as the twin runs one (same JVM flags and classpath),
+ * for making the broker's class-data archive. Its ready line is the broker's own "started".
+ */
+export async function kafkaCdsTraining(heapMiB: number): Promise<CdsTraining> {
+  const dir = mkdtempSync(join(kafkaPrefix(), '.cds-training-'));
+  const member: MemberIdentity = {
+    id: 'kafka-cds-training',
+    group: 'kafka',
+    role: 'kafka',
+    zone: 'training',
+    zoneIndex: 0,
+    address: TRAINING_ADDRESS,
+    dataDir: dir,
+    logFile: join(dir, 'kafka.log'),
+  };
+  const o: KafkaMemberOptions = {
+    runId: 'cds-training',
+    nodeId: 1,
+    quorumVoters: [`1@${TRAINING_ADDRESS}:${PORTS.kafkaController}`],
+    brokers: 1,
+    heapMiB,
+  };
+  await formatKafkaStorage(member, o, newKafkaClusterId());
+  const { properties, log4j } = writeKafkaConfig(member, o);
+  return {
+    args: [...jvmFlags(o.runId, heapMiB, log4j), '-cp', kafkaClasspath(), 'kafka.Kafka', properties],
+    cwd: dir,
+    env: {},
+    readyPattern: /Kafka Server started/,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
 
