@@ -3,6 +3,7 @@
  * (JSON or YAML, merged over the defaults) and write `<out>/stacks/<stack>/cdk.tf.json`. A bad
  * spec prints every issue with its path and exits 1 before anything is written.
  */
+import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { withSourceMapsOff } from '../aws/stacks/source-maps.ts';
 import { CommandError, type Command } from './command.ts';
@@ -45,6 +46,8 @@ const command: Command = async (argv) => {
       return synthesize({ spec, outdir: values.out, experiment: values.experiment, runId: values['run-id'] });
     });
     console.log(`synthesized stack ${result.stack} → ${result.file} (${Math.round(performance.now() - started)} ms)`);
+    const { plainDeploySteps } = await import('../harness/terraform/plugin-dir.ts');
+    console.log(plainDeploySteps(dirname(result.file)));
     return 0;
   } catch (error) {
     if (error instanceof SpecError) {

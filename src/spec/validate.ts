@@ -53,7 +53,8 @@ const SCALING_METRICS: readonly ScalingMetric[] = ['cpu', 'consumerLag'];
 
 const PIPELINE_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** An EC2 instance type's shape: family and size, e.g. `m5.large`, `u-6tb1.metal`. */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const CQL_IDENTIFIER = /^[a-zA-Z0-9_]{1,48}$/;
 const POLICY_NAME = /^[a-zA-Z0-9_-]{1,64}$/;

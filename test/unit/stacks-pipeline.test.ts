@@ -55,14 +55,18 @@ describe('PipelineStack (default spec): security properties', () => {
       all('aws_vpc_security_group_ingress_rule')
         .filter((r) => r.security_group_id === ref(target) && r.from_port === port)
         .map((r) => r.referenced_security_group_id);
-    expect(sources('terratower-kafka', 9092).sort()).toEqual(
-      [ref('terratower-kafka'), ref('terratower-producers'), ref('terratower-consumers')].sort(),
+    expect(sources('terratower-unit-run-kafka', 9092).sort()).toEqual(
+      [
+        ref('terratower-unit-run-kafka'),
+        ref('terratower-unit-run-producers'),
+        ref('terratower-unit-run-consumers'),
+      ].sort(),
     );
-    expect(sources('terratower-cassandra', 9042).sort()).toEqual(
-      [ref('terratower-cassandra'), ref('terratower-consumers')].sort(),
+    expect(sources('terratower-unit-run-cassandra', 9042).sort()).toEqual(
+      [ref('terratower-unit-run-cassandra'), ref('terratower-unit-run-consumers')].sort(),
     );
-    expect(sources('terratower-kafka', 9093)).toEqual([ref('terratower-kafka')]);
-    expect(sources('terratower-producers', 9400)).toEqual([ref('terratower-monitoring')]);
+    expect(sources('terratower-unit-run-kafka', 9093)).toEqual([ref('terratower-unit-run-kafka')]);
+    expect(sources('terratower-unit-run-producers', 9400)).toEqual([ref('terratower-unit-run-monitoring')]);
   });
 
   it('IMDSv2 required on every launch template and instance', () => {
@@ -115,7 +119,7 @@ describe('PipelineStack (default spec): security properties', () => {
 
   it('Cassandra nodes may register with Session Manager (harness port-forwards to CQL)', () => {
     const cassandraPolicy = Object.values(tf.resource.aws_iam_role_policy!).find(
-      (p) => p.name === 'terratower-cassandra-policy',
+      (p) => p.name === 'terratower-unit-run-cassandra-policy',
     )!;
     const sids = (JSON.parse(cassandraPolicy.policy as string).Statement as Statement[]).map((s) => s.Sid);
     expect(sids).toEqual(
@@ -181,7 +185,9 @@ describe('PipelineStack: provider, backend, tags, outputs', () => {
         expect.arrayContaining(['terratower:project', 'terratower:stack', 'terratower:run-id', 'terratower:group']),
       );
     }
-    const kafkaAsgs = all('aws_autoscaling_group').filter((a) => (a.name as string).startsWith('terratower-kafka-'));
+    const kafkaAsgs = all('aws_autoscaling_group').filter((a) =>
+      (a.name as string).startsWith('terratower-unit-run-kafka-'),
+    );
     for (const asg of kafkaAsgs) {
       expect((asg.tag as { key: string }[]).map((t) => t.key)).toEqual(
         expect.arrayContaining(['terratower:zone', 'terratower:member']),

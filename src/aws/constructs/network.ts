@@ -13,7 +13,9 @@ import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-assoc
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import { placementTags, type StackIdentity } from './identity.ts';
+import { namePrefix, placementTags, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { VpcFlowLogs } from './vpc-flow-logs.ts';
 
 /** Props of `Network`. */
@@ -65,10 +67,14 @@ export class Network extends Construct {
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { identity, zones } = props;
-    if (props.publicSubnetCidrs.length !== zones.length || props.privateSubnetCidrs.length !== zones.length) {
-      throw new Error('Network: give exactly one public and one private subnet CIDR per zone');
-    }
-    const prefix = identity.stackName;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`Network "${id}"`);
+    if (zones.length === 0) check.fail('zones', zones, 'at least one availability zone');
+    if (props.publicSubnetCidrs.length !== zones.length)
+      check.fail('publicSubnetCidrs', props.publicSubnetCidrs, `one CIDR per zone (${zones.length})`);
+    if (props.privateSubnetCidrs.length !== zones.length)
+      check.fail('privateSubnetCidrs', props.privateSubnetCidrs, `one CIDR per zone (${zones.length})`);
+    const prefix = namePrefix(identity);
     const group = { group: 'network' };
     this.zones = [...zones];
     this.vpcCidr = props.vpcCidr;

@@ -10,7 +10,8 @@ import type { GroupName, PipelineSpec } from '../../spec/types.ts';
 import type { AmiCatalog } from './amis.ts';
 import { CassandraCluster } from './cassandra-cluster.ts';
 import { DatasetBucket } from './dataset-bucket.ts';
-import type { StackIdentity } from './identity.ts';
+import { isDisposable, runBucketName, type StackIdentity } from './identity.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
 import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
@@ -50,6 +51,7 @@ export class Pipeline extends Construct {
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
     const { identity, spec, amis } = props;
+    tagWithIdentity(this, identity);
     this.spec = spec;
     this.network = new Network(this, 'network', {
       identity,
@@ -62,8 +64,9 @@ export class Pipeline extends Construct {
     });
     this.dataset = new DatasetBucket(this, 'dataset', {
       identity,
-      bucketName: spec.dataset.bucket,
+      bucketName: runBucketName(identity, spec.dataset.bucket),
       prefix: spec.dataset.prefix,
+      forceDestroy: isDisposable(identity),
     });
     this.kafka = new KafkaCluster(this, 'kafka', {
       identity,

@@ -21,7 +21,9 @@ import { PORTS } from '../../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../../spec/types.ts';
 import type { DatasetBucket } from './dataset-bucket.ts';
 import { InstanceIamRole, putMetricDataStatement, ssmManagedInstanceStatements } from './iam.ts';
-import { instanceTags, placementTags, type StackIdentity } from './identity.ts';
+import { instanceTags, placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
@@ -157,7 +159,22 @@ export class ServiceFleet extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFleetProps) {
     super(scope, id);
     const { identity, network, group } = props;
-    const name = `${identity.stackName}-${group}`;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`ServiceFleet "${id}"`);
+    check.instanceType('instanceType', props.instanceType);
+    check.nonEmpty('imageId', props.imageId);
+    check.wholeNumber('min', props.min, 0);
+    if (!Number.isInteger(props.max) || props.max < Math.max(1, props.min))
+      check.fail('max', props.max, `a whole number ≥ 1 and ≥ min (${props.min})`);
+    check.wholeNumber('desired', props.desired, props.min, props.max);
+    check.wholeNumber('healthCheckGraceSeconds', props.healthCheckGraceSeconds, 0);
+    if (props.cooldownSeconds !== undefined) check.wholeNumber('cooldownSeconds', props.cooldownSeconds, 0);
+    if (props.warmupSeconds !== undefined) check.wholeNumber('warmupSeconds', props.warmupSeconds, 0);
+    if (props.rootVolumeSizeGiB !== undefined)
+      check.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16_384);
+    if (props.refreshMinHealthyPercent !== undefined)
+      check.wholeNumber('refreshMinHealthyPercent', props.refreshMinHealthyPercent, 0, 100);
+    const name = resourceName(identity, group);
     this.group = group;
     this.fleetName = name;
     this.identity = identity;

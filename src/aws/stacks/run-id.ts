@@ -1,5 +1,8 @@
 /** Run ids: tagged on every resource; `terratower nuke` sweeps by them. */
 import { SpecError } from '../../spec/validate.ts';
+import { DEFAULT_RUN_ID } from '../constructs/identity.ts';
+
+export { DEFAULT_RUN_ID };
 
 const RUN_ID = /^[a-z0-9][a-z0-9-]{0,39}$/;
 
@@ -15,6 +18,3 @@ export function checkRunId(runId: string): string {
   }
   return runId;
 }
-
-/** Run id used when none is given. */
-export const DEFAULT_RUN_ID = 'manual';

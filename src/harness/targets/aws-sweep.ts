@@ -17,6 +17,7 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeNetworkAclsCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeTagsCommand,
   DescribeVolumesCommand,
   ReplaceNetworkAclAssociationCommand,
   TerminateInstancesCommand,
@@ -42,6 +43,94 @@ export interface SweepReport {
   networkAcls: string[];
   buckets: string[];
   errors: string[];
+  /** What is still tagged with the run id after the sweep (`runInventory`): empty when nothing is left. */
+  remaining: RunInventory;
+}
+
+/**
+ * Everything still tagged with a run id, by resource type: every EC2 resource type (EC2
+ * `DescribeTags` by the run tag: instances, volumes, interfaces, VPCs, subnets, route tables,
+ * gateways, addresses, security groups and their rules, launch templates, ACLs, endpoints, flow
+ * logs), plus `autoscaling-group` and `s3-bucket`. IAM roles and instance profiles and
+ * CloudWatch log groups are not listed (the harness has no IAM or Logs client).
+ */
+export type RunInventory = Record<string, string[]>;
+
+/** Terraform resource type → the `RunInventory` key it shows up under (taggable types the stacks create). */
+export const INVENTORY_TYPE_OF: Readonly<Record<string, string>> = {
+  aws_instance: 'instance',
+  aws_ebs_volume: 'volume',
+  aws_network_interface: 'network-interface',
+  aws_vpc: 'vpc',
+  aws_subnet: 'subnet',
+  aws_route_table: 'route-table',
+  aws_internet_gateway: 'internet-gateway',
+  aws_nat_gateway: 'natgateway',
+  aws_eip: 'elastic-ip',
+  aws_security_group: 'security-group',
+  aws_default_security_group: 'security-group',
+  aws_vpc_security_group_ingress_rule: 'security-group-rule',
+  aws_vpc_security_group_egress_rule: 'security-group-rule',
+  aws_launch_template: 'launch-template',
+  aws_network_acl: 'network-acl',
+  aws_vpc_endpoint: 'vpc-endpoint',
+  aws_flow_log: 'vpc-flow-log',
+  aws_autoscaling_group: 'autoscaling-group',
+  aws_s3_bucket: 's3-bucket',
+};
+
+/** List what is tagged with `runId` (see `RunInventory`). Throws when a listing fails. */
+export async function runInventory(clients: AwsClients, runId: string): Promise<RunInventory> {
+  const out: RunInventory = {};
+  const add = (type: string, id: string): void => {
+    const list = (out[type] ??= []);
+    if (!list.includes(id)) list.push(id);
+  };
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.ec2.send(
+      new DescribeTagsCommand({
+        Filters: [
+          { Name: 'key', Values: [TAG_KEYS.runId] },
+          { Name: 'value', Values: [runId] },
+        ],
+        NextToken,
+      }),
+    );
+    for (const t of page.Tags ?? []) if (t.ResourceType && t.ResourceId) add(t.ResourceType, t.ResourceId);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  // Terminated instances keep their tags for a while: they are gone, not left.
+  if (out.instance) {
+    const live = await clients.ec2.send(
+      new DescribeInstancesCommand({
+        InstanceIds: out.instance,
+        Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
+      }),
+    );
+    const ids = (live.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '');
+    out.instance = out.instance.filter((id) => ids.includes(id));
+    if (out.instance.length === 0) delete out.instance;
+  }
+  for (const g of await runAutoScalingGroups(clients, runId)) add('autoscaling-group', g.AutoScalingGroupName ?? '');
+  for (const name of await runBuckets(clients, runId)) add('s3-bucket', name);
+  return out;
+}
+
+/** Buckets tagged with the run id. */
+async function runBuckets(clients: AwsClients, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  const buckets = await clients.s3.send(new ListBucketsCommand({}));
+  for (const b of buckets.Buckets ?? []) {
+    const name = b.Name!;
+    try {
+      const tags = await clients.s3.send(new GetBucketTaggingCommand({ Bucket: name }));
+      if (tags.TagSet?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId)) out.push(name);
+    } catch {
+      // no tags (NoSuchTagSet) or not ours to read
+    }
+  }
+  return out;
 }
 
 /** Whether a sweep found nothing at all. */
@@ -93,6 +182,7 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
     networkAcls: [],
     buckets: [],
     errors: [],
+    remaining: {},
   };
   const { autoScaling, ec2, s3 } = clients;
 
@@ -201,17 +291,7 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
   });
 
   await attempt(r, 'buckets', async () => {
-    const buckets = await s3.send(new ListBucketsCommand({}));
-    for (const b of buckets.Buckets ?? []) {
-      const name = b.Name!;
-      let tagged = false;
-      try {
-        const tags = await s3.send(new GetBucketTaggingCommand({ Bucket: name }));
-        tagged = Boolean(tags.TagSet?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId));
-      } catch {
-        continue; // no tags (NoSuchTagSet) or not ours to read
-      }
-      if (!tagged) continue;
+    for (const name of await runBuckets(clients, runId)) {
       const emptied = await attempt(r, `empty bucket ${name}`, async () => {
         let KeyMarker: string | undefined;
         let VersionIdMarker: string | undefined;
@@ -234,6 +314,9 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
       )
         r.buckets.push(name);
     }
+  });
+  await attempt(r, 'inventory after the sweep', async () => {
+    r.remaining = await runInventory(clients, runId);
   });
   return r;
 }
