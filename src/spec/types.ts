@@ -110,7 +110,10 @@ export interface NetworkSpec {
   publicSubnetCidrs: string[];
   /** One private subnet CIDR per zone, in zone order. */
   privateSubnetCidrs: string[];
-  /** One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss). */
+  /**
+   * One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss; required with
+   * `tolerateZoneLoss`). @default 'perZone'
+   */
   natGateways: 'single' | 'perZone';
   /** Log the VPC's traffic to CloudWatch Logs (AWS only; kept 14 days). @default false */
   flowLogs?: boolean;

@@ -250,6 +250,13 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
   const net = v.section('network', spec.network);
   if (!net) return;
   v.oneOf('network.natGateways', net.natGateways, ['single', 'perZone'] as const);
+  if (net.natGateways === 'single' && spec.tolerateZoneLoss === true && (zones?.length ?? 0) >= 2) {
+    v.add(
+      'network.natGateways',
+      `"single" routes every private subnet through one zone's NAT gateway, so losing that zone cuts the others' egress, ` +
+        'but tolerateZoneLoss says a zone may be lost: set network.natGateways to "perZone", or tolerateZoneLoss to false',
+    );
+  }
   if (net.flowLogs !== undefined) v.bool('network.flowLogs', net.flowLogs);
   let vpc: Ipv4Cidr | undefined;
   const vpcText = net.vpcCidr;

@@ -67,6 +67,8 @@ suite(
         aws: { endpoint: moto.endpoint, credentials },
         terraform: {
           echo: false,
+          // moto's threaded server wedged once under terraform's default 10 concurrent calls.
+          parallelism: 5,
           timeouts: { apply: 10 * 60_000, destroy: 10 * 60_000 },
           destroyRetries: 1,
           timeBetweenRetriesMs: 2_000,

@@ -18,7 +18,7 @@ import { DatasetBucket } from '../../src/aws/constructs/dataset-bucket.ts';
 import { ConstructPropsError } from '../../src/aws/constructs/props.ts';
 import { PipelineStack } from '../../src/aws/stacks/pipeline-stack.ts';
 import { AWS_PROVIDER_CONSTRAINT, AWS_STACK_SERVICES, awsServiceOfType } from '../../src/aws/stacks/provider.ts';
-import { defaultSpec, withDefaults } from '../../src/spec/index.ts';
+import { defaultSpec, specIssues, withDefaults } from '../../src/spec/index.ts';
 
 type Block = Record<string, unknown>;
 type Resources = Record<string, Record<string, Block>>;
@@ -294,5 +294,36 @@ describe('the provider block', () => {
 
   it('refuses an endpoint that is not a URL, naming it', () => {
     expect(() => synthStack('localhost:5000/x')).toThrow(/AWS endpoint "localhost:5000\/x"/);
+  });
+});
+
+describe('production-safe network defaults', () => {
+  it('a spec that tolerates zone loss with one NAT gateway is refused, naming network.natGateways', () => {
+    const issues = specIssues(withDefaults({ network: { natGateways: 'single' } }));
+    const nat = issues.find((i) => i.path === 'network.natGateways');
+    expect(nat?.message).toMatch(/set network\.natGateways to "perZone", or tolerateZoneLoss to false$/);
+    expect(specIssues(withDefaults({ tolerateZoneLoss: false, network: { natGateways: 'single' } }))).toEqual([]);
+  });
+
+  it('the default stack: a NAT gateway per zone, each private subnet routed through its own', () => {
+    const tf = JSON.parse(Testing.synth(new PipelineStack(Testing.app(), 'terratower', { spec: defaultSpec() }))) as {
+      resource: Resources;
+    };
+    expect(Object.keys(tf.resource.aws_nat_gateway!)).toHaveLength(3);
+  });
+
+  it('interface endpoints for ec2, ssm, ssmmessages, monitoring and logs in the private subnets, HTTPS from the VPC only', () => {
+    const { resource } = JSON.parse(Testing.synthScope((scope) => network(scope))) as { resource: Resources };
+    const interfaces = Object.values(resource.aws_vpc_endpoint!).filter((e) => e.vpc_endpoint_type === 'Interface');
+    expect(interfaces.map((e) => e.service_name).sort()).toEqual(
+      ['ec2', 'logs', 'monitoring', 'ssm', 'ssmmessages'].map((s) => `com.amazonaws.eu-west-1.${s}`),
+    );
+    for (const e of interfaces) {
+      expect(e.private_dns_enabled).toBe(true);
+      expect(e.subnet_ids as string[]).toHaveLength(3);
+      expect((e.subnet_ids as string[]).every((s) => s.includes('private'))).toBe(true);
+    }
+    const rules = Object.values(resource.aws_vpc_security_group_ingress_rule!);
+    expect(rules.map((r) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, '10.40.0.0/16']]);
   });
 });

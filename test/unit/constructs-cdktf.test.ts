@@ -210,8 +210,12 @@ describe('KafkaCluster (self-healing members)', () => {
       resources,
       'aws_vpc_security_group_ingress_rule',
     );
-    expect(ingress.map((r) => r.from_port).sort()).toEqual([9092, 9093]);
-    expect(ingress.every((r) => r.cidr_ipv4 === undefined && r.referenced_security_group_id)).toBe(true);
+    // The network's interface endpoints admit HTTPS from the VPC; the brokers admit only peers.
+    const endpointRules = ingress.filter((r) => r.cidr_ipv4 !== undefined);
+    expect(endpointRules.map((r) => [r.from_port, r.cidr_ipv4])).toEqual([[443, '10.40.0.0/16']]);
+    const brokerRules = ingress.filter((r) => r.cidr_ipv4 === undefined);
+    expect(brokerRules.map((r) => r.from_port).sort()).toEqual([9092, 9093]);
+    expect(brokerRules.every((r) => r.referenced_security_group_id)).toBe(true);
   });
 
   it('may attach only volumes and interfaces of its own stack and group', () => {

@@ -34,8 +34,12 @@ const statements: Statement[] = all('aws_iam_role_policy').flatMap(
 );
 
 describe('PipelineStack (default spec): security properties', () => {
-  it('no ingress from a CIDR anywhere; data ports only from named security groups', () => {
-    const ingress = all('aws_vpc_security_group_ingress_rule');
+  it('no ingress from a CIDR but HTTPS from the VPC to the interface endpoints; data ports only from named security groups', () => {
+    const all443 = all('aws_vpc_security_group_ingress_rule');
+    const endpointSg = Object.entries(tf.resource.aws_security_group!).find(([k]) => k.includes('endpoints-sg'))![0];
+    const toEndpoints = all443.filter((r) => r.security_group_id === `\${aws_security_group.${endpointSg}.id}`);
+    expect(toEndpoints.map((r) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, '10.40.0.0/16']]);
+    const ingress = all443.filter((r) => !toEndpoints.includes(r));
     expect(ingress.length).toBeGreaterThan(0);
     for (const rule of ingress) {
       expect(rule.cidr_ipv4, JSON.stringify(rule)).toBeUndefined();
