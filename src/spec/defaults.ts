@@ -71,6 +71,7 @@ export function defaultSpec(): PipelineSpec {
     monitoring: { enabled: true, instanceType: 't3.small', scrapeIntervalSeconds: 15 },
     local: { timeScale: 60 },
     tags: {},
+    encryption: {},
   };
 }
 

@@ -216,6 +216,20 @@ export interface PipelineSpec {
   local: LocalSpec;
   /** Extra tags on every resource. */
   tags: Record<string, string>;
+  /** Encryption at rest with your own keys (AWS). @default AWS-managed keys (SSE-S3, the account's EBS key) */
+  encryption?: EncryptionSpec;
+}
+
+/**
+ * Customer-managed KMS keys (AWS only). The key policies must let the account's Auto Scaling
+ * service-linked role use the EBS key (it launches members with encrypted volumes) and the
+ * instance roles decrypt with the S3 key (producers read the dataset).
+ */
+export interface EncryptionSpec {
+  /** KMS key ARN for the dataset bucket (SSE-KMS with a bucket key). @default SSE-S3 */
+  s3KmsKeyArn?: string;
+  /** KMS key ARN for the Kafka and Cassandra data volumes. @default the account's AWS-managed EBS key */
+  ebsKmsKeyArn?: string;
 }
 
 /** A partial spec as users write it in a file: every field optional, merged over `defaultSpec()`. */

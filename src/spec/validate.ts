@@ -53,6 +53,8 @@ const SCALING_METRICS: readonly ScalingMetric[] = ['cpu', 'consumerLag'];
 
 const PIPELINE_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** A KMS key (or alias) ARN. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
 /** An EC2 instance type's shape: family and size, e.g. `m5.large`, `u-6tb1.metal`. */
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -811,6 +813,18 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
   const local = v.section('local', raw.local);
   if (local) v.num('local.timeScale', local.timeScale, 1, false, ' (1 is real time, 60 runs a 300 s cooldown in 5 s)');
   checkTags(v, raw);
+  if (raw.encryption !== undefined) {
+    const enc = v.section('encryption', raw.encryption);
+    for (const key of ['s3KmsKeyArn', 'ebsKmsKeyArn'] as const) {
+      const arn = enc?.[key];
+      if (arn === undefined) continue;
+      if (typeof arn !== 'string' || !KMS_KEY_ARN.test(arn))
+        v.add(
+          `encryption.${key}`,
+          `${JSON.stringify(arn)} is not a KMS key ARN: give one such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, or leave it out for AWS-managed keys`,
+        );
+    }
+  }
   return v.list;
 }
 

@@ -327,3 +327,71 @@ describe('production-safe network defaults', () => {
     expect(rules.map((r) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, '10.40.0.0/16']]);
   });
 });
+
+describe('app fleets: health beyond EC2 status', () => {
+  const synthFleet = (over: Partial<ServiceFleetProps> = {}) =>
+    JSON.parse(Testing.synthScope((scope) => new ServiceFleet(scope, 'fleet', fleetProps(network(scope), over)))) as {
+      resource: Resources;
+    };
+
+  it("members report Unhealthy to their own group when the app's /healthz fails three times", () => {
+    const { resource } = synthFleet();
+    const lt = Object.values(resource.aws_launch_template!)[0]!;
+    // `${base64encode("…")}`: the script is in the expression, quotes escaped.
+    const script = String(lt.user_data).replace(/\\"/g, '"');
+    expect(script).toContain('curl -fsS -m 5 -o /dev/null "http://127.0.0.1:9400/healthz"');
+    expect(script).toContain('if [ "$fails" -ge 3 ]');
+    expect(script).toContain(
+      'aws autoscaling set-instance-health --region eu-west-1 --instance-id "$INSTANCE_ID" --health-status Unhealthy --should-respect-grace-period',
+    );
+    expect(script).toContain('systemctl enable --now terratower-health.service');
+    const policy = JSON.parse(String(Object.values(resource.aws_iam_role_policy!)[0]!.policy)) as {
+      Statement: { Sid: string; Action: string[]; Resource: string[] }[];
+    };
+    const report = policy.Statement.find((s) => s.Sid === 'ReportOwnHealth')!;
+    expect(report.Action).toEqual(['autoscaling:SetInstanceHealth']);
+    expect(report.Resource).toHaveLength(1);
+    expect(report.Resource[0]).toMatch(
+      /:autoscaling:eu-west-1:.*:autoScalingGroup:\*:autoScalingGroupName\/shop-r7-producers$/,
+    );
+  });
+
+  it('appHealthCheck: false leaves EC2 status checks only', () => {
+    const { resource } = synthFleet({ appHealthCheck: false });
+    const lt = Object.values(resource.aws_launch_template!)[0]!;
+    expect(String(lt.user_data)).not.toContain('terratower-health');
+    expect(String(Object.values(resource.aws_iam_role_policy!)[0]!.policy)).not.toContain('SetInstanceHealth');
+  });
+});
+
+describe('customer-managed KMS keys (spec.encryption)', () => {
+  const s3Key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const ebsKey = 'arn:aws:kms:eu-west-1:123456789012:key/abcd1234-12ab-34cd-56ef-1234567890ab';
+
+  it('S3 with SSE-KMS and a bucket key, data volumes with the EBS key, producers may decrypt the dataset', () => {
+    const spec = withDefaults({ encryption: { s3KmsKeyArn: s3Key, ebsKmsKeyArn: ebsKey } });
+    const tf = JSON.parse(Testing.synth(new PipelineStack(Testing.app(), 'terratower', { spec, runId: 'k1' }))) as {
+      resource: Resources;
+    };
+    const sse = Object.values(tf.resource.aws_s3_bucket_server_side_encryption_configuration!)[0]!;
+    expect(sse.rule).toEqual([
+      {
+        apply_server_side_encryption_by_default: { sse_algorithm: 'aws:kms', kms_master_key_id: s3Key },
+        bucket_key_enabled: true,
+      },
+    ]);
+    const volumes = Object.values(tf.resource.aws_ebs_volume!);
+    expect(volumes).toHaveLength(6);
+    expect(volumes.every((v) => v.kms_key_id === ebsKey && v.encrypted === true)).toBe(true);
+    const producerPolicy = Object.values(tf.resource.aws_iam_role_policy!).find(
+      (p) => p.name === 'terratower-k1-producers-policy',
+    )!;
+    expect(String(producerPolicy.policy)).toContain('"Sid":"DecryptDataset"');
+  });
+
+  it('a key that is not a KMS ARN is refused, naming the field', () => {
+    const issues = specIssues(withDefaults({ encryption: { ebsKmsKeyArn: 'my-key' } }));
+    expect(issues.map((i) => i.path)).toEqual(['encryption.ebsKmsKeyArn']);
+    expect(issues[0]!.message).toMatch(/^"my-key" is not a KMS key ARN: give one such as arn:aws:kms:/);
+  });
+});

@@ -67,18 +67,21 @@ export class Pipeline extends Construct {
       bucketName: runBucketName(identity, spec.dataset.bucket),
       prefix: spec.dataset.prefix,
       forceDestroy: isDisposable(identity),
+      ...(spec.encryption?.s3KmsKeyArn ? { kmsKeyArn: spec.encryption.s3KmsKeyArn } : {}),
     });
     this.kafka = new KafkaCluster(this, 'kafka', {
       identity,
       spec,
       network: this.network,
       imageId: amis.imageId('kafka'),
+      ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
     });
     this.cassandra = new CassandraCluster(this, 'cassandra', {
       identity,
       spec,
       network: this.network,
       imageId: amis.imageId('cassandra'),
+      ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
     });
 
     const lagMetric: Extract<FleetMetric, { kind: 'perMember' }> = {
@@ -110,6 +113,12 @@ export class Pipeline extends Construct {
     this.producers = fleet('producers', producerFleetEnv(spec));
     this.consumers = fleet('consumers', consumerFleetEnv(spec));
     this.producers.grantDatasetRead(this.dataset);
+    if (spec.encryption?.s3KmsKeyArn)
+      this.producers.role.addStatements({
+        sid: 'DecryptDataset',
+        actions: ['kms:Decrypt'],
+        resources: [spec.encryption.s3KmsKeyArn],
+      });
     this.kafka.admitClients('producers', this.producers.securityGroup.securityGroupId);
     this.kafka.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
     this.cassandra.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
