@@ -6,8 +6,10 @@
  * two runs in one account name nothing alike. Without an AWS provider the suite is skipped and
  * says why. One moto server for the whole file.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { CreateTagsCommand, DescribeNetworkAclsCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
 import { ListCommandsCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,9 @@ import { defaultSpec, type GroupName, type PipelineSpec } from '../../src/spec/i
 import { ALL_GROUPS } from '../../src/model/target.ts';
 import { IMAGE_ROLES } from '../../src/aws/packer/manifest.ts';
 import { TAG_KEYS } from '../../src/spec/tags.ts';
+import { synthesize } from '../../src/aws/stacks/synthesize.ts';
+import { requireTerraformBinary } from '../../src/support/install/terraform.ts';
+import { withDefaults } from '../../src/spec/defaults.ts';
 
 const plugin = findMirroredProvider(defaultPluginDir());
 if (!plugin.ok) console.warn(`aws-stack-moto: skipped — ${plugin.reason}`);
@@ -105,6 +110,35 @@ suite(
       await moto?.stop();
       process.stderr.write(`aws-stack-moto figures: ${JSON.stringify(figures)}\n`);
     }, 20 * 60_000);
+
+    it('terraform validate on the tested provider: PipelineStack with every option, and ExperimentStack', async () => {
+      const terraform = await requireTerraformBinary('terraform');
+      const dir = await mkdtemp(join(tmpdir(), 'tt-validate-'));
+      try {
+        const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const full = withDefaults({ network: { flowLogs: true }, encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key } });
+        const stacks = [
+          synthesize({ spec: full, outdir: join(dir, 'a'), runId: 'validate' }),
+          synthesize({ spec: defaultSpec(), outdir: join(dir, 'b') }),
+          synthesize({ spec: defaultSpec(), outdir: join(dir, 'c'), experiment: true, runId: 'validate' }),
+        ];
+        for (const { file } of stacks) {
+          const cwd = dirname(file);
+          const env = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '' };
+          const init = spawnSync(
+            terraform.path,
+            ['init', '-backend=false', `-plugin-dir=${plugin.ok ? plugin.dir : ''}`, '-no-color'],
+            { cwd, env, encoding: 'utf8' },
+          );
+          expect(init.status, init.stdout + init.stderr).toBe(0);
+          const validate = spawnSync(terraform.path, ['validate', '-no-color'], { cwd, env, encoding: 'utf8' });
+          expect(validate.status, validate.stdout + validate.stderr).toBe(0);
+          expect(validate.stdout).toContain('The configuration is valid');
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
 
     it('terraform apply of PipelineStack through the runner; outputs become endpoints; every group at desired', async () => {
       target = newTarget(RUN_A);
