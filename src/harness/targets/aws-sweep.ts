@@ -17,8 +17,18 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeNetworkAclsCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeAddressesCommand,
+  DescribeFlowLogsCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   DescribeTagsCommand,
   DescribeVolumesCommand,
+  DescribeVpcEndpointsCommand,
+  DescribeVpcsCommand,
   ReplaceNetworkAclAssociationCommand,
   TerminateInstancesCommand,
   type Filter,
@@ -79,11 +89,75 @@ export const INVENTORY_TYPE_OF: Readonly<Record<string, string>> = {
   aws_s3_bucket: 's3-bucket',
 };
 
+/** Resource types as moto spells them in DescribeTags → as AWS does. */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  'nat-gateway': 'natgateway',
+  'flow-logs': 'vpc-flow-log',
+  'vpc-elastic-ip': 'elastic-ip',
+};
+
+/** An error that says the resource does not exist (any more). */
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; message?: string };
+  return /NotFound|does not exist|InvalidAllocationID|InvalidGroup\.NotFound/i.test(`${e.name} ${e.Code} ${e.message}`);
+}
+
+/**
+ * Whether a resource DescribeTags named still exists. The tag index can outlive the resource
+ * (moto 5.2.5 keeps the tags of deleted ACLs, gateways, security groups, launch templates…), so
+ * each one is described by id; deleted NAT gateways and endpoints count as gone.
+ */
+async function stillExists(ec2: AwsClients['ec2'], type: string, id: string): Promise<boolean> {
+  const checks: Record<string, () => Promise<boolean>> = {
+    volume: async () => ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes ?? []).length > 0,
+    'network-interface': async () =>
+      ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }))).NetworkInterfaces ?? [])
+        .length > 0,
+    vpc: async () => ((await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs ?? []).length > 0,
+    subnet: async () => ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets ?? []).length > 0,
+    'route-table': async () =>
+      ((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? []).length > 0,
+    'internet-gateway': async () =>
+      ((await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] }))).InternetGateways ?? [])
+        .length > 0,
+    natgateway: async () =>
+      ((await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways ?? []).some(
+        (n) => n.State !== 'deleted' && n.State !== 'deleting',
+      ),
+    'elastic-ip': async () =>
+      ((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [id] }))).Addresses ?? []).length > 0,
+    'security-group': async () =>
+      ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups ?? []).length > 0,
+    'security-group-rule': async () =>
+      ((await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [id] }))).SecurityGroupRules ?? [])
+        .length > 0,
+    'launch-template': async () =>
+      ((await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates ?? []).length >
+      0,
+    'network-acl': async () =>
+      ((await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [id] }))).NetworkAcls ?? []).length > 0,
+    'vpc-endpoint': async () =>
+      ((await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))).VpcEndpoints ?? []).some(
+        (e) => !/^deleted|^deleting/i.test(e.State ?? ''),
+      ),
+    'vpc-flow-log': async () =>
+      ((await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs ?? []).length > 0,
+  };
+  const check = checks[type];
+  if (!check) return true; // a type we cannot describe: reported as found
+  try {
+    return await check();
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
 /** List what is tagged with `runId` (see `RunInventory`). Throws when a listing fails. */
 export async function runInventory(clients: AwsClients, runId: string): Promise<RunInventory> {
-  const out: RunInventory = {};
-  const add = (type: string, id: string): void => {
-    const list = (out[type] ??= []);
+  const tagged: RunInventory = {};
+  const add = (into: RunInventory, type: string, id: string): void => {
+    const list = (into[type] ??= []);
     if (!list.includes(id)) list.push(id);
   };
   let NextToken: string | undefined;
@@ -97,23 +171,36 @@ export async function runInventory(clients: AwsClients, runId: string): Promise<
         NextToken,
       }),
     );
-    for (const t of page.Tags ?? []) if (t.ResourceType && t.ResourceId) add(t.ResourceType, t.ResourceId);
+    for (const t of page.Tags ?? [])
+      if (t.ResourceType && t.ResourceId) add(tagged, TYPE_ALIASES[t.ResourceType] ?? t.ResourceType, t.ResourceId);
     NextToken = page.NextToken;
   } while (NextToken);
+  // Elastic IPs are not in every DescribeTags (moto leaves them out): list them by tag.
+  const addresses = await clients.ec2.send(new DescribeAddressesCommand({ Filters: tagFilter(runId) }));
+  for (const a of addresses.Addresses ?? []) if (a.AllocationId) add(tagged, 'elastic-ip', a.AllocationId);
+
+  const out: RunInventory = {};
   // Terminated instances keep their tags for a while: they are gone, not left.
-  if (out.instance) {
-    const live = await clients.ec2.send(
-      new DescribeInstancesCommand({
-        InstanceIds: out.instance,
-        Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
-      }),
-    );
-    const ids = (live.Reservations ?? []).flatMap((r) => r.Instances ?? []).map((i) => i.InstanceId ?? '');
-    out.instance = out.instance.filter((id) => ids.includes(id));
-    if (out.instance.length === 0) delete out.instance;
+  for (const id of tagged.instance ?? []) {
+    try {
+      const live = await clients.ec2.send(
+        new DescribeInstancesCommand({
+          InstanceIds: [id],
+          Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
+        }),
+      );
+      if ((live.Reservations ?? []).some((r) => (r.Instances ?? []).length > 0)) add(out, 'instance', id);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
   }
-  for (const g of await runAutoScalingGroups(clients, runId)) add('autoscaling-group', g.AutoScalingGroupName ?? '');
-  for (const name of await runBuckets(clients, runId)) add('s3-bucket', name);
+  for (const [type, ids] of Object.entries(tagged)) {
+    if (type === 'instance') continue;
+    for (const id of ids) if (await stillExists(clients.ec2, type, id)) add(out, type, id);
+  }
+  for (const g of await runAutoScalingGroups(clients, runId))
+    add(out, 'autoscaling-group', g.AutoScalingGroupName ?? '');
+  for (const name of await runBuckets(clients, runId)) add(out, 's3-bucket', name);
   return out;
 }
 
