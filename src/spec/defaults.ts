@@ -72,6 +72,7 @@ export function defaultSpec(): PipelineSpec {
     local: { timeScale: 60 },
     tags: {},
     encryption: {},
+    alarms: { enabled: false },
   };
 }
 

@@ -218,6 +218,21 @@ export interface PipelineSpec {
   tags: Record<string, string>;
   /** Encryption at rest with your own keys (AWS). @default AWS-managed keys (SSE-S3, the account's EBS key) */
   encryption?: EncryptionSpec;
+  /** CloudWatch alarms to an SNS topic (AWS). @default off */
+  alarms?: AlarmsSpec;
+}
+
+/**
+ * CloudWatch alarms (AWS only): consumer lag above `consumerLagMax` for 5 minutes, an app fleet
+ * held at its maximum for 15 minutes, any group short of its desired members for 10 minutes.
+ */
+export interface AlarmsSpec {
+  /** Create the alarms. */
+  enabled: boolean;
+  /** SNS topic ARN to notify. @default a new topic `<stack>-alarms` */
+  snsTopicArn?: string;
+  /** Consumer lag, records, that alarms. @default 100000 */
+  consumerLagMax?: number;
 }
 
 /**

@@ -53,6 +53,8 @@ const SCALING_METRICS: readonly ScalingMetric[] = ['cpu', 'consumerLag'];
 
 const PIPELINE_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+/** An SNS topic ARN. */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 /** A KMS key (or alias) ARN. */
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
 /** An EC2 instance type's shape: family and size, e.g. `m5.large`, `u-6tb1.metal`. */
@@ -823,6 +825,20 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
           `encryption.${key}`,
           `${JSON.stringify(arn)} is not a KMS key ARN: give one such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, or leave it out for AWS-managed keys`,
         );
+    }
+  }
+  if (raw.alarms !== undefined) {
+    const alarms = v.section('alarms', raw.alarms);
+    if (alarms) {
+      v.bool('alarms.enabled', alarms.enabled);
+      const topic = alarms.snsTopicArn;
+      if (topic !== undefined && (typeof topic !== 'string' || !SNS_TOPIC_ARN.test(topic)))
+        v.add(
+          'alarms.snsTopicArn',
+          `${JSON.stringify(topic)} is not an SNS topic ARN: give one such as arn:aws:sns:eu-west-1:123456789012:oncall, or leave it out for a new topic`,
+        );
+      if (alarms.consumerLagMax !== undefined)
+        v.int('alarms.consumerLagMax', alarms.consumerLagMax, 1, Number.MAX_SAFE_INTEGER);
     }
   }
   return v.list;

@@ -116,7 +116,11 @@ suite(
       const dir = await mkdtemp(join(tmpdir(), 'tt-validate-'));
       try {
         const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
-        const full = withDefaults({ network: { flowLogs: true }, encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key } });
+        const full = withDefaults({
+          network: { flowLogs: true },
+          encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key },
+          alarms: { enabled: true },
+        });
         const stacks = [
           synthesize({ spec: full, outdir: join(dir, 'a'), runId: 'validate' }),
           synthesize({ spec: defaultSpec(), outdir: join(dir, 'b') }),

@@ -18,7 +18,7 @@ import { DatasetBucket } from '../../src/aws/constructs/dataset-bucket.ts';
 import { ConstructPropsError } from '../../src/aws/constructs/props.ts';
 import { PipelineStack } from '../../src/aws/stacks/pipeline-stack.ts';
 import { AWS_PROVIDER_CONSTRAINT, AWS_STACK_SERVICES, awsServiceOfType } from '../../src/aws/stacks/provider.ts';
-import { defaultSpec, specIssues, withDefaults } from '../../src/spec/index.ts';
+import { defaultSpec, type PipelineSpec, specIssues, withDefaults } from '../../src/spec/index.ts';
 
 type Block = Record<string, unknown>;
 type Resources = Record<string, Record<string, Block>>;
@@ -393,5 +393,53 @@ describe('customer-managed KMS keys (spec.encryption)', () => {
     const issues = specIssues(withDefaults({ encryption: { ebsKmsKeyArn: 'my-key' } }));
     expect(issues.map((i) => i.path)).toEqual(['encryption.ebsKmsKeyArn']);
     expect(issues[0]!.message).toMatch(/^"my-key" is not a KMS key ARN: give one such as arn:aws:kms:/);
+  });
+});
+
+describe('CloudWatch alarms to SNS (spec.alarms)', () => {
+  const synthAlarms = (alarms: PipelineSpec['alarms']) => {
+    const spec = withDefaults({ alarms });
+    return JSON.parse(Testing.synth(new PipelineStack(Testing.app(), 'terratower', { spec, runId: 'a1' }))) as {
+      resource: Resources;
+    };
+  };
+
+  it('off by default', () => {
+    expect(synthAlarms(undefined).resource.aws_cloudwatch_metric_alarm).toBeUndefined();
+  });
+
+  it('consumer lag, fleets at max, every group short of desired, all to a new encrypted topic', () => {
+    const tf = synthAlarms({ enabled: true, consumerLagMax: 20_000 });
+    const topics = Object.entries(tf.resource.aws_sns_topic!);
+    expect(topics).toHaveLength(1);
+    expect(topics[0]![1]).toMatchObject({ name: 'terratower-a1-alarms', kms_master_key_id: 'alias/aws/sns' });
+    const alarms = Object.values(tf.resource.aws_cloudwatch_metric_alarm!);
+    expect(alarms.map((a) => a.alarm_name).sort()).toEqual(
+      [
+        'consumer-lag',
+        'producers-at-max',
+        'consumers-at-max',
+        'producers-short',
+        'consumers-short',
+        ...['kafka-1', 'kafka-2', 'kafka-3', 'cassandra-1', 'cassandra-2', 'cassandra-3'].map((m) => `${m}-short`),
+      ]
+        .map((n) => `terratower-a1-${n}`)
+        .sort(),
+    );
+    const topicRef = `\${aws_sns_topic.${topics[0]![0]}.arn}`;
+    for (const a of alarms) expect(a.alarm_actions).toEqual([topicRef]);
+    const lag = alarms.find((a) => a.alarm_name === 'terratower-a1-consumer-lag')!;
+    expect(lag).toMatchObject({ namespace: 'Terratower', metric_name: 'ConsumerGroupLag', threshold: 20_000 });
+  });
+
+  it('a given topic is used, a bad ARN refused naming the field', () => {
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:oncall';
+    const tf = synthAlarms({ enabled: true, snsTopicArn: topic });
+    expect(tf.resource.aws_sns_topic).toBeUndefined();
+    expect(
+      Object.values(tf.resource.aws_cloudwatch_metric_alarm!).every((a) => (a.alarm_actions as string[])[0] === topic),
+    ).toBe(true);
+    const issues = specIssues(withDefaults({ alarms: { enabled: true, snsTopicArn: 'oncall' } }));
+    expect(issues.map((i) => i.path)).toEqual(['alarms.snsTopicArn']);
   });
 });

@@ -17,3 +17,4 @@ export * from './user-data-encoding.ts';
 export * from './vpc-flow-logs.ts';
 export * from './tagging.ts';
 export * from './props.ts';
+export * from './alarms.ts';

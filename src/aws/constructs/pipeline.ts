@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import { consumerGroupId } from '../../spec/derive.ts';
 import { CONSUMER_LAG_METRIC } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/types.ts';
+import { PipelineAlarms } from './alarms.ts';
 import type { AmiCatalog } from './amis.ts';
 import { CassandraCluster } from './cassandra-cluster.ts';
 import { DatasetBucket } from './dataset-bucket.ts';
@@ -44,6 +45,8 @@ export class Pipeline extends Construct {
   readonly producers: ServiceFleet;
   /** Consumer fleet. */
   readonly consumers: ServiceFleet;
+  /** CloudWatch alarms, when `spec.alarms.enabled`. */
+  readonly alarms?: PipelineAlarms;
   /** Monitoring instance, when `spec.monitoring.enabled`. */
   readonly monitoring?: Monitoring;
 
@@ -122,6 +125,19 @@ export class Pipeline extends Construct {
     this.kafka.admitClients('producers', this.producers.securityGroup.securityGroupId);
     this.kafka.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
     this.cassandra.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
+
+    if (spec.alarms?.enabled) {
+      const groups: Record<string, string> = { producers: this.producers.asgName, consumers: this.consumers.asgName };
+      for (const c of [this.kafka, this.cassandra])
+        for (const m of c.members) groups[m.member.id] = m.autoScalingGroup.name;
+      this.alarms = new PipelineAlarms(this, 'alarms', {
+        identity,
+        ...(spec.alarms.snsTopicArn ? { topicArn: spec.alarms.snsTopicArn } : {}),
+        consumerLag: { ...lagMetric, max: spec.alarms.consumerLagMax ?? 100_000 },
+        fleets: { producers: this.producers.asgName, consumers: this.consumers.asgName },
+        groups,
+      });
+    }
 
     if (spec.monitoring.enabled) {
       this.monitoring = new Monitoring(this, 'monitoring', {
