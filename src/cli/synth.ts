@@ -3,6 +3,7 @@
  * (JSON or YAML, merged over the defaults) and write `<out>/stacks/<stack>/cdk.tf.json`. A bad
  * spec prints every issue with its path and exits 1 before anything is written.
  */
+import { dirname } from 'node:path';
 import { withSourceMapsOff } from '../aws/stacks/source-maps.ts';
 import { outputDir, parseCommandArgs, runIdFlag } from './args.ts';
 import type { Command } from './command.ts';
@@ -40,6 +41,8 @@ const command: Command = async (argv) => {
       return synthesize({ spec, outdir, experiment: values.experiment, runId });
     });
     console.log(`synthesized stack ${result.stack} → ${result.file} (${Math.round(performance.now() - started)} ms)`);
+    const { plainDeploySteps } = await import('../harness/terraform/plugin-dir.ts');
+    console.log(plainDeploySteps(dirname(result.file)));
     return 0;
   } catch (error) {
     if (error instanceof SpecError) {

@@ -25,7 +25,7 @@ export function defaultSpec(): PipelineSpec {
       vpcCidr: '10.40.0.0/16',
       publicSubnetCidrs: ['10.40.0.0/24', '10.40.1.0/24', '10.40.2.0/24'],
       privateSubnetCidrs: ['10.40.10.0/24', '10.40.11.0/24', '10.40.12.0/24'],
-      natGateways: 'single',
+      natGateways: 'perZone',
       flowLogs: false,
     },
     dataset: { bucket: 'terratower-dataset', prefix: 'payments/', format: 'csv' },
@@ -71,6 +71,8 @@ export function defaultSpec(): PipelineSpec {
     monitoring: { enabled: true, instanceType: 't3.small', scrapeIntervalSeconds: 15 },
     local: { timeScale: 60 },
     tags: {},
+    encryption: {},
+    alarms: { enabled: false },
   };
 }
 

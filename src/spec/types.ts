@@ -111,7 +111,10 @@ export interface NetworkSpec {
   publicSubnetCidrs: string[];
   /** One private subnet CIDR per zone, in zone order. */
   privateSubnetCidrs: string[];
-  /** One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss). */
+  /**
+   * One NAT gateway for the VPC (cheap) or one per zone (survives a zone loss; required with
+   * `tolerateZoneLoss`). @default 'perZone'
+   */
   natGateways: 'single' | 'perZone';
   /** Log the VPC's traffic to CloudWatch Logs (AWS only; kept 14 days). @default false */
   flowLogs?: boolean;
@@ -220,6 +223,35 @@ export interface PipelineSpec {
   local: LocalSpec;
   /** Extra tags on every resource. */
   tags: Record<string, string>;
+  /** Encryption at rest with your own keys (AWS). @default AWS-managed keys (SSE-S3, the account's EBS key) */
+  encryption?: EncryptionSpec;
+  /** CloudWatch alarms to an SNS topic (AWS). @default off */
+  alarms?: AlarmsSpec;
+}
+
+/**
+ * CloudWatch alarms (AWS only): consumer lag above `consumerLagMax` for 5 minutes, an app fleet
+ * held at its maximum for 15 minutes, any group short of its desired members for 10 minutes.
+ */
+export interface AlarmsSpec {
+  /** Create the alarms. */
+  enabled: boolean;
+  /** SNS topic ARN to notify. @default a new topic `<stack>-alarms` */
+  snsTopicArn?: string;
+  /** Consumer lag, records, that alarms. @default 100000 */
+  consumerLagMax?: number;
+}
+
+/**
+ * Customer-managed KMS keys (AWS only). The key policies must let the account's Auto Scaling
+ * service-linked role use the EBS key (it launches members with encrypted volumes) and the
+ * instance roles decrypt with the S3 key (producers read the dataset).
+ */
+export interface EncryptionSpec {
+  /** KMS key ARN for the dataset bucket (SSE-KMS with a bucket key). @default SSE-S3 */
+  s3KmsKeyArn?: string;
+  /** KMS key ARN for the Kafka and Cassandra data volumes. @default the account's AWS-managed EBS key */
+  ebsKmsKeyArn?: string;
 }
 
 /** A partial spec as users write it in a file: every field optional, merged over `defaultSpec()`. */

@@ -54,7 +54,12 @@ const SCALING_METRICS: readonly ScalingMetric[] = ['cpu', 'consumerLag'];
 
 const PIPELINE_NAME = /^[a-z][a-z0-9-]{1,22}[a-z0-9]$/;
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** An SNS topic ARN. */
+const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
+/** A KMS key (or alias) ARN. */
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
+/** An EC2 instance type's shape: family and size, e.g. `m5.large`, `u-6tb1.metal`. */
+export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const CQL_IDENTIFIER = /^[a-zA-Z0-9_]{1,48}$/;
 const POLICY_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -250,6 +255,13 @@ function checkNetwork(v: Issues, spec: Record<string, unknown>, zones: string[] 
   const net = v.section('network', spec.network);
   if (!net) return;
   v.oneOf('network.natGateways', net.natGateways, ['single', 'perZone'] as const);
+  if (net.natGateways === 'single' && spec.tolerateZoneLoss === true && (zones?.length ?? 0) >= 2) {
+    v.add(
+      'network.natGateways',
+      `"single" routes every private subnet through one zone's NAT gateway, so losing that zone cuts the others' egress, ` +
+        'but tolerateZoneLoss says a zone may be lost: set network.natGateways to "perZone", or tolerateZoneLoss to false',
+    );
+  }
   if (net.flowLogs !== undefined) v.bool('network.flowLogs', net.flowLogs);
   let vpc: Ipv4Cidr | undefined;
   const vpcText = net.vpcCidr;
@@ -808,6 +820,32 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
   const local = v.section('local', raw.local);
   if (local) v.num('local.timeScale', local.timeScale, 1, false, ' (1 is real time, 60 runs a 300 s cooldown in 5 s)');
   checkTags(v, raw);
+  if (raw.encryption !== undefined) {
+    const enc = v.section('encryption', raw.encryption);
+    for (const key of ['s3KmsKeyArn', 'ebsKmsKeyArn'] as const) {
+      const arn = enc?.[key];
+      if (arn === undefined) continue;
+      if (typeof arn !== 'string' || !KMS_KEY_ARN.test(arn))
+        v.add(
+          `encryption.${key}`,
+          `${JSON.stringify(arn)} is not a KMS key ARN: give one such as arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab, or leave it out for AWS-managed keys`,
+        );
+    }
+  }
+  if (raw.alarms !== undefined) {
+    const alarms = v.section('alarms', raw.alarms);
+    if (alarms) {
+      v.bool('alarms.enabled', alarms.enabled);
+      const topic = alarms.snsTopicArn;
+      if (topic !== undefined && (typeof topic !== 'string' || !SNS_TOPIC_ARN.test(topic)))
+        v.add(
+          'alarms.snsTopicArn',
+          `${JSON.stringify(topic)} is not an SNS topic ARN: give one such as arn:aws:sns:eu-west-1:123456789012:oncall, or leave it out for a new topic`,
+        );
+      if (alarms.consumerLagMax !== undefined)
+        v.int('alarms.consumerLagMax', alarms.consumerLagMax, 1, Number.MAX_SAFE_INTEGER);
+    }
+  }
   return v.list;
 }
 

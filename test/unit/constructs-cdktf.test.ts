@@ -81,7 +81,7 @@ describe('Network flow logs (opt-in)', () => {
         }),
     );
     const [groupKey, group] = Object.entries(resources.aws_cloudwatch_log_group!)[0]!;
-    expect(group).toMatchObject({ name: '/terratower/tt-test/vpc-flow-logs', retention_in_days: 14 });
+    expect(group).toMatchObject({ name: '/terratower/tt-test-r1/vpc-flow-logs', retention_in_days: 14 });
     expect(list(resources, 'aws_flow_log')[0]).toMatchObject({
       traffic_type: 'ALL',
       log_destination_type: 'cloud-watch-logs',
@@ -105,7 +105,7 @@ describe('DatasetBucket', () => {
     const { resources } = synth(
       (scope) => new DatasetBucket(scope, 'dataset', { identity, bucketName: 'tt-data', prefix: 'payments/' }),
     );
-    expect(list(resources, 'aws_s3_bucket')[0]).toMatchObject({ bucket: 'tt-data', force_destroy: true });
+    expect(list(resources, 'aws_s3_bucket')[0]).toMatchObject({ bucket: 'tt-data', force_destroy: false });
     expect(list(resources, 'aws_s3_bucket_server_side_encryption_configuration')[0]).toMatchObject({
       rule: [{ apply_server_side_encryption_by_default: { sse_algorithm: 'AES256' } }],
     });
@@ -148,10 +148,10 @@ describe('KafkaCluster (self-healing members)', () => {
       vpc_zone_identifier: string[];
     }>(resources, 'aws_autoscaling_group');
     expect(asgs.map((a) => a.name).sort()).toEqual([
-      'tt-test-kafka-1',
-      'tt-test-kafka-2',
-      'tt-test-kafka-3',
-      'tt-test-kafka-4',
+      'tt-test-r1-kafka-1',
+      'tt-test-r1-kafka-2',
+      'tt-test-r1-kafka-3',
+      'tt-test-r1-kafka-4',
     ]);
     const subnetKey = (zoneIndex: number) =>
       Object.entries(resources.aws_subnet!).find(
@@ -161,7 +161,7 @@ describe('KafkaCluster (self-healing members)', () => {
       expect([asg.min_size, asg.max_size, asg.desired_capacity]).toEqual([1, 1, 1]);
       expect(asg.vpc_zone_identifier).toHaveLength(1);
     }
-    const fourth = asgs.find((a) => a.name === 'tt-test-kafka-4')!;
+    const fourth = asgs.find((a) => a.name === 'tt-test-r1-kafka-4')!;
     expect(fourth.vpc_zone_identifier[0]).toBe(`\${aws_subnet.${subnetKey(0)}.id}`);
   });
 
@@ -197,7 +197,7 @@ describe('KafkaCluster (self-healing members)', () => {
         ([, e]) => (e.tags as Record<string, string>)['terratower:member'] === member,
       )![0];
     for (const member of ['kafka-1', 'kafka-4']) {
-      const lt = Object.values(templates).find((t) => t.name === `tt-test-${member}`)!;
+      const lt = Object.values(templates).find((t) => t.name === `tt-test-r1-${member}`)!;
       const userData = lt.user_data as string;
       expect(userData).toContain(`aws_network_interface.${eniKey(member)}.id`);
       expect(userData).toContain(`aws_ebs_volume.${volKey(member)}.id`);
@@ -210,8 +210,12 @@ describe('KafkaCluster (self-healing members)', () => {
       resources,
       'aws_vpc_security_group_ingress_rule',
     );
-    expect(ingress.map((r) => r.from_port).sort()).toEqual([9092, 9093]);
-    expect(ingress.every((r) => r.cidr_ipv4 === undefined && r.referenced_security_group_id)).toBe(true);
+    // The network's interface endpoints admit HTTPS from the VPC; the brokers admit only peers.
+    const endpointRules = ingress.filter((r) => r.cidr_ipv4 !== undefined);
+    expect(endpointRules.map((r) => [r.from_port, r.cidr_ipv4])).toEqual([[443, '10.40.0.0/16']]);
+    const brokerRules = ingress.filter((r) => r.cidr_ipv4 === undefined);
+    expect(brokerRules.map((r) => r.from_port).sort()).toEqual([9092, 9093]);
+    expect(brokerRules.every((r) => r.referenced_security_group_id)).toBe(true);
   });
 
   it('may attach only volumes and interfaces of its own stack and group', () => {
@@ -221,6 +225,7 @@ describe('KafkaCluster (self-healing members)', () => {
     expect(attach.Resource).toHaveLength(4 + 4 + 1);
     expect(attach.Condition.StringEquals).toEqual({
       'aws:ResourceTag/terratower:stack': 'tt-test',
+      'aws:ResourceTag/terratower:run-id': 'r1',
       'aws:ResourceTag/terratower:group': 'kafka',
     });
   });
@@ -272,7 +277,7 @@ describe('ServiceFleet', () => {
   it('an ASG over every private subnet with grace, warm-up, instance refresh and desired capacity left to scaling', () => {
     const asg = list(resources, 'aws_autoscaling_group')[0]!;
     expect(asg).toMatchObject({
-      name: 'tt-test-consumers',
+      name: 'tt-test-r1-consumers',
       min_size: 1,
       max_size: 6,
       desired_capacity: 2,
@@ -361,7 +366,9 @@ describe('ServiceFleet', () => {
     const register = bySid.SsmRegisterThisStacksInstances;
     expect(register.Action).toContain('ssm:UpdateInstanceInformation');
     expect(register.Resource).toEqual([expect.stringMatching(/:ec2:eu-west-1:.*:instance\/\*$/)]);
-    expect(register.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/terratower:stack': 'tt-test' } });
+    expect(register.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/terratower:stack': 'tt-test', 'aws:ResourceTag/terratower:run-id': 'r1' },
+    });
     // Run Command delivery: the agent polls ec2messages (and the ssmmessages control channel on newer agents).
     expect(bySid.SsmSessionChannels.Action).toEqual(
       expect.arrayContaining([
@@ -420,8 +427,8 @@ describe('ServiceFleet.applyScaling (from a ScalingSpec)', () => {
       step_adjustment?: unknown[];
     }>(resources, 'aws_autoscaling_policy');
     expect(policies.map((p) => p.name).sort()).toEqual([
-      'tt-test-consumers-step-lag-in',
-      'tt-test-consumers-target-lag',
+      'tt-test-r1-consumers-step-lag-in',
+      'tt-test-r1-consumers-target-lag',
     ]);
     expect(policies.find((p) => p.name.endsWith('target-lag'))!.target_tracking_configuration).toMatchObject({
       target_value: 1000,
@@ -444,7 +451,7 @@ describe('ServiceFleet.applyScaling (from a ScalingSpec)', () => {
     expect(queries.map((q) => q.id)).toEqual(['total', 'members', 'perMember']);
     expect(queries[0]!.metric).toMatchObject({ namespace: 'Terratower', dimensions: { ConsumerGroup: 'g' } });
     expect(list(resources, 'aws_autoscaling_schedule')[0]).toMatchObject({
-      scheduled_action_name: 'tt-test-consumers-night',
+      scheduled_action_name: 'tt-test-r1-consumers-night',
       max_size: 2,
       min_size: -1,
       desired_capacity: -1,

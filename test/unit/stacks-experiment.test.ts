@@ -60,10 +60,10 @@ describe('ExperimentStack', () => {
     const buckets = Object.values(tf.resource.aws_s3_bucket!)
       .map((b) => b.bucket)
       .sort();
-    expect(buckets).toEqual(['terratower-dataset-control', 'terratower-dataset-experiment']);
+    expect(buckets).toEqual(['terratower-dataset-control-exp-1', 'terratower-dataset-experiment-exp-1']);
     for (const asg of Object.values(tf.resource.aws_autoscaling_group!)) {
       const tags = Object.fromEntries((asg.tag as { key: string; value: string }[]).map((t) => [t.key, t.value]));
-      expect((asg.name as string).startsWith(`${tags['terratower:stack']}-`)).toBe(true);
+      expect((asg.name as string).startsWith(`${tags['terratower:stack']}-exp-1-`)).toBe(true);
       expect(tags['terratower:run-id']).toBe('exp-1');
     }
   });
@@ -76,8 +76,8 @@ describe('ExperimentStack', () => {
       lagPolicies.map((p) => [p.name, (p.target_tracking_configuration as Block).target_value]),
     );
     expect(targets).toEqual({
-      'terratower-control-consumers-target-lag': 5000,
-      'terratower-experiment-consumers-target-lag': 2000,
+      'terratower-control-exp-1-consumers-target-lag': 5000,
+      'terratower-experiment-exp-1-consumers-target-lag': 2000,
     });
   });
 
@@ -86,8 +86,8 @@ describe('ExperimentStack', () => {
       const key = /^\$\{aws_s3_bucket\.([^.]+)\.bucket\}$/.exec(String(ref))?.[1];
       return key ? tf.resource.aws_s3_bucket![key]!.bucket : undefined;
     };
-    expect(bucketOf(tf.output.control_bucket!.value)).toBe('terratower-dataset-control');
-    expect(bucketOf(tf.output.experiment_bucket!.value)).toBe('terratower-dataset-experiment');
+    expect(bucketOf(tf.output.control_bucket!.value)).toBe('terratower-dataset-control-exp-1');
+    expect(bucketOf(tf.output.experiment_bucket!.value)).toBe('terratower-dataset-experiment-exp-1');
     expect(Object.keys(tf.output.experiment_asg_names!.value as object).sort()).toEqual([
       'cassandra',
       'consumers',

@@ -34,8 +34,12 @@ const statements: Statement[] = all('aws_iam_role_policy').flatMap(
 );
 
 describe('PipelineStack (default spec): security properties', () => {
-  it('no ingress from a CIDR anywhere; data ports only from named security groups', () => {
-    const ingress = all('aws_vpc_security_group_ingress_rule');
+  it('no ingress from a CIDR but HTTPS from the VPC to the interface endpoints; data ports only from named security groups', () => {
+    const all443 = all('aws_vpc_security_group_ingress_rule');
+    const endpointSg = Object.entries(tf.resource.aws_security_group!).find(([k]) => k.includes('endpoints-sg'))![0];
+    const toEndpoints = all443.filter((r) => r.security_group_id === `\${aws_security_group.${endpointSg}.id}`);
+    expect(toEndpoints.map((r) => [r.from_port, r.to_port, r.cidr_ipv4])).toEqual([[443, 443, '10.40.0.0/16']]);
+    const ingress = all443.filter((r) => !toEndpoints.includes(r));
     expect(ingress.length).toBeGreaterThan(0);
     for (const rule of ingress) {
       expect(rule.cidr_ipv4, JSON.stringify(rule)).toBeUndefined();
@@ -55,14 +59,18 @@ describe('PipelineStack (default spec): security properties', () => {
       all('aws_vpc_security_group_ingress_rule')
         .filter((r) => r.security_group_id === ref(target) && r.from_port === port)
         .map((r) => r.referenced_security_group_id);
-    expect(sources('terratower-kafka', 9092).sort()).toEqual(
-      [ref('terratower-kafka'), ref('terratower-producers'), ref('terratower-consumers')].sort(),
+    expect(sources('terratower-unit-run-kafka', 9092).sort()).toEqual(
+      [
+        ref('terratower-unit-run-kafka'),
+        ref('terratower-unit-run-producers'),
+        ref('terratower-unit-run-consumers'),
+      ].sort(),
     );
-    expect(sources('terratower-cassandra', 9042).sort()).toEqual(
-      [ref('terratower-cassandra'), ref('terratower-consumers')].sort(),
+    expect(sources('terratower-unit-run-cassandra', 9042).sort()).toEqual(
+      [ref('terratower-unit-run-cassandra'), ref('terratower-unit-run-consumers')].sort(),
     );
-    expect(sources('terratower-kafka', 9093)).toEqual([ref('terratower-kafka')]);
-    expect(sources('terratower-producers', 9400)).toEqual([ref('terratower-monitoring')]);
+    expect(sources('terratower-unit-run-kafka', 9093)).toEqual([ref('terratower-unit-run-kafka')]);
+    expect(sources('terratower-unit-run-producers', 9400)).toEqual([ref('terratower-unit-run-monitoring')]);
   });
 
   it('IMDSv2 required on every launch template and instance', () => {
@@ -115,7 +123,7 @@ describe('PipelineStack (default spec): security properties', () => {
 
   it('Cassandra nodes may register with Session Manager (harness port-forwards to CQL)', () => {
     const cassandraPolicy = Object.values(tf.resource.aws_iam_role_policy!).find(
-      (p) => p.name === 'terratower-cassandra-policy',
+      (p) => p.name === 'terratower-unit-run-cassandra-policy',
     )!;
     const sids = (JSON.parse(cassandraPolicy.policy as string).Statement as Statement[]).map((s) => s.Sid);
     expect(sids).toEqual(
@@ -181,7 +189,9 @@ describe('PipelineStack: provider, backend, tags, outputs', () => {
         expect.arrayContaining(['terratower:project', 'terratower:stack', 'terratower:run-id', 'terratower:group']),
       );
     }
-    const kafkaAsgs = all('aws_autoscaling_group').filter((a) => (a.name as string).startsWith('terratower-kafka-'));
+    const kafkaAsgs = all('aws_autoscaling_group').filter((a) =>
+      (a.name as string).startsWith('terratower-unit-run-kafka-'),
+    );
     for (const asg of kafkaAsgs) {
       expect((asg.tag as { key: string }[]).map((t) => t.key)).toEqual(
         expect.arrayContaining(['terratower:zone', 'terratower:member']),

@@ -59,12 +59,16 @@ describe('terratower synth', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const file = join(out, 'stacks', 'checkout', 'cdk.tf.json');
+    // The steps for plain terraform follow, with the plugin dir when there is one.
+    expect(result.stdout).toContain(`cd ${join(out, 'stacks', 'checkout')}`);
+    expect(result.stdout).toMatch(/terraform init( -plugin-dir=\S+)?\s+#/);
     const json = JSON.parse(readFileSync(file, 'utf8'));
     expect(json.terraform.required_providers.aws.source).toBe('hashicorp/aws');
+    expect(json.terraform.required_providers.aws.version).toBe('~> 5.100');
     expect(json.terraform.backend.local.path).toBe('terraform.tfstate');
     expect(json.provider.aws[0].default_tags[0].tags['terratower:run-id']).toBe('cli-test');
     expect(Object.values(json.resource.aws_s3_bucket).map((b) => (b as { bucket: string }).bucket)).toEqual([
-      'checkout-data',
+      'checkout-data-cli-test',
     ]);
   }, 120_000);
 

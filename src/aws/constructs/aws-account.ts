@@ -32,3 +32,9 @@ export function instanceArnPattern(scope: Construct, region: string): string {
   const { accountId, partition } = awsAccount(scope);
   return `arn:${partition}:ec2:${region}:${accountId}:instance/*`;
 }
+
+/** ARN of the Auto Scaling group `name` in `region` (its uuid part wildcarded: unknown at synth). */
+export function autoScalingGroupArn(scope: Construct, region: string, name: string): string {
+  const { accountId, partition } = awsAccount(scope);
+  return `arn:${partition}:autoscaling:${region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${name}`;
+}

@@ -9,6 +9,7 @@ import { clusterMembers } from '../../spec/derive.ts';
 import { PORTS } from '../../spec/ports.ts';
 import type { PipelineSpec } from '../../spec/types.ts';
 import type { StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
 import type { Network } from './network.ts';
 import { StatefulCluster } from './stateful-cluster.ts';
 import { cassandraContactPoints, cassandraMemberEnv } from './user-data.ts';
@@ -38,6 +39,10 @@ export class CassandraCluster extends StatefulCluster {
 
   /** @param props see `CassandraClusterProps` */
   constructor(scope: Construct, id: string, props: CassandraClusterProps) {
+    const check = new PropsCheck(`CassandraCluster "${id}"`);
+    check.wholeNumber('spec.cassandra.nodes', props.spec.cassandra.nodes, 1);
+    check.instanceType('spec.cassandra.instanceType', props.spec.cassandra.instanceType);
+    check.wholeNumber('spec.cassandra.volumeSizeGiB', props.spec.cassandra.volumeSizeGiB, 1, 16_384);
     const clusterName = props.identity.stackName;
     super(scope, id, {
       identity: props.identity,

@@ -4,6 +4,7 @@
  * by bucket policy, with a lifecycle that expires old versions and aborts stale uploads.
  */
 import { Construct } from 'constructs';
+import { bucketNameProblems } from '../../spec/validate.ts';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
 import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
@@ -12,6 +13,8 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
 import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { placementTags, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 
 /** Props of `DatasetBucket`. */
 export interface DatasetBucketProps {
@@ -28,8 +31,9 @@ export interface DatasetBucketProps {
   /** Days before an unfinished multipart upload is aborted. @default 7 */
   abortIncompleteUploadDays?: number;
   /**
-   * Let `terraform destroy` delete the bucket with its objects. The harness relies on it to
-   * leave nothing behind. @default true
+   * Let `terraform destroy` delete the bucket with its objects: for test runs only (the
+   * harness relies on it to leave nothing behind; `Pipeline` sets it for disposable runs).
+   * @default false: a bucket holding data makes destroy fail instead of deleting the data
    */
   forceDestroy?: boolean;
 }
@@ -49,9 +53,17 @@ export class DatasetBucket extends Construct {
   constructor(scope: Construct, id: string, props: DatasetBucketProps) {
     super(scope, id);
     this.prefix = props.prefix;
+    tagWithIdentity(this, props.identity);
+    const problems = bucketNameProblems(props.bucketName);
+    if (problems.length > 0)
+      new PropsCheck(`DatasetBucket "${id}"`).fail(
+        'bucketName',
+        props.bucketName,
+        `a valid S3 bucket name (it must ${problems.join('; ')})`,
+      );
     this.bucket = new S3Bucket(this, 'bucket', {
       bucket: props.bucketName,
-      forceDestroy: props.forceDestroy ?? true,
+      forceDestroy: props.forceDestroy ?? false,
       tags: placementTags(props.identity, props.bucketName, { group: 'dataset' }),
     });
     this.bucketName = this.bucket.bucket;

@@ -11,6 +11,7 @@ import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js'
 import { TAG_KEYS } from '../../spec/tags.ts';
 import { instanceArnPattern } from './aws-account.ts';
 import { placementTags, type Placement, type StackIdentity } from './identity.ts';
+import { tagWithIdentity } from './tagging.ts';
 
 /** One IAM policy statement. */
 export interface PolicyStatement {
@@ -49,6 +50,7 @@ export class InstanceIamRole extends Construct {
   constructor(scope: Construct, id: string, props: InstanceRoleProps) {
     super(scope, id);
     this.statements.push(...(props.statements ?? []));
+    tagWithIdentity(this, props.identity);
     const tags = placementTags(props.identity, props.name, props.placement);
     this.role = new IamRole(this, 'role', {
       name: props.name,
@@ -112,7 +114,12 @@ export function ssmManagedInstanceStatements(scope: Construct, identity: StackId
       sid: 'SsmRegisterThisStacksInstances',
       actions: ['ssm:UpdateInstanceInformation', 'ssm:ListInstanceAssociations', 'ssm:DescribeInstanceProperties'],
       resources: [instanceArnPattern(scope, identity.region)],
-      conditions: { StringEquals: { [`aws:ResourceTag/${TAG_KEYS.stack}`]: identity.stackName } },
+      conditions: {
+        StringEquals: {
+          [`aws:ResourceTag/${TAG_KEYS.stack}`]: identity.stackName,
+          [`aws:ResourceTag/${TAG_KEYS.runId}`]: identity.runId,
+        },
+      },
     },
     {
       sid: 'SsmSessionChannels',

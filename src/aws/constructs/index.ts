@@ -15,3 +15,6 @@ export * from './monitoring.ts';
 export * from './pipeline.ts';
 export * from './user-data-encoding.ts';
 export * from './vpc-flow-logs.ts';
+export * from './tagging.ts';
+export * from './props.ts';
+export * from './alarms.ts';

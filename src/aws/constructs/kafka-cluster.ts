@@ -8,6 +8,7 @@ import { clusterMembers } from '../../spec/derive.ts';
 import { PORTS } from '../../spec/ports.ts';
 import type { PipelineSpec } from '../../spec/types.ts';
 import type { StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
 import type { Network } from './network.ts';
 import { StatefulCluster } from './stateful-cluster.ts';
 import { kafkaBootstrapServers, kafkaClusterId, kafkaMemberEnv } from './user-data.ts';
@@ -37,6 +38,10 @@ export class KafkaCluster extends StatefulCluster {
 
   /** @param props see `KafkaClusterProps` */
   constructor(scope: Construct, id: string, props: KafkaClusterProps) {
+    const check = new PropsCheck(`KafkaCluster "${id}"`);
+    check.wholeNumber('spec.kafka.brokers', props.spec.kafka.brokers, 1);
+    check.instanceType('spec.kafka.instanceType', props.spec.kafka.instanceType);
+    check.wholeNumber('spec.kafka.volumeSizeGiB', props.spec.kafka.volumeSizeGiB, 1, 16_384);
     const clusterId = kafkaClusterId(props.identity.stackName, props.identity.runId);
     super(scope, id, {
       identity: props.identity,

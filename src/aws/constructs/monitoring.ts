@@ -9,7 +9,9 @@ import { Construct } from 'constructs';
 import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import type { PipelineSpec } from '../../spec/types.ts';
 import { InstanceIamRole, ssmManagedInstanceStatements } from './iam.ts';
-import { placementTags, type StackIdentity } from './identity.ts';
+import { placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
 import { userDataBase64 } from './user-data-encoding.ts';
@@ -42,7 +44,13 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const { identity, network, spec } = props;
-    const name = `${identity.stackName}-monitoring`;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`Monitoring "${id}"`);
+    check.instanceType('spec.monitoring.instanceType', spec.monitoring.instanceType);
+    check.nonEmpty('imageId', props.imageId);
+    if (props.rootVolumeSizeGiB !== undefined)
+      check.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16_384);
+    const name = resourceName(identity, 'monitoring');
     const zone = network.zones[0]!;
     this.securityGroup = new PeerSecurityGroup(this, 'security-group', {
       identity,

@@ -10,11 +10,18 @@ import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.
 import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
 import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
 import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
+import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
 import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import { placementTags, type StackIdentity } from './identity.ts';
+import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { namePrefix, placementTags, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { VpcFlowLogs } from './vpc-flow-logs.ts';
+
+/** Interface endpoints a terratower VPC gets by default (see `NetworkProps.interfaceEndpoints`). */
+export const DEFAULT_INTERFACE_ENDPOINTS: readonly string[] = ['ec2', 'ssm', 'ssmmessages', 'monitoring', 'logs'];
 
 /** Props of `Network`. */
 export interface NetworkProps {
@@ -36,6 +43,14 @@ export interface NetworkProps {
   natGateways?: 'single' | 'perZone';
   /** Add an S3 gateway endpoint to the private route tables. @default true */
   s3Endpoint?: boolean;
+  /**
+   * Interface endpoints (PrivateLink) in the private subnets, by service name, so members keep
+   * reaching these AWS APIs with the NAT of a lost zone gone: a replacement member attaches its
+   * volume (ec2), Session Manager and Run Command reach it (ssm, ssmmessages), the lag metric and
+   * logs flow (monitoring, logs). `[]` for none.
+   * @default DEFAULT_INTERFACE_ENDPOINTS
+   */
+  interfaceEndpoints?: readonly string[];
   /** Log the VPC's traffic to CloudWatch Logs (see `VpcFlowLogs`). @default false */
   flowLogs?: boolean;
   /** Days flow-log records are kept. @default 14 */
@@ -60,15 +75,21 @@ export class Network extends Construct {
   readonly natGateways: readonly NatGateway[];
   /** Flow logs, when `flowLogs` is set. */
   readonly flowLogs?: VpcFlowLogs;
+  /** Interface endpoints by service name (`ec2`, `ssm`, …). */
+  readonly interfaceEndpoints: Readonly<Record<string, VpcEndpoint>>;
 
   /** @param props see `NetworkProps` */
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
     const { identity, zones } = props;
-    if (props.publicSubnetCidrs.length !== zones.length || props.privateSubnetCidrs.length !== zones.length) {
-      throw new Error('Network: give exactly one public and one private subnet CIDR per zone');
-    }
-    const prefix = identity.stackName;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`Network "${id}"`);
+    if (zones.length === 0) check.fail('zones', zones, 'at least one availability zone');
+    if (props.publicSubnetCidrs.length !== zones.length)
+      check.fail('publicSubnetCidrs', props.publicSubnetCidrs, `one CIDR per zone (${zones.length})`);
+    if (props.privateSubnetCidrs.length !== zones.length)
+      check.fail('privateSubnetCidrs', props.privateSubnetCidrs, `one CIDR per zone (${zones.length})`);
+    const prefix = namePrefix(identity);
     const group = { group: 'network' };
     this.zones = [...zones];
     this.vpcCidr = props.vpcCidr;
@@ -156,6 +177,38 @@ export class Network extends Construct {
         retentionDays: props.flowLogRetentionDays,
       });
     }
+
+    const services = props.interfaceEndpoints ?? DEFAULT_INTERFACE_ENDPOINTS;
+    const endpoints: Record<string, VpcEndpoint> = {};
+    if (services.length > 0) {
+      const endpointSg = new SecurityGroup(this, 'endpoints-sg', {
+        name: `${prefix}-endpoints`,
+        description: `interface endpoints of ${prefix}: HTTPS from inside the VPC`,
+        vpcId: this.vpc.id,
+        tags: placementTags(identity, `${prefix}-endpoints`, group),
+      });
+      new VpcSecurityGroupIngressRule(this, 'endpoints-https', {
+        securityGroupId: endpointSg.id,
+        description: 'HTTPS to the AWS APIs from inside the VPC',
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: props.vpcCidr,
+        tags: placementTags(identity, `${prefix}-endpoints`, group),
+      });
+      for (const service of services) {
+        endpoints[service] = new VpcEndpoint(this, `endpoint-${service}`, {
+          vpcId: this.vpc.id,
+          serviceName: `com.amazonaws.${identity.region}.${service}`,
+          vpcEndpointType: 'Interface',
+          privateDnsEnabled: true,
+          subnetIds: this.privateSubnets.map((s) => s.id),
+          securityGroupIds: [endpointSg.id],
+          tags: placementTags(identity, `${prefix}-${service}`, group),
+        });
+      }
+    }
+    this.interfaceEndpoints = endpoints;
 
     if (props.s3Endpoint ?? true) {
       new VpcEndpoint(this, 's3-endpoint', {

@@ -7,10 +7,12 @@ import { Construct } from 'constructs';
 import { consumerGroupId } from '../../spec/derive.ts';
 import { CONSUMER_LAG_METRIC } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/types.ts';
+import { PipelineAlarms } from './alarms.ts';
 import type { AmiCatalog } from './amis.ts';
 import { CassandraCluster } from './cassandra-cluster.ts';
 import { DatasetBucket } from './dataset-bucket.ts';
-import type { StackIdentity } from './identity.ts';
+import { isDisposable, runBucketName, type StackIdentity } from './identity.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
 import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
@@ -43,6 +45,8 @@ export class Pipeline extends Construct {
   readonly producers: ServiceFleet;
   /** Consumer fleet. */
   readonly consumers: ServiceFleet;
+  /** CloudWatch alarms, when `spec.alarms.enabled`. */
+  readonly alarms?: PipelineAlarms;
   /** Monitoring instance, when `spec.monitoring.enabled`. */
   readonly monitoring?: Monitoring;
 
@@ -50,6 +54,7 @@ export class Pipeline extends Construct {
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
     const { identity, spec, amis } = props;
+    tagWithIdentity(this, identity);
     this.spec = spec;
     this.network = new Network(this, 'network', {
       identity,
@@ -62,20 +67,24 @@ export class Pipeline extends Construct {
     });
     this.dataset = new DatasetBucket(this, 'dataset', {
       identity,
-      bucketName: spec.dataset.bucket,
+      bucketName: runBucketName(identity, spec.dataset.bucket),
       prefix: spec.dataset.prefix,
+      forceDestroy: isDisposable(identity),
+      ...(spec.encryption?.s3KmsKeyArn ? { kmsKeyArn: spec.encryption.s3KmsKeyArn } : {}),
     });
     this.kafka = new KafkaCluster(this, 'kafka', {
       identity,
       spec,
       network: this.network,
       imageId: amis.imageId('kafka'),
+      ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
     });
     this.cassandra = new CassandraCluster(this, 'cassandra', {
       identity,
       spec,
       network: this.network,
       imageId: amis.imageId('cassandra'),
+      ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
     });
 
     const lagMetric: Extract<FleetMetric, { kind: 'perMember' }> = {
@@ -107,9 +116,28 @@ export class Pipeline extends Construct {
     this.producers = fleet('producers', producerFleetEnv(spec));
     this.consumers = fleet('consumers', consumerFleetEnv(spec));
     this.producers.grantDatasetRead(this.dataset);
+    if (spec.encryption?.s3KmsKeyArn)
+      this.producers.role.addStatements({
+        sid: 'DecryptDataset',
+        actions: ['kms:Decrypt'],
+        resources: [spec.encryption.s3KmsKeyArn],
+      });
     this.kafka.admitClients('producers', this.producers.securityGroup.securityGroupId);
     this.kafka.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
     this.cassandra.admitClients('consumers', this.consumers.securityGroup.securityGroupId);
+
+    if (spec.alarms?.enabled) {
+      const groups: Record<string, string> = { producers: this.producers.asgName, consumers: this.consumers.asgName };
+      for (const c of [this.kafka, this.cassandra])
+        for (const m of c.members) groups[m.member.id] = m.autoScalingGroup.name;
+      this.alarms = new PipelineAlarms(this, 'alarms', {
+        identity,
+        ...(spec.alarms.snsTopicArn ? { topicArn: spec.alarms.snsTopicArn } : {}),
+        consumerLag: { ...lagMetric, max: spec.alarms.consumerLagMax ?? 100_000 },
+        fleets: { producers: this.producers.asgName, consumers: this.consumers.asgName },
+        groups,
+      });
+    }
 
     if (spec.monitoring.enabled) {
       this.monitoring = new Monitoring(this, 'monitoring', {

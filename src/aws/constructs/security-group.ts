@@ -8,6 +8,7 @@ import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
 import { placementTags, type Placement, type StackIdentity } from './identity.ts';
+import { tagWithIdentity } from './tagging.ts';
 
 /** Props of `PeerSecurityGroup`. */
 export interface PeerSecurityGroupProps {
@@ -37,6 +38,7 @@ export class PeerSecurityGroup extends Construct {
   /** @param props see `PeerSecurityGroupProps` */
   constructor(scope: Construct, id: string, props: PeerSecurityGroupProps) {
     super(scope, id);
+    tagWithIdentity(this, props.identity);
     this.securityGroup = new SecurityGroup(this, 'sg', {
       name: props.name,
       description: props.description,

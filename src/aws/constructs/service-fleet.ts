@@ -20,8 +20,11 @@ import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js
 import { PORTS } from '../../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../../spec/types.ts';
 import type { DatasetBucket } from './dataset-bucket.ts';
+import { autoScalingGroupArn } from './aws-account.ts';
 import { InstanceIamRole, putMetricDataStatement, ssmManagedInstanceStatements } from './iam.ts';
-import { instanceTags, placementTags, type StackIdentity } from './identity.ts';
+import { instanceTags, placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
@@ -130,6 +133,12 @@ export interface ServiceFleetProps {
   rootVolumeSizeGiB?: number;
   /** Percent of the group kept in service during an instance refresh. @default 50 */
   refreshMinHealthyPercent?: number;
+  /**
+   * Members report themselves Unhealthy (`SetInstanceHealth`) when the app's `/healthz` fails
+   * three times in a row, so the group replaces a hung app, not only a dead instance.
+   * `false`: EC2 status checks only. @default true
+   */
+  appHealthCheck?: boolean;
 }
 
 const ROLE_OF: Record<AppGroupName, 'producer' | 'consumer'> = { producers: 'producer', consumers: 'consumer' };
@@ -157,7 +166,22 @@ export class ServiceFleet extends Construct {
   constructor(scope: Construct, id: string, props: ServiceFleetProps) {
     super(scope, id);
     const { identity, network, group } = props;
-    const name = `${identity.stackName}-${group}`;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`ServiceFleet "${id}"`);
+    check.instanceType('instanceType', props.instanceType);
+    check.nonEmpty('imageId', props.imageId);
+    check.wholeNumber('min', props.min, 0);
+    if (!Number.isInteger(props.max) || props.max < Math.max(1, props.min))
+      check.fail('max', props.max, `a whole number ≥ 1 and ≥ min (${props.min})`);
+    check.wholeNumber('desired', props.desired, props.min, props.max);
+    check.wholeNumber('healthCheckGraceSeconds', props.healthCheckGraceSeconds, 0);
+    if (props.cooldownSeconds !== undefined) check.wholeNumber('cooldownSeconds', props.cooldownSeconds, 0);
+    if (props.warmupSeconds !== undefined) check.wholeNumber('warmupSeconds', props.warmupSeconds, 0);
+    if (props.rootVolumeSizeGiB !== undefined)
+      check.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16_384);
+    if (props.refreshMinHealthyPercent !== undefined)
+      check.wholeNumber('refreshMinHealthyPercent', props.refreshMinHealthyPercent, 0, 100);
+    const name = resourceName(identity, group);
     this.group = group;
     this.fleetName = name;
     this.identity = identity;
@@ -178,6 +202,15 @@ export class ServiceFleet extends Construct {
         // Managed by SSM: the harness's CPU stress (AWSFIS-Run-CPU-Stress) is SSM Run Command.
         ...ssmManagedInstanceStatements(this, identity),
         ...(props.metricsNamespace ? [putMetricDataStatement(props.metricsNamespace)] : []),
+        ...(props.appHealthCheck === false
+          ? []
+          : [
+              {
+                sid: 'ReportOwnHealth',
+                actions: ['autoscaling:SetInstanceHealth'],
+                resources: [autoScalingGroupArn(this, identity.region, name)],
+              },
+            ]),
       ],
     });
     const tags = instanceTags(identity, name, { group });
@@ -187,7 +220,16 @@ export class ServiceFleet extends Construct {
       instanceType: props.instanceType,
       vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
       iamInstanceProfile: { arn: this.role.instanceProfile.arn },
-      userData: userDataBase64(renderUserData({ role: ROLE_OF[group], region: identity.region, env: props.env })),
+      userData: userDataBase64(
+        renderUserData({
+          role: ROLE_OF[group],
+          region: identity.region,
+          env: props.env,
+          ...(props.appHealthCheck === false
+            ? {}
+            : { healthCheck: { url: `http://127.0.0.1:${PORTS.appHttp}/healthz` } }),
+        }),
+      ),
       updateDefaultVersion: true,
       ...launchTemplateHardening(props.rootVolumeSizeGiB ?? 20, tags),
       tags: placementTags(this.identity, name, { group }),

@@ -19,7 +19,9 @@ import { TAG_KEYS } from '../../spec/tags.ts';
 import type { ClusterMember, StatefulRole } from '../../spec/derive.ts';
 import { instanceArnPattern } from './aws-account.ts';
 import { InstanceIamRole, ssmManagedInstanceStatements } from './iam.ts';
-import { instanceTags, placementTags, type StackIdentity } from './identity.ts';
+import { instanceTags, placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { PropsCheck } from './props.ts';
+import { tagWithIdentity } from './tagging.ts';
 import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
@@ -96,7 +98,18 @@ export class StatefulCluster extends Construct {
   constructor(scope: Construct, id: string, props: StatefulClusterProps) {
     super(scope, id);
     const { identity, network, role } = props;
-    const prefix = `${identity.stackName}-${role}`;
+    tagWithIdentity(this, identity);
+    const check = new PropsCheck(`StatefulCluster "${id}"`);
+    if (props.members.length === 0) check.fail('members', props.members, 'at least one member');
+    check.instanceType('instanceType', props.instanceType);
+    check.nonEmpty('imageId', props.imageId);
+    check.wholeNumber('volumeSizeGiB', props.volumeSizeGiB, 1, 16_384);
+    if (props.rootVolumeSizeGiB !== undefined)
+      check.wholeNumber('rootVolumeSizeGiB', props.rootVolumeSizeGiB, 8, 16_384);
+    if (props.healthCheckGraceSeconds !== undefined)
+      check.wholeNumber('healthCheckGraceSeconds', props.healthCheckGraceSeconds, 0);
+    for (const m of props.members) network.privateSubnetIn(m.zone);
+    const prefix = resourceName(identity, role);
     this.clientPorts = props.clientPorts;
     this.securityGroup = new PeerSecurityGroup(this, 'security-group', {
       identity,
@@ -118,7 +131,7 @@ export class StatefulCluster extends Construct {
 
     this.members = props.members.map((member) => {
       const placement = { group: role, zone: member.zone, member: member.id };
-      const name = `${identity.stackName}-${member.id}`;
+      const name = resourceName(identity, member.id);
       const subnet = network.privateSubnetIn(member.zone);
       const networkInterface = new NetworkInterface(this, `${member.id}-eni`, {
         subnetId: subnet.id,
@@ -180,6 +193,7 @@ export class StatefulCluster extends Construct {
       conditions: {
         StringEquals: {
           [`aws:ResourceTag/${TAG_KEYS.stack}`]: identity.stackName,
+          [`aws:ResourceTag/${TAG_KEYS.runId}`]: identity.runId,
           [`aws:ResourceTag/${TAG_KEYS.group}`]: role,
         },
       },

@@ -85,6 +85,47 @@ export interface UserDataOptions {
   env: Record<string, string>;
   /** Persistent network interface and volume to attach first (stateful members only). */
   attach?: PersistentAttachments;
+  /**
+   * Report the member Unhealthy to its Auto Scaling group when this local URL (the app's
+   * `/healthz`) fails `failures` times in a row, `intervalSeconds` apart: the group replaces a
+   * hung process, not only a dead instance. @default none (EC2 status checks only)
+   */
+  healthCheck?: { url: string; intervalSeconds?: number; failures?: number };
+}
+
+function healthReporterScript(region: string, h: NonNullable<UserDataOptions['healthCheck']>): string {
+  const interval = h.intervalSeconds ?? 15;
+  const failures = h.failures ?? 3;
+  return `
+# Health beyond EC2 status: a failing ${h.url} reports the member Unhealthy to its group.
+echo "$INSTANCE_ID" >/etc/terratower/instance-id
+cat >/usr/local/bin/terratower-health <<'TERRATOWER_HEALTH'
+#!/bin/bash
+set -u
+INSTANCE_ID=$(cat /etc/terratower/instance-id)
+fails=0
+while sleep ${interval}; do
+  if curl -fsS -m 5 -o /dev/null "${h.url}"; then fails=0; else fails=$((fails + 1)); fi
+  if [ "$fails" -ge ${failures} ]; then
+    echo "health check failed $fails times: reporting $INSTANCE_ID unhealthy"
+    aws autoscaling set-instance-health --region ${region} --instance-id "$INSTANCE_ID" --health-status Unhealthy --should-respect-grace-period && exit 0
+  fi
+done
+TERRATOWER_HEALTH
+chmod 0755 /usr/local/bin/terratower-health
+cat >/etc/systemd/system/terratower-health.service <<'TERRATOWER_UNIT'
+[Unit]
+Description=terratower: report a failing health check to Auto Scaling
+After=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/terratower-health
+Restart=on-failure
+
+[Install]
+WantedBy=multi-user.target
+TERRATOWER_UNIT
+`;
 }
 
 /** `KEY=VALUE` lines; rejects keys and values that an env file cannot carry. */
@@ -143,13 +184,16 @@ ip -o -4 addr show | grep -q " $FIXED_IP/" || { echo "address $FIXED_IP never ca
  * it). Values are written with a quoted here-document, so nothing in them is expanded by bash.
  */
 export function renderUserData(options: UserDataOptions): string {
-  const { role, region, env, attach } = options;
+  const { role, region, env, attach, healthCheck } = options;
   const file = `/etc/terratower/${role}.env`;
   return (
     PREAMBLE +
     (attach ? attachScript(region, attach) : '') +
     `
 mkdir -p /etc/terratower
+` +
+    (healthCheck ? healthReporterScript(region, healthCheck) : '') +
+    `
 cat >${file}.tmp <<'TERRATOWER_ENV'
 ${renderEnvFile(env)}TERRATOWER_ENV
 sed -i -e "s|${INSTANCE_ID_PLACEHOLDER}|$INSTANCE_ID|g" -e "s|${ZONE_PLACEHOLDER}|$ZONE|g" -e "s|${DATA_DEVICE_PLACEHOLDER}|$DATA_DEVICE|g" ${file}.tmp
@@ -157,7 +201,7 @@ chmod 0640 ${file}.tmp
 mv ${file}.tmp ${file}
 systemctl daemon-reload
 systemctl enable --now terratower-${role}.service
-echo "terratower user data done $(date -u +%FT%TZ)"
+${healthCheck ? 'systemctl enable --now terratower-health.service\n' : ''}echo "terratower user data done $(date -u +%FT%TZ)"
 `
   );
 }

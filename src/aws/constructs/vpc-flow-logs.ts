@@ -8,7 +8,8 @@ import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group
 import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
-import { placementTags, type StackIdentity } from './identity.ts';
+import { namePrefix, placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { tagWithIdentity } from './tagging.ts';
 
 /** Props of `VpcFlowLogs`. */
 export interface VpcFlowLogsProps {
@@ -33,10 +34,11 @@ export class VpcFlowLogs extends Construct {
   constructor(scope: Construct, id: string, props: VpcFlowLogsProps) {
     super(scope, id);
     const { identity } = props;
-    const name = `${identity.stackName}-vpc-flow-logs`;
+    tagWithIdentity(this, identity);
+    const name = resourceName(identity, 'vpc-flow-logs');
     const tags = placementTags(identity, name, { group: 'network' });
     this.logGroup = new CloudwatchLogGroup(this, 'log-group', {
-      name: `/terratower/${identity.stackName}/vpc-flow-logs`,
+      name: `/terratower/${namePrefix(identity)}/vpc-flow-logs`,
       retentionInDays: props.retentionDays ?? 14,
       ...(props.kmsKeyArn ? { kmsKeyId: props.kmsKeyArn } : {}),
       tags,

@@ -14,7 +14,7 @@ import type { StackIdentity } from '../constructs/identity.ts';
 import { Pipeline } from '../constructs/pipeline.ts';
 import { configureBackend, type StateBackend } from './backend.ts';
 import { addPipelineOutputs } from './pipeline-stack.ts';
-import { addAwsProvider } from './provider.ts';
+import { addAwsProvider, applyEmulatorWorkarounds, type AwsEndpointOptions } from './provider.ts';
 import { checkRunId, DEFAULT_RUN_ID } from './run-id.ts';
 
 /** The two arms of an experiment. */
@@ -32,6 +32,10 @@ export interface ExperimentStackProps {
   backend?: StateBackend;
   /** AMI ids by role. @default look up by tag */
   amis?: AmiIds;
+  /** An emulated AWS (moto server) every service of the provider talks to. @default AWS itself */
+  awsEndpoint?: AwsEndpointOptions;
+  /** A disposable run: buckets force-destroyed. @default true unless `runId` is the default */
+  disposable?: boolean;
 }
 
 /**
@@ -82,6 +86,7 @@ export class ExperimentStack extends TerraformStack {
       runId,
       region: specs[arm].region,
       extraTags: { ...specs[arm].tags, 'terratower:arm': arm },
+      ...(props.disposable !== undefined ? { disposable: props.disposable } : {}),
     });
     this.identities = { control: identity('control'), experiment: identity('experiment') };
     if (specs.control.region !== specs.experiment.region) {
@@ -94,7 +99,11 @@ export class ExperimentStack extends TerraformStack {
     }
     // default_tags carry project, run id and extra tags (stack tag: this stack's id); every
     // resource overrides the stack tag with its own arm's name.
-    addAwsProvider(this, { ...this.identities.control, stackName: id, extraTags: specs.control.tags });
+    addAwsProvider(
+      this,
+      { ...this.identities.control, stackName: id, extraTags: specs.control.tags },
+      props.awsEndpoint,
+    );
     configureBackend(this, props.backend);
     const amis = new AmiCatalog(this, 'amis', { amis: props.amis });
     const build = (arm: ExperimentArm): Pipeline =>
@@ -103,5 +112,6 @@ export class ExperimentStack extends TerraformStack {
     for (const arm of ['control', 'experiment'] as const) {
       addPipelineOutputs(this, this.pipelines[arm], this.identities[arm], `${arm}_`);
     }
+    if (props.awsEndpoint) applyEmulatorWorkarounds(this);
   }
 }

@@ -11,7 +11,7 @@ import { AmiCatalog, type AmiIds } from '../constructs/amis.ts';
 import type { StackIdentity } from '../constructs/identity.ts';
 import { Pipeline } from '../constructs/pipeline.ts';
 import { configureBackend, type StateBackend } from './backend.ts';
-import { addAwsProvider } from './provider.ts';
+import { addAwsProvider, applyEmulatorWorkarounds, type AwsEndpointOptions } from './provider.ts';
 import { checkRunId, DEFAULT_RUN_ID } from './run-id.ts';
 
 /** Props of `PipelineStack`. */
@@ -24,6 +24,13 @@ export interface PipelineStackProps {
   backend?: StateBackend;
   /** AMI ids by role (e.g. from a Packer manifest). @default look up by the `terratower:role` tag */
   amis?: AmiIds;
+  /** An emulated AWS (moto server) every service of the provider talks to. @default AWS itself */
+  awsEndpoint?: AwsEndpointOptions;
+  /**
+   * A disposable run (the harness deploys and destroys it): the dataset bucket is
+   * force-destroyed with its objects. @default true unless `runId` is the default ('manual')
+   */
+  disposable?: boolean;
 }
 
 /** Terraform output names of a pipeline (prefixed in `ExperimentStack`). */
@@ -90,11 +97,13 @@ export class PipelineStack extends TerraformStack {
       runId: checkRunId(props.runId ?? DEFAULT_RUN_ID),
       region: spec.region,
       extraTags: spec.tags,
+      ...(props.disposable !== undefined ? { disposable: props.disposable } : {}),
     };
-    addAwsProvider(this, this.identity);
+    addAwsProvider(this, this.identity, props.awsEndpoint);
     configureBackend(this, props.backend);
     const amis = new AmiCatalog(this, 'amis', { amis: props.amis });
     this.pipeline = new Pipeline(this, 'pipeline', { identity: this.identity, spec, amis });
     addPipelineOutputs(this, this.pipeline, this.identity);
+    if (props.awsEndpoint) applyEmulatorWorkarounds(this);
   }
 }

@@ -9,6 +9,7 @@ import type { PipelineSpec, PipelineSpecInput } from '../../spec/types.ts';
 import { validateSpec } from '../../spec/validate.ts';
 import type { AmiIds } from '../constructs/amis.ts';
 import type { StateBackend } from './backend.ts';
+import type { AwsEndpointOptions } from './provider.ts';
 import { experimentSpecs, ExperimentStack } from './experiment-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
 
@@ -28,6 +29,10 @@ export interface SynthOptions {
   backend?: StateBackend;
   /** AMI ids by role. @default tag lookup */
   amis?: AmiIds;
+  /** An emulated AWS (moto server) the provider talks to. @default AWS itself */
+  awsEndpoint?: AwsEndpointOptions;
+  /** A disposable run (buckets force-destroyed). @default true unless the run id is the default */
+  disposable?: boolean;
 }
 
 /** What was written. */
@@ -54,7 +59,13 @@ export function synthesize(options: SynthOptions): SynthResult {
   else validateSpec(spec);
   const app = new App({ outdir, skipValidation: false });
   const stack = stackIdFor(spec, options.experiment);
-  const common = { runId: options.runId, backend: options.backend, amis: options.amis };
+  const common = {
+    runId: options.runId,
+    backend: options.backend,
+    amis: options.amis,
+    awsEndpoint: options.awsEndpoint,
+    disposable: options.disposable,
+  };
   if (options.experiment) new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common });
   else new PipelineStack(app, stack, { spec, ...common });
   app.synth();

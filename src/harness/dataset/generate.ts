@@ -170,7 +170,12 @@ export async function generateDataset(options: GenerateOptions): Promise<Dataset
           chunk += `${text}\n`;
           line += countLineBreaks(text);
           validIds.push(fields[0]!);
-          latest.set(fields[0]!, { version: Number(fields[VERSION_INDEX]), digest: contentDigest(fields) });
+          // The producer reads a line break inside a quoted field as \n (readline keeps no CRLF):
+          // the digest is of what the pipeline delivers.
+          latest.set(fields[0]!, {
+            version: Number(fields[VERSION_INDEX]),
+            digest: contentDigest(fields.map((f) => f.replace(/\r\n/g, '\n'))),
+          });
           entry.valid++;
         }
         if (chunk.length >= 64 * 1024) {

@@ -17,7 +17,18 @@ import {
   DescribeLaunchTemplatesCommand,
   DescribeNetworkAclsCommand,
   DescribeNetworkInterfacesCommand,
+  DescribeAddressesCommand,
+  DescribeFlowLogsCommand,
+  DescribeInternetGatewaysCommand,
+  DescribeNatGatewaysCommand,
+  DescribeRouteTablesCommand,
+  DescribeSecurityGroupRulesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
+  DescribeTagsCommand,
   DescribeVolumesCommand,
+  DescribeVpcEndpointsCommand,
+  DescribeVpcsCommand,
   ReplaceNetworkAclAssociationCommand,
   TerminateInstancesCommand,
   type Filter,
@@ -42,6 +53,171 @@ export interface SweepReport {
   networkAcls: string[];
   buckets: string[];
   errors: string[];
+  /** What is still tagged with the run id after the sweep (`runInventory`): empty when nothing is left. */
+  remaining: RunInventory;
+}
+
+/**
+ * Everything still tagged with a run id, by resource type: every EC2 resource type (EC2
+ * `DescribeTags` by the run tag: instances, volumes, interfaces, VPCs, subnets, route tables,
+ * gateways, addresses, security groups and their rules, launch templates, ACLs, endpoints, flow
+ * logs), plus `autoscaling-group` and `s3-bucket`. IAM roles and instance profiles and
+ * CloudWatch log groups are not listed (the harness has no IAM or Logs client).
+ */
+export type RunInventory = Record<string, string[]>;
+
+/** Terraform resource type → the `RunInventory` key it shows up under (taggable types the stacks create). */
+export const INVENTORY_TYPE_OF: Readonly<Record<string, string>> = {
+  aws_instance: 'instance',
+  aws_ebs_volume: 'volume',
+  aws_network_interface: 'network-interface',
+  aws_vpc: 'vpc',
+  aws_subnet: 'subnet',
+  aws_route_table: 'route-table',
+  aws_internet_gateway: 'internet-gateway',
+  aws_nat_gateway: 'natgateway',
+  aws_eip: 'elastic-ip',
+  aws_security_group: 'security-group',
+  aws_default_security_group: 'security-group',
+  aws_vpc_security_group_ingress_rule: 'security-group-rule',
+  aws_vpc_security_group_egress_rule: 'security-group-rule',
+  aws_launch_template: 'launch-template',
+  aws_network_acl: 'network-acl',
+  aws_vpc_endpoint: 'vpc-endpoint',
+  aws_flow_log: 'vpc-flow-log',
+  aws_autoscaling_group: 'autoscaling-group',
+  aws_s3_bucket: 's3-bucket',
+};
+
+/** Resource types as moto spells them in DescribeTags → as AWS does. */
+const TYPE_ALIASES: Readonly<Record<string, string>> = {
+  'nat-gateway': 'natgateway',
+  'flow-logs': 'vpc-flow-log',
+  'vpc-elastic-ip': 'elastic-ip',
+};
+
+/** An error that says the resource does not exist (any more). */
+function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; message?: string };
+  return /NotFound|does not exist|InvalidAllocationID|InvalidGroup\.NotFound/i.test(`${e.name} ${e.Code} ${e.message}`);
+}
+
+/**
+ * Whether a resource DescribeTags named still exists. The tag index can outlive the resource
+ * (moto 5.2.5 keeps the tags of deleted ACLs, gateways, security groups, launch templates…), so
+ * each one is described by id; deleted NAT gateways and endpoints count as gone.
+ */
+async function stillExists(ec2: AwsClients['ec2'], type: string, id: string): Promise<boolean> {
+  const checks: Record<string, () => Promise<boolean>> = {
+    volume: async () => ((await ec2.send(new DescribeVolumesCommand({ VolumeIds: [id] }))).Volumes ?? []).length > 0,
+    'network-interface': async () =>
+      ((await ec2.send(new DescribeNetworkInterfacesCommand({ NetworkInterfaceIds: [id] }))).NetworkInterfaces ?? [])
+        .length > 0,
+    vpc: async () => ((await ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs ?? []).length > 0,
+    subnet: async () => ((await ec2.send(new DescribeSubnetsCommand({ SubnetIds: [id] }))).Subnets ?? []).length > 0,
+    'route-table': async () =>
+      ((await ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables ?? []).length > 0,
+    'internet-gateway': async () =>
+      ((await ec2.send(new DescribeInternetGatewaysCommand({ InternetGatewayIds: [id] }))).InternetGateways ?? [])
+        .length > 0,
+    natgateway: async () =>
+      ((await ec2.send(new DescribeNatGatewaysCommand({ NatGatewayIds: [id] }))).NatGateways ?? []).some(
+        (n) => n.State !== 'deleted' && n.State !== 'deleting',
+      ),
+    'elastic-ip': async () =>
+      ((await ec2.send(new DescribeAddressesCommand({ AllocationIds: [id] }))).Addresses ?? []).length > 0,
+    'security-group': async () =>
+      ((await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [id] }))).SecurityGroups ?? []).length > 0,
+    'security-group-rule': async () =>
+      ((await ec2.send(new DescribeSecurityGroupRulesCommand({ SecurityGroupRuleIds: [id] }))).SecurityGroupRules ?? [])
+        .length > 0,
+    'launch-template': async () =>
+      ((await ec2.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [id] }))).LaunchTemplates ?? []).length >
+      0,
+    'network-acl': async () =>
+      ((await ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [id] }))).NetworkAcls ?? []).length > 0,
+    'vpc-endpoint': async () =>
+      ((await ec2.send(new DescribeVpcEndpointsCommand({ VpcEndpointIds: [id] }))).VpcEndpoints ?? []).some(
+        (e) => !/^deleted|^deleting/i.test(e.State ?? ''),
+      ),
+    'vpc-flow-log': async () =>
+      ((await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs ?? []).length > 0,
+  };
+  const check = checks[type];
+  if (!check) return true; // a type we cannot describe: reported as found
+  try {
+    return await check();
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/** List what is tagged with `runId` (see `RunInventory`). Throws when a listing fails. */
+export async function runInventory(clients: AwsClients, runId: string): Promise<RunInventory> {
+  const tagged: RunInventory = {};
+  const add = (into: RunInventory, type: string, id: string): void => {
+    const list = (into[type] ??= []);
+    if (!list.includes(id)) list.push(id);
+  };
+  let NextToken: string | undefined;
+  do {
+    const page = await clients.ec2.send(
+      new DescribeTagsCommand({
+        Filters: [
+          { Name: 'key', Values: [TAG_KEYS.runId] },
+          { Name: 'value', Values: [runId] },
+        ],
+        NextToken,
+      }),
+    );
+    for (const t of page.Tags ?? [])
+      if (t.ResourceType && t.ResourceId) add(tagged, TYPE_ALIASES[t.ResourceType] ?? t.ResourceType, t.ResourceId);
+    NextToken = page.NextToken;
+  } while (NextToken);
+  // Elastic IPs are not in every DescribeTags (moto leaves them out): list them by tag.
+  const addresses = await clients.ec2.send(new DescribeAddressesCommand({ Filters: tagFilter(runId) }));
+  for (const a of addresses.Addresses ?? []) if (a.AllocationId) add(tagged, 'elastic-ip', a.AllocationId);
+
+  const out: RunInventory = {};
+  // Terminated instances keep their tags for a while: they are gone, not left.
+  for (const id of tagged.instance ?? []) {
+    try {
+      const live = await clients.ec2.send(
+        new DescribeInstancesCommand({
+          InstanceIds: [id],
+          Filters: [{ Name: 'instance-state-name', Values: ['pending', 'running', 'stopping', 'stopped'] }],
+        }),
+      );
+      if ((live.Reservations ?? []).some((r) => (r.Instances ?? []).length > 0)) add(out, 'instance', id);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+  for (const [type, ids] of Object.entries(tagged)) {
+    if (type === 'instance') continue;
+    for (const id of ids) if (await stillExists(clients.ec2, type, id)) add(out, type, id);
+  }
+  for (const g of await runAutoScalingGroups(clients, runId))
+    add(out, 'autoscaling-group', g.AutoScalingGroupName ?? '');
+  for (const name of await runBuckets(clients, runId)) add(out, 's3-bucket', name);
+  return out;
+}
+
+/** Buckets tagged with the run id. */
+async function runBuckets(clients: AwsClients, runId: string): Promise<string[]> {
+  const out: string[] = [];
+  const buckets = await clients.s3.send(new ListBucketsCommand({}));
+  for (const b of buckets.Buckets ?? []) {
+    const name = b.Name!;
+    try {
+      const tags = await clients.s3.send(new GetBucketTaggingCommand({ Bucket: name }));
+      if (tags.TagSet?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId)) out.push(name);
+    } catch {
+      // no tags (NoSuchTagSet) or not ours to read
+    }
+  }
+  return out;
 }
 
 /** Whether a sweep found nothing at all. */
@@ -93,6 +269,7 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
     networkAcls: [],
     buckets: [],
     errors: [],
+    remaining: {},
   };
   const { autoScaling, ec2, s3 } = clients;
 
@@ -201,17 +378,7 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
   });
 
   await attempt(r, 'buckets', async () => {
-    const buckets = await s3.send(new ListBucketsCommand({}));
-    for (const b of buckets.Buckets ?? []) {
-      const name = b.Name!;
-      let tagged = false;
-      try {
-        const tags = await s3.send(new GetBucketTaggingCommand({ Bucket: name }));
-        tagged = Boolean(tags.TagSet?.some((t) => t.Key === TAG_KEYS.runId && t.Value === runId));
-      } catch {
-        continue; // no tags (NoSuchTagSet) or not ours to read
-      }
-      if (!tagged) continue;
+    for (const name of await runBuckets(clients, runId)) {
       const emptied = await attempt(r, `empty bucket ${name}`, async () => {
         let KeyMarker: string | undefined;
         let VersionIdMarker: string | undefined;
@@ -234,6 +401,9 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
       )
         r.buckets.push(name);
     }
+  });
+  await attempt(r, 'inventory after the sweep', async () => {
+    r.remaining = await runInventory(clients, runId);
   });
   return r;
 }

@@ -84,7 +84,10 @@ export interface AwsTargetOptions {
   stack?: { config: TerraformJsonConfig } | { sourceDir: string };
   /** Runner options (binary, timeouts, keep, …). */
   terraform?: Omit<TerraformOptions, 'config' | 'sourceDir' | 'runId'>;
-  /** SDK clients: region (default the spec's), endpoint (moto), credentials. */
+  /**
+   * SDK clients: region (default the spec's), endpoint (moto), credentials. An endpoint also
+   * points the synthesized stack's provider at it (every service, test credentials).
+   */
   aws?: Partial<AwsClientOptions>;
   /** Attach to a pipeline that is already deployed instead of applying (tests, `--keep` reruns). */
   deployed?: AwsDeployment;
@@ -187,7 +190,23 @@ export class AwsTarget implements Target {
   private async synthesize(): Promise<{ sourceDir: string }> {
     const { synthesize } = await import('../../aws/stacks/synthesize.ts');
     this.synthDir = await mkdtemp(join(tmpdir(), `tt-aws-${this.runId}-`));
-    const { file } = synthesize({ spec: this.options.spec, outdir: this.synthDir, runId: this.runId });
+    const aws = this.options.aws;
+    const { file } = synthesize({
+      spec: this.options.spec,
+      outdir: this.synthDir,
+      runId: this.runId,
+      // The same endpoint as the SDK clients: an emulated AWS (moto) gets the stack too.
+      ...(aws?.endpoint
+        ? {
+            awsEndpoint: {
+              url: aws.endpoint,
+              ...(aws.credentials
+                ? { accessKeyId: aws.credentials.accessKeyId, secretAccessKey: aws.credentials.secretAccessKey }
+                : {}),
+            },
+          }
+        : {}),
+    });
     return { sourceDir: dirname(file) };
   }
 

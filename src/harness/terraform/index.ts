@@ -11,5 +11,6 @@ export * from './run-record.ts';
 export * from './run.ts';
 export * from './lifecycle.ts';
 export * from './sweep.ts';
+export * from './plugin-dir.ts';
 export { onTerminationSignal, registeredCleanups } from './signals.ts';
 export { terraformRunsRoot } from '../../support/paths.ts';

@@ -2,6 +2,7 @@
  * The options object of one terraform run (as Terratest's `terraform.Options`), and its defaults.
  */
 import type { TerraformKind } from '../../support/install/terraform.ts';
+import { defaultPluginDir } from './plugin-dir.ts';
 import { DEFAULT_RETRYABLE_ERRORS, type RetryableErrorTable } from './retry.ts';
 import { newRunId, RUN_ID_PATTERN } from '../../spec/run-id.ts';
 
@@ -76,6 +77,12 @@ export interface TerraformOptions {
   handleSignals?: boolean;
   /** `-parallelism` of plan/apply/destroy. @default terraform's own (10) */
   parallelism?: number;
+  /**
+   * Provider plugin directory (filesystem-mirror layout): the providers it holds install from
+   * it with no network, others from their registry. `false`: none.
+   * @default `TERRATOWER_TF_PLUGIN_DIR`, else `/opt/tf-plugins` when it exists (see plugin-dir.ts)
+   */
+  pluginDir?: string | false;
 }
 
 /** Options with every default filled in. */
@@ -99,6 +106,7 @@ export interface ResolvedTerraformOptions {
   retainRunDir: boolean;
   handleSignals: boolean;
   parallelism: number | undefined;
+  pluginDir: string | undefined;
 }
 
 /** Default time limits, ms. */
@@ -160,5 +168,6 @@ export function resolveOptions(
     retainRunDir: options.retainRunDir ?? false,
     handleSignals: options.handleSignals ?? true,
     parallelism: options.parallelism,
+    pluginDir: options.pluginDir === false ? undefined : (options.pluginDir ?? defaultPluginDir(defaults.env)),
   };
 }

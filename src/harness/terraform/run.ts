@@ -16,6 +16,7 @@ import { cacheDir, terraformRunsRoot } from '../../support/paths.ts';
 import { compileRetryTable, doWithRetry, matchRetryableError, type CompiledRetryTable } from './retry.ts';
 import { processStartTicks } from '../../support/process.ts';
 import { readRunRecord, writeRunRecord, type RunRecord, type RunStatus } from './run-record.ts';
+import { providerInstallationBlock } from './plugin-dir.ts';
 import { onTerminationSignal } from './signals.ts';
 import { sleep } from '../../support/time.ts';
 
@@ -89,14 +90,18 @@ function lastLines(text: string, n = 12): string {
 
 /**
  * Environment of every command: no prompts, no update checks, a plugin cache shared by runs,
- * and — where TF_CLI_CONFIG_FILE names a missing file (terraform warns on every command) — an
- * empty CLI config in the run dir instead.
+ * and a CLI configuration in the run dir when one is needed: where `pluginDir` holds providers,
+ * a `provider_installation` that takes them from it (the rest from their registries) on top of
+ * the user's own configuration; where TF_CLI_CONFIG_FILE names a missing file (terraform warns
+ * on every command), an empty one instead.
  */
 export async function commandEnvironment(
   runDir: string,
   extra: Readonly<Record<string, string>>,
+  pluginDir?: string,
 ): Promise<Record<string, string>> {
   const env: Record<string, string> = { TF_IN_AUTOMATION: '1', TF_INPUT: '0', CHECKPOINT_DISABLE: '1', ...extra };
+  const mirror = pluginDir ? providerInstallationBlock(pluginDir) : undefined;
   for (const name of ['TF_CLI_CONFIG_FILE', 'TERRAFORM_CONFIG']) {
     const configured = extra[name] ?? process.env[name];
     if (configured && !existsSync(configured)) {
@@ -105,6 +110,20 @@ export async function commandEnvironment(
       env[name] = empty;
     }
   }
+  if (mirror) {
+    const own = env.TF_CLI_CONFIG_FILE ?? process.env.TF_CLI_CONFIG_FILE;
+    const user = own && existsSync(own) ? await readFile(own, 'utf8') : '';
+    // One provider_installation block per configuration: a user's own wins over the plugin dir.
+    if (!/^\s*provider_installation\b/m.test(user)) {
+      const file = join(runDir, 'terraformrc');
+      await writeFile(
+        file,
+        `${user.trim() === '' ? '' : `${user.trimEnd()}\n\n`}# terratower: providers from the plugin dir ${pluginDir}\n${mirror}`,
+      );
+      env.TF_CLI_CONFIG_FILE = file;
+    }
+  }
+  // A mirror's unpacked providers are symlinked into the cache, not copied (675 MB for AWS).
   if (!process.env.TF_PLUGIN_CACHE_DIR && !extra.TF_PLUGIN_CACHE_DIR) {
     const pluginCache = join(cacheDir(), 'tf-plugin-cache');
     await mkdir(pluginCache, { recursive: true });
@@ -177,7 +196,7 @@ export class TerraformRun {
     if (Object.keys(resolved.vars).length > 0) {
       await writeFile(join(runDir, 'terraform.tfvars.json'), `${JSON.stringify(resolved.vars, null, 2)}\n`);
     }
-    const env = await commandEnvironment(runDir, resolved.env);
+    const env = await commandEnvironment(runDir, resolved.env, resolved.pluginDir);
     const now = new Date().toISOString();
     const record: RunRecord = {
       format: 1,
@@ -228,7 +247,7 @@ export class TerraformRun {
       },
       { runsRoot: resolve(runDir, '..') },
     );
-    const env = await commandEnvironment(runDir, record.env);
+    const env = await commandEnvironment(runDir, record.env, resolved.pluginDir);
     const taken: RunRecord = {
       ...record,
       runDir: resolve(runDir),

@@ -1,0 +1,320 @@
+/**
+ * The AWS stack applied for real: the real `hashicorp/aws` provider (found in the plugin dir,
+ * `/opt/tf-plugins` or TERRATOWER_TF_PLUGIN_DIR) applies `PipelineStack` to a moto server through
+ * the same terraform runner as every run (`AwsTarget.deploy`), and AwsTarget's control-plane
+ * faults run on what it created. A second run of the same spec is applied beside it to show that
+ * two runs in one account name nothing alike. Without an AWS provider the suite is skipped and
+ * says why. One moto server for the whole file.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CreateTagsCommand, DescribeNetworkAclsCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import { ListCommandsCommand } from '@aws-sdk/client-ssm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMoto, type MotoServer } from '../../src/harness/moto.ts';
+import { AwsTarget } from '../../src/harness/targets/aws.ts';
+import { awsClients, type AwsClients } from '../../src/harness/targets/aws-clients.ts';
+import { INVENTORY_TYPE_OF, runInventory } from '../../src/harness/targets/aws-sweep.ts';
+import { defaultPluginDir, findMirroredProvider, terraformRunsRoot } from '../../src/harness/terraform/index.ts';
+import { defaultSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
+import { ALL_GROUPS } from '../../src/model/target.ts';
+import { IMAGE_ROLES } from '../../src/aws/packer/manifest.ts';
+import { TAG_KEYS } from '../../src/spec/tags.ts';
+import { synthesize } from '../../src/aws/stacks/synthesize.ts';
+import { requireTerraformBinary } from '../../src/support/install/terraform.ts';
+import { withDefaults } from '../../src/spec/defaults.ts';
+
+const plugin = findMirroredProvider(defaultPluginDir());
+if (!plugin.ok) console.warn(`aws-stack-moto: skipped — ${plugin.reason}`);
+const suite = plugin.ok ? describe : describe.skip;
+
+const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+const stamp = Date.now().toString(36);
+const RUN_A = `moto-a-${stamp}`;
+const RUN_B = `moto-b-${stamp}`;
+
+/** The default spec, with flow logs on so every resource type of the network is applied. */
+function motoSpec(): PipelineSpec {
+  const spec = defaultSpec();
+  spec.network = { ...spec.network, flowLogs: true };
+  return spec;
+}
+
+/** Resource instances in a run's local state, by type. */
+async function stateTypes(runId: string): Promise<Record<string, number>> {
+  const state = JSON.parse(await readFile(join(terraformRunsRoot(), runId, 'terraform.tfstate'), 'utf8')) as {
+    resources: { mode: string; type: string; instances: unknown[] }[];
+  };
+  const out: Record<string, number> = {};
+  for (const r of state.resources) if (r.mode === 'managed') out[r.type] = (out[r.type] ?? 0) + r.instances.length;
+  return out;
+}
+
+const figures: Record<string, unknown> = {};
+
+suite(
+  plugin.ok
+    ? `PipelineStack on moto with hashicorp/aws ${plugin.version}`
+    : `SKIPPED: PipelineStack on moto — ${plugin.reason}`,
+  () => {
+    let moto: MotoServer;
+    let clients: AwsClients;
+    let target: AwsTarget | undefined;
+    let second: AwsTarget | undefined;
+    const spec = motoSpec();
+    const log = (run: string) => (line: string) => process.stderr.write(`[${run}] ${line}\n`);
+    const newTarget = (runId: string): AwsTarget =>
+      new AwsTarget({
+        spec,
+        runId,
+        aws: { endpoint: moto.endpoint, credentials },
+        terraform: {
+          echo: false,
+          // moto's threaded server wedged once under terraform's default 10 concurrent calls.
+          parallelism: 5,
+          timeouts: { apply: 10 * 60_000, destroy: 10 * 60_000 },
+          destroyRetries: 1,
+          timeBetweenRetriesMs: 2_000,
+        },
+        log: log(runId),
+      });
+
+    beforeAll(async () => {
+      moto = await startMoto();
+      clients = awsClients({ region: spec.region, endpoint: moto.endpoint, credentials });
+      // One image per role, tagged as `ami build` tags them: the stack's aws_ami lookups find them.
+      for (const role of IMAGE_ROLES) {
+        const image = await clients.ec2.send(
+          new RegisterImageCommand({
+            Name: `terratower-${role}-test`,
+            RootDeviceName: '/dev/xvda',
+            Architecture: 'x86_64',
+            VirtualizationType: 'hvm',
+          }),
+        );
+        await clients.ec2.send(
+          new CreateTagsCommand({ Resources: [image.ImageId!], Tags: [{ Key: TAG_KEYS.amiRole, Value: role }] }),
+        );
+      }
+    }, 120_000);
+
+    afterAll(async () => {
+      // Normally torn down by the last test; this is the guarantee when a test failed first.
+      for (const t of [second, target]) {
+        await t?.teardown().catch((e: Error) => process.stderr.write(`teardown: ${e.message}\n`));
+        t?.close();
+      }
+      clients?.destroy();
+      await moto?.stop();
+      process.stderr.write(`aws-stack-moto figures: ${JSON.stringify(figures)}\n`);
+    }, 20 * 60_000);
+
+    it('terraform validate on the tested provider: PipelineStack with every option, and ExperimentStack', async () => {
+      const terraform = await requireTerraformBinary('terraform');
+      const dir = await mkdtemp(join(tmpdir(), 'tt-validate-'));
+      try {
+        const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const full = withDefaults({
+          network: { flowLogs: true },
+          encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key },
+          alarms: { enabled: true },
+        });
+        const stacks = [
+          synthesize({ spec: full, outdir: join(dir, 'a'), runId: 'validate' }),
+          synthesize({ spec: defaultSpec(), outdir: join(dir, 'b') }),
+          synthesize({ spec: defaultSpec(), outdir: join(dir, 'c'), experiment: true, runId: 'validate' }),
+        ];
+        for (const { file } of stacks) {
+          const cwd = dirname(file);
+          const env = { ...process.env, TF_IN_AUTOMATION: '1', CHECKPOINT_DISABLE: '1', TF_CLI_CONFIG_FILE: '' };
+          const init = spawnSync(
+            terraform.path,
+            ['init', '-backend=false', `-plugin-dir=${plugin.ok ? plugin.dir : ''}`, '-no-color'],
+            { cwd, env, encoding: 'utf8' },
+          );
+          expect(init.status, init.stdout + init.stderr).toBe(0);
+          const validate = spawnSync(terraform.path, ['validate', '-no-color'], { cwd, env, encoding: 'utf8' });
+          expect(validate.status, validate.stdout + validate.stderr).toBe(0);
+          expect(validate.stdout).toContain('The configuration is valid');
+        }
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('terraform apply of PipelineStack through the runner; outputs become endpoints; every group at desired', async () => {
+      target = newTarget(RUN_A);
+      const started = performance.now();
+      const endpoints = await target.deploy();
+      figures.applyMs = Math.round(performance.now() - started);
+
+      expect(endpoints.bucket).toBe(`${spec.dataset.bucket}-${RUN_A}`);
+      expect(endpoints.kafkaBootstrap).toHaveLength(spec.kafka.brokers);
+      expect(endpoints.cassandraContactPoints).toHaveLength(spec.cassandra.nodes);
+      const expected: Record<GroupName, number> = {
+        producers: spec.producers.desired,
+        consumers: spec.consumers.desired,
+        kafka: spec.kafka.brokers,
+        cassandra: spec.cassandra.nodes,
+      };
+      for (const group of ALL_GROUPS) {
+        const state = await target.groupState(group);
+        expect(state.desired, group).toBe(expected[group]);
+        expect(state.members.filter((m) => m.lifecycle === 'InService').length, group).toBe(expected[group]);
+        if (group === 'kafka' || group === 'cassandra')
+          expect(state.members.map((m) => m.id).sort()).toEqual(
+            Array.from({ length: expected[group] }, (_, i) => `${group}-${i + 1}`),
+          );
+      }
+
+      // The sweep's inventory sees every taggable resource type the state holds.
+      const types = await stateTypes(RUN_A);
+      figures.resources = Object.values(types).reduce((a, b) => a + b, 0);
+      figures.resourceTypes = Object.keys(types).length;
+      const inventory = await runInventory(clients, RUN_A);
+      const taggable = [...new Set(Object.keys(types).flatMap((t) => INVENTORY_TYPE_OF[t] ?? []))].sort();
+      const seen = taggable.filter((k) => (inventory[k]?.length ?? 0) > 0);
+      figures.inventoryTypes = seen;
+      expect(seen).toEqual(taggable);
+    });
+
+    it('a second run of the same spec applies beside the first: no name is shared', async () => {
+      second = newTarget(RUN_B);
+      const started = performance.now();
+      const endpoints = await second.deploy();
+      figures.secondApplyMs = Math.round(performance.now() - started);
+      const first = target!.endpoints();
+      expect(endpoints.bucket).not.toBe(first.bucket);
+      for (const group of ALL_GROUPS) {
+        const a = first.groups[group] ?? [];
+        const b = endpoints.groups[group] ?? [];
+        expect(
+          b.filter((n) => a.includes(n)),
+          group,
+        ).toEqual([]);
+      }
+      const started2 = performance.now();
+      await second.teardown();
+      figures.secondDestroyMs = Math.round(performance.now() - started2);
+      expect(second.lastSweep?.remaining).toEqual({});
+      second.close();
+      second = undefined;
+      // The first run is untouched by the second's destroy.
+      expect((await target!.groupState('kafka')).members).toHaveLength(spec.kafka.brokers);
+    });
+
+    it('killMembers: the instance is terminated in its group without lowering desired; moto launches a replacement', async () => {
+      const t = target!;
+      const before = await t.groupState('consumers');
+      const [killed] = await t.killMembers('consumers', { count: 1 });
+      const victim = before.instanceIds[killed!]!;
+      const after = await t.groupState('consumers');
+      expect(after.desired).toBe(before.desired);
+      expect(Object.values(after.instanceIds)).not.toContain(victim);
+      expect(after.members.filter((m) => m.lifecycle === 'InService')).toHaveLength(before.desired);
+
+      // A stateful member comes back under its member id (its ASG of one replaces it).
+      const kafka = await t.groupState('kafka');
+      const oldKafka1 = kafka.instanceIds['kafka-1']!;
+      expect(await t.killMembers('kafka', { ids: ['kafka-1'] })).toEqual(['kafka-1']);
+      const kafkaAfter = await t.groupState('kafka');
+      expect(kafkaAfter.instanceIds['kafka-1']).toBeDefined();
+      expect(kafkaAfter.instanceIds['kafka-1']).not.toBe(oldKafka1);
+      figures.killMembers = {
+        consumers: { killed: victim, replacedBy: Object.values(after.instanceIds).filter((i) => i !== victim) },
+        kafka1: { killed: oldKafka1, replacedBy: kafkaAfter.instanceIds['kafka-1'] },
+      };
+    });
+
+    it('setDesired: the app group follows; a stateful group refuses', async () => {
+      const t = target!;
+      await t.setDesired('consumers', 3);
+      const up = await t.groupState('consumers');
+      expect(up.desired).toBe(3);
+      expect(up.members.filter((m) => m.lifecycle === 'InService')).toHaveLength(3);
+      await t.setDesired('consumers', spec.consumers.desired);
+      const down = await t.groupState('consumers');
+      expect(down.members.filter((m) => m.lifecycle === 'InService')).toHaveLength(spec.consumers.desired);
+      await expect(t.setDesired('kafka', 2)).rejects.toThrow(/fixed by the spec/);
+      figures.setDesired = { up: up.members.length, down: down.members.length };
+    });
+
+    it("zoneOutage disrupt: the zone's subnets go to a deny-all ACL; restore puts each association back", async () => {
+      const t = target!;
+      const zone = spec.zones[1]!;
+      const aclOf = async (): Promise<Record<string, string>> => {
+        const res = await clients.ec2.send(new DescribeNetworkAclsCommand({}));
+        const out: Record<string, string> = {};
+        for (const acl of res.NetworkAcls ?? [])
+          for (const a of acl.Associations ?? []) if (a.SubnetId) out[a.SubnetId] = acl.NetworkAclId!;
+        return out;
+      };
+      const before = await aclOf();
+      await t.zoneOutage(zone, 'disrupt');
+      const [d] = t.disruptions();
+      expect(d?.zone).toBe(zone);
+      const cut = d!.subnets.map((s) => s.subnetId).sort();
+      expect(cut).toHaveLength(2); // the zone's private and public subnet
+      const during = await aclOf();
+      for (const s of cut) expect(during[s]).toBe(d!.denyAclId);
+      for (const [subnet, acl] of Object.entries(before)) if (!cut.includes(subnet)) expect(during[subnet]).toBe(acl);
+      const deny = (await clients.ec2.send(new DescribeNetworkAclsCommand({ NetworkAclIds: [d!.denyAclId] })))
+        .NetworkAcls![0]!;
+      expect(
+        deny.Entries!.filter((e) => e.RuleNumber === 100).map((e) => [e.Egress, e.RuleAction, e.CidrBlock]),
+      ).toEqual(
+        expect.arrayContaining([
+          [false, 'deny', '0.0.0.0/0'],
+          [true, 'deny', '0.0.0.0/0'],
+        ]),
+      );
+      const frozen = (await t.groupState('kafka')).members.filter((m) => m.zone === zone);
+      expect(frozen.every((m) => m.lifecycle === 'Frozen')).toBe(true);
+
+      await t.zoneRestore(zone);
+      expect(await aclOf()).toEqual(before);
+      const gone = await clients.ec2.send(
+        new DescribeNetworkAclsCommand({ Filters: [{ Name: `tag:${TAG_KEYS.runId}`, Values: [RUN_A] }] }),
+      );
+      expect(gone.NetworkAcls ?? []).toEqual([]);
+      figures.zoneOutage = { zone, subnets: cut, denyAcl: d!.denyAclId, restored: true };
+    });
+
+    it("stressCpu: one SSM command (AWSFIS-Run-CPU-Stress) to exactly the group's instances", async () => {
+      const t = target!;
+      const producers = await t.groupState('producers');
+      await t.stressCpu({ group: 'producers', seconds: 30 });
+      const run = t.cpuStresses.at(-1)!;
+      const ids = Object.values(producers.instanceIds).sort();
+      expect(run.invocations.map((i) => i.instanceId).sort()).toEqual(ids);
+      const listed = (await clients.ssm.send(new ListCommandsCommand({ CommandId: run.commandId }))).Commands!;
+      expect(listed[0]).toMatchObject({ DocumentName: 'AWSFIS-Run-CPU-Stress' });
+      figures.stressCpu = { commandId: run.commandId, instances: ids, statuses: run.invocations.map((i) => i.status) };
+    });
+
+    it('terraform destroy, then the sweep by run tag finds nothing left', async () => {
+      const t = target!;
+      const started = performance.now();
+      await t.teardown();
+      figures.destroyMs = Math.round(performance.now() - started);
+      const sweep = t.lastSweep!;
+      expect(sweep.errors).toEqual([]);
+      // Terraform removed everything: the sweep had nothing to delete, and nothing is tagged any more.
+      expect([
+        sweep.autoScalingGroups,
+        sweep.instances,
+        sweep.launchTemplates,
+        sweep.volumes,
+        sweep.networkInterfaces,
+        sweep.networkAcls,
+        sweep.buckets,
+      ]).toEqual([[], [], [], [], [], [], []]);
+      expect(sweep.remaining).toEqual({});
+      figures.leftovers = Object.values(sweep.remaining).flat().length;
+      t.close();
+      target = undefined;
+    });
+  },
+);
