@@ -304,7 +304,9 @@ async function compare(argv: string[]): Promise<number> {
       throw new CommandError(`runs compare: name runs or experiments to compare\n\n${USAGE}`, 2);
     const baseIds = new Set(baseline.map((r) => r.id));
     const cand = candidates.filter((r) => !baseIds.has(r.id));
-    const all = [...baseline, ...cand];
+    // Oldest first: without --baseline the first run's group (an experiment's first variant) is the baseline.
+    const byTime = (a: RunSummary, b: RunSummary): number => a.createdAt.localeCompare(b.createdAt);
+    const all = [...baseline.sort(byTime), ...cand.sort(byTime)];
     const full = (await Promise.all(all.map((r) => store.getRun(r.id, { detail: true })))).filter(
       (r): r is RunRecord => r !== undefined,
     );
