@@ -91,6 +91,23 @@ describe('latency from histograms', () => {
     expect(report.windows.recovery?.latency?.p99).toBeGreaterThan(10);
     expect(report.overall?.count).toBe(60);
     expect(report.series).toHaveLength(6);
+    // The drain (load unlimited through the backlog) is in no window.
+    const drained = latencyReport(
+      observations,
+      [
+        { t: 2000, time: '', kind: 'fault', label: 'kill kafka-1' },
+        { t: 5000, time: '', kind: 'load', label: 'drain unlimited' },
+      ],
+      {
+        faults: [
+          { fault: 'kill kafka-1', at: 2, groups: ['kafka'], impact: true, detectSeconds: 1, recoverSeconds: null },
+        ],
+        scaling: [],
+      },
+    )!;
+    expect(drained.windows.fault).toMatchObject({ from: 2, to: 5 });
+    expect(drained.windows.recovery).toBeNull();
+    expect(drained.overall?.count).toBe(60);
     expect(mergeWindow([undefined])).toBeNull();
     const html = latencySection(report, [], 6);
     expect(html).toContain('during the fault');

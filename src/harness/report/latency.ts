@@ -2,7 +2,8 @@
  * The report's latency: end-to-end p50/p95/p99 per sample as a series, and merged over three
  * windows — baseline (start → first fault), during the fault (first fault → the last fault's
  * recovery, or the end of the method when one never recovered) and recovery (→ the end of the
- * run, drain included). Runs without faults have only the baseline window.
+ * method). The drain after the method (load unlimited through the backlog) is in the series and
+ * `overall`, in no window. Runs without faults have only the baseline window.
  */
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { RecoveryFigures } from '../engine/recovery.ts';
@@ -45,20 +46,22 @@ export function latencyReport(
     to: r1(to),
     latency: mergeWindow(observations.filter((o) => o.t >= from && o.t < to).map((o) => o.metrics.latency)),
   });
+  // The drain after the method runs flat out through a backlog: its latency is no recovery figure.
+  const drain = events.find((e) => e.kind === 'load' && e.label.startsWith('drain'))?.t;
+  const methodEnd = Math.min(drain ?? end + 1, end + 1);
   let windows: LatencyReport['windows'];
-  if (firstFault === undefined) {
-    windows = { baseline: window(0, end + 1), fault: null, recovery: null };
+  if (firstFault === undefined || firstFault >= methodEnd) {
+    windows = { baseline: window(0, methodEnd), fault: null, recovery: null };
   } else {
     const recovered = recovery.faults.map((f) => (f.recoverSeconds === null ? null : (f.at + f.recoverSeconds) * 1000));
-    const drain = events.find((e) => e.kind === 'load' && e.label.startsWith('drain'))?.t;
     const faultEnd = Math.min(
-      end + 1,
-      Math.max(firstFault, ...(recovered.includes(null) ? [drain ?? end + 1] : (recovered as number[]))),
+      methodEnd,
+      Math.max(firstFault, ...(recovered.includes(null) ? [methodEnd] : (recovered as number[]))),
     );
     windows = {
       baseline: window(0, firstFault),
       fault: window(firstFault, faultEnd),
-      recovery: faultEnd <= end ? window(faultEnd, end + 1) : null,
+      recovery: faultEnd < methodEnd ? window(faultEnd, methodEnd) : null,
     };
   }
   return {
