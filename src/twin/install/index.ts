@@ -34,6 +34,11 @@ export interface InstallReport {
   cdsMs: number;
 }
 
+/** Whether to make Cassandra's class-data archive: `TERRATOWER_CDS_CASSANDRA=on` (not yet by default). */
+function cassandraCdsWanted(): boolean {
+  return /^(1|on|true|yes)$/i.test(process.env.TERRATOWER_CDS_CASSANDRA ?? '');
+}
+
 /** Something a cold cache still has to fetch or make, and about how long it takes on a 2-core machine. */
 export interface PendingInstall {
   what: string;
@@ -53,7 +58,8 @@ export function pendingTwinInstalls(): PendingInstall[] {
   if (!existsSync(motoMarker) || readFileSync(motoMarker, 'utf8').trim() !== `moto[server]==${versions.moto}`)
     out.push({ what: `moto ${versions.moto} (S3 API) from PyPI into a venv`, seconds: 40 });
   const archivesMissing =
-    cdsArchivePending('kafka', kafkaLibDir()) || cdsArchivePending('cassandra', cassandraLibDir());
+    cdsArchivePending('kafka', kafkaLibDir()) ||
+    (cassandraCdsWanted() && cdsArchivePending('cassandra', cassandraLibDir()));
   if (archivesMissing) out.push({ what: 'class-data archives of the Kafka and Cassandra JVMs', seconds: 60 });
   return out;
 }
@@ -85,7 +91,16 @@ export async function installTwinComponents(options: InstallOptions = {}): Promi
   const cdsMs = await timed(async (p) => {
     await Promise.all([
       ensureCdsArchive('kafka', kafkaLibDir(), kafkaClasspath(), () => kafkaCdsTraining(512), p),
-      ensureCdsArchive('cassandra', cassandraLibDir(), cassandraLayout().classpath, () => cassandraCdsTraining(384), p),
+      // Cassandra's archive (made with its java agent) is opt-in until a full twin boot has run on it.
+      cassandraCdsWanted()
+        ? ensureCdsArchive(
+            'cassandra',
+            cassandraLibDir(),
+            cassandraLayout().classpath,
+            () => cassandraCdsTraining(384),
+            p,
+          )
+        : Promise.resolve(false),
     ]);
   });
   return { kafkaMs, cassandraMs, motoMs, cdsMs };
