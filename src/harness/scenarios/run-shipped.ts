@@ -7,6 +7,8 @@ import { prepareScenarioDataset } from '../dataset/prepare.ts';
 import { runScenario, type ScenarioResult } from '../engine/run.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioDefinition } from './definition.ts';
+import type { ExperimentTag } from '../../store/index.ts';
+import { errorRecordOf, recordRun, runRecordOf, type StoreChoice } from '../record.ts';
 
 /** The spec to deploy for some scenarios: their spec fields merged over `base`, validated. */
 export function scenarioSpec(base: PipelineSpec, ...defs: readonly ScenarioDefinition[]): PipelineSpec {
@@ -31,11 +33,57 @@ export interface ShippedRunOptions {
   log?: (line: string) => void;
   /** Interrupt. */
   signal?: AbortSignal;
+  /**
+   * The run store the run is recorded in: a store, `null` for none, or (default) the default
+   * store (`$TERRATOWER_STORE`, else `<cache>/store/runs.db`; `TERRATOWER_STORE=off` turns it off).
+   */
+  store?: StoreChoice;
+  /** The experiment this run belongs to (recorded with it). */
+  experiment?: ExperimentTag;
+  /**
+   * The dataset's tag: its generator seed and S3 sub-prefix (letters, digits, hyphens, ≤ 32).
+   * Runs given one tag get the same records. @default `<scenario>-<random hex>`
+   */
+  datasetTag?: string;
 }
 
-/** Generate and upload the scenario's dataset (under its own sub-prefix), run it, write its report. */
+/**
+ * Generate and upload the scenario's dataset (under its own sub-prefix), run it, write its
+ * report, and record the run in the run store (`o.store`). A run that throws is recorded as an
+ * error (or interrupted) before the error goes on.
+ */
 export async function runShipped(def: ScenarioDefinition, o: ShippedRunOptions): Promise<ScenarioResult> {
-  const tag = `${def.name}-${randomBytes(3).toString('hex')}`;
+  const startedAt = new Date();
+  let result: ScenarioResult;
+  try {
+    result = await runShippedUnrecorded(def, o);
+  } catch (error) {
+    await recordRun(
+      errorRecordOf({
+        runId: o.target.runId,
+        scenario: def.name,
+        target: o.target.kind,
+        spec: o.spec,
+        startedAt,
+        error: (error as Error).message,
+        interrupted: o.signal?.aborted === true,
+        ...(o.experiment ? { experiment: o.experiment } : {}),
+      }),
+      o.store,
+      o.log,
+    );
+    throw error;
+  }
+  await recordRun(
+    runRecordOf(result, { spec: o.spec, ...(o.experiment ? { experiment: o.experiment } : {}) }),
+    o.store,
+    o.log,
+  );
+  return result;
+}
+
+async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOptions): Promise<ScenarioResult> {
+  const tag = o.datasetTag ?? `${def.name}-${randomBytes(3).toString('hex')}`;
   const dir = join(o.workDir, tag);
   await mkdir(dir, { recursive: true });
   try {
