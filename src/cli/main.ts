@@ -23,6 +23,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'scenario: list | run NAME --target local|aws',
     load: async () => (await import('./scenario.ts')).default,
   },
+  serve: {
+    summary: 'HTTP API, durable run queue and web UI for experiments',
+    load: async () => (await import('./serve.ts')).default,
+  },
   demo: {
     summary: 'the local demo: twin via terraform, traffic-spike + zone-outage, report',
     load: async () => (await import('./demo.ts')).default,
