@@ -460,7 +460,7 @@ async function runView(id) {
     const tick = setInterval(() => {
       if (['running', 'queued'].includes(currentStatus)) {
         drawSteps();
-        ticker.textContent = `${samples.length} samples`;
+        ticker.textContent = `· ${samples.length} samples`;
       }
     }, 1000);
     cleanup = () => {
@@ -538,7 +538,9 @@ async function compareView(ids) {
           ...experiments.map((e) => h('a', { href: `/api/experiments/${e.id}/report`, target: '_blank' }, e.name, ' ')),
         )
       : '',
-    h('section', { class: 'charts' }, thr, lag),
+    runs.some((r) => series(r).length > 0)
+      ? h('section', { class: 'charts' }, thr, lag)
+      : h('p', { class: 'muted' }, 'no series to overlay'),
   );
   cleanup = () => {};
 }

@@ -97,7 +97,9 @@ export class LiveRun {
 
   /** Everything so far, as the messages a new subscriber needs to catch up. */
   replay(): LiveMessage[] {
+    const at = new Date().toISOString();
     return [
+      ...this.lines.slice(-200).map((line): LiveMessage => ({ type: 'log', line, at })),
       ...this.steps.map((step): LiveMessage => ({ type: 'step', step })),
       ...this.events.map((event): LiveMessage => ({ type: 'event', event })),
       ...this.samples.map((point): LiveMessage => ({ type: 'sample', point })),
