@@ -4,3 +4,5 @@
  */
 export * from './spec/index.ts';
 export * from './harness/index.ts';
+export * from './store/index.ts';
+export * from './experiment/index.ts';

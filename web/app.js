@@ -494,10 +494,6 @@ async function compareView(ids) {
     unit: 'records',
     series: runs.map((r) => ({ name: label(r), points: series(r).map((p) => [p.t, p.lag]) })),
   });
-  const comparisonReports = [...new Set(runs.map((r) => r.experiment?.id).filter(Boolean))];
-  const experiments = (await Promise.all(comparisonReports.map((e) => api(`/api/experiments/${e}`))))
-    .filter((r) => r.ok && r.body.reportHtml)
-    .map((r) => r.body);
   view.replaceChildren(
     h('h1', {}, `Compare ${runs.length} runs`),
     h(
@@ -530,14 +526,15 @@ async function compareView(ids) {
         ),
       ),
     ),
-    experiments.length
-      ? h(
-          'p',
-          {},
-          'Comparison reports: ',
-          ...experiments.map((e) => h('a', { href: `/api/experiments/${e.id}/report`, target: '_blank' }, e.name, ' ')),
-        )
-      : '',
+    h(
+      'p',
+      {},
+      h(
+        'a',
+        { id: 'comparison-report', href: `/api/compare?runs=${ids.join(',')}`, target: '_blank' },
+        'Comparison report (medians, intervals, fairness, series overlaid)',
+      ),
+    ),
     runs.some((r) => series(r).length > 0)
       ? h('section', { class: 'charts' }, thr, lag)
       : h('p', { class: 'muted' }, 'no series to overlay'),

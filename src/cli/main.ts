@@ -23,6 +23,18 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'scenario: list | run NAME --target local|aws',
     load: async () => (await import('./scenario.ts')).default,
   },
+  experiment: {
+    summary: 'experiment: validate | run FILE | list | report ID — compare variants with statistics',
+    load: async () => (await import('./experiment.ts')).default,
+  },
+  runs: {
+    summary: 'runs: list | show ID | compare ID… [--baseline REF] [--fail-on GATE] | export ID',
+    load: async () => (await import('./runs.ts')).default,
+  },
+  ci: {
+    summary: 'ci init --github: write a GitHub Actions workflow',
+    load: async () => (await import('./ci.ts')).default,
+  },
   serve: {
     summary: 'HTTP API, durable run queue and web UI for experiments',
     load: async () => (await import('./serve.ts')).default,

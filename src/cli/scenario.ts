@@ -19,7 +19,10 @@ const USAGE = `usage: terratower scenario list
   --keep               keep the deployed stack and print the command that destroys it
   --slot N             local twin address slot 0–7 (default 0)
   --seed N             seed of random choices (default: the scenario's)
-  --binary terraform|tofu   which binary applies the stack (default terraform)`;
+  --binary terraform|tofu   which binary applies the stack (default terraform)
+  --store LOC          run store the run is recorded in (SQLite file or s3://BUCKET/PREFIX;
+                       default $TERRATOWER_STORE, else ~/.cache/terratower/store/runs.db;
+                       TERRATOWER_STORE=off records nothing)`;
 
 async function list(): Promise<number> {
   const { SCENARIOS } = await import('../harness/scenarios/index.ts');
@@ -41,6 +44,7 @@ async function run(argv: string[]): Promise<number> {
         slot: { type: 'string', default: '0' },
         seed: { type: 'string' },
         binary: { type: 'string', default: 'terraform' },
+        store: { type: 'string' },
       },
     },
     USAGE,
@@ -102,6 +106,7 @@ async function run(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => interrupt.abort(signal);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+  const store = values.store ? await (await import('./runs.ts')).openStoreFor(values.store) : undefined;
   const workDir = await mkdtemp(join(tmpdir(), 'tt-scenario-'));
   try {
     log(`${def.name} on ${values.target} (run ${runId})`);
@@ -113,6 +118,7 @@ async function run(argv: string[]): Promise<number> {
         workDir,
         log,
         signal: interrupt.signal,
+        ...(store ? { store } : {}),
         ...(seed !== undefined ? { seed } : {}),
       }),
     );
@@ -135,6 +141,7 @@ async function run(argv: string[]): Promise<number> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await rm(workDir, { recursive: true, force: true });
+    await store?.close();
   }
 }
 

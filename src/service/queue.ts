@@ -166,6 +166,7 @@ export class RunQueue {
             ? { wallSeconds: Math.round((Date.now() - startedAt) / 100) / 10 }
             : {}),
         });
+      await this.settleExperiment(run);
       live.setStatus(status, outcome.error);
       this.log(`run ${run.id}: ${status}${outcome.error ? ` (${outcome.error})` : ''}`);
       this.inFlight.delete(slot);
@@ -174,6 +175,25 @@ export class RunQueue {
       if (this.recent.size > 50) this.recent.delete(this.recent.keys().next().value as string);
       this.kick();
     })();
+  }
+
+  /** Once every run of the run's experiment has finished, mark the experiment finished too. */
+  private async settleExperiment(run: RunRecord): Promise<void> {
+    const id = run.experiment?.id;
+    if (!id) return;
+    const experiment = await this.options.store.getExperiment(id);
+    if (!experiment) return;
+    const runs = await this.options.store.listRuns({ experimentId: id, limit: 10_000 });
+    if (runs.some((r) => r.status === 'queued' || r.status === 'running')) {
+      if (experiment.status === 'queued') await this.options.store.putExperiment({ ...experiment, status: 'running' });
+      return;
+    }
+    const status = runs.every((r) => r.status === 'cancelled')
+      ? 'cancelled'
+      : runs.some((r) => r.status === 'interrupted')
+        ? 'interrupted'
+        : 'completed';
+    await this.options.store.putExperiment({ ...experiment, status, finishedAt: new Date().toISOString() });
   }
 
   /** Cancel a run: a queued one is marked cancelled at once; a running one is aborted (rollbacks, destroy) and marked when done. */

@@ -14,6 +14,9 @@ import {
   type Experiment,
   type ExperimentIssue,
 } from '../experiment/file.ts';
+import { buildComparison } from '../experiment/compare.ts';
+import { renderComparisonHtml } from '../experiment/report.ts';
+import { newExperimentId } from '../experiment/run.ts';
 import { SCENARIOS, type ScenarioDefinition } from '../harness/scenarios/index.ts';
 import { isRunId, newRunId } from '../spec/run-id.ts';
 import {
@@ -184,7 +187,7 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
     if (issues.length > 0) return reply.code(400).send({ error: 'invalid experiment', issues } satisfies ErrorBody);
 
     const now = Date.now();
-    const experimentId = newRunId('exp');
+    const experimentId = newExperimentId();
     const runs: RunRecord[] = [];
     // Interleaved: repetition 1 of every variant, then repetition 2, … (A B A B): drift hits each alike.
     for (let rep = 1; rep <= experiment.repetitions; rep++)
@@ -391,6 +394,37 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   );
   app.get<{ Params: { id: string; file: string } }>('/api/runs/:id/report/:file', async (request, reply) =>
     serveReportFile(request.params.id, request.params.file, reply),
+  );
+
+  // The comparison report of the experiment layer, for runs picked from the store.
+  app.get<{ Querystring: { runs: string } }>(
+    '/api/compare',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          required: ['runs'],
+          properties: { runs: { type: 'string', pattern: '^[a-z0-9-]+(,[a-z0-9-]+){1,49}$' } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const ids = [...new Set(request.query.runs.split(','))];
+      const runs: RunRecord[] = [];
+      for (const id of ids) {
+        const run = isRunId(id) ? await store.getRun(id, { detail: true }) : undefined;
+        if (!run) return notFound(reply, `no run ${id}`);
+        runs.push(run);
+      }
+      const comparison = buildComparison(runs, { title: `comparison of ${runs.length} runs` });
+      const html = renderComparisonHtml(comparison, runs, options.webDir, (r) => `/api/runs/${r.id}/report`);
+      reply.header('content-type', CONTENT_TYPES['.html']);
+      reply.header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:",
+      );
+      return reply.send(html);
+    },
   );
 
   app.post<{ Params: { id: string } }>('/api/runs/:id/cancel', async (request, reply) => {

@@ -163,5 +163,13 @@ describe('terratower serve in Chromium, one run on the twin', () => {
     expect(table).toContain('cancelled');
     expect(table).toContain('time to detect');
     await shot('6-compare');
+    // The experiment layer's comparison report for the picked runs.
+    const href = await page.getAttribute('#comparison-report', 'href');
+    const tab = await page.context().newPage();
+    const res = await tab.goto(`${service!.url}${href}`);
+    expect(res?.status()).toBe(200);
+    expect(await tab.content()).toContain(runIds[0]);
+    await tab.screenshot({ path: join(shots, '7-comparison-report.png'), fullPage: true });
+    await tab.close();
   });
 });

@@ -276,6 +276,13 @@ describe('terratower serve: queue and API', () => {
     expect(gate.started).toEqual(ids);
     expect(gate.maxConcurrent()).toBe(1);
 
+    const experimentRecord = await service.store.getExperiment(res.body.experiment as string);
+    expect(experimentRecord?.status).toBe('completed');
+    const comparison = await fetch(`${service.url}/api/compare?runs=${ids.join(',')}`).then((r) => r.text());
+    expect(comparison).toContain('rf2');
+    expect(comparison).toContain(ids[3]);
+    expect((await call(`/api/compare?runs=${ids[0]},local-nope`)).status).toBe(404);
+
     const page = await call('/api/runs?limit=2&offset=1&status=passed');
     expect((page.body.runs as unknown[]).length).toBe(2);
     expect((await call('/api/runs?status=bogus')).status).toBe(400);
