@@ -10,17 +10,15 @@
  *
  * Screenshots go to $TERRATOWER_SCREENSHOTS when set (kept), else to the test's temp dir.
  */
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsFor, steadyState, type ScenarioDefinition } from '../../src/harness/scenarios/definition.ts';
 import { startService, type Service } from '../../src/service/index.ts';
+import { ensureChromium, launchChromium } from '../support/chromium.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
 const BASELINE = 100;
 
@@ -41,16 +39,6 @@ const serviceSmoke: ScenarioDefinition = {
   drain: { stallSeconds: 30 },
 };
 
-async function ensureChromium(): Promise<void> {
-  if (existsSync(CHROMIUM)) return;
-  process.stderr.write('[service-browser] installing chromium with apt-get (about a minute)\n');
-  await execa('apt-get', ['update'], { stdio: 'inherit' });
-  await execa('apt-get', ['install', '-y', '--no-install-recommends', 'chromium'], {
-    stdio: 'inherit',
-    env: { DEBIAN_FRONTEND: 'noninteractive' },
-  });
-}
-
 describe('terratower serve in Chromium, one run on the twin', () => {
   let dir = '';
   let shots = '';
@@ -68,7 +56,7 @@ describe('terratower serve in Chromium, one run on the twin', () => {
   };
 
   beforeAll(async () => {
-    await ensureChromium();
+    await ensureChromium(note);
     dir = await mkdtemp(join(tmpdir(), 'tt-service-browser-'));
     shots = process.env.TERRATOWER_SCREENSHOTS ?? join(dir, 'screenshots');
     await mkdir(shots, { recursive: true });
@@ -81,7 +69,7 @@ describe('terratower serve in Chromium, one run on the twin', () => {
       extraScenarios: [serviceSmoke],
       log: note,
     });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (e) => note(`page error: ${e.message}`));
   });
@@ -110,8 +98,8 @@ describe('terratower serve in Chromium, one run on the twin', () => {
     await page.fill('#f-name', 'ui-smoke');
     await page.fill('#f-repetitions', '1');
     const overrides = page.locator('.v-overrides');
-    await overrides.nth(1).fill('{ "kafka": { "partitions": 3 } }');
-    await page.locator('.v-name').nth(1).fill('partitions3');
+    await overrides.nth(1).fill('{ "kafka": { "partitions": 12 } }');
+    await page.locator('.v-name').nth(1).fill('partitions12');
     await page.click('#start');
     await page.waitForSelector('.queued-run');
     runIds = await page.locator('.queued-run').evaluateAll((els) => els.map((e) => e.textContent?.trim() ?? ''));
@@ -159,7 +147,7 @@ describe('terratower serve in Chromium, one run on the twin', () => {
     await page.click('#compare');
     await page.waitForSelector('#compare-table');
     const table = await page.textContent('#compare-table');
-    expect(table).toContain('partitions3');
+    expect(table).toContain('partitions12');
     expect(table).toContain('cancelled');
     expect(table).toContain('time to detect');
     await shot('6-compare');
