@@ -81,10 +81,11 @@ export function twinExecutor(options: TwinExecutorOptions): RunExecutor {
 /**
  * Destroy what a run left when the server running it was killed: its terraform run dir (whose
  * destroy runs the twin's `local down`), then remove the dir.
+ * @param runsRoot where terraform run dirs live (default `<cache>/tf-runs`)
  */
-export async function cleanupInterruptedRun(runId: string): Promise<string> {
+export async function cleanupInterruptedRun(runId: string, runsRoot = terraformRunsRoot()): Promise<string> {
   const entries = await sweepTerraformRunDirs({
-    runDirs: [join(terraformRunsRoot(), runId)],
+    runDirs: [join(runsRoot, runId)],
     echo: false,
     log: () => undefined,
   });
