@@ -2,7 +2,8 @@
  * `terratower serve [--port N] [--host ADDR] [--store LOCATION] [--token-file FILE] [--slots 0,1]`:
  * the HTTP API, the durable run queue and the web UI in one process. SIGTERM/SIGINT stop it
  * the way `POST /api/shutdown` does: no new runs start, the run in flight finishes, then it
- * exits; a second signal cancels the run in flight (rollbacks, destroy) and exits.
+ * exits; a second signal cancels the run in flight (rollbacks, destroy) and exits; a third exits
+ * at once (the next start destroys what the run left and marks it interrupted).
  */
 import { parseCommandArgs } from './args.ts';
 import { CommandError, type Command } from './command.ts';
@@ -78,9 +79,15 @@ const command: Command = async (argv) => {
             : `terratower serve: ${signal}: stopping`,
         );
       });
-    } else {
-      console.error(`terratower serve: ${signal} again: cancelling the run in flight (rollbacks, destroy)`);
+    } else if (signals === 2) {
+      console.error(
+        `terratower serve: ${signal} again: cancelling the run in flight (rollbacks, destroy); once more exits at once`,
+      );
       void service.close();
+    } else {
+      // What is left is destroyed by the next start's recovery (or `terratower nuke`).
+      console.error(`terratower serve: ${signal} a third time: exiting now; the next start cleans up`);
+      process.exit(130);
     }
   };
   process.on('SIGINT', onSignal);

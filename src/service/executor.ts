@@ -44,7 +44,9 @@ export function twinExecutor(options: TwinExecutorOptions): RunExecutor {
       spec: run.spec,
       runId: run.id,
       slot,
-      terraform: { echo: false, binary: options.binary ?? 'terraform' },
+      // The server handles SIGTERM/SIGINT itself (finish the run in flight, then exit); the runner's
+      // own handlers would destroy the twin mid-run and end the process.
+      terraform: { echo: false, binary: options.binary ?? 'terraform', handleSignals: false },
       log,
     });
     const workDir = await mkdtemp(join(tmpdir(), 'tt-service-'));

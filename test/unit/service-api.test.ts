@@ -378,3 +378,47 @@ describe('terratower serve: queue and API', () => {
     }
   });
 });
+
+describe('terratower serve: the command', () => {
+  it('starts, prints where the token is (never the token), and exits 0 on SIGTERM when idle', async () => {
+    const { spawn } = await import('node:child_process');
+    const base = join(dir, 'cli');
+    const child = spawn(
+      process.execPath,
+      [
+        'bin/terratower.mjs',
+        'serve',
+        '--port',
+        '0',
+        '--store',
+        join(base, 'runs.db'),
+        '--token-file',
+        join(base, 'token'),
+        '--reports',
+        join(base, 'reports'),
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stderr.on('data', (d) => {
+      err += d;
+    });
+    const exit = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await waitFor(() => err.includes('listening on'), 'the server to listen');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(err)?.[1];
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill('SIGTERM');
+    expect(await exit).toBe(0);
+    const token = (await readFile(join(base, 'token'), 'utf8')).trim();
+    expect(err).toContain('stopped');
+    expect(err).not.toContain(token);
+  });
+
+  it('refuses a bad flag in one line before starting anything', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(process.execPath, ['bin/terratower.mjs', 'serve', '--port', 'abc'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--port abc');
+  });
+});
