@@ -11,7 +11,7 @@
  * shared lock) or, by default, a stand-in run that emits a sample a second and a step every
  * 10 s through the same live path (queue → live view → event streams) without a twin.
  *
- *   node --import tsx bench/service-load.ts [--clients 50] [--seconds 60] [--twin] [--slot N]
+ *   node --import tsx bench/service-load.ts [--clients 50] [--seconds 60] [--interval-ms 0] [--twin] [--slot N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +25,8 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '50' },
     seconds: { type: 'string', default: '60' },
     twin: { type: 'boolean', default: false },
+    // Pause between one client's polls (0: as fast as answers come, for latency; 1000: a browser-like poll, for memory over time).
+    'interval-ms': { type: 'string', default: '0' },
     slot: { type: 'string', default: '0' },
     // Internal: this file as the client process.
     client: { type: 'string' },
@@ -39,7 +41,14 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 /** Client process: N clients, each (optionally) holding a stream and polling `path` for `seconds`. */
-async function clientMain(url: string, path: string, clients: number, seconds: number, streams: boolean) {
+async function clientMain(
+  url: string,
+  path: string,
+  clients: number,
+  seconds: number,
+  streams: boolean,
+  intervalMs: number,
+) {
   const deadline = Date.now() + seconds * 1000;
   const latencies: number[] = [];
   let errors = 0;
@@ -70,6 +79,7 @@ async function clientMain(url: string, path: string, clients: number, seconds: n
       } catch {
         errors++;
       }
+      if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
     }
   };
   await Promise.all(Array.from({ length: clients }, one));
@@ -113,6 +123,8 @@ function runClients(url: string, path: string, clients: number, seconds: number,
         '--seconds',
         String(seconds),
         ...(streams ? ['--streams'] : []),
+        '--interval-ms',
+        values['interval-ms'],
       ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
@@ -225,6 +237,10 @@ async function main(): Promise<void> {
       JSON.stringify({ phase: 'subject', path: 'GET /api/runs/:id + event stream each', clients, ...subject }),
     );
     const rss = memory.map((m) => m.rssMiB);
+    // Memory over time: one line a minute (or every 10 s for short runs).
+    const every = memory.length > 180 ? 60 : 10;
+    for (const m of memory.filter((x) => x.t % every === 0))
+      console.log(JSON.stringify({ phase: 'memory-over-time', t: m.t, rssMiB: m.rssMiB, heapMiB: m.heapMiB }));
     console.log(
       JSON.stringify({
         phase: 'memory',
@@ -257,6 +273,7 @@ if (values.client) {
     Number(values.clients),
     Number(values.seconds),
     values.streams,
+    Number(values['interval-ms']),
   );
 } else {
   await main();
