@@ -35,7 +35,8 @@ const serviceSmoke: ScenarioDefinition = {
     { kind: 'setLoad', multiplier: 1, label: 'load ×1', pauseAfter: 5 },
   ],
   rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
-  dataset: { rows: rowsFor(BASELINE, 60, BASELINE * 15) },
+  // Enough for a slow hypothesis-before on a loaded machine; the drain reads what is left.
+  dataset: { rows: rowsFor(BASELINE, 100, BASELINE * 15) },
   drain: { stallSeconds: 30 },
 };
 
