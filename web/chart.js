@@ -21,10 +21,10 @@ function niceMax(v) {
  */
 export function drawChart(svg, { title, unit = '', series, markers = [] }) {
   const W = 560;
-  const H = 200;
+  const H = 212;
   const L = 56;
   const R = 12;
-  const T = 24;
+  const T = 36;
   const B = 28;
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   svg.setAttribute('role', 'img');
@@ -53,10 +53,8 @@ export function drawChart(svg, { title, unit = '', series, markers = [] }) {
     if (s.points.length === 0) return;
     const d = s.points.map((p, j) => `${j ? 'L' : 'M'}${x(p[0]).toFixed(1)},${y(p[1]).toFixed(1)}`).join('');
     svg.append(el('path', { d, fill: 'none', stroke: COLORS[i % COLORS.length], 'stroke-width': 1.6 }));
-    svg.append(
-      el('rect', { x: W - R - 130 * (series.length - i), y: 8, width: 10, height: 3, fill: COLORS[i % COLORS.length] }),
-    );
-    svg.append(el('text', { x: W - R - 130 * (series.length - i) + 14, y: 14, class: 'legend' }, s.name.slice(0, 18)));
+    svg.append(el('rect', { x: L + i * 120, y: 22, width: 10, height: 3, fill: COLORS[i % COLORS.length] }));
+    svg.append(el('text', { x: L + i * 120 + 14, y: 27, class: 'legend' }, s.name.slice(0, 18)));
   });
 }
 
