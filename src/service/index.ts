@@ -114,7 +114,10 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     })();
     return closing;
   };
+  const host = options.host ?? '127.0.0.1';
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '::1';
   const app = await buildServiceApp({
+    ...(loopback ? { allowedHosts: ['127.0.0.1', 'localhost', '[::1]'] } : {}),
     store,
     queue,
     token,
@@ -123,7 +126,6 @@ export async function startService(options: ServiceOptions = {}): Promise<Servic
     onIdleShutdown: () => void close(),
     ...(options.extraScenarios ? { extraScenarios: options.extraScenarios } : {}),
   });
-  const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? DEFAULT_PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? DEFAULT_PORT);

@@ -51,6 +51,11 @@ export interface ServiceAppOptions {
   onIdleShutdown: () => void;
   /** Server log lines (one per request and per run transition; never a header or a body). */
   log?: (line: string) => void;
+  /**
+   * Host names requests may name in their Host header (a loopback-bound server accepts only
+   * loopback names: a web page cannot reach it through DNS rebinding). @default any
+   */
+  allowedHosts?: readonly string[];
 }
 
 /** The body of every error answer. */
@@ -108,6 +113,15 @@ export async function buildServiceApp(options: ServiceAppOptions): Promise<Fasti
   const started = new WeakMap<FastifyRequest, bigint>();
   app.addHook('onRequest', async (request, reply) => {
     started.set(request, process.hrtime.bigint());
+    if (options.allowedHosts) {
+      const hostname = (request.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
+      if (!options.allowedHosts.includes(hostname)) {
+        reply.code(403).send({
+          error: `Host "${hostname}" is not this server's: use http://127.0.0.1:PORT (or start it with --host)`,
+        } satisfies ErrorBody);
+        return;
+      }
+    }
     if (request.method === 'GET' || request.method === 'HEAD' || request.method === 'OPTIONS') return;
     if (!bearerMatches(request.headers.authorization, token)) {
       reply

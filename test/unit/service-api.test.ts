@@ -137,6 +137,14 @@ describe('terratower serve: security', () => {
     expect(await service.store.listExperiments()).toEqual([]);
   });
 
+  it('answers 403 to a Host header that is not loopback (DNS rebinding)', async () => {
+    const { service } = await start('host');
+    const evil = await service.app.inject({ method: 'GET', url: '/api/runs', headers: { host: 'evil.example:7300' } });
+    expect(evil.statusCode).toBe(403);
+    const ok = await service.app.inject({ method: 'GET', url: '/api/runs', headers: { host: '127.0.0.1:7300' } });
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('answers 413 to an oversized body and creates nothing', async () => {
     const { call, service } = await start('size');
     const big = { ...experiment, description: 'x'.repeat(BODY_LIMIT_BYTES + 10) };
