@@ -159,7 +159,7 @@ async function run(argv: string[]): Promise<number> {
 
 async function list(argv: string[]): Promise<number> {
   const { values } = args(argv, {});
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const list = await store.listExperiments();
     if (list.length === 0) console.log(`no experiments in ${store.location}`);
@@ -177,7 +177,7 @@ async function report(argv: string[]): Promise<number> {
   const { values, positionals } = args(argv, { out: { type: 'string' } });
   const id = positionals[0];
   if (!id) throw new CommandError(`experiment report: give an experiment id\n\n${USAGE}`, 2);
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const x = await store.getExperiment(id);
     if (!x) throw new CommandError(`no experiment "${id}" in ${store.location}: see \`terratower experiment list\``, 2);

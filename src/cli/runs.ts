@@ -5,6 +5,7 @@
  * and a markdown summary, and exits 1 when a `--fail-on` gate fails.
  */
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CommandError, type Command } from './command.ts';
@@ -33,8 +34,16 @@ compare:
   --json             print the comparison as JSON`;
 
 /** Open the store named by --store (or the default), with a clear message when it cannot be. */
-export async function openStoreFor(location: string | undefined): Promise<RunStore> {
-  const { openStore, StoreError } = await import('../store/index.ts');
+export async function openStoreFor(
+  location: string | undefined,
+  options: { mustExist?: boolean } = {},
+): Promise<RunStore> {
+  const { openStore, StoreError, parseS3Location, defaultStoreLocation } = await import('../store/index.ts');
+  const where = location ?? defaultStoreLocation();
+  if (options.mustExist && !parseS3Location(where) && !existsSync(where))
+    throw new CommandError(
+      `no run store at ${resolve(where)} (nothing recorded there yet): runs are recorded by \`scenario run\` and \`experiment run\`; give --store to read another`,
+    );
   try {
     return await openStore(location);
   } catch (error) {
@@ -104,7 +113,7 @@ async function list(argv: string[]): Promise<number> {
   if (!Number.isInteger(limit) || limit < 1) throw new CommandError('runs list: --limit is a whole number ≥ 1', 2);
   if (values.status !== undefined && !RUN_STATUSES.includes(values.status as StoredRunStatus))
     throw new CommandError(`runs list: --status is one of ${RUN_STATUSES.join(', ')}`, 2);
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const runs = await store.listRuns({
       limit,
@@ -153,7 +162,7 @@ async function list(argv: string[]): Promise<number> {
 async function show(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean', default: false } });
   if (!positionals[0]) throw new CommandError(`runs show: give a run id\n\n${USAGE}`, 2);
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const id = await resolveRunId(store, positionals[0]);
     const run = (await store.getRun(id, { detail: Boolean(values.json) }))!;
@@ -203,7 +212,7 @@ async function show(argv: string[]): Promise<number> {
 async function exportRun(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, { out: { type: 'string' } });
   if (!positionals[0]) throw new CommandError(`runs export: give a run id\n\n${USAGE}`, 2);
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const id = await resolveRunId(store, positionals[0]);
     const run = await store.getRun(id, { detail: true });
@@ -268,7 +277,7 @@ async function compare(argv: string[]): Promise<number> {
       throw error;
     }
   });
-  const store = await openStoreFor(values.store as string | undefined);
+  const store = await openStoreFor(values.store as string | undefined, { mustExist: true });
   try {
     const scenario = values.scenario as string | undefined;
     const candidates: RunSummary[] = [];

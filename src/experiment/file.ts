@@ -230,15 +230,19 @@ export function validateExperiment(input: unknown, options: ValidateExperimentOp
       const specs: Record<string, PipelineSpec> = {};
       if (baseOk && unknown.length === 0) {
         const seen = new Set<string>();
-        for (const def of scenarios) {
-          const spec = mergeSpec(mergeSpec(base, def.spec ?? {}), o as PipelineSpecInput);
+        // Without a valid scenario the overrides are still checked, over the base spec alone.
+        for (const def of scenarios.length > 0 ? scenarios : [undefined]) {
+          const spec = mergeSpec(mergeSpec(base, def?.spec ?? {}), o as PipelineSpecInput);
           for (const i of specIssues(spec)) {
             const key = `${i.path}\u0000${i.message}`;
             if (seen.has(key)) continue;
             seen.add(key);
-            add(`${vpath}.${i.path}`, scenarios.length > 1 ? `${i.message} (with scenario ${def.name})` : i.message);
+            add(
+              `${vpath}.${i.path}`,
+              scenarios.length > 1 && def ? `${i.message} (with scenario ${def.name})` : i.message,
+            );
           }
-          specs[def.name] = spec;
+          if (def) specs[def.name] = spec;
         }
       }
       variants.push({ name: vname, overrides: o as PipelineSpecInput, specs });

@@ -108,6 +108,15 @@ describe('experiment files', () => {
     expect(issuesOf({ ...good, faults: 'both' }).map((i) => i.path)).toEqual(['faults']);
   });
 
+  it("checks the variants' overrides even when no scenario resolves", () => {
+    const issues = issuesOf({
+      ...good,
+      scenarios: ['nope'],
+      variants: { a: {}, b: { kafka: { replicationFactor: 4 } } },
+    });
+    expect(issues.map((i) => i.path)).toEqual(['scenarios[0]', 'variants.b.kafka.replicationFactor']);
+  });
+
   it('checks the base spec and names missing fields', () => {
     const issues = issuesOf({ spec: { kafka: { brokers: 0 } } });
     const paths = issues.map((i) => i.path);
