@@ -136,7 +136,7 @@ describe('terratower serve in Chromium, one run on the twin', () => {
     const report = await page.request.get(`${service!.url}/api/runs/${runIds[0]}/report`);
     expect(report.status()).toBe(200);
     expect(await report.text()).toContain('service-smoke');
-    const tab = await page.context().newPage();
+    const tab = await browser!.newPage();
     await tab.goto(`${service!.url}/api/runs/${runIds[0]}/report`);
     await tab.screenshot({ path: join(shots, '5-report.png'), fullPage: true });
     await tab.close();
@@ -154,7 +154,7 @@ describe('terratower serve in Chromium, one run on the twin', () => {
     await shot('6-compare');
     // The experiment layer's comparison report for the picked runs.
     const href = await page.getAttribute('#comparison-report', 'href');
-    const tab = await page.context().newPage();
+    const tab = await browser!.newPage();
     const res = await tab.goto(`${service!.url}${href}`);
     expect(res?.status()).toBe(200);
     expect(await tab.content()).toContain(runIds[0]);
