@@ -35,6 +35,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: 'ci init --github: write a GitHub Actions workflow',
     load: async () => (await import('./ci.ts')).default,
   },
+  serve: {
+    summary: 'HTTP API, durable run queue and web UI for experiments',
+    load: async () => (await import('./serve.ts')).default,
+  },
   demo: {
     summary: 'the local demo: twin via terraform, traffic-spike + zone-outage, report',
     load: async () => (await import('./demo.ts')).default,

@@ -12,7 +12,7 @@ import { mkdir } from 'node:fs/promises';
 import { computeLedger, contentFromFile, idsFromFile, type Ledger } from '../ledger/ledger.ts';
 import { writeReport } from '../report/write.ts';
 import { latencyReport } from '../report/latency.ts';
-import { toSeries } from '../report/series.ts';
+import { toSeries, type SeriesPoint } from '../report/series.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioEvent } from './events.ts';
 import { countReplacements, JournalBuilder, type HypothesisRecord, type RunStatus } from './journal.ts';
@@ -57,6 +57,10 @@ export interface RunOptions {
   log?: (line: string) => void;
   /** Abort to interrupt the run: the method stops, rollbacks still run. */
   signal?: AbortSignal;
+  /** Called with every sample as it is taken, as a report series point (live views). */
+  onSample?: (point: SeriesPoint) => void;
+  /** Called with every event (fault, restore, load, scaling, stop) as it happens. */
+  onEvent?: (event: ScenarioEvent) => void;
 }
 
 /** Run a scenario against a deployed target and write its report. Never leaves a zone out or the load raised. */
@@ -68,7 +72,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const events: ScenarioEvent[] = [];
   const addEvent = (e: Omit<ScenarioEvent, 't' | 'time'>): void => {
     const now = Date.now();
-    events.push({ ...e, t: now - startedAt, time: new Date(now).toISOString() });
+    const event: ScenarioEvent = { ...e, t: now - startedAt, time: new Date(now).toISOString() };
+    events.push(event);
+    options.onEvent?.(event);
     log(`  [${((now - startedAt) / 1000).toFixed(1)}s] ${e.label}`);
   };
   const sampler = new Sampler(target, {
@@ -76,6 +82,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     startedAt,
     onEvent: (e) => {
       events.push(e);
+      options.onEvent?.(e);
       log(`  [${(e.t / 1000).toFixed(1)}s] ${e.label}`);
     },
   });
@@ -102,6 +109,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let expectationsMet = true;
   let unsubscribeStop: () => void = () => undefined;
 
+  const unsubscribeLive = options.onSample
+    ? sampler.subscribe((obs) => options.onSample?.(toSeries([obs])[0]!))
+    : () => undefined;
   sampler.start();
   // What the target's groups are health-checked with, for the report (absent when it cannot say).
   const healthChecks = await target.healthChecks?.().catch(() => undefined);
@@ -246,6 +256,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     ledgerError = options.dataset ? 'interrupted before the ledger' : 'no dataset given';
   }
   await sampler.stop();
+  unsubscribeLive();
 
   builder.journal.replacements = countReplacements(events, scenario.maxReplacements);
   const churn = builder.journal.replacements;

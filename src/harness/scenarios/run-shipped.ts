@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeSpec, validateSpec, type PipelineSpec } from '../../spec/index.ts';
 import { prepareScenarioDataset } from '../dataset/prepare.ts';
-import { runScenario, type ScenarioResult } from '../engine/run.ts';
+import { runScenario, type RunOptions, type ScenarioResult } from '../engine/run.ts';
 import type { Target } from '../../model/target.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import type { ExperimentTag } from '../../store/index.ts';
@@ -45,6 +45,9 @@ export interface ShippedRunOptions {
    * Runs given one tag get the same records. @default `<scenario>-<random hex>`
    */
   datasetTag?: string;
+  /** Live samples and events (see `RunOptions`). */
+  onSample?: RunOptions['onSample'];
+  onEvent?: RunOptions['onEvent'];
 }
 
 /**
@@ -106,6 +109,8 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.log ? { log: o.log } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
+      ...(o.onSample ? { onSample: o.onSample } : {}),
+      ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     });
   } finally {
     await rm(dir, { recursive: true, force: true });
