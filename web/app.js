@@ -449,6 +449,7 @@ async function runView(id) {
       const m = JSON.parse(e.data);
       currentStatus = m.status;
       badge.replaceChildren(statusBadge(m.status));
+      health();
       if (!['running', 'queued'].includes(m.status)) {
         source.close();
         finish();
@@ -545,6 +546,7 @@ async function compareView(ids) {
 // --- routing ---------------------------------------------------------------------------
 async function route() {
   cleanup();
+  health();
   const hash = location.hash || '#/';
   let m;
   if (hash === '#/new') newExperiment();
