@@ -115,3 +115,24 @@ export function outputDir(flag: string, value: string): string {
   }
   return path;
 }
+
+/**
+ * A command made of subcommands (`runs list`, `runs show ID`, …): runs the one named first, prints
+ * the usage for none or `--help` (exit 2 and 0), and names an unknown one with the usage (exit 2).
+ */
+export function withSubcommands(
+  command: string,
+  table: Record<string, (argv: string[]) => Promise<number>>,
+  usage: string,
+): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    const [sub, ...rest] = argv;
+    const run = sub === undefined ? undefined : table[sub];
+    if (run) return run(rest);
+    if (!sub || sub === '--help' || sub === '-h') {
+      console.log(usage);
+      return sub ? 0 : 2;
+    }
+    throw new CommandError(`${command}: unknown subcommand "${sub}"\n\n${usage}`, 2);
+  };
+}

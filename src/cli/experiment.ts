@@ -6,6 +6,7 @@
  */
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { withSubcommands } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 import { openStoreFor } from './runs.ts';
 
@@ -204,16 +205,5 @@ async function report(argv: string[]): Promise<number> {
   }
 }
 
-const command: Command = async (argv) => {
-  const [sub, ...rest] = argv;
-  if (sub === 'validate') return validate(rest);
-  if (sub === 'run') return run(rest);
-  if (sub === 'list') return list(rest);
-  if (sub === 'report') return report(rest);
-  if (!sub || sub === '--help' || sub === '-h') {
-    console.log(USAGE);
-    return sub ? 0 : 2;
-  }
-  throw new CommandError(`experiment: unknown subcommand "${sub}"\n\n${USAGE}`, 2);
-};
+const command: Command = withSubcommands('experiment', { validate, run, list, report }, USAGE);
 export default command;

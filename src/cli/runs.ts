@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { withSubcommands } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 import type { RunRecord, RunStore, RunSummary, StoredRunStatus } from '../store/index.ts';
 
@@ -373,16 +374,5 @@ async function compare(argv: string[]): Promise<number> {
   }
 }
 
-const command: Command = async (argv) => {
-  const [sub, ...rest] = argv;
-  if (sub === 'list') return list(rest);
-  if (sub === 'show') return show(rest);
-  if (sub === 'export') return exportRun(rest);
-  if (sub === 'compare') return compare(rest);
-  if (!sub || sub === '--help' || sub === '-h') {
-    console.log(USAGE);
-    return sub ? 0 : 2;
-  }
-  throw new CommandError(`runs: unknown subcommand "${sub}"\n\n${USAGE}`, 2);
-};
+const command: Command = withSubcommands('runs', { list, show, export: exportRun, compare }, USAGE);
 export default command;
