@@ -10,14 +10,10 @@
  * timeout; a restarted one gets a share back. Robust to kills without any lock we could leak.
  *
  * Overlap guard: an instance drops every claim the moment kafkajs reports a rebalance
- * (REBALANCING, CRASH, STOP) and gets claims back only from the next GROUP_JOIN. It also treats
- * its claims as void when it may have been evicted: when its own process stood still (stopped,
- * starved) since its last heartbeat — then the coordinator may have run out its session — or
- * when its last heartbeat is older than the session timeout. While its process runs and only its
- * heartbeats fail (the coordinator is in a zone that went dark), no member can be given its
- * partitions before its session expires, so it keeps producing meanwhile instead of stalling.
- * The producer checks `owns()` before every batch, so two instances can overlap on one object
- * for at most one batch. That, and resuming from the last
+ * (REBALANCING, CRASH, STOP) and gets claims back only from the next GROUP_JOIN; it also treats
+ * its claims as void when its last heartbeat is older than half the session timeout (a frozen
+ * instance may have been evicted). The producer checks `owns()` before every batch, so two
+ * instances can overlap on one object for at most one batch. That, and resuming from the last
  * checkpoint, re-send some rows; the sink is idempotent, so re-sending is safe, losing is not.
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs';
@@ -44,26 +40,10 @@ export function workPartition(key: string, partitions = WORK_PARTITIONS): number
   return fnv1a(key) % partitions;
 }
 
-/** A process stall (SIGSTOP, starvation) longer than this voids the claims until the next heartbeat. */
-export const STALL_MS = 2000;
-
-/**
- * Whether claims are still good: the last heartbeat is younger than the session timeout, and
- * the process did not stand still (a gap of more than `STALL_MS` in its liveness tick) since.
- */
-export function claimsFresh(nowMs: number, lastHeartbeatMs: number, lastTickMs: number, stalledAtMs: number): boolean {
-  if (nowMs - lastHeartbeatMs > SESSION_TIMEOUT_MS) return false;
-  if (nowMs - lastTickMs > STALL_MS) return false; // standing still right now (the tick has not run)
-  return stalledAtMs < lastHeartbeatMs;
-}
-
 /** Group membership that decides which objects this instance may produce. */
 export class ObjectClaims {
   private owned = new Set<number>();
   private lastHeartbeat = 0;
-  private lastTick = Date.now();
-  private stalledAt = 0;
-  private ticker: NodeJS.Timeout | undefined;
   private consumer: Consumer | undefined;
 
   constructor(
@@ -76,15 +56,6 @@ export class ObjectClaims {
   /** Create the work topic if missing, join the group and keep the membership alive. */
   async start(admin: Admin, replicationFactor: number): Promise<void> {
     await ensureTopic(admin, this.workTopic, WORK_PARTITIONS, replicationFactor, {});
-    // Liveness tick: a gap means this process stood still (and may have been evicted meanwhile).
-    clearInterval(this.ticker);
-    this.lastTick = Date.now();
-    this.ticker = setInterval(() => {
-      const now = Date.now();
-      if (now - this.lastTick > STALL_MS) this.stalledAt = now;
-      this.lastTick = now;
-    }, 250);
-    this.ticker.unref();
     await this.consumer?.disconnect().catch(() => {}); // a retried start
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
@@ -118,7 +89,7 @@ export class ObjectClaims {
 
   /** Whether this instance may produce `key` now. */
   owns(key: string): boolean {
-    if (!claimsFresh(Date.now(), this.lastHeartbeat, this.lastTick, this.stalledAt)) return false;
+    if (Date.now() - this.lastHeartbeat > SESSION_TIMEOUT_MS / 2) return false;
     return this.owned.has(workPartition(key));
   }
 
@@ -130,7 +101,6 @@ export class ObjectClaims {
   /** Leave the group (the others take over at once). */
   async stop(): Promise<void> {
     this.owned = new Set();
-    clearInterval(this.ticker);
     await this.consumer?.disconnect();
   }
 }

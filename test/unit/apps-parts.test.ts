@@ -4,14 +4,7 @@ import { classifyWriteError } from '../../apps/consumer/errors.ts';
 import { computeLag } from '../../apps/consumer/lag.ts';
 import { Semaphore } from '../../apps/consumer/semaphore.ts';
 import { consistencyCode, contactOptions, insertCql, insertParams } from '../../apps/consumer/sink.ts';
-import {
-  claimsFresh,
-  fnv1a,
-  SESSION_TIMEOUT_MS,
-  STALL_MS,
-  workPartition,
-  WORK_PARTITIONS,
-} from '../../apps/producer/claims.ts';
+import { fnv1a, workPartition, WORK_PARTITIONS } from '../../apps/producer/claims.ts';
 import { isDataKey } from '../../apps/producer/objects.ts';
 import { RateMeter } from '../../apps/shared/metrics.ts';
 import { validateFields } from '../../apps/shared/record.ts';
@@ -139,22 +132,5 @@ describe('RateMeter', () => {
     expect(meter.perSecond()).toBe(100);
     t = 40_000;
     expect(meter.perSecond()).toBe(0);
-  });
-});
-
-describe('producer claims freshness', () => {
-  it('keep while only the heartbeats fail (coordinator dark), up to the session timeout', () => {
-    const hb = 1_000_000;
-    expect(claimsFresh(hb + 7000, hb, hb + 6900, 0)).toBe(true);
-    expect(claimsFresh(hb + SESSION_TIMEOUT_MS + 1, hb, hb + SESSION_TIMEOUT_MS, 0)).toBe(false);
-  });
-  it('void once the process stood still since the last heartbeat (it may have been evicted)', () => {
-    const hb = 1_000_000;
-    // Stopped right now: the liveness tick has not run for longer than the stall limit.
-    expect(claimsFresh(hb + 4000, hb, hb + 4000 - STALL_MS - 1, 0)).toBe(false);
-    // A stall was seen after the last heartbeat.
-    expect(claimsFresh(hb + 4000, hb, hb + 3900, hb + 3000)).toBe(false);
-    // A stall before the last heartbeat is forgiven: the coordinator heard from it since.
-    expect(claimsFresh(hb + 4000, hb, hb + 3900, hb - 1)).toBe(true);
   });
 });
