@@ -411,7 +411,11 @@ describe('producer and consumer apps on the local twin', () => {
       corrupted: sortIds([...corrupt]),
       stale: 0,
     });
-    expect(ledger.lostWhere).toEqual({ s3: 1, topic: 0, consumed: removed.length });
+    // With the look-up's error beside it, so a failed read of the topic says why.
+    expect({ lostWhere: ledger.lostWhere, error: ledger.lostWhereError }).toEqual({
+      lostWhere: { s3: 1, topic: 0, consumed: removed.length },
+      error: undefined,
+    });
     expect(ledger.samples.lostInS3).toEqual(['OP-corrupt-never-produced']);
     expect(sortIds(ledger.samples.lostConsumed ?? [])).toEqual(sortIds([...removed]));
     expect(ledger.exact).toBe(false);
