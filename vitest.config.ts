@@ -21,6 +21,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          globalSetup: ['test/unit/global-setup.ts'],
           testTimeout: 20_000,
         },
       },
