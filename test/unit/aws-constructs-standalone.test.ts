@@ -4,6 +4,8 @@
  * creates with the project, stack and run-id tags and the user's tags, also in a bare user
  * stack whose provider has no default_tags. Plus the run-scoped names and the provider block.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Testing, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { describe, expect, it } from 'vitest';
@@ -133,7 +135,7 @@ describe('constructs validate their props in the constructor', () => {
 describe('tags reach every taggable resource wherever a construct is used', () => {
   /** A user's own stack: their provider (no default_tags), their VPC, and our constructs. */
   function bareUserStack(): Resources {
-    const app = new App({ outdir: '/tmp/unused-outdir' });
+    const app = new App({ outdir: join(tmpdir(), 'unused-outdir') });
     const stack = new TerraformStack(app, 'user-stack');
     new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
     new Vpc(stack, 'their-own-vpc', { cidrBlock: '10.9.0.0/16', tags: { Name: 'theirs' } });
