@@ -19,7 +19,8 @@ import { countReplacements, JournalBuilder, type HypothesisRecord, type RunStatu
 import { evaluateAll, measured, probeName } from './probes.ts';
 import { computeRecovery } from './recovery.ts';
 import { Sampler } from './sampler.ts';
-import { describeAction, runAction, sleep, waitForProbes, type StepContext } from './steps.ts';
+import { sleep } from '../../support/time.ts';
+import { describeAction, runAction, waitForProbes, type StepContext } from './steps.ts';
 import type { Scenario } from './types.ts';
 import type { ScenarioResult } from './result.ts';
 

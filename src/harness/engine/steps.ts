@@ -24,8 +24,6 @@ export interface StepContext {
   noteProbeStart?: (heldAtStart: boolean | undefined) => void;
 }
 
-export { sleep } from '../../support/time.ts';
-
 /** Resolve a zone given by name or index. */
 export function resolveZone(zones: readonly string[], zone: ZoneRef): string {
   if (typeof zone === 'number') {
