@@ -60,8 +60,9 @@ export async function locateInTopic(ids: ReadonlySet<string>, o: LocateOptions):
       consumer
         .run({
           autoCommit: false,
-          eachBatchAutoResolve: false,
-          eachBatch: async ({ batch }) => {
+          // Each batch is resolved as it is read: kafkajs fetches from the last resolved offset, so
+          // without it a partition longer than one fetch would be read from its start forever.
+          eachBatch: async ({ batch, resolveOffset }) => {
             const end = remaining.get(batch.partition);
             if (end === undefined) return;
             for (const m of batch.messages) {
@@ -78,6 +79,7 @@ export async function locateInTopic(ids: ReadonlySet<string>, o: LocateOptions):
               }
             }
             const last = batch.messages.at(-1);
+            if (last) resolveOffset(last.offset);
             if (last && BigInt(last.offset) + 1n >= end) remaining.delete(batch.partition);
             if (remaining.size === 0) {
               clearTimeout(timer);
