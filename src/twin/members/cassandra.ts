@@ -5,7 +5,7 @@ import cassandra from 'cassandra-driver';
 import { PORTS } from '../../spec/ports.ts';
 import { cdsFlags, type CdsTraining } from '../install/cds.ts';
 import { cassandraLayout, cassandraLibDir, cassandraPrefix } from '../install/cassandra.ts';
-import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
+import { jvmTempFlags, runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
 /** What a node's configuration depends on. */
 export interface CassandraMemberOptions {
@@ -178,6 +178,7 @@ function cassandraJvmArgs(member: MemberIdentity, o: CassandraMemberOptions, ext
     '-XX:+HeapDumpOnOutOfMemoryError',
     `-XX:HeapDumpPath=${join(member.dataDir, 'heapdump.hprof')}`,
     '-XX:MaxDirectMemorySize=256m',
+    ...jvmTempFlags(member.dataDir),
     ...JVM17_MODULE_FLAGS,
     `-javaagent:${jammJar}`,
     '-Djava.net.preferIPv4Stack=true',

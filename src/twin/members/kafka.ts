@@ -6,7 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { PORTS } from '../../spec/ports.ts';
 import { cdsFlags, type CdsTraining } from '../install/cds.ts';
 import { kafkaBootstrapTemplate, kafkaClasspath, kafkaLibDir, kafkaPrefix } from '../install/kafka.ts';
-import { runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
+import { jvmTempFlags, runTagProperty, type LaunchPlan, type MemberIdentity } from './types.ts';
 
 /** What a broker's configuration depends on. */
 export interface KafkaMemberOptions {
@@ -22,8 +22,9 @@ export interface KafkaMemberOptions {
 }
 
 /** JVM flags shared by broker and storage tool: small heap, serial GC, run tag. */
-function jvmFlags(runId: string, heapMiB: number, log4j: string): string[] {
+function jvmFlags(runId: string, heapMiB: number, log4j: string, dataDir: string): string[] {
   return [
+    ...jvmTempFlags(dataDir),
     `-Xmx${heapMiB}m`,
     `-Xms${Math.min(heapMiB, 128)}m`,
     '-XX:+UseSerialGC',
@@ -132,9 +133,8 @@ export async function formatKafkaStorage(
   }
   // A short-lived tool: C1 only, no perf data — a third of the CPU of a default JVM start.
   const args = [
-    ...jvmFlags(o.runId, 256, log4j),
+    ...jvmFlags(o.runId, 256, log4j, member.dataDir),
     '-XX:TieredStopAtLevel=1',
-    '-XX:-UsePerfData',
     '-Xshare:auto',
     '-cp',
     kafkaClasspath(),
@@ -167,7 +167,7 @@ export function kafkaLaunchPlan(member: MemberIdentity, o: KafkaMemberOptions): 
   return {
     command: 'java',
     args: [
-      ...jvmFlags(o.runId, o.heapMiB, log4j),
+      ...jvmFlags(o.runId, o.heapMiB, log4j, member.dataDir),
       ...cdsFlags('kafka', kafkaLibDir()),
       '-cp',
       kafkaClasspath(),
@@ -208,7 +208,7 @@ export async function kafkaCdsTraining(heapMiB: number): Promise<CdsTraining> {
   await formatKafkaStorage(member, o, newKafkaClusterId());
   const { properties, log4j } = writeKafkaConfig(member, o);
   return {
-    args: [...jvmFlags(o.runId, heapMiB, log4j), '-cp', kafkaClasspath(), 'kafka.Kafka', properties],
+    args: [...jvmFlags(o.runId, heapMiB, log4j, member.dataDir), '-cp', kafkaClasspath(), 'kafka.Kafka', properties],
     cwd: dir,
     env: {},
     readyPattern: /Kafka Server started/,

@@ -1,4 +1,6 @@
 /** What the supervisor needs to start one member process and to know it is ready. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GroupName } from '../../spec/index.ts';
 import type { Role } from '../../spec/addresses.ts';
 
@@ -30,6 +32,17 @@ export interface MemberIdentity {
 /** JVM system property that tags a Java process with its run (nuke looks for it). */
 export function runTagProperty(runId: string): string {
   return `-Dterratower.run=${runId}`;
+}
+
+/**
+ * JVM flags that keep a member's temporary files in its own data dir: native libraries the JVM
+ * unpacks (lz4, snappy) go to `<dataDir>/tmp` instead of the machine's /tmp, where a killed
+ * member would leave them, and no hsperfdata file is written at all.
+ */
+export function jvmTempFlags(dataDir: string): string[] {
+  const tmp = join(dataDir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  return [`-Djava.io.tmpdir=${tmp}`, '-XX:-UsePerfData'];
 }
 
 /** Environment variable that tags every process of a run. */
