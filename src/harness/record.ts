@@ -69,9 +69,8 @@ export function figuresOf(result: Omit<ScenarioResult, 'reportJson' | 'reportHtm
     figures.detect = null;
     figures.recover = null;
   }
-  // Latency is recorded when the result carries it (the latency work adds `latency.p99`).
-  const latency = (result as { latency?: { p99?: unknown } }).latency;
-  if (latency && typeof latency.p99 === 'number') figures.latencyP99 = latency.p99;
+  // The method's p99 (the drain through a backlog is no figure to compare); null without histograms.
+  figures.latencyP99 = result.latency?.method?.p99 ?? null;
   return figures;
 }
 

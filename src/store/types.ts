@@ -178,7 +178,7 @@ export const FIGURES: readonly FigureInfo[] = [
     label: 'latency p99',
     unit: 'ms',
     better: 'lower',
-    description: 'end-to-end record latency, 99th percentile (when the run measured it)',
+    description: 'end-to-end record latency, 99th percentile over the method (baseline to recovery, not the drain)',
   },
   { name: 'wall', label: 'wall time', unit: 's', better: 'lower', description: 'scenario wall time' },
   { name: 'passed', label: 'passed', unit: '0/1', better: 'higher', description: '1 when the run passed' },

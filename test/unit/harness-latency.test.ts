@@ -108,6 +108,9 @@ describe('latency from histograms', () => {
     expect(drained.windows.fault).toMatchObject({ from: 2, to: 5 });
     expect(drained.windows.recovery).toBeNull();
     expect(drained.overall?.count).toBe(60);
+    // The method stops where the drain starts: 50 records at 5–500 ms, the drain's 10 left out.
+    expect(drained.method?.count).toBe(50);
+    expect(report.method?.count).toBe(60);
     expect(mergeWindow([undefined])).toBeNull();
     const html = latencySection(report, [], 6);
     expect(html).toContain('during the fault');

@@ -75,6 +75,19 @@ describe('run records', () => {
     });
     // The drain's lag of 9000 is not the method's.
     expect(f.maxLag).toBe(1034);
+    // No latency histograms in this result: a gap.
+    expect(f.latencyP99).toBeNull();
+    const p99 = { count: 10, p50: 4, p95: 30, p99: 41.5, behindScheduleP99: null };
+    const withLatency = result({
+      latency: {
+        overall: { ...p99, p99: 900 },
+        method: p99,
+        windows: { baseline: { from: 0, to: 80, latency: p99 }, fault: null, recovery: null },
+        series: [],
+      },
+    });
+    // The method's p99, not the drain's (overall).
+    expect(figuresOf(withLatency).latencyP99).toBe(41.5);
     // Mean consumed over [20 s, 35 s]: 15 samples at 40 and one at 150.
     expect(f.throughputDuringFault).toBeCloseTo((15 * 40 + 150) / 16, 1);
   });

@@ -22,8 +22,10 @@ export interface LatencyWindow {
 
 /** report.json's `latency`. Milliseconds. */
 export interface LatencyReport {
-  /** Every record written during the run. */
+  /** Every record written during the run, the drain included. */
   overall: LatencyFigures | null;
+  /** Every record written during the method (baseline, fault and recovery; not the drain): what experiments compare. */
+  method: LatencyFigures | null;
   windows: { baseline: LatencyWindow; fault: LatencyWindow | null; recovery: LatencyWindow | null };
   /** Per sample: seconds since start and that second's figures (null where nothing was written). */
   series: { t: number; p50: number | null; p95: number | null; p99: number | null; behindScheduleP99: number | null }[];
@@ -66,6 +68,7 @@ export function latencyReport(
   }
   return {
     overall: mergeWindow(observations.map((o) => o.metrics.latency)),
+    method: mergeWindow(observations.filter((o) => o.t < methodEnd).map((o) => o.metrics.latency)),
     windows,
     series: observations.map((o) => ({
       t: Math.round(o.t / 100) / 10,
