@@ -118,7 +118,8 @@ export function outputDir(flag: string, value: string): string {
 
 /**
  * A command made of subcommands (`runs list`, `runs show ID`, …): runs the one named first, prints
- * the usage for none or `--help` (exit 2 and 0), and names an unknown one with the usage (exit 2).
+ * the usage for none or `--help`, also after a subcommand (exit 2 and 0), and names an unknown one
+ * with the usage (exit 2).
  */
 export function withSubcommands(
   command: string,
@@ -128,6 +129,12 @@ export function withSubcommands(
   return async (argv) => {
     const [sub, ...rest] = argv;
     const run = sub === undefined ? undefined : table[sub];
+    // `runs export --help`: the usage, before the subcommand's strict parser calls it an unknown option.
+    const ownArgs = rest.includes('--') ? rest.slice(0, rest.indexOf('--')) : rest;
+    if (run && (ownArgs.includes('--help') || ownArgs.includes('-h'))) {
+      console.log(usage);
+      return 0;
+    }
     if (run) return run(rest);
     if (!sub || sub === '--help' || sub === '-h') {
       console.log(usage);

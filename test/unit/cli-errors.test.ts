@@ -93,10 +93,13 @@ describe('CLI errors: one line, non-zero, no stack trace, nothing written', () =
       ['synth', '--help'],
       ['local', 'up', '-h'],
       ['nuke', '--help'],
+      ['runs', 'export', '--help'],
+      ['experiment', 'run', '-h'],
+      ['dataset', 'upload', '--help'],
     ]) {
       const result = cli(...args);
       expect(result.status, args.join(' ')).toBe(0);
-      expect(result.stdout).toMatch(/^usage: terratower/);
+      expect(result.stdout).toMatch(/^usage:\s+terratower/);
     }
   });
 
