@@ -256,14 +256,20 @@ const defaultLog = (line: string): void => {
   process.stderr.write(`[terratower install] ${line}\n`);
 };
 
+/** What the user can put in place of a build: `tofu ≥ 1.4.0 on PATH or point TERRATOWER_TOFU at one`. */
+function instead(build: GoBuild): string {
+  const env = build.envOverride;
+  return `${build.accepts ?? build.name} on PATH${env ? ` or point ${env} at one` : ''}`;
+}
+
 /** The fix when Go is missing: the message of {@link GoBuildError} for `build`. */
 export function goMissingMessage(build: GoBuild, binDir: string): string {
   const env = build.envOverride;
   return (
     `${build.name} was not found (not on PATH, not in ${binDir}${env ? `, ${env} unset` : ''}) and Go is not ` +
-    `installed, so terratower cannot build ${build.name} ${build.version} itself. Fix: put ` +
-    `${build.accepts ?? build.name} on PATH${env ? ` or point ${env} at one` : ''}, or install Go ≥ ${build.minGo} ` +
-    '(apt-get install golang-go, or https://go.dev/dl/; TERRATOWER_GO names a go that is not on PATH).'
+    `installed, so terratower cannot build ${build.name} ${build.version} itself. Fix: put ${instead(build)}, ` +
+    `or install Go ≥ ${build.minGo} (apt-get install golang-go, or https://go.dev/dl/; TERRATOWER_GO names a go ` +
+    'that is not on PATH).'
   );
 }
 
@@ -303,35 +309,23 @@ export async function goBuild(build: GoBuild): Promise<GoBuilt> {
       );
       try {
         const source = build.source;
-        if (source.kind === 'install') {
-          const gobin = join(work, 'bin');
-          await runGo(go, ['install', `${source.package}@v${build.version}`], {
-            cwd: work,
-            env: { GOBIN: gobin, GOFLAGS: '' },
-            logFile,
-            what,
-            build,
-            log,
-          });
-          await rename(join(gobin, build.name), partial);
-        } else {
+        const gobin = join(work, 'bin');
+        if (source.kind === 'module') {
           await writeFile(join(work, 'go.mod'), source.module.goMod);
           await writeFile(join(work, 'tools.go'), source.module.toolsGo);
-          const ldflags = source.ldflags ? ['-ldflags', source.ldflags] : [];
-          await runGo(go, ['build', ...ldflags, '-o', partial, source.package], {
-            cwd: work,
-            env: { GOFLAGS: '-mod=mod' },
-            logFile,
-            what,
-            build,
-            log,
-          });
         }
+        const ldflags = source.kind === 'module' && source.ldflags ? ['-ldflags', source.ldflags] : [];
+        const [args, env] =
+          source.kind === 'install'
+            ? [['install', `${source.package}@v${build.version}`], { GOBIN: gobin, GOFLAGS: '' }]
+            : [['build', ...ldflags, '-o', partial, source.package], { GOFLAGS: '-mod=mod' }];
+        await runGo(go, args, { cwd: work, env, logFile, build, log });
+        if (source.kind === 'install') await rename(join(gobin, build.name), partial);
         const version = await build.verify(partial);
         if (!version)
           throw new GoBuildError(
             `built ${what} but the binary does not run or reports another version; log: ${logFile}. ` +
-              `Fix: remove ${work} and run again, or put ${build.accepts ?? build.name} on PATH.`,
+              `Fix: remove ${work} and run again, or put ${instead(build)}.`,
           );
         await rename(partial, target);
         log(`built ${build.name} ${version} in ${Math.round((Date.now() - started) / 1000)} s: ${target}`);
@@ -352,18 +346,18 @@ async function runGo(
     cwd: string;
     env: Record<string, string>;
     logFile: string;
-    what: string;
     build: GoBuild;
     log: (line: string) => void;
   },
 ): Promise<void> {
+  const what = `${opts.build.name} ${opts.build.version}`;
   const started = Date.now();
   let downloads = 0;
   const tail: string[] = [];
   const heartbeat = setInterval(
     () => {
       const seconds = Math.round((Date.now() - started) / 1000);
-      opts.log(`… still building ${opts.what} (${seconds} s, ${downloads} modules fetched)`);
+      opts.log(`… still building ${what} (${seconds} s, ${downloads} modules fetched)`);
     },
     (opts.build.heartbeatSeconds ?? 20) * 1000,
   );
@@ -383,11 +377,10 @@ async function runGo(
       flag: 'a',
     });
     if (result.exitCode !== 0) {
-      const { build } = opts;
       throw new GoBuildError(
-        `building ${opts.what} failed (go ${args[0]} exit ${result.exitCode ?? result.signal ?? '?'}): ` +
+        `building ${what} failed (go ${args[0]} exit ${result.exitCode ?? result.signal ?? '?'}): ` +
           `${lastErrorLine(tail)}; full output: ${opts.logFile}. Fix that cause and run again, or put ` +
-          `${build.accepts ?? build.name} on PATH${build.envOverride ? ` or point ${build.envOverride} at one` : ''}.`,
+          `${instead(opts.build)}.`,
       );
     }
   } finally {
