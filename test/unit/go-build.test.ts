@@ -230,7 +230,7 @@ describe('goBuild', () => {
 
 describe('withBuildLock', () => {
   const lockDir = (): string => join(work, 'locks');
-  const lockFile = (): string => join(lockDir(), '.tool.lock');
+  const lockFile = (): string => join(lockDir(), '.tool.build-lock');
 
   it('runs one holder at a time, also within one process', async () => {
     const events: string[] = [];
@@ -249,6 +249,13 @@ describe('withBuildLock', () => {
     const [first, second] = events[0] === 'a in' ? ['a', 'b'] : ['b', 'a'];
     expect(events).toEqual([`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
     expect(readdirSync(lockDir())).toEqual([]);
+  });
+
+  it('does not wait forever on something that is not a lock file', async () => {
+    mkdirSync(lockFile(), { recursive: true });
+    await expect(withBuildLock('tool', async () => 'held', { dir: lockDir() })).rejects.toThrow(
+      `${lockFile()} is not a lock file; remove it and run again`,
+    );
   });
 
   it('releases the lock when the work throws', async () => {

@@ -5,7 +5,7 @@
  * package), because `go install pkg@version` refuses a module whose go.mod carries a `replace`,
  * and fails on these machines for Packer (MACHINE-FACTS.md).
  *
- * Every build holds a lock (`<cache>/bin/.<name>.lock`), so two processes never build the same
+ * Every build holds a lock (`<cache>/bin/.<name>.build-lock`), so two processes never build the same
  * binary at once: the second waits, then finds the first one's binary. A lock whose owner died
  * (or whose pid now belongs to another process) is taken over. The build shows progress (a
  * heartbeat with the modules fetched), keeps Go's output in `<cache>/build/<name>-<version>/build.log`,
@@ -175,7 +175,8 @@ export async function withBuildLock<T>(name: string, fn: () => Promise<T>, optio
   const dir = options.dir ?? join(cacheDir(), 'bin');
   const log = options.log ?? (() => undefined);
   const pollMs = options.pollMs ?? 1000;
-  const lockFile = join(dir, `.${name}.lock`);
+  // Not `.<name>.lock`: that was the directory lock of earlier releases, which a crash may have left.
+  const lockFile = join(dir, `.${name}.build-lock`);
   await mkdir(dir, { recursive: true });
   const mine = lockText();
   const draft = `${lockFile}.draft-${randomUUID()}`;
@@ -189,6 +190,8 @@ export async function withBuildLock<T>(name: string, fn: () => Promise<T>, optio
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const owner = await readText(lockFile);
+      if (owner === undefined && (await stat(lockFile).catch(() => undefined))?.isFile() === false)
+        throw new GoBuildError(`${lockFile} is not a lock file; remove it and run again`);
       if (owner !== undefined && ownerGone(owner)) {
         if (await removeStaleLock(lockFile, owner))
           log(`took over the ${name} build lock of pid ${lockPid(owner)}, which is gone`);
