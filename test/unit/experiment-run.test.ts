@@ -1,129 +1,19 @@
 /**
- * `runExperiment`'s orchestration on an in-process simulated target (our own `Target` interface;
+ * `runExperiment`'s orchestration on the live simulated target (test/support/simulated-target.ts;
  * no Kafka, Cassandra or terraform: the twin end to end is test/integration/experiment-twin):
  * interleaved order, parallel rounds with faults on the experimental group only, every run
  * recorded, a failed deploy recorded as an error, progress with ETA, the comparison written.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateExperiment } from '../../src/experiment/file.ts';
 import { runExperiment, type ExperimentProgress, type TargetFactory } from '../../src/experiment/run.ts';
-import { parseContentLine } from '../../src/harness/dataset/content.ts';
-import { CONTENT_FILE, VALID_IDS_FILE } from '../../src/harness/dataset/manifest.ts';
 import type { ScenarioDefinition } from '../../src/harness/scenarios/definition.ts';
-import type {
-  DeadLetter,
-  GroupState,
-  MemberState,
-  MetricsSample,
-  PipelineEndpoints,
-  ScalingActivity,
-  SinkRow,
-  Target,
-  TopicLocation,
-  UploadedDataset,
-} from '../../src/model/target.ts';
-import type { GroupName } from '../../src/spec/index.ts';
 import { SqliteRunStore } from '../../src/store/sqlite.ts';
-
-const ZONES = ['z-a', 'z-b', 'z-c'];
-
-/** A pipeline in memory: every uploaded record is "delivered" at once; killed members come back after 100 ms. */
-class Sim implements Target {
-  readonly kind = 'local' as const;
-  readonly zones = ZONES;
-  readonly kills: string[] = [];
-  deployedAt = 0;
-  tornDownAt = 0;
-  private readonly groups = new Map<GroupName, MemberState[]>();
-  private ids: string[] = [];
-  private rows: SinkRow[] = [];
-  constructor(readonly runId: string) {
-    for (const g of ['producers', 'consumers', 'kafka', 'cassandra'] as GroupName[])
-      this.groups.set(
-        g,
-        Array.from({ length: 2 }, (_, i) => ({
-          id: `${g}-${i}`,
-          zone: ZONES[i]!,
-          lifecycle: 'InService' as const,
-          address: '127.0.0.1',
-          launchedAt: new Date().toISOString(),
-        })),
-      );
-  }
-  async deploy(): Promise<PipelineEndpoints> {
-    this.deployedAt = Date.now();
-    return this.endpoints();
-  }
-  endpoints(): PipelineEndpoints {
-    return {
-      s3Endpoint: '',
-      bucket: 'b',
-      kafkaBootstrap: [],
-      cassandraContactPoints: [],
-      groups: { producers: [], consumers: [], kafka: [], cassandra: [] },
-    };
-  }
-  async teardown(): Promise<void> {
-    this.tornDownAt = Date.now();
-  }
-  async groupState(group: GroupName): Promise<GroupState> {
-    const members = this.groups.get(group)!;
-    const inServiceByZone = Object.fromEntries(ZONES.map((z) => [z, members.filter((m) => m.zone === z).length]));
-    return { group, min: 1, max: 4, desired: 2, members: members.map((m) => ({ ...m })), inServiceByZone };
-  }
-  async scalingActivities(): Promise<ScalingActivity[]> {
-    return [];
-  }
-  async killMembers(group: GroupName): Promise<string[]> {
-    const members = this.groups.get(group)!;
-    const victim = members.shift()!;
-    this.kills.push(victim.id);
-    setTimeout(() => members.push({ ...victim, id: `${victim.id}-r` }), 100);
-    return [victim.id];
-  }
-  async setDesired(): Promise<void> {}
-  async zoneOutage(): Promise<void> {}
-  async zoneRestore(): Promise<void> {}
-  async stressCpu(): Promise<void> {}
-  async setLoad(): Promise<void> {}
-  async getLoad(): Promise<number> {
-    return 0;
-  }
-  async metrics(): Promise<MetricsSample> {
-    return {
-      time: new Date().toISOString(),
-      producedPerSecond: 0,
-      consumedPerSecond: 0,
-      lag: 0,
-      errorsPerSecond: 0,
-      deadLettered: 0,
-      cpuByGroup: {},
-    };
-  }
-  async uploadDataset(dir: string): Promise<UploadedDataset> {
-    this.ids = (await readFile(join(dir, VALID_IDS_FILE), 'utf8')).split('\n').filter(Boolean);
-    // The simulated pipeline delivers every record intact: the sink holds the source's content.
-    this.rows = (await readFile(join(dir, CONTENT_FILE), 'utf8'))
-      .split('\n')
-      .map(parseContentLine)
-      .filter((row) => row !== undefined);
-    return { bucket: 'b', keys: [], bytes: 0 };
-  }
-  async *readSinkRows(): AsyncIterable<SinkRow> {
-    yield* this.rows;
-  }
-  async locateInTopic(): Promise<Map<string, TopicLocation>> {
-    return new Map();
-  }
-  async *readSinkIds(): AsyncIterable<string> {
-    yield* this.ids;
-  }
-  async *deadLetters(): AsyncIterable<DeadLetter> {}
-}
+import { SimulatedTarget } from '../support/simulated-target.ts';
 
 const tiny: ScenarioDefinition = {
   name: 'tiny-kill',
@@ -148,7 +38,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-async function setup(file: Record<string, unknown>, factory?: (sims: Sim[]) => TargetFactory) {
+async function setup(file: Record<string, unknown>, factory?: (sims: SimulatedTarget[]) => TargetFactory) {
   const dir = await mkdtemp(join(tmpdir(), 'tt-exp-run-'));
   dirs.push(dir);
   const store = new SqliteRunStore(join(dir, 'runs.db'));
@@ -156,11 +46,11 @@ async function setup(file: Record<string, unknown>, factory?: (sims: Sim[]) => T
     { name: 'sim', scenarios: ['tiny-kill'], variants: { a: {}, b: { kafka: { partitions: 12 } } }, ...file },
     { scenarios: [tiny] },
   );
-  const sims: Sim[] = [];
+  const sims: SimulatedTarget[] = [];
   const targets: TargetFactory =
     factory?.(sims) ??
     (async ({ runId }) => {
-      const s = new Sim(runId);
+      const s = new SimulatedTarget({ runId, replaceMs: 100 });
       sims.push(s);
       return s;
     });
@@ -182,7 +72,7 @@ describe('runExperiment (simulated target)', () => {
     expect(o.runs.map((r) => r.error ?? r.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     expect(o.runs.map((r) => `${r.experiment!.variant}${r.experiment!.repetition}`)).toEqual(['a1', 'b1', 'a2', 'b2']);
     expect(o.runs.every((r) => r.status === 'passed' && r.figures.lost === 0)).toBe(true);
-    expect(sims.every((s) => s.kills.length === 1 && s.tornDownAt >= s.deployedAt)).toBe(true);
+    expect(sims.every((s) => s.killed.length === 1 && s.tornDownAt >= s.deployedAt)).toBe(true);
     // One run at a time.
     for (let i = 1; i < sims.length; i++) expect(sims[i]!.deployedAt).toBeGreaterThanOrEqual(sims[i - 1]!.tornDownAt);
     expect((await store.getExperiment(o.record.id))?.reportHtml).toBe(o.comparisonHtml);
@@ -207,8 +97,8 @@ describe('runExperiment (simulated target)', () => {
     expect(control!.experiment).toMatchObject({ arm: 'control', variant: 'a', slot: 0 });
     expect(experimental!.experiment).toMatchObject({ arm: 'experimental', variant: 'b', slot: 1 });
     const [cs, xs] = [sims.find((s) => s.runId === control!.id)!, sims.find((s) => s.runId === experimental!.id)!];
-    expect(cs.kills).toEqual([]);
-    expect(xs.kills).toHaveLength(1);
+    expect(cs.killed).toEqual([]);
+    expect(xs.killed).toHaveLength(1);
     // At the same time: each deployed before the other was torn down.
     expect(cs.deployedAt).toBeLessThan(xs.tornDownAt);
     expect(xs.deployedAt).toBeLessThan(cs.tornDownAt);
@@ -225,7 +115,7 @@ describe('runExperiment (simulated target)', () => {
       id: 'exp-broken',
       targets: async ({ runId }) => {
         n += 1;
-        const s = new Sim(runId);
+        const s = new SimulatedTarget({ runId, replaceMs: 100 });
         if (n === 1)
           s.deploy = async () => {
             throw new Error('terraform apply failed: boom');

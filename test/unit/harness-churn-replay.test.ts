@@ -1,5 +1,5 @@
 /**
- * Verdicts on replayed histories (test/support/replay-target.ts, under fake timers: minutes of
+ * Verdicts on replayed histories (test/support/simulated-target.ts replaying them, under fake timers: minutes of
  * scenario in well under a second each).
  *
  * The churn replay is what a loaded machine did to traffic-spike: desired capacity went 2 → 4,
@@ -22,8 +22,8 @@ import {
   type ReplayClock,
   type ReplayFrame,
   type ReplayMember,
-  ReplayTarget,
-} from '../support/replay-target.ts';
+  SimulatedTarget,
+} from '../support/simulated-target.ts';
 
 const BASELINE = trafficSpike.baselineLoad;
 /** Records/s one consumer writes on the loaded machine. */
@@ -36,11 +36,14 @@ afterEach(async () => {
 });
 
 /** Run `scenario` against `history` under fake timers. */
-async function replay(scenario: Scenario, history: History): Promise<{ result: ScenarioResult; target: ReplayTarget }> {
+async function replay(
+  scenario: Scenario,
+  history: History,
+): Promise<{ result: ScenarioResult; target: SimulatedTarget }> {
   const out = await mkdtemp(join(tmpdir(), 'tt-replay-'));
   dirs.push(out);
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
-  const target = new ReplayTarget(history);
+  const target = new SimulatedTarget({ history });
   let done = false;
   const run = runScenario(scenario, { target, out }).finally(() => {
     done = true;

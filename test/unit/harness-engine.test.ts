@@ -1,6 +1,6 @@
 /**
- * The engine's control flow, on an in-process simulated target (our own `Target` interface, no
- * Kafka/Cassandra/AWS involved): journal order, rollbacks that always run, stop conditions,
+ * The engine's control flow, on the live simulated target (test/support/simulated-target.ts: our
+ * own `Target` interface, no Kafka/Cassandra/AWS involved): journal order, rollbacks that always run, stop conditions,
  * seeded repeats, recovery figures and the report files. Windows are fractions of a second.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,159 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runScenario } from '../../src/harness/engine/run.ts';
 import type { Scenario } from '../../src/harness/engine/types.ts';
-import type {
-  CpuStress,
-  DeadLetter,
-  GroupState,
-  MemberSelector,
-  MemberState,
-  MetricsSample,
-  PipelineEndpoints,
-  ScalingActivity,
-  SinkRow,
-  Target,
-  TopicLocation,
-  UploadedDataset,
-  ZoneOutageMode,
-} from '../../src/model/target.ts';
-import { selectMembers } from '../../src/harness/select.ts';
-import type { GroupName } from '../../src/spec/index.ts';
-
-const ZONES = ['z-a', 'z-b', 'z-c'];
-
-/** A toy pipeline in memory: groups that replace killed members after `replaceMs`, a lag that follows load. */
-class SimTarget implements Target {
-  readonly kind = 'local' as const;
-  readonly runId = 'sim-run';
-  readonly zones = ZONES;
-  readonly calls: string[] = [];
-  readonly killed: string[] = [];
-  private readonly groups = new Map<GroupName, { desired: number; members: MemberState[]; next: number }>();
-  private readonly activities: ScalingActivity[] = [];
-  private readonly frozen = new Set<string>();
-  private load = 0;
-  remaining = 500;
-  private delivered: string[] = [];
-  private lastMetrics = Date.now();
-  constructor(
-    private readonly replaceMs = 150,
-    sizes: Partial<Record<GroupName, number>> = {},
-  ) {
-    for (const g of ['producers', 'consumers', 'kafka', 'cassandra'] as GroupName[]) {
-      const n = sizes[g] ?? (g === 'producers' ? 1 : g === 'consumers' ? 2 : 3);
-      const members = Array.from({ length: n }, (_, i) => this.member(g, i + 1, 'InService'));
-      this.groups.set(g, { desired: n, members, next: n + 1 });
-    }
-  }
-  private member(g: GroupName, i: number, lifecycle: MemberState['lifecycle']): MemberState {
-    return {
-      id: `${g}-${i}`,
-      zone: ZONES[(i - 1) % 3]!,
-      lifecycle,
-      address: '127.0.0.1',
-      launchedAt: new Date().toISOString(),
-    };
-  }
-  async deploy(): Promise<PipelineEndpoints> {
-    return this.endpoints();
-  }
-  async teardown(): Promise<void> {}
-  endpoints(): PipelineEndpoints {
-    return {
-      s3Endpoint: '',
-      bucket: 'b',
-      kafkaBootstrap: [],
-      cassandraContactPoints: [],
-      groups: { producers: [], consumers: [], kafka: [], cassandra: [] },
-    };
-  }
-  async groupState(group: GroupName): Promise<GroupState> {
-    const g = this.groups.get(group)!;
-    const members = g.members.map((m) => (this.frozen.has(m.zone) ? { ...m, lifecycle: 'Frozen' as const } : { ...m }));
-    const inServiceByZone: Record<string, number> = Object.fromEntries(ZONES.map((z) => [z, 0]));
-    for (const m of members) if (m.lifecycle === 'InService') inServiceByZone[m.zone]! += 1;
-    return { group, min: 1, max: 6, desired: g.desired, members, inServiceByZone };
-  }
-  async scalingActivities(since: Date): Promise<ScalingActivity[]> {
-    return this.activities.filter((a) => Date.parse(a.time) >= since.getTime());
-  }
-  async killMembers(group: GroupName, selector: MemberSelector): Promise<string[]> {
-    const g = this.groups.get(group)!;
-    const victims = selectMembers(await this.groupState(group), selector).map((m) => m.id);
-    this.calls.push(`kill ${victims.join(',')}`);
-    this.killed.push(...victims);
-    g.members = g.members.filter((m) => !victims.includes(m.id));
-    for (const id of victims) {
-      setTimeout(() => {
-        const i = g.next++;
-        const replacement = this.member(group, i, 'InService');
-        g.members.push(replacement);
-        this.activities.push({
-          time: new Date().toISOString(),
-          group,
-          cause: `replace ${id}`,
-          from: g.desired,
-          to: g.desired,
-        });
-      }, this.replaceMs);
-    }
-    return victims;
-  }
-  async setDesired(group: GroupName, desired: number): Promise<void> {
-    const g = this.groups.get(group)!;
-    this.activities.push({ time: new Date().toISOString(), group, cause: 'set desired', from: g.desired, to: desired });
-    g.desired = desired;
-    while (g.members.length < desired) g.members.push(this.member(group, g.next++, 'InService'));
-    g.members = g.members.slice(0, desired);
-  }
-  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
-    this.calls.push(`outage ${zone} ${mode}`);
-    this.frozen.add(zone);
-  }
-  async zoneRestore(zone: string): Promise<void> {
-    this.calls.push(`restore ${zone}`);
-    this.frozen.delete(zone);
-  }
-  async stressCpu(_stress: CpuStress): Promise<void> {}
-  async setLoad(rps: number): Promise<void> {
-    this.calls.push(`load ${rps}`);
-    this.load = rps;
-  }
-  async getLoad(): Promise<number> {
-    return this.load;
-  }
-  async metrics(): Promise<MetricsSample> {
-    const now = Date.now();
-    const dt = (now - this.lastMetrics) / 1000;
-    this.lastMetrics = now;
-    const n = Math.min(this.remaining, this.load === 0 ? this.remaining : Math.round(this.load * dt)); // 0 = unlimited, as the apps read it
-    for (let i = 0; i < n; i++) this.delivered.push(`id-${500 - this.remaining + i}`);
-    this.remaining -= n;
-    const frozen = this.frozen.size > 0;
-    return {
-      time: new Date(now).toISOString(),
-      producedPerSecond: dt > 0 ? n / dt : 0,
-      consumedPerSecond: dt > 0 ? n / dt : 0,
-      lag: frozen ? 5000 : 0,
-      errorsPerSecond: 0,
-      deadLettered: 0,
-      cpuByGroup: { consumers: 20 },
-    };
-  }
-  async uploadDataset(_dir: string): Promise<UploadedDataset> {
-    return { bucket: 'b', keys: [], bytes: 0 };
-  }
-  async *readSinkIds(): AsyncIterable<string> {
-    yield* this.delivered;
-  }
-  async *readSinkRows(): AsyncIterable<SinkRow> {
-    for (const id of this.delivered) yield { id, version: 1, digest: '' };
-  }
-  async locateInTopic(): Promise<Map<string, TopicLocation>> {
-    return new Map();
-  }
-  async *deadLetters(): AsyncIterable<DeadLetter> {}
-}
+import { SimulatedTarget } from '../support/simulated-target.ts';
 
 const base = (over: Partial<Scenario>): Scenario => ({
   name: 'sim',
@@ -190,7 +38,7 @@ afterEach(async () => {
 
 describe('runScenario on a simulated target', () => {
   it('runs hypothesis → method → hypothesis → rollbacks, journals each step and writes the report', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     const dir = await out();
     const ids = join(dir, 'valid-ids.txt');
     await (await import('node:fs/promises')).writeFile(
@@ -251,7 +99,7 @@ describe('runScenario on a simulated target', () => {
   });
 
   it('a failed expectation fails the hypothesis; the method goes on; a zone left out is restored', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     const result = await runScenario(
       base({
         method: [
@@ -272,7 +120,7 @@ describe('runScenario on a simulated target', () => {
   });
 
   it('a stop condition stops the method, skips the rest and still rolls back', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     const result = await runScenario(
       base({
         method: [
@@ -295,7 +143,7 @@ describe('runScenario on a simulated target', () => {
   });
 
   it('no method when the hypothesis does not hold before', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     await target.zoneOutage('z-a', 'disrupt');
     const result = await runScenario(
       base({ method: [{ kind: 'kill', group: 'kafka', count: 1 }], hypothesisBeforeWithinSeconds: 0.5 }),
@@ -308,7 +156,7 @@ describe('runScenario on a simulated target', () => {
   });
 
   it('an interrupt stops the method; rollbacks still run', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     const abort = new AbortController();
     setTimeout(() => abort.abort('SIGINT'), 600);
     const result = await runScenario(
@@ -329,7 +177,7 @@ describe('runScenario on a simulated target', () => {
   });
 
   it('a sink that cannot be read leaves no ledger, says why, and the report is still written', async () => {
-    const target = new SimTarget();
+    const target = new SimulatedTarget();
     // biome-ignore lint/correctness/useYield: a sink that fails before its first row
     target.readSinkIds = async function* (): AsyncIterable<string> {
       throw new Error('Server failure during read query at consistency LOCAL_QUORUM');
@@ -360,13 +208,13 @@ describe('runScenario on a simulated target', () => {
     });
     const runs = [];
     for (let i = 0; i < 2; i++) {
-      const target = new SimTarget(5000, { consumers: 6 });
+      const target = new SimulatedTarget({ replaceMs: 5000, sizes: { consumers: 6 } });
       const result = await runScenario(scenario, { target, out: await out() });
       runs.push({ killed: target.killed, output: result.journal.run[1]!.output });
     }
     expect(runs[0]!.killed.length).toBeGreaterThan(0);
     expect(runs[0]).toEqual(runs[1]);
-    const other = new SimTarget(5000, { consumers: 6 });
+    const other = new SimulatedTarget({ replaceMs: 5000, sizes: { consumers: 6 } });
     await runScenario({ ...scenario, seed: 12 }, { target: other, out: await out() });
     expect(other.killed).not.toEqual(runs[0]!.killed);
   });

@@ -5,17 +5,21 @@
  *
  * Lookup order per binary: `$TERRATOWER_TERRAFORM` / `$TERRATOWER_TOFU` (explicit path), then
  * PATH, then `<cache>/bin/<name>`. A binary older than 1.4 (no built-in `terraform_data`) is
- * passed over. The Go used for building is `$TERRATOWER_GO`, else `go` on PATH, else
- * `/usr/local/go/bin/go`.
+ * passed over. Building is the Go-build installer's (go-build.ts): its lock, progress and errors.
  */
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
-import { binDir, buildDir } from '../paths.ts';
-import { sleep } from '../time.ts';
-import { pidAlive } from '../process.ts';
+import { binDir } from '../paths.ts';
 import { pinnedVersion } from '../versions.ts';
+import {
+  GoBuildError,
+  type GoSource,
+  goBuild,
+  isExecutable,
+  type ScratchModule,
+  scratchModule,
+  whichOnPath,
+} from './go-build.ts';
 
 /** Which CLI: HashiCorp Terraform or OpenTofu. */
 export type TerraformKind = 'terraform' | 'tofu';
@@ -105,25 +109,6 @@ export function parseVersionOutput(stdout: string): string | undefined {
   return /\bv?(\d+\.\d+\.\d+(?:-[\w.]+)?)/.exec(stdout)?.[1];
 }
 
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, fsConstants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** Looks `name` up on PATH; returns the first executable match. */
-export async function whichOnPath(name: string, pathEnv = process.env.PATH ?? ''): Promise<string | undefined> {
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
 /** Asks a binary for its version; undefined when it does not run. */
 export async function binaryVersion(path: string): Promise<string | undefined> {
   const result = await execa(path, ['version', '-json'], {
@@ -159,91 +144,29 @@ export async function findTerraformBinary(kind: TerraformKind): Promise<Terrafor
   return undefined;
 }
 
-/** Finds the `go` command: `$TERRATOWER_GO` if set (and only it), else PATH, then the usual install location. */
-export async function findGo(): Promise<string | undefined> {
-  const explicit = process.env.TERRATOWER_GO;
-  if (explicit) return (await isExecutable(explicit)) ? explicit : undefined;
-  return (
-    (await whichOnPath('go')) ?? ((await isExecutable('/usr/local/go/bin/go')) ? '/usr/local/go/bin/go' : undefined)
-  );
-}
-
 /** A scratch go.mod that builds OpenTofu with the one `replace` its own go.mod carries. */
-export function tofuScratchModule(version: string): { goMod: string; toolsGo: string } {
-  return {
-    goMod: [
-      'module terratower.local/tofu-build',
-      '',
-      'go 1.24',
-      '',
-      `require github.com/opentofu/opentofu v${version}`,
-      '',
+export function tofuScratchModule(version: string): ScratchModule {
+  return scratchModule({
+    name: 'tofu',
+    go: '1.24',
+    require: `github.com/opentofu/opentofu v${version}`,
+    replace: [
       'replace github.com/hashicorp/hcl/v2 v2.20.1 => github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828',
-      '',
-    ].join('\n'),
-    toolsGo: '//go:build tools\n\npackage tools\n\nimport _ "github.com/opentofu/opentofu/cmd/tofu"\n',
+    ],
+    main: 'github.com/opentofu/opentofu/cmd/tofu',
+  });
+}
+
+/** What each kind is built from: Terraform with `go install`, OpenTofu from its scratch module. */
+function sourceOf(kind: TerraformKind, version: string): GoSource {
+  if (kind === 'terraform') return { kind: 'install', package: 'github.com/hashicorp/terraform' };
+  return {
+    kind: 'module',
+    module: tofuScratchModule(version),
+    package: 'github.com/opentofu/opentofu/cmd/tofu',
+    // version.dev=no: report "1.10.7" as release builds do, not "1.10.7-dev".
+    ldflags: '-X github.com/opentofu/opentofu/version.dev=no',
   };
-}
-
-/** Holds a directory lock (mkdir is atomic) so two processes never build the same binary at once. */
-async function withBuildLock<T>(name: string, log: (line: string) => void, fn: () => Promise<T>): Promise<T> {
-  const lockDir = join(binDir(), `.${name}.lock`);
-  await mkdir(binDir(), { recursive: true });
-  for (let waited = 0; ; waited++) {
-    try {
-      await mkdir(lockDir);
-      await writeFile(join(lockDir, 'pid'), String(process.pid));
-      break;
-    } catch {
-      let owner = 0;
-      try {
-        owner = Number(await readFile(join(lockDir, 'pid'), 'utf8'));
-      } catch {
-        // lock being created right now
-      }
-      if (owner > 0 && !pidAlive(owner)) {
-        await rm(lockDir, { recursive: true, force: true });
-        continue;
-      }
-      if (waited % 30 === 0) log(`waiting for another process (pid ${owner || '?'}) building ${name} …`);
-      await sleep(1000);
-    }
-  }
-  try {
-    return await fn();
-  } finally {
-    await rm(lockDir, { recursive: true, force: true });
-  }
-}
-
-/** Runs one go command with a heartbeat on the log, its output appended to `logFile`. */
-async function runGo(
-  go: string,
-  args: string[],
-  opts: { cwd: string; env: Record<string, string>; logFile: string; what: string; log: (line: string) => void },
-): Promise<void> {
-  const started = Date.now();
-  const heartbeat = setInterval(() => {
-    opts.log(`… still building ${opts.what} (${Math.round((Date.now() - started) / 1000)} s)`);
-  }, 20_000);
-  try {
-    const result = await execa(go, args, {
-      cwd: opts.cwd,
-      env: opts.env,
-      reject: false,
-      all: true,
-      stdin: 'ignore',
-    });
-    await writeFile(opts.logFile, `${result.all ?? ''}\nexit ${result.exitCode}\n`, { flag: 'a' });
-    if (result.exitCode !== 0) {
-      const tail = (result.all ?? '').split('\n').slice(-15).join('\n');
-      throw new TerraformInstallError(
-        `building ${opts.what} failed (exit ${result.exitCode}); log: ${opts.logFile}\n${tail}`,
-      );
-    }
-  } finally {
-    clearInterval(heartbeat);
-  }
 }
 
 /** Builds `kind` at its pinned version into `<cache>/bin/<kind>`; returns the binary. */
@@ -251,58 +174,23 @@ export async function buildTerraformBinary(
   kind: TerraformKind,
   log: (line: string) => void = defaultLog,
 ): Promise<TerraformBinary> {
-  const go = await findGo();
   const version = PINNED_VERSIONS[kind];
-  if (!go) {
-    throw new TerraformInstallError(
-      `${kind} was not found (not on PATH, not in ${binDir()}, ${ENV_OVERRIDE[kind]} unset) and Go is not ` +
-        `installed, so it cannot be built. Install ${kind} ≥ ${MIN_VERSION} on PATH, point ` +
-        `${ENV_OVERRIDE[kind]} at one, or install Go (≥ 1.24) so terratower can build ${kind} ${version} itself.`,
-    );
+  try {
+    const built = await goBuild({
+      name: kind,
+      version,
+      source: sourceOf(kind, version),
+      minGo: '1.24',
+      accepts: `${kind} ≥ ${MIN_VERSION}`,
+      envOverride: ENV_OVERRIDE[kind],
+      expected: 'about 3 minutes',
+      verify: binaryVersion,
+      log,
+    });
+    return { kind, path: built.path, version: built.version, source: 'cache' };
+  } catch (error) {
+    throw error instanceof GoBuildError ? new TerraformInstallError(error.message) : error;
   }
-  return withBuildLock(kind, log, async () => {
-    const target = cachedBinaryPath(kind);
-    const existing = (await isExecutable(target)) ? await binaryVersion(target) : undefined;
-    if (existing) return { kind, path: target, version: existing, source: 'cache' as const };
-
-    const dir = join(buildDir(), `${kind}-${version}`);
-    await mkdir(dir, { recursive: true });
-    const logFile = join(dir, 'build.log');
-    const partial = `${target}.partial-${process.pid}`;
-    const started = Date.now();
-    log(
-      `building ${kind} ${version} from the Go module proxy into ${binDir()} (about 3 minutes, once; log: ${logFile})`,
-    );
-    if (kind === 'terraform') {
-      const gobin = join(dir, 'bin');
-      await runGo(go, ['install', `github.com/hashicorp/terraform@v${version}`], {
-        cwd: dir,
-        env: { GOBIN: gobin, GOFLAGS: '' },
-        logFile,
-        what: `terraform ${version}`,
-        log,
-      });
-      await rename(join(gobin, 'terraform'), partial);
-    } else {
-      const mod = tofuScratchModule(version);
-      await writeFile(join(dir, 'go.mod'), mod.goMod);
-      await writeFile(join(dir, 'tools.go'), mod.toolsGo);
-      // version.dev=no: report "1.10.7" as release builds do, not "1.10.7-dev".
-      const ldflags = '-X github.com/opentofu/opentofu/version.dev=no';
-      await runGo(go, ['build', '-ldflags', ldflags, '-o', partial, 'github.com/opentofu/opentofu/cmd/tofu'], {
-        cwd: dir,
-        env: { GOFLAGS: '-mod=mod' },
-        logFile,
-        what: `tofu ${version}`,
-        log,
-      });
-    }
-    await rename(partial, target);
-    const built = await binaryVersion(target);
-    if (!built) throw new TerraformInstallError(`built ${target} but it does not run; log: ${logFile}`);
-    log(`built ${kind} ${built} in ${Math.round((Date.now() - started) / 1000)} s`);
-    return { kind, path: target, version: built, source: 'cache' as const };
-  });
 }
 
 /**
