@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'cassandra-driver';
 import { Kafka, logLevel } from 'kafkajs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { decodeDeadLetter } from '../../apps/shared/messages.ts';
@@ -33,6 +33,7 @@ import { readSinkRows } from '../../src/harness/ledger/cassandra.ts';
 import { locateInTopic } from '../../src/harness/ledger/data-topic.ts';
 import { computeLedger, contentFromFile, idsFromFile } from '../../src/harness/ledger/ledger.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
+import { memberLogErrors } from '../support/member-log-errors.ts';
 import type { MemberState } from '../../src/model/target.ts';
 import { PORTS } from '../../src/spec/ports.ts';
 import { consumerGroupId, defaultSpec, validateSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
@@ -77,8 +78,14 @@ beforeAll(async () => {
   kafka = new Kafka({ clientId: 'apps-it', brokers: twin.endpoints.kafkaBootstrap, logLevel: logLevel.NOTHING });
 });
 
+let failed = false;
+afterEach((context) => {
+  if (context.task.result?.state === 'fail') failed = true;
+});
+
 afterAll(async () => {
   delete process.env.TT_FAULT_CORRUPT_IDS;
+  if (failed && twin) console.error(`member log errors:\n${(await memberLogErrors(twin.runDir)).join('\n')}`);
   await cassandra?.shutdown().catch(() => {});
   const report = await stopTwin(runId);
   expect(report.leftovers).toEqual([]);
