@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { DUE_HEADER, encodeDataMessage } from '../apps/shared/messages.ts';
+import { BEHIND_HEADER, encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine } from '../apps/shared/record.ts';
 import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { bucketDelta, histogramBuckets, quantileMs } from '../src/harness/metrics/latency.ts';
@@ -143,7 +143,7 @@ try {
         line: i + 2,
         fields: split.fields,
       });
-      return n + value.length + split.fields[0]!.length + DUE_HEADER.length + 13;
+      return n + value.length + split.fields[0]!.length + BEHIND_HEADER.length + 1;
     }, 0) / lines.length,
   );
   await setRate(RATE);

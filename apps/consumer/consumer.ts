@@ -271,10 +271,10 @@ export class PipelineConsumer {
 
   /** Produce → durable write, and how far behind schedule the record was produced. */
   private observeLatency(m: KafkaMessage): void {
-    const { producedMs, dueMs } = readStamps(m);
+    const { producedMs, behindMs } = readStamps(m);
     if (!Number.isFinite(producedMs) || producedMs <= 0) return;
     this.metrics.e2eSeconds.observe(Math.max(0, Date.now() - producedMs) / 1000);
-    if (dueMs !== undefined) this.metrics.behindScheduleSeconds.observe(Math.max(0, producedMs - dueMs) / 1000);
+    if (behindMs !== undefined) this.metrics.behindScheduleSeconds.observe(Math.max(0, behindMs) / 1000);
   }
 
   private async sendDeadLetters(messages: Message[]): Promise<void> {

@@ -19,6 +19,10 @@ const cases: RecordArgs[] = [
   { key: Buffer.alloc(300, 7), value: 'x'.repeat(20_000), offsetDelta: 16_384, timestampDelta: -1 },
   { key: '', value: 'v', offsetDelta: 2 ** 30 - 1, timestampDelta: -(2 ** 30) + 1 },
   { value: 'defaults only' },
+  { key: 'OP-2', value: 'v', timestampDelta: 3, headers: { 'tt-behind': '0' } },
+  { key: 'OP-3', value: 'v', headers: { a: Buffer.from([0, 1, 2]), 'ü-key': 'ë', b: ['x', Buffer.alloc(200, 1)] } },
+  { key: 'OP-4', value: 'v', headers: { empty: '' } },
+  { key: 'OP-5', value: 'v', headers: {} },
 ];
 
 describe("kafkajs's record encoder, faster", () => {
@@ -29,11 +33,11 @@ describe("kafkajs's record encoder, faster", () => {
       expect(fast(args).buffer.equals(Record(args).buffer), JSON.stringify(args).slice(0, 80)).toBe(true);
   });
 
-  it('hands what it does not cover to kafkajs: headers, deltas of 2^30 and more, other value types', () => {
+  it('hands what it does not cover to kafkajs: header values of other types, deltas of 2^30 and more, other value types', () => {
     const fallback = vi.fn(Record);
     const covered = fastRecordEncoder(fallback, Encoder);
     const left: RecordArgs[] = [
-      { key: 'k', value: 'v', headers: { trace: 'abc' } },
+      { key: 'k', value: 'v', headers: { trace: new Uint8Array([1, 2, 3]) } },
       { key: 'k', value: 'v', timestampDelta: 2 ** 30 },
       { key: 'k', value: 'v', offsetDelta: 2 ** 31 },
       { key: 'k', value: new Uint8Array([1, 2, 3]) },
@@ -41,6 +45,7 @@ describe("kafkajs's record encoder, faster", () => {
     for (const args of left) expect(covered(args).buffer.equals(Record(args).buffer)).toBe(true);
     expect(fallback).toHaveBeenCalledTimes(left.length);
     covered({ key: 'k', value: 'v', headers: {} });
+    covered({ key: 'k', value: 'v', headers: { 'tt-behind': '1' } });
     expect(fallback).toHaveBeenCalledTimes(left.length);
   });
 

@@ -2,7 +2,7 @@
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { consumerMetrics } from '../../apps/consumer/metrics.ts';
-import { DUE_HEADER, readStamps, stampMessages, type StampableMessage } from '../../apps/shared/messages.ts';
+import { BEHIND_HEADER, readStamps, stampMessages, type StampableMessage } from '../../apps/shared/messages.ts';
 import { OpenSchedule } from '../../apps/shared/schedule.ts';
 import type { Observation } from '../../src/harness/engine/types.ts';
 import {
@@ -19,10 +19,16 @@ describe('latency stamps and the open-model schedule', () => {
   it('stamps produce time and per-record due times, and reads them back', () => {
     const messages: StampableMessage[] = [{}, { headers: { other: 'x' } }];
     stampMessages(messages, 1_000_000, (i) => 999_000 + i * 10);
-    expect(messages[1]).toEqual({ timestamp: '1000000', headers: { other: 'x', [DUE_HEADER]: '999010' } });
-    const read = readStamps({ timestamp: messages[1]!.timestamp!, headers: { [DUE_HEADER]: Buffer.from('999010') } });
-    expect(read).toEqual({ producedMs: 1_000_000, dueMs: 999_010 });
-    expect(readStamps({ timestamp: '5' })).toEqual({ producedMs: 5, dueMs: undefined });
+    // Produced 1 000 ms and 990 ms behind the schedule.
+    expect(messages[0]).toEqual({ timestamp: '1000000', headers: { [BEHIND_HEADER]: '1000' } });
+    expect(messages[1]).toEqual({ timestamp: '1000000', headers: { other: 'x', [BEHIND_HEADER]: '990' } });
+    const read = readStamps({ timestamp: messages[1]!.timestamp!, headers: { [BEHIND_HEADER]: Buffer.from('990') } });
+    expect(read).toEqual({ producedMs: 1_000_000, behindMs: 990 });
+    // Ahead of the schedule counts as on time; no header (an older producer): unknown.
+    const early: StampableMessage[] = [{}];
+    stampMessages(early, 1_000_000, () => 1_000_250);
+    expect(early[0]!.headers).toEqual({ [BEHIND_HEADER]: '0' });
+    expect(readStamps({ timestamp: '5' })).toEqual({ producedMs: 5, behindMs: undefined });
   });
 
   it('records are due on the schedule whatever the sends do; rate 0 means due when sent', () => {
