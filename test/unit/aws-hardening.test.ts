@@ -148,6 +148,8 @@ describe('Kafka TLS + SASL/SCRAM and Cassandra authentication + client TLS (kafk
     expect(producer).toContain('TT_KAFKA_SSL=true');
     expect(producer).toContain('TT_KAFKA_SSL_CA_FILE=/etc/terratower/tls/kafka-ca.pem');
     expect(producer).toContain('TT_KAFKA_SASL_USERNAME=$(secret_field');
+    // The producers read the bucket the run made, `<bucket>-<run id>`.
+    expect(producer).toContain('TT_BUCKET=terratower-dataset-s1\n');
     expect(producer).not.toContain('TT_CASSANDRA_USERNAME');
     const consumer = script(launchTemplate(tf, 'consumers'));
     expect(consumer).toContain('TT_CASSANDRA_SSL=true');

@@ -171,7 +171,8 @@ export class Pipeline extends Construct {
       f.applyScaling(g.scaling, lagMetric);
       return f;
     };
-    this.producers = fleet('producers', producerFleetEnv(spec));
+    // The bucket's name for this run (`<bucket>-<run id>`), not the spec's: that is what exists.
+    this.producers = fleet('producers', producerFleetEnv(spec, runBucketName(identity, spec.dataset.bucket)));
     this.consumers = fleet('consumers', consumerFleetEnv(spec));
     this.producers.grantDatasetRead(this.dataset);
     if (spec.encryption?.s3KmsKeyArn)

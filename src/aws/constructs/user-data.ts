@@ -527,9 +527,10 @@ export function cassandraContactPoints(spec: PipelineSpec): string[] {
 
 /**
  * Env file of a producer instance: exactly `producerEnv(...)`, with the member id and zone
- * filled in at boot. Starts unthrottled (`TT_RATE=0`); the harness sets the rate over `/admin`.
+ * filled in at boot; `bucket` is the name the stack gave the dataset bucket (a run's is
+ * `<bucket>-<run id>`). Starts unthrottled (`TT_RATE=0`); the harness sets the rate over `/admin`.
  */
-export function producerFleetEnv(spec: PipelineSpec): Record<string, string> {
+export function producerFleetEnv(spec: PipelineSpec, bucket: string = spec.dataset.bucket): Record<string, string> {
   return producerEnv({
     memberId: `producers-${INSTANCE_ID_PLACEHOLDER}`,
     zone: ZONE_PLACEHOLDER,
@@ -541,7 +542,7 @@ export function producerFleetEnv(spec: PipelineSpec): Record<string, string> {
     ...(spec.dataset.schema ? { schema: spec.dataset.schema } : {}),
     s3Endpoint: '',
     region: spec.region,
-    bucket: spec.dataset.bucket,
+    bucket,
     prefix: spec.dataset.prefix,
     ratePerSecond: 0,
     ...kafkaClientSettings(spec),
