@@ -9,7 +9,7 @@
 #        TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses), TT_INITIAL_TOKEN, TT_DATA_DIR,
 #        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume),
 #        TT_CASSANDRA_AUTHENTICATOR (optional: PasswordAuthenticator; default AllowAllAuthenticator),
-#        TT_CASSANDRA_CLIENT_KEYSTORE, TT_CASSANDRA_CLIENT_TRUSTSTORE (optional: PEM files; with
+#        TT_CASSANDRA_CLIENT_KEYSTORE, TT_CASSANDRA_CLIENT_CA_FILE (optional: PEM files; with
 #        both, CQL clients must use TLS). The twin sets none of the optional security variables.
 # Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/logback.xml,
 #         CONF_DIR/jvm.env.
@@ -63,10 +63,10 @@ case "$AUTHENTICATOR" in
   *) tt_die "TT_CASSANDRA_AUTHENTICATOR=$AUTHENTICATOR: use AllowAllAuthenticator or PasswordAuthenticator" ;;
 esac
 CLIENT_KEYSTORE="${TT_CASSANDRA_CLIENT_KEYSTORE:-}"
-CLIENT_TRUSTSTORE="${TT_CASSANDRA_CLIENT_TRUSTSTORE:-}"
+CLIENT_TRUSTSTORE="${TT_CASSANDRA_CLIENT_CA_FILE:-}"
 if [ -n "$CLIENT_KEYSTORE$CLIENT_TRUSTSTORE" ]; then
   if [ ! -f "$CLIENT_KEYSTORE" ] || [ ! -f "$CLIENT_TRUSTSTORE" ]; then
-    tt_die "TT_CASSANDRA_CLIENT_KEYSTORE and TT_CASSANDRA_CLIENT_TRUSTSTORE must both name existing PEM files"
+    tt_die "TT_CASSANDRA_CLIENT_KEYSTORE and TT_CASSANDRA_CLIENT_CA_FILE must both name existing PEM files"
   fi
 fi
 

@@ -19,6 +19,7 @@ import { cassandraSecurityOptions } from '../../apps/consumer/sink.ts';
 import { PipelineStack } from '../../src/aws/stacks/pipeline-stack.ts';
 import { userDataBase64 } from '../../src/aws/constructs/user-data-encoding.ts';
 import { specIssues, withDefaults, type PipelineSpecInput } from '../../src/spec/index.ts';
+import { specFromInput } from '../../src/spec/load.ts';
 
 type Block = Record<string, unknown>;
 type Resources = Record<string, Record<string, Block>>;
@@ -436,5 +437,20 @@ describe('user data reaches Terraform byte for byte', () => {
       .replaceAll('\u0000', '\\')
       .replaceAll('$${', '${');
     expect(decoded).toBe(text);
+  });
+});
+
+describe('spec files', () => {
+  it('accept the new sections and name a misspelt key in them', () => {
+    const spec = specFromInput({
+      kafka: { security: { tls: false, sasl: 'scram-sha-512' } },
+      logs: { userData: false },
+    });
+    expect(spec.kafka.security).toEqual({ tls: false, sasl: 'scram-sha-512' });
+    expect(() =>
+      specFromInput({ snapshots: { enabled: true, retain: 3 }, cassandra: { security: { auth: true } } }),
+    ).toThrow(
+      /cassandra\.security\.auth: is not a spec field[\s\S]*snapshots\.retain: is not a spec field[^\n]*known: enabled, intervalHours, retainCount, startTime/,
+    );
   });
 });

@@ -729,7 +729,7 @@ export function cassandraSecurityEnv(spec: PipelineSpec): Record<string, string>
     ...(security?.clientTls
       ? {
           TT_CASSANDRA_CLIENT_KEYSTORE: SECURITY_FILES.cassandraKeystore,
-          TT_CASSANDRA_CLIENT_TRUSTSTORE: SECURITY_FILES.cassandraCa,
+          TT_CASSANDRA_CLIENT_CA_FILE: SECURITY_FILES.cassandraCa,
         }
       : {}),
   };
