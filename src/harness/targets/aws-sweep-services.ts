@@ -17,10 +17,10 @@ import {
   DeleteRoleCommand,
   DeleteRolePolicyCommand,
   DetachRolePolicyCommand,
+  GetInstanceProfileCommand,
   ListAttachedRolePoliciesCommand,
   ListInstanceProfilesCommand,
   ListInstanceProfilesForRoleCommand,
-  ListInstanceProfileTagsCommand,
   ListRolePoliciesCommand,
   ListRolesCommand,
   ListRoleTagsCommand,
@@ -81,10 +81,9 @@ async function instanceProfiles(clients: AwsClients, runId: string): Promise<str
     const page = await clients.iam.send(new ListInstanceProfilesCommand({ Marker }));
     for (const p of page.InstanceProfiles ?? []) {
       if (!namesRun(p.InstanceProfileName, runId)) continue;
-      const tags = await clients.iam.send(
-        new ListInstanceProfileTagsCommand({ InstanceProfileName: p.InstanceProfileName }),
-      );
-      if (tagged(tags.Tags, runId)) out.push(p.InstanceProfileName!);
+      // GetInstanceProfile carries the tags (moto 5.2.5 has no ListInstanceProfileTags).
+      const got = await clients.iam.send(new GetInstanceProfileCommand({ InstanceProfileName: p.InstanceProfileName }));
+      if (tagged(got.InstanceProfile?.Tags, runId)) out.push(p.InstanceProfileName!);
     }
     Marker = page.IsTruncated ? page.Marker : undefined;
   } while (Marker);
