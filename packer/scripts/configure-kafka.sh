@@ -113,6 +113,9 @@ if [ -n "$TT_KAFKA_EXTRA_PROPERTIES" ]; then
     echo "# Overrides from $TT_KAFKA_EXTRA_PROPERTIES (later keys win)."
     cat "$TT_KAFKA_EXTRA_PROPERTIES"
   } >>"$CONF_DIR/server.properties"
+  # The overrides may carry the SCRAM JAAS line: readable by the broker's user only.
+  chmod 0640 "$CONF_DIR/server.properties"
+  if [ "$(id -u)" -eq 0 ] && id "$RUN_USER" >/dev/null 2>&1; then chgrp "$RUN_USER" "$CONF_DIR/server.properties"; fi
 fi
 SCRAM=()
 if [ -n "${TT_KAFKA_SASL_USERNAME:-}" ] || [ -n "${TT_KAFKA_SASL_PASSWORD:-}" ]; then
