@@ -36,6 +36,7 @@ build {
       "sudo bash ${local.upload_dir}/packer/scripts/install-base.sh --prefix ${var.install_prefix} --with-java --with-aws-cli",
       "sudo bash ${local.upload_dir}/packer/scripts/install-cassandra.sh --prefix ${var.install_prefix}/cassandra",
       "sudo bash ${local.upload_dir}/packer/scripts/install-systemd-units.sh --prefix ${var.install_prefix}/cassandra --role cassandra",
+      "sudo bash -c '. ${local.upload_dir}/packer/versions.env && python3 -m venv ${var.install_prefix}/cqlsh && ${var.install_prefix}/cqlsh/bin/pip install --no-cache-dir cqlsh==$CQLSH_VERSION'",
       "sudo bash ${local.upload_dir}/packer/scripts/cleanup-image.sh --prefix ${var.install_prefix}",
     ]
   }

@@ -58,7 +58,14 @@ if (corruptIds.size > 0) log.warn('fault injection: writing spoiled content for 
 sink = new Sink(config, tuning.writeConcurrency, { corruptIds });
 await sink.connect();
 if (phase === 'starting') {
-  consumer = new Consumer(config, createKafka(config.memberId, config.kafkaBrokers, log), sink, metrics, log, tuning);
+  consumer = new Consumer(
+    config,
+    createKafka(config.memberId, config.kafkaBrokers, log, config),
+    sink,
+    metrics,
+    log,
+    tuning,
+  );
   await consumer.start();
   if (phase === 'starting') phase = 'running';
 }

@@ -2,7 +2,8 @@
  * The Cassandra sink: a prepared, idempotent INSERT (an upsert by record_id, so a redelivered
  * record writes the same row again and changes nothing) at the configured consistency.
  */
-import { Client, types } from 'cassandra-driver';
+import { readFileSync } from 'node:fs';
+import { auth, Client, type ClientOptions, types } from 'cassandra-driver';
 import type { ConsumerConfig } from '../shared/config.ts';
 import type { PaymentRecord } from '../shared/record.ts';
 import { PAYMENTS_SCHEMA, SOURCE_COLUMNS, type DatasetSchema, type SchemaColumn } from '../shared/schema.ts';
@@ -126,6 +127,23 @@ export function contactOptions(points: string[]): { contactPoints: string[]; por
   return { contactPoints: points, port: ports.size === 1 ? [...ports][0] : undefined };
 }
 
+/**
+ * The driver's `authProvider` and `sslOptions` for the consumer's Cassandra settings (AWS with
+ * `cassandra.security`); empty when none is set, as on the twin.
+ */
+export function cassandraSecurityOptions(
+  config: Pick<ConsumerConfig, 'cassandraUsername' | 'cassandraPassword' | 'cassandraSsl' | 'cassandraSslCaFile'>,
+): Pick<ClientOptions, 'authProvider' | 'sslOptions'> {
+  const out: Pick<ClientOptions, 'authProvider' | 'sslOptions'> = {};
+  if (config.cassandraUsername !== undefined)
+    out.authProvider = new auth.PlainTextAuthProvider(config.cassandraUsername, config.cassandraPassword ?? '');
+  if (config.cassandraSsl)
+    out.sslOptions = config.cassandraSslCaFile
+      ? { ca: [readFileSync(config.cassandraSslCaFile, 'utf8')], rejectUnauthorized: true }
+      : { rejectUnauthorized: true };
+  return out;
+}
+
 /** A connected sink. */
 export class CassandraSink {
   private readonly client: Client;
@@ -148,6 +166,7 @@ export class CassandraSink {
       contactPoints,
       localDataCenter: config.cassandraDataCenter,
       ...(port ? { protocolOptions: { port } } : {}),
+      ...cassandraSecurityOptions(config),
       pooling: { maxRequestsPerConnection: Math.max(256, maxConcurrency) },
       socketOptions: { readTimeout: 12_000, connectTimeout: 5000 },
       queryOptions: { consistency: this.consistency, prepare: true, isIdempotent: true },

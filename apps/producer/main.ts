@@ -78,7 +78,7 @@ const s3 = createS3Client(config.region, config.s3Endpoint || undefined);
 stopS3 = () => s3.destroy();
 producer = new Producer(
   { ...config, ratePerSecond: pendingRate },
-  createKafka(config.memberId, config.kafkaBrokers, log),
+  createKafka(config.memberId, config.kafkaBrokers, log, config),
   s3,
   metrics,
   log,

@@ -24,6 +24,16 @@ export interface CommonAppConfig {
   httpPort: number;
   /** The dataset's own schema (TT_SCHEMA, JSON); absent: the payments record. */
   schema?: DatasetSchema;
+  /** SASL mechanism for Kafka (AWS with `kafka.security.sasl`); absent: no SASL (the twin). */
+  kafkaSaslMechanism?: 'scram-sha-512';
+  /** SASL username (user data reads it from the run's secret at boot). Required with a mechanism. */
+  kafkaSaslUsername?: string;
+  /** SASL password (likewise). Required with a mechanism. */
+  kafkaSaslPassword?: string;
+  /** Connect to Kafka over TLS. @default false */
+  kafkaSsl?: boolean;
+  /** PEM file of the CA that signed the brokers' certificate; absent: the system's trust store. */
+  kafkaSslCaFile?: string;
 }
 
 /** Producer: S3 objects → Kafka. */
@@ -54,6 +64,14 @@ export interface ConsumerConfig extends CommonAppConfig {
   table: string;
   /** Consistency level of the writes. */
   consistency: string;
+  /** Cassandra username (PlainTextAuthProvider); absent: no authentication (the twin). */
+  cassandraUsername?: string;
+  /** Cassandra password. Required with a username. */
+  cassandraPassword?: string;
+  /** Connect to Cassandra over TLS. @default false */
+  cassandraSsl?: boolean;
+  /** PEM file of the CA that signed the nodes' certificate; absent: the system's trust store. */
+  cassandraSslCaFile?: string;
 }
 
 const KEYS = {
@@ -76,6 +94,15 @@ const KEYS = {
   table: 'TT_TABLE',
   consistency: 'TT_CONSISTENCY',
   schema: 'TT_SCHEMA',
+  kafkaSaslMechanism: 'TT_KAFKA_SASL_MECHANISM',
+  kafkaSaslUsername: 'TT_KAFKA_SASL_USERNAME',
+  kafkaSaslPassword: 'TT_KAFKA_SASL_PASSWORD',
+  kafkaSsl: 'TT_KAFKA_SSL',
+  kafkaSslCaFile: 'TT_KAFKA_SSL_CA_FILE',
+  cassandraUsername: 'TT_CASSANDRA_USERNAME',
+  cassandraPassword: 'TT_CASSANDRA_PASSWORD',
+  cassandraSsl: 'TT_CASSANDRA_SSL',
+  cassandraSslCaFile: 'TT_CASSANDRA_SSL_CA_FILE',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -157,6 +184,32 @@ class EnvReader {
     return parsed as DatasetSchema;
   }
 
+  /** An optional variable: undefined when unset or empty. */
+  optionalString(field: keyof typeof KEYS): string | undefined {
+    const value = this.env[KEYS[field]];
+    return value === undefined || value === '' ? undefined : value;
+  }
+
+  /** An optional `true`/`false`; anything else is an error naming the variable. */
+  optionalBool(field: keyof typeof KEYS): boolean | undefined {
+    const value = this.optionalString(field);
+    if (value === undefined) return undefined;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new Error(`${KEYS[field]}=${value} is not true or false; set it to true, false, or unset it`);
+  }
+
+  /** A username/password pair: both or neither; a lone one is an error naming the other. */
+  credentials(user: keyof typeof KEYS, password: keyof typeof KEYS): [string, string] | undefined {
+    const u = this.optionalString(user);
+    const p = this.optionalString(password);
+    if (u === undefined && p === undefined) return undefined;
+    if (u === undefined || p === undefined)
+      throw new Error(
+        `${KEYS[u === undefined ? user : password]} is missing: set it beside ${KEYS[u === undefined ? password : user]}, or unset both`,
+      );
+    return [u, p];
+  }
+
   done(app: string): void {
     if (this.missing.length > 0) {
       throw new Error(
@@ -177,6 +230,25 @@ function readCommon(r: EnvReader): CommonAppConfig {
     httpHost: r.string('httpHost', '0.0.0.0'),
     httpPort: r.number('httpPort', 9400),
     ...optional('schema', r.schema()),
+    ...readKafkaSecurity(r),
+  };
+}
+
+/** The optional Kafka security settings (AWS with `kafka.security`); none of them on the twin. */
+function readKafkaSecurity(r: EnvReader): Partial<CommonAppConfig> {
+  const mechanism = r.optionalString('kafkaSaslMechanism');
+  if (mechanism !== undefined && mechanism !== 'scram-sha-512')
+    throw new Error(`${KEYS.kafkaSaslMechanism}=${mechanism} is not supported; set it to scram-sha-512, or unset it`);
+  const creds = r.credentials('kafkaSaslUsername', 'kafkaSaslPassword');
+  if (mechanism !== undefined && creds === undefined)
+    throw new Error(
+      `${KEYS.kafkaSaslMechanism} is set but ${KEYS.kafkaSaslUsername} and ${KEYS.kafkaSaslPassword} are not: set both (user data reads them from the run's secret)`,
+    );
+  return {
+    ...(mechanism !== undefined ? { kafkaSaslMechanism: mechanism } : {}),
+    ...(creds ? { kafkaSaslUsername: creds[0], kafkaSaslPassword: creds[1] } : {}),
+    ...optional('kafkaSsl', r.optionalBool('kafkaSsl')),
+    ...optional('kafkaSslCaFile', r.optionalString('kafkaSslCaFile')),
   };
 }
 
@@ -207,6 +279,15 @@ export function readConsumerConfig(env: Env = process.env): ConsumerConfig {
     table: r.string('table'),
     consistency: r.string('consistency', 'LOCAL_QUORUM'),
   };
+  const creds = r.credentials('cassandraUsername', 'cassandraPassword');
+  if (creds) {
+    config.cassandraUsername = creds[0];
+    config.cassandraPassword = creds[1];
+  }
+  const ssl = r.optionalBool('cassandraSsl');
+  if (ssl !== undefined) config.cassandraSsl = ssl;
+  const ca = r.optionalString('cassandraSslCaFile');
+  if (ca !== undefined) config.cassandraSslCaFile = ca;
   r.done('consumer');
   return config;
 }

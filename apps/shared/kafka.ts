@@ -1,7 +1,9 @@
 /** kafkajs client construction shared by both apps: JSON logs instead of kafkajs's own. */
+import { readFileSync } from 'node:fs';
 import {
   Kafka,
   logLevel,
+  type KafkaConfig,
   type Consumer,
   type ConsumerConfig,
   type LogEntry,
@@ -29,10 +31,49 @@ class PipelineKafka extends Kafka {
   }
 }
 
-/** A kafkajs client for `brokers` whose log lines go through `log`. */
-export function createKafka(clientId: string, brokers: string[], log: Logger): Kafka {
+/** How the apps authenticate to Kafka and whether over TLS (fields of `CommonAppConfig`). */
+export interface KafkaClientSecurity {
+  /** SASL mechanism; absent: no SASL. */
+  kafkaSaslMechanism?: 'scram-sha-512';
+  /** SASL username. */
+  kafkaSaslUsername?: string;
+  /** SASL password. */
+  kafkaSaslPassword?: string;
+  /** TLS on. */
+  kafkaSsl?: boolean;
+  /** PEM CA file to trust. */
+  kafkaSslCaFile?: string;
+}
+
+/** kafkajs's `ssl` and `sasl` options for `security` (empty when none is set, as on the twin). */
+export function kafkaSecurityOptions(security: KafkaClientSecurity = {}): Pick<KafkaConfig, 'ssl' | 'sasl'> {
+  const out: Pick<KafkaConfig, 'ssl' | 'sasl'> = {};
+  if (security.kafkaSsl)
+    out.ssl = security.kafkaSslCaFile ? { ca: [readFileSync(security.kafkaSslCaFile, 'utf8')] } : true;
+  if (security.kafkaSaslMechanism === 'scram-sha-512') {
+    if (!security.kafkaSaslUsername || !security.kafkaSaslPassword)
+      throw new Error(
+        'Kafka SASL scram-sha-512 needs a username and a password (TT_KAFKA_SASL_USERNAME, TT_KAFKA_SASL_PASSWORD)',
+      );
+    out.sasl = {
+      mechanism: 'scram-sha-512',
+      username: security.kafkaSaslUsername,
+      password: security.kafkaSaslPassword,
+    };
+  }
+  return out;
+}
+
+/** A kafkajs client for `brokers` whose log lines go through `log`; `security` adds TLS and SASL. */
+export function createKafka(
+  clientId: string,
+  brokers: string[],
+  log: Logger,
+  security: KafkaClientSecurity = {},
+): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new PipelineKafka({
+    ...kafkaSecurityOptions(security),
     clientId,
     brokers,
     connectionTimeout: 3000,

@@ -7,7 +7,10 @@
 #
 # Reads (src/aws/constructs/user-data.ts writes them): TT_NODE_ID, TT_CLUSTER_NAME, TT_DC, TT_RACK,
 #        TT_LISTEN_ADDRESS, TT_SEEDS (comma-separated addresses), TT_INITIAL_TOKEN, TT_DATA_DIR,
-#        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume).
+#        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume),
+#        TT_CASSANDRA_AUTHENTICATOR (optional: PasswordAuthenticator; default AllowAllAuthenticator),
+#        TT_CASSANDRA_CLIENT_KEYSTORE, TT_CASSANDRA_CLIENT_CA_FILE (optional: PEM files; with
+#        both, CQL clients must use TLS). The twin sets none of the optional security variables.
 # Writes: CONF_DIR/cassandra.yaml, CONF_DIR/cassandra-rackdc.properties, CONF_DIR/logback.xml,
 #         CONF_DIR/jvm.env.
 set -euo pipefail
@@ -54,6 +57,19 @@ for sub in data commitlog saved_caches hints cdc_raw; do
   mkdir -p "$TT_DATA_DIR/$sub"
 done
 
+AUTHENTICATOR="${TT_CASSANDRA_AUTHENTICATOR:-AllowAllAuthenticator}"
+case "$AUTHENTICATOR" in
+  AllowAllAuthenticator | PasswordAuthenticator) ;;
+  *) tt_die "TT_CASSANDRA_AUTHENTICATOR=$AUTHENTICATOR: use AllowAllAuthenticator or PasswordAuthenticator" ;;
+esac
+CLIENT_KEYSTORE="${TT_CASSANDRA_CLIENT_KEYSTORE:-}"
+CLIENT_TRUSTSTORE="${TT_CASSANDRA_CLIENT_CA_FILE:-}"
+if [ -n "$CLIENT_KEYSTORE$CLIENT_TRUSTSTORE" ]; then
+  if [ ! -f "$CLIENT_KEYSTORE" ] || [ ! -f "$CLIENT_TRUSTSTORE" ]; then
+    tt_die "TT_CASSANDRA_CLIENT_KEYSTORE and TT_CASSANDRA_CLIENT_CA_FILE must both name existing PEM files"
+  fi
+fi
+
 # One token per node, evenly spaced by the spec (src/spec/derive.ts), so a new cluster's nodes
 # start together without bootstrap streaming; a replaced node comes back with its volume's data.
 tt_write_file "$CONF_DIR/cassandra.yaml" <<YAML
@@ -83,9 +99,20 @@ commitlog_sync: periodic
 commitlog_sync_period: 10000ms
 disk_failure_policy: stop
 commit_failure_policy: stop
-authenticator: AllowAllAuthenticator
+authenticator: $AUTHENTICATOR
 authorizer: AllowAllAuthorizer
 YAML
+if [ -n "$CLIENT_KEYSTORE" ]; then
+  cat >>"$CONF_DIR/cassandra.yaml" <<YAML
+client_encryption_options:
+  enabled: true
+  optional: false
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: $CLIENT_KEYSTORE
+  truststore: $CLIENT_TRUSTSTORE
+YAML
+fi
 
 tt_write_file "$CONF_DIR/cassandra-rackdc.properties" <<PROPS
 # Rendered by configure-cassandra.sh: the data center is the region, the rack is the zone.

@@ -10,7 +10,12 @@
 #        TT_CONTROLLER_QUORUM (id@host:9093,...), TT_CLUSTER_ID, TT_DATA_DIR,
 #        TT_DATA_DEVICE (optional; device path or EBS volume id; "none" or empty: no volume),
 #        TT_REPLICATION_FACTOR, TT_MIN_INSYNC_REPLICAS (optional topic defaults, capped at the
-#        number of brokers).
+#        number of brokers),
+#        TT_KAFKA_EXTRA_PROPERTIES (optional: a file appended to server.properties, whose keys win —
+#        user data writes the listener overrides of the spec's kafka.security there),
+#        TT_KAFKA_SASL_USERNAME, TT_KAFKA_SASL_PASSWORD (optional: SCRAM-SHA-512 credentials
+#        bootstrapped into the metadata log when the storage is formatted).
+#        The twin sets none of the optional security variables.
 # Writes: CONF_DIR/server.properties, CONF_DIR/log4j2.properties, CONF_DIR/jvm.env.
 set -euo pipefail
 
@@ -101,6 +106,25 @@ num.io.threads=8
 log.retention.hours=168
 PROPS
 
+TT_KAFKA_EXTRA_PROPERTIES="${TT_KAFKA_EXTRA_PROPERTIES:-}"
+if [ -n "$TT_KAFKA_EXTRA_PROPERTIES" ]; then
+  [ -f "$TT_KAFKA_EXTRA_PROPERTIES" ] || tt_die "TT_KAFKA_EXTRA_PROPERTIES=$TT_KAFKA_EXTRA_PROPERTIES does not exist"
+  {
+    echo "# Overrides from $TT_KAFKA_EXTRA_PROPERTIES (later keys win)."
+    cat "$TT_KAFKA_EXTRA_PROPERTIES"
+  } >>"$CONF_DIR/server.properties"
+  # The overrides may carry the SCRAM JAAS line: readable by the broker's user only.
+  chmod 0640 "$CONF_DIR/server.properties"
+  if [ "$(id -u)" -eq 0 ] && id "$RUN_USER" >/dev/null 2>&1; then chgrp "$RUN_USER" "$CONF_DIR/server.properties"; fi
+fi
+SCRAM=()
+if [ -n "${TT_KAFKA_SASL_USERNAME:-}" ] || [ -n "${TT_KAFKA_SASL_PASSWORD:-}" ]; then
+  if [ -z "${TT_KAFKA_SASL_USERNAME:-}" ] || [ -z "${TT_KAFKA_SASL_PASSWORD:-}" ]; then
+    tt_die "set both TT_KAFKA_SASL_USERNAME and TT_KAFKA_SASL_PASSWORD, or neither"
+  fi
+  SCRAM=(--add-scram "SCRAM-SHA-512=[name=$TT_KAFKA_SASL_USERNAME,password=$TT_KAFKA_SASL_PASSWORD]")
+fi
+
 tt_write_file "$CONF_DIR/log4j2.properties" <<'LOG4J'
 # Kafka logs to stdout; journald (AWS) or the twin's supervisor keeps them.
 status = warn
@@ -129,7 +153,7 @@ if [ "$FORMAT" -eq 1 ] && [ ! -f "$LOG_DIR/meta.properties" ]; then
   [ -d "$PREFIX/lib" ] || tt_die "$PREFIX/lib is missing: run install-kafka.sh --prefix $PREFIX first"
   tt_log "formatting KRaft storage in $LOG_DIR (cluster $TT_CLUSTER_ID)"
   format=(java -cp "$PREFIX/lib/*" -Dlog4j2.configurationFile="$CONF_DIR/log4j2.properties"
-    kafka.tools.StorageTool format -t "$TT_CLUSTER_ID" -c "$CONF_DIR/server.properties" --ignore-formatted)
+    kafka.tools.StorageTool format -t "$TT_CLUSTER_ID" -c "$CONF_DIR/server.properties" --ignore-formatted ${SCRAM[@]+"${SCRAM[@]}"})
   if [ "$(id -u)" -eq 0 ] && id "$RUN_USER" >/dev/null 2>&1; then
     runuser -u "$RUN_USER" -- "${format[@]}"
   else

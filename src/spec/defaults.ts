@@ -73,6 +73,8 @@ export function defaultSpec(): PipelineSpec {
     tags: {},
     encryption: {},
     alarms: { enabled: false },
+    snapshots: { enabled: false },
+    logs: { userData: true, retentionDays: 30 },
   };
 }
 

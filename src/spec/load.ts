@@ -28,6 +28,23 @@ function unknownKeys(path: string, value: unknown, known: readonly string[]): Sp
     }));
 }
 
+/** Optional fields of the fixed sections that have no default value. */
+const OPTIONAL_FIELDS: Readonly<Record<string, readonly string[]>> = {
+  dataset: ['schema'],
+  kafka: ['security'],
+  cassandra: ['security'],
+};
+
+/** The keys of the optional sections, by path. */
+const OPTION_KEYS: Readonly<Record<string, readonly string[]>> = {
+  'kafka.security': ['tls', 'sasl', 'certificateSecretArn'],
+  'cassandra.security': ['authentication', 'clientTls', 'certificateSecretArn'],
+  encryption: ['s3KmsKeyArn', 'ebsKmsKeyArn', 'logsKmsKeyArn', 'secretsKmsKeyArn'],
+  alarms: ['enabled', 'snsTopicArn', 'consumerLagMax', 'underReplicatedPartitions', 'unhealthyMembers'],
+  snapshots: ['enabled', 'intervalHours', 'retainCount', 'startTime'],
+  logs: ['userData', 'retentionDays'],
+};
+
 /** Issues for keys of `input` that `PipelineSpec` does not have (top level and fixed sections). */
 export function unknownKeyIssues(input: unknown): SpecIssue[] {
   const defaults = defaultSpec() as unknown as Record<string, unknown>;
@@ -35,8 +52,13 @@ export function unknownKeyIssues(input: unknown): SpecIssue[] {
   if (!isRecord(input)) return issues;
   for (const section of FIXED_SECTIONS) {
     // Optional fields that have no default value are known too.
-    const optional = section === 'dataset' ? ['schema'] : [];
+    const optional = OPTIONAL_FIELDS[section] ?? [];
     issues.push(...unknownKeys(section, input[section], [...Object.keys(defaults[section] as object), ...optional]));
+  }
+  for (const [path, known] of Object.entries(OPTION_KEYS)) {
+    const [section, field] = path.split('.') as [string, string | undefined];
+    const value = field ? (isRecord(input[section]) ? input[section][field] : undefined) : input[section];
+    if (value !== undefined) issues.push(...unknownKeys(path, value, known));
   }
   for (const group of ['producers', 'consumers'] as const) {
     const g = input[group];

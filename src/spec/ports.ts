@@ -47,3 +47,20 @@ export const CONSUMER_LAG_METRIC = {
   /** Dimension that names the consumer group (its value is the group id). */
   dimension: 'ConsumerGroup',
 } as const;
+
+/**
+ * CloudWatch metrics the brokers and app members publish for the alarms (`spec.alarms`), in the
+ * consumers' namespace. `dimension` is `Pipeline`, valued `<stack>[-<run id>]` (run-scoped).
+ */
+export const PIPELINE_HEALTH_METRICS = {
+  /** Namespace (the same as the lag metric's: one PutMetricData grant per role). */
+  namespace: CONSUMER_LAG_METRIC.namespace,
+  /** Count of under-replicated partitions, every broker each minute (the alarm takes the maximum). */
+  underReplicatedPartitions: 'UnderReplicatedPartitions',
+  /** 1 each time an app member reports itself Unhealthy to its group (dimension `Group` too). */
+  unhealthyReports: 'UnhealthyReports',
+  /** Dimension naming the run: `<stack>[-<run id>]`. */
+  dimension: 'Pipeline',
+  /** Second dimension of `unhealthyReports`: the group. */
+  groupDimension: 'Group',
+} as const;

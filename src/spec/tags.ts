@@ -16,6 +16,8 @@ export const TAG_KEYS = {
   zone: 'terratower:zone',
   /** Stable member id of a stateful member (`kafka-1`, `cassandra-2`). */
   member: 'terratower:member',
+  /** On stateful data volumes only: `<stack>[-<run id>]`, the run-scoped tag the snapshot policy targets. */
+  snapshot: 'terratower:snapshot',
   /** AMI role: what an AMI was baked for (`kafka`, `cassandra`, `app` — producers and consumers — or `monitoring`). */
   amiRole: 'terratower:role',
 } as const;

@@ -154,6 +154,42 @@ export interface KafkaSpec {
   instanceType: string;
   /** EBS data volume size per broker, GiB. */
   volumeSizeGiB: number;
+  /** Client security: TLS and SASL/SCRAM on the client listener (AWS). @default off (PLAINTEXT inside the VPC) */
+  security?: KafkaSecuritySpec;
+}
+
+/**
+ * Kafka client security (AWS only; the local twin ignores it). With `sasl: 'scram-sha-512'` the
+ * run gets its own credentials (a Secrets Manager secret `<stack>-kafka-scram`, random password)
+ * that brokers bootstrap at format time and apps read at boot through their instance role; the
+ * brokers also authenticate to each other with them. With `tls`, the client listener serves the
+ * certificate of `certificateSecretArn` and the apps trust its `ca`.
+ */
+export interface KafkaSecuritySpec {
+  /** TLS on the client (and inter-broker) listener; needs `certificateSecretArn`. */
+  tls: boolean;
+  /** SASL mechanism on the client (and inter-broker) listener. */
+  sasl: 'none' | 'scram-sha-512';
+  /**
+   * Secrets Manager secret (JSON: `certificate`, `privateKey` (PKCS#8, unencrypted), `ca`, all
+   * PEM) whose certificate names every broker's fixed address (IP SANs). Required with `tls`.
+   */
+  certificateSecretArn?: string;
+}
+
+/**
+ * Cassandra client security (AWS only; the local twin ignores it). With `authentication`, nodes
+ * run PasswordAuthenticator; the first node creates the run's role (credentials in a Secrets
+ * Manager secret `<stack>-cassandra-auth`, random password), gives the default `cassandra`
+ * superuser a random password, and consumers log in with the run's role.
+ */
+export interface CassandraSecuritySpec {
+  /** PasswordAuthenticator with a per-run role. */
+  authentication: boolean;
+  /** TLS on the CQL port; needs `certificateSecretArn`. */
+  clientTls: boolean;
+  /** As `KafkaSecuritySpec.certificateSecretArn`, for every node's fixed address. Required with `clientTls`. */
+  certificateSecretArn?: string;
 }
 
 /** The Cassandra cluster, a rack per zone. */
@@ -172,6 +208,8 @@ export interface CassandraSpec {
   instanceType: string;
   /** EBS data volume size per node, GiB. */
   volumeSizeGiB: number;
+  /** Authentication and client TLS (AWS). @default off */
+  security?: CassandraSecuritySpec;
 }
 
 /** Prometheus + Grafana. */
@@ -227,6 +265,34 @@ export interface PipelineSpec {
   encryption?: EncryptionSpec;
   /** CloudWatch alarms to an SNS topic (AWS). @default off */
   alarms?: AlarmsSpec;
+  /** Scheduled snapshots of the Kafka and Cassandra data volumes (AWS, Data Lifecycle Manager). @default off */
+  snapshots?: SnapshotsSpec;
+  /** Every instance's user-data and cloud-init output shipped to CloudWatch Logs (AWS). @default on, 30 days */
+  logs?: LogsSpec;
+}
+
+/**
+ * Snapshots of the stateful clusters' data volumes by an `aws_dlm_lifecycle_policy` that targets
+ * them by a run-scoped tag. Snapshots outlive the stack (that is their point); a disposable
+ * harness run's sweep deletes them with the rest of the run.
+ */
+export interface SnapshotsSpec {
+  /** Create the policy. */
+  enabled: boolean;
+  /** Hours between snapshots: 1, 2, 3, 4, 6, 8, 12 or 24. @default 24 */
+  intervalHours?: number;
+  /** Snapshots kept per volume. @default 7 */
+  retainCount?: number;
+  /** Time of day (UTC, `HH:MM`) the schedule starts from. @default '03:00' */
+  startTime?: string;
+}
+
+/** User-data logs in CloudWatch Logs: a run-scoped log group `/terratower/<stack>/user-data`. */
+export interface LogsSpec {
+  /** Ship each instance's `/var/log/terratower-user-data.log` and `/var/log/cloud-init-output.log`. */
+  userData: boolean;
+  /** Days the log group keeps events (a CloudWatch Logs retention value). @default 30 */
+  retentionDays?: number;
 }
 
 /**
@@ -240,6 +306,13 @@ export interface AlarmsSpec {
   snsTopicArn?: string;
   /** Consumer lag, records, that alarms. @default 100000 */
   consumerLagMax?: number;
+  /**
+   * Alarm when any partition is under-replicated for 5 minutes (every broker publishes the
+   * count each minute) or no broker reports it. @default true
+   */
+  underReplicatedPartitions?: boolean;
+  /** Alarm when an app member reports itself Unhealthy (its `/healthz` failed). @default true */
+  unhealthyMembers?: boolean;
 }
 
 /**
@@ -252,6 +325,13 @@ export interface EncryptionSpec {
   s3KmsKeyArn?: string;
   /** KMS key ARN for the Kafka and Cassandra data volumes. @default the account's AWS-managed EBS key */
   ebsKmsKeyArn?: string;
+  /**
+   * KMS key ARN for the run's log groups (user data, flow logs); its key policy must let the
+   * region's CloudWatch Logs service principal use it. @default CloudWatch Logs' own encryption
+   */
+  logsKmsKeyArn?: string;
+  /** KMS key ARN for the run's credential secrets (Kafka SCRAM, Cassandra). @default the AWS-managed Secrets Manager key */
+  secretsKmsKeyArn?: string;
 }
 
 /** A partial spec as users write it in a file: every field optional, merged over `defaultSpec()`. */

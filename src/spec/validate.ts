@@ -60,6 +60,14 @@ const SNS_TOPIC_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256
 const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+$/;
 /** An EC2 instance type's shape: family and size, e.g. `m5.large`, `u-6tb1.metal`. */
 export const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
+/** A Secrets Manager secret ARN. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+$/;
+/** Retention values CloudWatch Logs accepts, days. */
+export const LOG_RETENTION_DAYS: readonly number[] = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+/** Intervals a Data Lifecycle Manager schedule accepts, hours. */
+export const SNAPSHOT_INTERVAL_HOURS: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 24];
 const KAFKA_TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const CQL_IDENTIFIER = /^[a-zA-Z0-9_]{1,48}$/;
 const POLICY_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -440,6 +448,43 @@ function checkKafka(v: Issues, spec: Record<string, unknown>, zones: string[] | 
   }
   v.instanceType('kafka.instanceType', k.instanceType);
   v.int('kafka.volumeSizeGiB', k.volumeSizeGiB, 1, 16_384);
+  if (k.security !== undefined) {
+    const sec = v.section('kafka.security', k.security);
+    if (sec) {
+      const tls = v.bool('kafka.security.tls', sec.tls) ? sec.tls : undefined;
+      v.oneOf('kafka.security.sasl', sec.sasl, ['none', 'scram-sha-512'] as const);
+      checkCertificateSecret(v, 'kafka.security', 'tls', tls, sec.certificateSecretArn, 'broker');
+    }
+  }
+}
+
+/** `certificateSecretArn` of a security section: required exactly when its TLS switch is on. */
+function checkCertificateSecret(
+  v: Issues,
+  section: string,
+  switchKey: string,
+  tls: boolean | undefined,
+  arn: unknown,
+  member: string,
+): void {
+  const path = `${section}.certificateSecretArn`;
+  if (arn === undefined) {
+    if (tls === true)
+      v.add(
+        path,
+        `is required when ${section}.${switchKey} is true: store the PEM certificate (IP SANs for every ${member}'s fixed address), its privateKey and the ca as JSON in Secrets Manager and give the secret's ARN, or set ${section}.${switchKey} to false`,
+      );
+    return;
+  }
+  if (typeof arn !== 'string' || !SECRET_ARN.test(arn)) {
+    v.add(
+      path,
+      `${JSON.stringify(arn)} is not a Secrets Manager secret ARN: give one such as arn:aws:secretsmanager:eu-west-1:123456789012:secret:kafka-tls-AbCdEf`,
+    );
+    return;
+  }
+  if (tls === false)
+    v.add(path, `is set but ${section}.${switchKey} is false: set ${section}.${switchKey} to true or remove ${path}`);
 }
 
 function checkCassandra(
@@ -494,6 +539,14 @@ function checkCassandra(
   }
   v.instanceType('cassandra.instanceType', c.instanceType);
   v.int('cassandra.volumeSizeGiB', c.volumeSizeGiB, 1, 16_384);
+  if (c.security !== undefined) {
+    const sec = v.section('cassandra.security', c.security);
+    if (sec) {
+      v.bool('cassandra.security.authentication', sec.authentication);
+      const tls = v.bool('cassandra.security.clientTls', sec.clientTls) ? sec.clientTls : undefined;
+      checkCertificateSecret(v, 'cassandra.security', 'clientTls', tls, sec.certificateSecretArn, 'node');
+    }
+  }
 }
 
 function checkMetricValue(v: Issues, path: string, metric: unknown, value: unknown, positive: boolean): void {
@@ -783,6 +836,38 @@ function checkTags(v: Issues, spec: Record<string, unknown>): void {
   }
 }
 
+function checkSnapshots(v: Issues, spec: Record<string, unknown>): void {
+  if (spec.snapshots === undefined) return;
+  const s = v.section('snapshots', spec.snapshots);
+  if (!s) return;
+  v.bool('snapshots.enabled', s.enabled);
+  const interval = s.intervalHours;
+  if (interval !== undefined && !(typeof interval === 'number' && SNAPSHOT_INTERVAL_HOURS.includes(interval)))
+    v.add(
+      'snapshots.intervalHours',
+      `is ${JSON.stringify(interval)} but Data Lifecycle Manager takes one of ${SNAPSHOT_INTERVAL_HOURS.join(', ')}: set snapshots.intervalHours to one of them`,
+    );
+  if (s.retainCount !== undefined) v.int('snapshots.retainCount', s.retainCount, 1, 1000);
+  const start = s.startTime;
+  if (start !== undefined && !(typeof start === 'string' && /^([01]\d|2[0-3]):[0-5]\d$/.test(start)))
+    v.add('snapshots.startTime', `is ${JSON.stringify(start)} but must be a UTC time HH:MM: write e.g. "03:00"`);
+}
+
+function checkLogs(v: Issues, spec: Record<string, unknown>): void {
+  if (spec.logs === undefined) return;
+  const l = v.section('logs', spec.logs);
+  if (!l) return;
+  v.bool('logs.userData', l.userData);
+  const days = l.retentionDays;
+  if (days !== undefined && !(typeof days === 'number' && LOG_RETENTION_DAYS.includes(days))) {
+    const near = LOG_RETENTION_DAYS.find((d) => typeof days === 'number' && d >= days) ?? 3653;
+    v.add(
+      'logs.retentionDays',
+      `is ${JSON.stringify(days)} but CloudWatch Logs keeps events for one of ${LOG_RETENTION_DAYS.join(', ')} days: set logs.retentionDays to ${near}`,
+    );
+  }
+}
+
 /**
  * Every problem with `spec`, in rule order; empty when it is valid. Use `validateSpec` to throw
  * them as one `SpecError`.
@@ -822,7 +907,7 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
   checkTags(v, raw);
   if (raw.encryption !== undefined) {
     const enc = v.section('encryption', raw.encryption);
-    for (const key of ['s3KmsKeyArn', 'ebsKmsKeyArn'] as const) {
+    for (const key of ['s3KmsKeyArn', 'ebsKmsKeyArn', 'logsKmsKeyArn', 'secretsKmsKeyArn'] as const) {
       const arn = enc?.[key];
       if (arn === undefined) continue;
       if (typeof arn !== 'string' || !KMS_KEY_ARN.test(arn))
@@ -844,8 +929,12 @@ export function specIssues(spec: PipelineSpec): SpecIssue[] {
         );
       if (alarms.consumerLagMax !== undefined)
         v.int('alarms.consumerLagMax', alarms.consumerLagMax, 1, Number.MAX_SAFE_INTEGER);
+      for (const key of ['underReplicatedPartitions', 'unhealthyMembers'] as const)
+        if (alarms[key] !== undefined) v.bool(`alarms.${key}`, alarms[key]);
     }
   }
+  checkSnapshots(v, raw);
+  checkLogs(v, raw);
   return v.list;
 }
 

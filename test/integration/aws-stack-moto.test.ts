@@ -10,14 +10,24 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { CreateTagsCommand, DescribeNetworkAclsCommand, RegisterImageCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DescribeLaunchTemplateVersionsCommand,
+  DescribeNetworkAclsCommand,
+  RegisterImageCommand,
+} from '@aws-sdk/client-ec2';
 import { ListCommandsCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMoto, type MotoServer } from '../../src/harness/moto.ts';
 import { AwsTarget } from '../../src/harness/targets/aws.ts';
 import { awsClients, type AwsClients } from '../../src/harness/targets/aws-clients.ts';
-import { INVENTORY_TYPE_OF, runInventory } from '../../src/harness/targets/aws-sweep.ts';
-import { defaultPluginDir, findMirroredProvider, terraformRunsRoot } from '../../src/harness/terraform/index.ts';
+import { INVENTORY_TYPE_OF, PART_OF_TYPE, runInventory, sweepRun } from '../../src/harness/targets/aws-sweep.ts';
+import {
+  TerraformRun,
+  defaultPluginDir,
+  findMirroredProvider,
+  terraformRunsRoot,
+} from '../../src/harness/terraform/index.ts';
 import { defaultSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
 import { ALL_GROUPS } from '../../src/model/target.ts';
 import { IMAGE_ROLES } from '../../src/aws/packer/manifest.ts';
@@ -35,11 +45,34 @@ const stamp = Date.now().toString(36);
 const RUN_A = `moto-a-${stamp}`;
 const RUN_B = `moto-b-${stamp}`;
 
-/** The default spec, with flow logs on so every resource type of the network is applied. */
+/**
+ * The default spec (user-data logs on), with flow logs, alarms, Kafka SASL/SCRAM and Cassandra
+ * authentication on, so every resource type those options add is applied and swept. Snapshots
+ * (DLM) stay off: moto 5.2.5 serves no Data Lifecycle Manager API (`terraform validate` below
+ * covers the policy); TLS needs a certificate secret, which adds no resource type.
+ */
 function motoSpec(): PipelineSpec {
   const spec = defaultSpec();
   spec.network = { ...spec.network, flowLogs: true };
+  spec.alarms = { enabled: true };
+  spec.kafka = { ...spec.kafka, security: { tls: false, sasl: 'scram-sha-512' } };
+  spec.cassandra = { ...spec.cassandra, security: { authentication: true, clientTls: false } };
   return spec;
+}
+
+/** A small spec for the experiment stack (two pipelines): one zone, two brokers, one node, no monitoring. */
+function smallSpec(): PipelineSpec {
+  return withDefaults({
+    zones: ['eu-west-1a'],
+    multiAz: false,
+    tolerateZoneLoss: false,
+    network: { publicSubnetCidrs: ['10.40.0.0/24'], privateSubnetCidrs: ['10.40.10.0/24'], natGateways: 'single' },
+    kafka: { brokers: 2, replicationFactor: 2, minInSyncReplicas: 1 },
+    cassandra: { nodes: 1, replicationFactor: 1, consistency: 'ONE' },
+    producers: { min: 1, max: 1, desired: 1 },
+    consumers: { min: 1, max: 2, desired: 1 },
+    monitoring: { enabled: false },
+  });
 }
 
 /** Resource instances in a run's local state, by type. */
@@ -116,10 +149,14 @@ suite(
       const dir = await mkdtemp(join(tmpdir(), 'tt-validate-'));
       try {
         const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+        const cert = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pipeline-tls-AbCdEf';
         const full = withDefaults({
           network: { flowLogs: true },
-          encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key },
+          encryption: { s3KmsKeyArn: key, ebsKmsKeyArn: key, logsKmsKeyArn: key, secretsKmsKeyArn: key },
           alarms: { enabled: true },
+          snapshots: { enabled: true },
+          kafka: { security: { tls: true, sasl: 'scram-sha-512', certificateSecretArn: cert } },
+          cassandra: { security: { authentication: true, clientTls: true, certificateSecretArn: cert } },
         });
         const stacks = [
           synthesize({ spec: full, outdir: join(dir, 'a'), runId: 'validate' }),
@@ -169,8 +206,9 @@ suite(
           );
       }
 
-      // The sweep's inventory sees every taggable resource type the state holds.
+      // The sweep's inventory sees every resource type the state holds (parts go with their parent).
       const types = await stateTypes(RUN_A);
+      expect(Object.keys(types).filter((t) => !(t in INVENTORY_TYPE_OF) && !(t in PART_OF_TYPE))).toEqual([]);
       figures.resources = Object.values(types).reduce((a, b) => a + b, 0);
       figures.resourceTypes = Object.keys(types).length;
       const inventory = await runInventory(clients, RUN_A);
@@ -178,6 +216,33 @@ suite(
       const seen = taggable.filter((k) => (inventory[k]?.length ?? 0) > 0);
       figures.inventoryTypes = seen;
       expect(seen).toEqual(taggable);
+      expect(taggable).toEqual(
+        expect.arrayContaining([
+          'iam-role',
+          'iam-instance-profile',
+          'log-group',
+          'secret',
+          'sns-topic',
+          'cloudwatch-alarm',
+        ]),
+      );
+
+      // User data reaches the launch template byte for byte through Terraform (backslashes too).
+      const lt = await clients.ec2.send(
+        new DescribeLaunchTemplateVersionsCommand({
+          LaunchTemplateName: `terratower-${RUN_A}-producers`,
+          Versions: ['$Latest'],
+        }),
+      );
+      const userData = Buffer.from(lt.LaunchTemplateVersions![0]!.LaunchTemplateData!.UserData!, 'base64').toString(
+        'utf8',
+      );
+      expect(userData).toContain(`TT_BUCKET=${spec.dataset.bucket}-${RUN_A}\n`);
+      expect(userData).toContain(`'split("\\n")`);
+      expect(userData).toContain('TT_KAFKA_SASL_MECHANISM=scram-sha-512');
+      expect(userData).toMatch(
+        /secret_json "arn:aws:secretsmanager:eu-west-1:\d{12}:secret:terratower-moto-a-\S+-kafka-scram-\w+"/,
+      );
     });
 
     it('a second run of the same spec applies beside the first: no name is shared', async () => {
@@ -310,11 +375,60 @@ suite(
         sweep.networkInterfaces,
         sweep.networkAcls,
         sweep.buckets,
-      ]).toEqual([[], [], [], [], [], [], []]);
+        sweep.snapshots,
+      ]).toEqual([[], [], [], [], [], [], [], []]);
+      expect(sweep.services).toEqual({});
       expect(sweep.remaining).toEqual({});
       figures.leftovers = Object.values(sweep.remaining).flat().length;
       t.close();
       target = undefined;
+    });
+
+    it('ExperimentStack (control + experiment of a small spec) applied through the runner and destroyed; nothing left', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tt-experiment-'));
+      const runId = `moto-x-${stamp}`;
+      let run: TerraformRun | undefined;
+      try {
+        const { file } = synthesize({
+          spec: smallSpec(),
+          outdir: dir,
+          experiment: true,
+          experimentOverrides: { consumers: { max: 1 } },
+          runId,
+          awsEndpoint: { url: moto.endpoint, ...credentials },
+        });
+        run = await TerraformRun.create({
+          sourceDir: dirname(file),
+          runId,
+          echo: false,
+          parallelism: 5,
+          timeouts: { apply: 10 * 60_000, destroy: 10 * 60_000 },
+          destroyRetries: 1,
+          timeBetweenRetriesMs: 2_000,
+        });
+        const started = performance.now();
+        await run.apply();
+        figures.experimentApplyMs = Math.round(performance.now() - started);
+        const outputs = await run.outputs();
+        expect(Object.keys(outputs).some((k) => k.startsWith('control_'))).toBe(true);
+        expect(Object.keys(outputs).some((k) => k.startsWith('experiment_'))).toBe(true);
+        const types = await stateTypes(runId);
+        figures.experimentResources = Object.values(types).reduce((a, b) => a + b, 0);
+        const inventory = await runInventory(clients, runId);
+        const groups = inventory['autoscaling-group'] ?? [];
+        expect(groups.some((g) => g.startsWith('terratower-control-'))).toBe(true);
+        expect(groups.some((g) => g.startsWith('terratower-experiment-'))).toBe(true);
+        const destroyStarted = performance.now();
+        await run.finish();
+        run = undefined;
+        figures.experimentDestroyMs = Math.round(performance.now() - destroyStarted);
+        const sweep = await sweepRun(clients, runId);
+        expect(sweep.errors).toEqual([]);
+        expect(sweep.remaining).toEqual({});
+      } finally {
+        await run?.finish().catch((e: Error) => process.stderr.write(`experiment destroy: ${e.message}\n`));
+        await rm(dir, { recursive: true, force: true });
+      }
     });
   },
 );

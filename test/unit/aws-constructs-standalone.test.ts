@@ -410,7 +410,7 @@ describe('CloudWatch alarms to SNS (spec.alarms)', () => {
     expect(synthAlarms(undefined).resource.aws_cloudwatch_metric_alarm).toBeUndefined();
   });
 
-  it('consumer lag, fleets at max, every group short of desired, all to a new encrypted topic', () => {
+  it('consumer lag, fleets at max, every group short of desired, under-replicated partitions, unhealthy members, all to a new encrypted topic', () => {
     const tf = synthAlarms({ enabled: true, consumerLagMax: 20_000 });
     const topics = Object.entries(tf.resource.aws_sns_topic!);
     expect(topics).toHaveLength(1);
@@ -423,6 +423,9 @@ describe('CloudWatch alarms to SNS (spec.alarms)', () => {
         'consumers-at-max',
         'producers-short',
         'consumers-short',
+        'under-replicated',
+        'producers-unhealthy',
+        'consumers-unhealthy',
         ...['kafka-1', 'kafka-2', 'kafka-3', 'cassandra-1', 'cassandra-2', 'cassandra-3'].map((m) => `${m}-short`),
       ]
         .map((n) => `terratower-a1-${n}`)

@@ -8,7 +8,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
+  CASSANDRA_CREDENTIAL_ENV,
+  KAFKA_CREDENTIAL_ENV,
   cassandraMemberEnv,
+  cassandraSecurityEnv,
+  kafkaSecurityEnv,
   consumerFleetEnv,
   kafkaClusterId,
   kafkaMemberEnv,
@@ -18,7 +22,7 @@ import {
   type InstanceRole,
 } from '../../src/aws/constructs/user-data.ts';
 import { PACKER_DIR } from '../../src/support/paths.ts';
-import { defaultSpec } from '../../src/spec/defaults.ts';
+import { defaultSpec, withDefaults } from '../../src/spec/defaults.ts';
 import { clusterMembers } from '../../src/spec/derive.ts';
 
 const SCRIPTS = join(PACKER_DIR, 'scripts');
@@ -31,6 +35,16 @@ const WRITTEN: Record<InstanceRole, Record<string, string>> = {
   monitoring: monitoringEnv(spec, 'stack'),
   producer: producerFleetEnv(spec),
   consumer: consumerFleetEnv(spec),
+};
+
+/** What user data may add for the spec's security options (`kafka.security`, `cassandra.security`). */
+const secured = withDefaults({
+  kafka: { security: { tls: true, sasl: 'scram-sha-512', certificateSecretArn: 'arn' } },
+  cassandra: { security: { authentication: true, clientTls: true, certificateSecretArn: 'arn' } },
+});
+const OPTIONAL: Partial<Record<InstanceRole, Record<string, string>>> = {
+  kafka: { ...kafkaSecurityEnv(secured), ...KAFKA_CREDENTIAL_ENV },
+  cassandra: { ...cassandraSecurityEnv(secured), ...CASSANDRA_CREDENTIAL_ENV },
 };
 
 const CONFIGURE: Partial<Record<InstanceRole, string>> = {
@@ -58,9 +72,10 @@ describe('user data ↔ configure scripts', () => {
     it(`${file} reads only variables user data writes for ${role}, and requires only ones it always writes`, () => {
       const text = script(file);
       const written = Object.keys(WRITTEN[role]);
+      const mayWrite = [...written, ...Object.keys(OPTIONAL[role] ?? {})];
       const reads = readsVariables(text);
       expect(reads.length).toBeGreaterThan(0);
-      expect(reads.filter((name) => !written.includes(name))).toEqual([]);
+      expect(reads.filter((name) => !mayWrite.includes(name))).toEqual([]);
       const required = requiredVariables(text);
       expect(required.length).toBeGreaterThan(0);
       expect(required.filter((name) => !written.includes(name))).toEqual([]);

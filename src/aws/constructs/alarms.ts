@@ -2,8 +2,9 @@
  * `PipelineAlarms`: CloudWatch alarms that page someone, to an SNS topic (given, or created):
  * consumer lag above a limit, an app fleet held at its maximum size (scaling has run out of
  * room), and any Auto Scaling group with fewer members in service than it wants (unhealthy or
- * failing to launch). Under-replicated partitions are not among them: the brokers export that
- * to Prometheus (monitoring instance), not to CloudWatch.
+ * failing to launch), under-replicated partitions (published by every broker, see
+ * `KafkaCluster.publishUnderReplicatedPartitions`), and app members reporting themselves
+ * Unhealthy (`ServiceFleet.reportUnhealthyMetric`).
  */
 import { Construct } from 'constructs';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
@@ -24,6 +25,16 @@ export interface PipelineAlarmsProps {
   fleets: Record<string, string>;
   /** Every Auto Scaling group by a label (fleets and stateful members), alarmed when short of desired for 10 minutes. */
   groups: Record<string, string>;
+  /**
+   * The brokers' under-replicated-partitions metric: alarmed when its maximum is above 0 for 5
+   * minutes, or when no broker reports it for 5 minutes. @default no such alarm
+   */
+  underReplicatedPartitions?: { namespace: string; name: string; dimensions: Record<string, string> };
+  /**
+   * The members' Unhealthy reports, by fleet label → the metric's dimensions: alarmed when any
+   * member of the fleet reported itself Unhealthy in the last 5 minutes. @default no such alarm
+   */
+  unhealthyMembers?: { namespace: string; name: string; dimensionsByFleet: Record<string, Record<string, string>> };
 }
 
 /** The pipeline's alarms and their topic. */
@@ -111,6 +122,44 @@ export class PipelineAlarms extends Construct {
         threshold: 1,
         comparisonOperator: 'GreaterThanOrEqualToThreshold',
         treatMissingData: 'notBreaching',
+        ...common,
+        tags: tags(name),
+      });
+    }
+    if (props.underReplicatedPartitions) {
+      const u = props.underReplicatedPartitions;
+      const name = resourceName(identity, 'under-replicated', 255);
+      alarms[name] = new CloudwatchMetricAlarm(this, 'under-replicated', {
+        alarmName: name,
+        alarmDescription: `${identity.stackName} has under-replicated Kafka partitions (or no broker reports the count) for 5 minutes`,
+        namespace: u.namespace,
+        metricName: u.name,
+        dimensions: u.dimensions,
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 5,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'breaching', // no broker able to describe the topics is worse
+        ...common,
+        tags: tags(name),
+      });
+    }
+    for (const [fleet, dimensions] of Object.entries(props.unhealthyMembers?.dimensionsByFleet ?? {})) {
+      const u = props.unhealthyMembers!;
+      const name = resourceName(identity, `${fleet}-unhealthy`, 255);
+      alarms[name] = new CloudwatchMetricAlarm(this, `${fleet}-unhealthy`, {
+        alarmName: name,
+        alarmDescription: `a member of ${fleet} of ${identity.stackName} reported itself Unhealthy (its /healthz failed) and is being replaced`,
+        namespace: u.namespace,
+        metricName: u.name,
+        dimensions,
+        statistic: 'Sum',
+        period: 300,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        treatMissingData: 'notBreaching', // no report is the healthy case
         ...common,
         tags: tags(name),
       });

@@ -18,3 +18,6 @@ export * from './vpc-flow-logs.ts';
 export * from './tagging.ts';
 export * from './props.ts';
 export * from './alarms.ts';
+export * from './run-credentials.ts';
+export * from './user-data-logs.ts';
+export * from './data-volume-snapshots.ts';

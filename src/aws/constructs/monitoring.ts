@@ -15,6 +15,7 @@ import { tagWithIdentity } from './tagging.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
 import { userDataBase64 } from './user-data-encoding.ts';
+import type { UserDataLogs } from './user-data-logs.ts';
 import { monitoringEnv, renderUserData } from './user-data.ts';
 
 /** Props of `Monitoring`. */
@@ -29,6 +30,8 @@ export interface MonitoringProps {
   imageId: string;
   /** Root volume size, GiB (holds the Prometheus TSDB). @default 50 */
   rootVolumeSizeGiB?: number;
+  /** Ship the instance's user-data and cloud-init output here. @default not shipped */
+  logs?: UserDataLogs;
 }
 
 /** The monitoring instance. */
@@ -72,6 +75,7 @@ export class Monitoring extends Construct {
           resources: ['*'],
         },
         ...ssmManagedInstanceStatements(this, identity),
+        ...(props.logs ? [props.logs.writeStatement()] : []),
       ],
     });
     this.instance = new Instance(this, 'instance', {
@@ -81,7 +85,12 @@ export class Monitoring extends Construct {
       vpcSecurityGroupIds: [this.securityGroup.securityGroupId],
       iamInstanceProfile: this.role.instanceProfile.name,
       userDataBase64: userDataBase64(
-        renderUserData({ role: 'monitoring', region: identity.region, env: monitoringEnv(spec, identity.stackName) }),
+        renderUserData({
+          role: 'monitoring',
+          region: identity.region,
+          env: monitoringEnv(spec, identity.stackName),
+          ...(props.logs ? { logShipping: { logGroupName: props.logs.logGroupName } } : {}),
+        }),
       ),
       metadataOptions: {
         httpEndpoint: 'enabled',

@@ -53,6 +53,8 @@ export interface NetworkProps {
   interfaceEndpoints?: readonly string[];
   /** Log the VPC's traffic to CloudWatch Logs (see `VpcFlowLogs`). @default false */
   flowLogs?: boolean;
+  /** KMS key (ARN) encrypting the flow-log group. @default CloudWatch Logs' own encryption */
+  flowLogsKmsKeyArn?: string;
   /** Days flow-log records are kept. @default 14 */
   flowLogRetentionDays?: number;
 }
@@ -175,6 +177,7 @@ export class Network extends Construct {
         identity,
         vpcId: this.vpc.id,
         retentionDays: props.flowLogRetentionDays,
+        ...(props.flowLogsKmsKeyArn ? { kmsKeyArn: props.flowLogsKmsKeyArn } : {}),
       });
     }
 

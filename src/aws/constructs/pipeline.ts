@@ -5,19 +5,22 @@
  */
 import { Construct } from 'constructs';
 import { consumerGroupId } from '../../spec/derive.ts';
-import { CONSUMER_LAG_METRIC } from '../../spec/ports.ts';
+import { CONSUMER_LAG_METRIC, PIPELINE_HEALTH_METRICS } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/types.ts';
 import { PipelineAlarms } from './alarms.ts';
 import type { AmiCatalog } from './amis.ts';
 import { CassandraCluster } from './cassandra-cluster.ts';
 import { DatasetBucket } from './dataset-bucket.ts';
-import { isDisposable, runBucketName, type StackIdentity } from './identity.ts';
+import { DataVolumeSnapshots } from './data-volume-snapshots.ts';
+import { isDisposable, namePrefix, runBucketName, type StackIdentity } from './identity.ts';
+import { RunCredentials } from './run-credentials.ts';
+import { UserDataLogs } from './user-data-logs.ts';
 import { tagWithIdentity } from './tagging.ts';
 import { KafkaCluster } from './kafka-cluster.ts';
 import { Monitoring } from './monitoring.ts';
 import { Network } from './network.ts';
 import { ServiceFleet, type FleetMetric } from './service-fleet.ts';
-import { consumerFleetEnv, producerFleetEnv } from './user-data.ts';
+import { appBootSecrets, consumerFleetEnv, producerFleetEnv } from './user-data.ts';
 
 /** Props of `Pipeline`. */
 export interface PipelineProps {
@@ -49,6 +52,14 @@ export class Pipeline extends Construct {
   readonly alarms?: PipelineAlarms;
   /** Monitoring instance, when `spec.monitoring.enabled`. */
   readonly monitoring?: Monitoring;
+  /** The user-data log group, when `spec.logs.userData` (the default). */
+  readonly userDataLogs?: UserDataLogs;
+  /** Snapshots of the data volumes, when `spec.snapshots.enabled`. */
+  readonly snapshots?: DataVolumeSnapshots;
+  /** The run's Kafka SCRAM credentials, when `spec.kafka.security.sasl` is `scram-sha-512`. */
+  readonly kafkaCredentials?: RunCredentials;
+  /** The run's Cassandra credentials, when `spec.cassandra.security.authentication`. */
+  readonly cassandraCredentials?: RunCredentials;
 
   /** @param props see `PipelineProps` */
   constructor(scope: Construct, id: string, props: PipelineProps) {
@@ -64,6 +75,7 @@ export class Pipeline extends Construct {
       privateSubnetCidrs: spec.network.privateSubnetCidrs,
       natGateways: spec.network.natGateways,
       flowLogs: spec.network.flowLogs ?? false,
+      ...(spec.encryption?.logsKmsKeyArn ? { flowLogsKmsKeyArn: spec.encryption.logsKmsKeyArn } : {}),
     });
     this.dataset = new DatasetBucket(this, 'dataset', {
       identity,
@@ -72,12 +84,41 @@ export class Pipeline extends Construct {
       forceDestroy: isDisposable(identity),
       ...(spec.encryption?.s3KmsKeyArn ? { kmsKeyArn: spec.encryption.s3KmsKeyArn } : {}),
     });
+    if (spec.logs?.userData)
+      this.userDataLogs = new UserDataLogs(this, 'user-data-logs', {
+        identity,
+        retentionDays: spec.logs.retentionDays ?? 30,
+        ...(spec.encryption?.logsKmsKeyArn ? { kmsKeyArn: spec.encryption.logsKmsKeyArn } : {}),
+      });
+    const logs = this.userDataLogs ? { logs: this.userDataLogs } : {};
+    const secretsKey = spec.encryption?.secretsKmsKeyArn ? { kmsKeyArn: spec.encryption.secretsKmsKeyArn } : {};
+    if (spec.kafka.security && spec.kafka.security.sasl !== 'none')
+      this.kafkaCredentials = new RunCredentials(this, 'kafka-credentials', {
+        identity,
+        name: 'kafka-scram',
+        group: 'kafka',
+        username: 'terratower',
+        ...secretsKey,
+      });
+    if (spec.cassandra.security?.authentication)
+      this.cassandraCredentials = new RunCredentials(this, 'cassandra-credentials', {
+        identity,
+        name: 'cassandra-auth',
+        group: 'cassandra',
+        username: 'terratower',
+        ...secretsKey,
+      });
+    const alarmOn = (key: 'underReplicatedPartitions' | 'unhealthyMembers'): boolean =>
+      spec.alarms?.enabled === true && spec.alarms[key] !== false;
     this.kafka = new KafkaCluster(this, 'kafka', {
       identity,
       spec,
       network: this.network,
       imageId: amis.imageId('kafka'),
       ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
+      ...(this.kafkaCredentials ? { credentials: this.kafkaCredentials } : {}),
+      publishUnderReplicatedPartitions: alarmOn('underReplicatedPartitions'),
+      ...logs,
     });
     this.cassandra = new CassandraCluster(this, 'cassandra', {
       identity,
@@ -85,7 +126,20 @@ export class Pipeline extends Construct {
       network: this.network,
       imageId: amis.imageId('cassandra'),
       ...(spec.encryption?.ebsKmsKeyArn ? { volumeKmsKeyArn: spec.encryption.ebsKmsKeyArn } : {}),
+      ...(this.cassandraCredentials ? { credentials: this.cassandraCredentials } : {}),
+      ...logs,
     });
+    if (spec.snapshots?.enabled)
+      this.snapshots = new DataVolumeSnapshots(this, 'snapshots', {
+        identity,
+        ...(spec.snapshots.intervalHours !== undefined ? { intervalHours: spec.snapshots.intervalHours } : {}),
+        ...(spec.snapshots.retainCount !== undefined ? { retainCount: spec.snapshots.retainCount } : {}),
+        ...(spec.snapshots.startTime !== undefined ? { startTime: spec.snapshots.startTime } : {}),
+      });
+    const secretArns = {
+      ...(this.kafkaCredentials ? { kafkaCredentialsArn: this.kafkaCredentials.secretArn } : {}),
+      ...(this.cassandraCredentials ? { cassandraCredentialsArn: this.cassandraCredentials.secretArn } : {}),
+    };
 
     const lagMetric: Extract<FleetMetric, { kind: 'perMember' }> = {
       kind: 'perMember',
@@ -109,11 +163,16 @@ export class Pipeline extends Construct {
         warmupSeconds: g.scaling.warmupSeconds,
         env,
         metricsNamespace: CONSUMER_LAG_METRIC.namespace,
+        reportUnhealthyMetric: alarmOn('unhealthyMembers'),
+        bootSecrets: appBootSecrets(spec, group, secretArns),
+        ...(spec.encryption?.secretsKmsKeyArn ? { bootSecretsKmsKeyArn: spec.encryption.secretsKmsKeyArn } : {}),
+        ...logs,
       });
       f.applyScaling(g.scaling, lagMetric);
       return f;
     };
-    this.producers = fleet('producers', producerFleetEnv(spec));
+    // The bucket's name for this run (`<bucket>-<run id>`), not the spec's: that is what exists.
+    this.producers = fleet('producers', producerFleetEnv(spec, runBucketName(identity, spec.dataset.bucket)));
     this.consumers = fleet('consumers', consumerFleetEnv(spec));
     this.producers.grantDatasetRead(this.dataset);
     if (spec.encryption?.s3KmsKeyArn)
@@ -136,6 +195,32 @@ export class Pipeline extends Construct {
         consumerLag: { ...lagMetric, max: spec.alarms.consumerLagMax ?? 100_000 },
         fleets: { producers: this.producers.asgName, consumers: this.consumers.asgName },
         groups,
+        ...(alarmOn('underReplicatedPartitions')
+          ? {
+              underReplicatedPartitions: {
+                namespace: PIPELINE_HEALTH_METRICS.namespace,
+                name: PIPELINE_HEALTH_METRICS.underReplicatedPartitions,
+                dimensions: { [PIPELINE_HEALTH_METRICS.dimension]: namePrefix(identity) },
+              },
+            }
+          : {}),
+        ...(alarmOn('unhealthyMembers')
+          ? {
+              unhealthyMembers: {
+                namespace: PIPELINE_HEALTH_METRICS.namespace,
+                name: PIPELINE_HEALTH_METRICS.unhealthyReports,
+                dimensionsByFleet: Object.fromEntries(
+                  (['producers', 'consumers'] as const).map((g) => [
+                    g,
+                    {
+                      [PIPELINE_HEALTH_METRICS.dimension]: namePrefix(identity),
+                      [PIPELINE_HEALTH_METRICS.groupDimension]: g,
+                    },
+                  ]),
+                ),
+              },
+            }
+          : {}),
       });
     }
 
@@ -145,6 +230,7 @@ export class Pipeline extends Construct {
         spec,
         network: this.network,
         imageId: amis.imageId('monitoring'),
+        ...logs,
       });
       const scraper = this.monitoring.securityGroup.securityGroupId;
       for (const target of [this.kafka, this.cassandra, this.producers, this.consumers]) target.admitScraper(scraper);

@@ -17,19 +17,21 @@ import {
   type CloudwatchMetricAlarmMetricQuery,
 } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
-import { PORTS } from '../../spec/ports.ts';
+import { PIPELINE_HEALTH_METRICS, PORTS } from '../../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../../spec/types.ts';
 import type { DatasetBucket } from './dataset-bucket.ts';
 import { autoScalingGroupArn } from './aws-account.ts';
 import { InstanceIamRole, putMetricDataStatement, ssmManagedInstanceStatements } from './iam.ts';
-import { instanceTags, placementTags, resourceName, type StackIdentity } from './identity.ts';
+import { instanceTags, namePrefix, placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';
 import { tagWithIdentity } from './tagging.ts';
 import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
 import { userDataBase64 } from './user-data-encoding.ts';
-import { renderUserData } from './user-data.ts';
+import { readSecretStatements } from './run-credentials.ts';
+import type { UserDataLogs } from './user-data-logs.ts';
+import { renderUserData, type BootSecret } from './user-data.ts';
 
 /** A metric a fleet scales on. */
 export type FleetMetric =
@@ -139,6 +141,21 @@ export interface ServiceFleetProps {
    * `false`: EC2 status checks only. @default true
    */
   appHealthCheck?: boolean;
+  /**
+   * With `appHealthCheck`: also publish 1 to `PIPELINE_HEALTH_METRICS.unhealthyReports`
+   * (dimensions `Pipeline`, `Group`) each time a member reports itself Unhealthy, for the
+   * unhealthy-members alarm. @default false
+   */
+  reportUnhealthyMetric?: boolean;
+  /**
+   * Secrets the members read at boot (credentials into the env file, CA files); the fleet's role
+   * may read exactly these secrets. @default none
+   */
+  bootSecrets?: BootSecret[];
+  /** KMS key (ARN) of `bootSecrets`, when they are encrypted with one. @default the AWS-managed key */
+  bootSecretsKmsKeyArn?: string;
+  /** Ship each member's user-data and cloud-init output here. @default not shipped */
+  logs?: UserDataLogs;
 }
 
 const ROLE_OF: Record<AppGroupName, 'producer' | 'consumer'> = { producers: 'producer', consumers: 'consumer' };
@@ -182,6 +199,7 @@ export class ServiceFleet extends Construct {
     if (props.refreshMinHealthyPercent !== undefined)
       check.wholeNumber('refreshMinHealthyPercent', props.refreshMinHealthyPercent, 0, 100);
     const name = resourceName(identity, group);
+    const reportUnhealthy = props.appHealthCheck !== false && props.reportUnhealthyMetric === true;
     this.group = group;
     this.fleetName = name;
     this.identity = identity;
@@ -202,6 +220,17 @@ export class ServiceFleet extends Construct {
         // Managed by SSM: the harness's CPU stress (AWSFIS-Run-CPU-Stress) is SSM Run Command.
         ...ssmManagedInstanceStatements(this, identity),
         ...(props.metricsNamespace ? [putMetricDataStatement(props.metricsNamespace)] : []),
+        ...(reportUnhealthy && props.metricsNamespace !== PIPELINE_HEALTH_METRICS.namespace
+          ? [putMetricDataStatement(PIPELINE_HEALTH_METRICS.namespace)]
+          : []),
+        ...(props.bootSecrets && props.bootSecrets.length > 0
+          ? readSecretStatements(
+              'ReadBootSecrets',
+              props.bootSecrets.map((b) => b.secretArn),
+              props.bootSecretsKmsKeyArn,
+            )
+          : []),
+        ...(props.logs ? [props.logs.writeStatement()] : []),
         ...(props.appHealthCheck === false
           ? []
           : [
@@ -227,7 +256,25 @@ export class ServiceFleet extends Construct {
           env: props.env,
           ...(props.appHealthCheck === false
             ? {}
-            : { healthCheck: { url: `http://127.0.0.1:${PORTS.appHttp}/healthz` } }),
+            : {
+                healthCheck: {
+                  url: `http://127.0.0.1:${PORTS.appHttp}/healthz`,
+                  ...(reportUnhealthy
+                    ? {
+                        metric: {
+                          namespace: PIPELINE_HEALTH_METRICS.namespace,
+                          name: PIPELINE_HEALTH_METRICS.unhealthyReports,
+                          dimensions: {
+                            [PIPELINE_HEALTH_METRICS.dimension]: namePrefix(identity),
+                            [PIPELINE_HEALTH_METRICS.groupDimension]: group,
+                          },
+                        },
+                      }
+                    : {}),
+                },
+              }),
+          ...(props.bootSecrets && props.bootSecrets.length > 0 ? { secrets: props.bootSecrets } : {}),
+          ...(props.logs ? { logShipping: { logGroupName: props.logs.logGroupName } } : {}),
         }),
       ),
       updateDefaultVersion: true,

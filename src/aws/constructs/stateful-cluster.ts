@@ -26,7 +26,9 @@ import { launchTemplateHardening } from './launch-template-defaults.ts';
 import type { Network } from './network.ts';
 import { PeerSecurityGroup } from './security-group.ts';
 import { userDataBase64 } from './user-data-encoding.ts';
-import { renderUserData } from './user-data.ts';
+import { snapshotTargetTag } from './data-volume-snapshots.ts';
+import type { UserDataLogs } from './user-data-logs.ts';
+import { renderUserData, type UserDataOptions } from './user-data.ts';
 
 /** A port the members use among themselves. */
 export interface PeerPort {
@@ -68,7 +70,17 @@ export interface StatefulClusterProps {
   healthCheckGraceSeconds?: number;
   /** Grant Session Manager access (the harness port-forwards through it). @default false */
   ssmAccess?: boolean;
+  /**
+   * More of one member's user data: secrets read at boot, files, services (see user-data.ts).
+   * The caller grants the role what they need (`role.addStatements`). @default none
+   */
+  memberUserData?: (member: ClusterMember) => MemberUserDataExtras;
+  /** Ship each member's user-data and cloud-init output to this log group. @default not shipped */
+  logs?: UserDataLogs;
 }
+
+/** The optional parts of a member's user data a cluster may add. */
+export type MemberUserDataExtras = Pick<UserDataOptions, 'secrets' | 'files' | 'services'>;
 
 /** The persistent and replaceable parts of one member. */
 export interface StatefulMember {
@@ -126,7 +138,10 @@ export class StatefulCluster extends Construct {
       identity,
       name: prefix,
       placement: { group: role },
-      statements: props.ssmAccess ? ssmManagedInstanceStatements(this, identity) : [],
+      statements: [
+        ...(props.ssmAccess ? ssmManagedInstanceStatements(this, identity) : []),
+        ...(props.logs ? [props.logs.writeStatement()] : []),
+      ],
     });
 
     this.members = props.members.map((member) => {
@@ -146,13 +161,16 @@ export class StatefulCluster extends Construct {
         type: props.volumeType ?? 'gp3',
         encrypted: true,
         ...(props.volumeKmsKeyArn ? { kmsKeyId: props.volumeKmsKeyArn } : {}),
-        tags: placementTags(identity, `${name}-data`, placement),
+        // The run-scoped snapshot tag: a DataVolumeSnapshots policy (spec.snapshots) targets it.
+        tags: { ...placementTags(identity, `${name}-data`, placement), ...snapshotTargetTag(identity) },
       });
       const userData = renderUserData({
         role,
         region: identity.region,
         env: props.memberEnv(member),
         attach: { networkInterfaceId: networkInterface.id, volumeId: volume.id, privateIp: member.privateIp },
+        ...(props.memberUserData?.(member) ?? {}),
+        ...(props.logs ? { logShipping: { logGroupName: props.logs.logGroupName } } : {}),
       });
       const tags = instanceTags(identity, name, placement);
       const launchTemplate = new LaunchTemplate(this, `${member.id}-lt`, {

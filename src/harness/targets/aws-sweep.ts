@@ -1,7 +1,9 @@
 /**
  * After destroy: find anything still tagged with the run id and delete it — Auto Scaling groups,
- * instances, launch templates, EBS volumes, network interfaces, network ACLs (a zone disruption
- * that was never restored), buckets. What terraform lost track of still costs money.
+ * instances, launch templates, EBS volumes and snapshots, network interfaces, network ACLs (a
+ * zone disruption that was never restored), buckets, and (aws-sweep-services.ts) IAM roles and
+ * instance profiles, log groups, alarms, topics, secrets and snapshot policies. What terraform
+ * lost track of still costs money.
  */
 import {
   DeleteAutoScalingGroupCommand,
@@ -12,6 +14,7 @@ import {
   DeleteLaunchTemplateCommand,
   DeleteNetworkAclCommand,
   DeleteNetworkInterfaceCommand,
+  DeleteSnapshotCommand,
   DeleteVolumeCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
@@ -26,6 +29,7 @@ import {
   DescribeSecurityGroupsCommand,
   DescribeSubnetsCommand,
   DescribeTagsCommand,
+  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   DescribeVpcEndpointsCommand,
   DescribeVpcsCommand,
@@ -42,6 +46,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import type { AwsClients } from './aws-clients.ts';
+import {
+  SERVICE_INVENTORY_TYPES,
+  serviceInventory,
+  sweepServices,
+  type ServiceInventory,
+} from './aws-sweep-services.ts';
 
 /** What a sweep deleted, by kind, and what it could not. */
 export interface SweepReport {
@@ -52,6 +62,10 @@ export interface SweepReport {
   networkInterfaces: string[];
   networkAcls: string[];
   buckets: string[];
+  /** EBS snapshots tagged with the run id (DLM snapshots of the data volumes). */
+  snapshots: string[];
+  /** IAM roles and instance profiles, log groups, alarms, topics, secrets, DLM policies deleted. */
+  services: Partial<ServiceInventory>;
   errors: string[];
   /** What is still tagged with the run id after the sweep (`runInventory`): empty when nothing is left. */
   remaining: RunInventory;
@@ -59,10 +73,12 @@ export interface SweepReport {
 
 /**
  * Everything still tagged with a run id, by resource type: every EC2 resource type (EC2
- * `DescribeTags` by the run tag: instances, volumes, interfaces, VPCs, subnets, route tables,
- * gateways, addresses, security groups and their rules, launch templates, ACLs, endpoints, flow
- * logs), plus `autoscaling-group` and `s3-bucket`. IAM roles and instance profiles and
- * CloudWatch log groups are not listed (the harness has no IAM or Logs client).
+ * `DescribeTags` by the run tag: instances, volumes, snapshots, interfaces, VPCs, subnets, route
+ * tables, gateways, addresses, security groups and their rules, launch templates, ACLs,
+ * endpoints, flow logs), `autoscaling-group`, `s3-bucket`, and `SERVICE_INVENTORY_TYPES`:
+ * `iam-role`, `iam-instance-profile`, `log-group`, `cloudwatch-alarm`, `sns-topic`, `secret`,
+ * `dlm-policy` (not listed against an emulator without DLM). Only types with something left
+ * appear.
  */
 export type RunInventory = Record<string, string[]>;
 
@@ -87,6 +103,31 @@ export const INVENTORY_TYPE_OF: Readonly<Record<string, string>> = {
   aws_flow_log: 'vpc-flow-log',
   aws_autoscaling_group: 'autoscaling-group',
   aws_s3_bucket: 's3-bucket',
+  aws_iam_role: 'iam-role',
+  aws_iam_instance_profile: 'iam-instance-profile',
+  aws_cloudwatch_log_group: 'log-group',
+  aws_cloudwatch_metric_alarm: 'cloudwatch-alarm',
+  aws_sns_topic: 'sns-topic',
+  aws_secretsmanager_secret: 'secret',
+  aws_dlm_lifecycle_policy: 'dlm-policy',
+};
+
+/**
+ * Resource types the stacks create that are parts of another resource and go with it, so the
+ * sweep has nothing of their own to list: type → the `RunInventory` type they belong to.
+ */
+export const PART_OF_TYPE: Readonly<Record<string, string>> = {
+  aws_autoscaling_policy: 'autoscaling-group',
+  aws_autoscaling_schedule: 'autoscaling-group',
+  aws_iam_role_policy: 'iam-role',
+  aws_route_table_association: 'route-table',
+  aws_s3_bucket_lifecycle_configuration: 's3-bucket',
+  aws_s3_bucket_ownership_controls: 's3-bucket',
+  aws_s3_bucket_policy: 's3-bucket',
+  aws_s3_bucket_public_access_block: 's3-bucket',
+  aws_s3_bucket_server_side_encryption_configuration: 's3-bucket',
+  aws_s3_bucket_versioning: 's3-bucket',
+  aws_secretsmanager_secret_version: 'secret',
 };
 
 /** Resource types as moto spells them in DescribeTags → as AWS does. */
@@ -142,6 +183,8 @@ async function stillExists(ec2: AwsClients['ec2'], type: string, id: string): Pr
       ),
     'vpc-flow-log': async () =>
       ((await ec2.send(new DescribeFlowLogsCommand({ FlowLogIds: [id] }))).FlowLogs ?? []).length > 0,
+    snapshot: async () =>
+      ((await ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [id] }))).Snapshots ?? []).length > 0,
   };
   const check = checks[type];
   if (!check) return true; // a type we cannot describe: reported as found
@@ -201,6 +244,8 @@ export async function runInventory(clients: AwsClients, runId: string): Promise<
   for (const g of await runAutoScalingGroups(clients, runId))
     add(out, 'autoscaling-group', g.AutoScalingGroupName ?? '');
   for (const name of await runBuckets(clients, runId)) add(out, 's3-bucket', name);
+  const services = await serviceInventory(clients, runId);
+  for (const type of SERVICE_INVENTORY_TYPES) for (const name of services[type]) add(out, type, name);
   return out;
 }
 
@@ -230,6 +275,8 @@ export function sweptNothing(r: SweepReport): boolean {
     r.networkInterfaces,
     r.networkAcls,
     r.buckets,
+    r.snapshots,
+    ...Object.values(r.services),
   ].every((l) => l.length === 0);
 }
 
@@ -268,6 +315,8 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
     networkInterfaces: [],
     networkAcls: [],
     buckets: [],
+    snapshots: [],
+    services: {},
     errors: [],
     remaining: {},
   };
@@ -402,6 +451,17 @@ export async function sweepRun(clients: AwsClients, runId: string): Promise<Swee
         r.buckets.push(name);
     }
   });
+  await attempt(r, 'snapshots', async () => {
+    const found = await ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ['self'], Filters: tagFilter(runId) }));
+    for (const snap of found.Snapshots ?? []) {
+      const id = snap.SnapshotId!;
+      if (await attempt(r, `delete snapshot ${id}`, () => ec2.send(new DeleteSnapshotCommand({ SnapshotId: id }))))
+        r.snapshots.push(id);
+    }
+  });
+
+  r.services = await sweepServices(clients, runId, r.errors);
+
   await attempt(r, 'inventory after the sweep', async () => {
     r.remaining = await runInventory(clients, runId);
   });
