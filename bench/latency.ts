@@ -23,7 +23,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
-import { BEHIND_HEADER, encodeDataMessage } from '../apps/shared/messages.ts';
+import { encodeDataMessage } from '../apps/shared/messages.ts';
 import { splitCsvLine } from '../apps/shared/record.ts';
 import { generateDataset, uploadDataset } from '../src/harness/dataset/index.ts';
 import { bucketDelta, histogramBuckets, quantileMs } from '../src/harness/metrics/latency.ts';
@@ -133,7 +133,8 @@ try {
     .split('\n')
     .slice(1, 2001)
     .filter(Boolean);
-  // The app's record on the wire: key + value + the due header (the CreateTime is in every record anyway).
+  // The app's record on the wire: key + value (the CreateTime is in every record anyway; on schedule
+  // there is no behind-schedule header).
   const size = Math.round(
     lines.reduce((n, line, i) => {
       const split = splitCsvLine(line);
@@ -143,7 +144,7 @@ try {
         line: i + 2,
         fields: split.fields,
       });
-      return n + value.length + split.fields[0]!.length + BEHIND_HEADER.length + 1;
+      return n + value.length + split.fields[0]!.length;
     }, 0) / lines.length,
   );
   await setRate(RATE);

@@ -274,7 +274,7 @@ export class PipelineConsumer {
     const { producedMs, behindMs } = readStamps(m);
     if (!Number.isFinite(producedMs) || producedMs <= 0) return;
     this.metrics.e2eSeconds.observe(Math.max(0, Date.now() - producedMs) / 1000);
-    if (behindMs !== undefined) this.metrics.behindScheduleSeconds.observe(Math.max(0, behindMs) / 1000);
+    this.metrics.behindScheduleSeconds.observe(behindMs / 1000);
   }
 
   private async sendDeadLetters(messages: Message[]): Promise<void> {

@@ -103,12 +103,12 @@ export function decodeDeadLetter(value: Buffer): DeadLetter {
 /**
  * Latency stamps. Every data message carries the time it was produced as its Kafka record
  * timestamp (CreateTime, ms since the epoch, set by the producer when the batch leaves the rate
- * limiter, kept across retries) and how far behind its due time on the open-model schedule it was
- * produced in the header `BEHIND_HEADER` (produce − due, whole ms ≥ 0, decimal). The consumer
- * measures produce → durable write and the behind-schedule time (no coordinated omission).
- * The header holds the difference, not the due time itself: a 13-digit time unique to every
- * record made the gzip batches half as large again, and the producer app 15 % slower
- * (bench/throughput.ts); the difference is mostly "0".
+ * limiter, kept across retries) and, when it was produced behind its due time on the open-model
+ * schedule, by how much in the header `BEHIND_HEADER` (produce − due, whole ms, decimal); no
+ * header means on time. The consumer measures produce → durable write and the behind-schedule
+ * time (no coordinated omission). The header holds the difference, and only when there is one:
+ * a 13-digit due time on every record made the gzip batches half as large again and the producer
+ * app 15 % slower (bench/throughput.ts).
  */
 export const BEHIND_HEADER = 'tt-behind';
 
@@ -129,18 +129,18 @@ export function stampMessages(
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i]!;
     m.timestamp = stamp;
-    const behind = String(Math.max(0, produced - Math.round(due(i))));
-    m.headers = m.headers ? { ...m.headers, [BEHIND_HEADER]: behind } : { [BEHIND_HEADER]: behind };
+    const behind = produced - Math.round(due(i));
+    if (behind > 0) m.headers = { ...m.headers, [BEHIND_HEADER]: String(behind) };
   }
 }
 
-/** The stamps of a received message: produce time, and how far behind schedule when the producer said. */
+/** The stamps of a received message: produce time, and how far behind schedule it was produced (0 without the header). */
 export function readStamps(message: {
   timestamp: string;
   headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined>;
-}): { producedMs: number; behindMs: number | undefined } {
+}): { producedMs: number; behindMs: number } {
   const raw = message.headers?.[BEHIND_HEADER];
   const value = Array.isArray(raw) ? raw[0] : raw;
-  const behind = value === undefined ? Number.NaN : Number(value.toString());
-  return { producedMs: Number(message.timestamp), behindMs: Number.isFinite(behind) ? behind : undefined };
+  const behind = value === undefined ? 0 : Number(value.toString());
+  return { producedMs: Number(message.timestamp), behindMs: Number.isFinite(behind) ? Math.max(0, behind) : 0 };
 }

@@ -24,11 +24,15 @@ describe('latency stamps and the open-model schedule', () => {
     expect(messages[1]).toEqual({ timestamp: '1000000', headers: { other: 'x', [BEHIND_HEADER]: '990' } });
     const read = readStamps({ timestamp: messages[1]!.timestamp!, headers: { [BEHIND_HEADER]: Buffer.from('990') } });
     expect(read).toEqual({ producedMs: 1_000_000, behindMs: 990 });
-    // Ahead of the schedule counts as on time; no header (an older producer): unknown.
-    const early: StampableMessage[] = [{}];
-    stampMessages(early, 1_000_000, () => 1_000_250);
-    expect(early[0]!.headers).toEqual({ [BEHIND_HEADER]: '0' });
-    expect(readStamps({ timestamp: '5' })).toEqual({ producedMs: 5, behindMs: undefined });
+    // On time or ahead of the schedule: no header, read as 0 behind.
+    const early: StampableMessage[] = [{}, { headers: { other: 'x' } }];
+    stampMessages(early, 1_000_000, (i) => 1_000_000 + i * 250);
+    expect(early).toEqual([{ timestamp: '1000000' }, { timestamp: '1000000', headers: { other: 'x' } }]);
+    expect(readStamps({ timestamp: '5' })).toEqual({ producedMs: 5, behindMs: 0 });
+    expect(readStamps({ timestamp: '5', headers: { [BEHIND_HEADER]: 'junk' } })).toEqual({
+      producedMs: 5,
+      behindMs: 0,
+    });
   });
 
   it('records are due on the schedule whatever the sends do; rate 0 means due when sent', () => {
