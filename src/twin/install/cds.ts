@@ -50,7 +50,8 @@ let runtimeKey: string | undefined;
 /** Version text and the files of the `java` on PATH that an archive depends on; cached per process. */
 function javaRuntimeKey(): string {
   if (runtimeKey !== undefined) return runtimeKey;
-  const r = spawnSync('java', ['-XshowSettings:properties', '-version'], { encoding: 'utf8' });
+  // No perf data: a short JVM like this one otherwise leaves /tmp/hsperfdata_<user> behind.
+  const r = spawnSync('java', ['-XX:-UsePerfData', '-XshowSettings:properties', '-version'], { encoding: 'utf8' });
   const text = `${r.stderr ?? ''}`;
   const home = /^\s*java\.home = (.+)$/m.exec(text)?.[1]?.trim();
   const version = text
@@ -149,7 +150,15 @@ export async function ensureCdsArchive(
     const check = ok
       ? spawnSync(
           'java',
-          [...ARCHIVE_FLAGS[kind], '-Xshare:on', `-XX:SharedArchiveFile=${partial}`, '-cp', classpath, '-version'],
+          [
+            ...ARCHIVE_FLAGS[kind],
+            '-XX:-UsePerfData',
+            '-Xshare:on',
+            `-XX:SharedArchiveFile=${partial}`,
+            '-cp',
+            classpath,
+            '-version',
+          ],
           {
             encoding: 'utf8',
           },

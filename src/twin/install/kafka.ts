@@ -73,6 +73,7 @@ function ensureKafkaBootstrapTemplate(onProgress: ProgressFn): void {
       'java',
       [
         '-XX:TieredStopAtLevel=1',
+        '-XX:-UsePerfData',
         '-Xmx256m',
         '-cp',
         kafkaClasspath(),
