@@ -34,7 +34,7 @@ let javaCache: string | null | undefined;
 /** `java -version`'s first line (java prints it on stderr), or null without java. */
 export function javaVersion(): string | null {
   if (javaCache !== undefined) return javaCache;
-  const r = spawnSync('java', ['-version'], { encoding: 'utf8', timeout: 10_000 });
+  const r = spawnSync('java', ['-XX:-UsePerfData', '-version'], { encoding: 'utf8', timeout: 10_000 });
   const first = `${r.stderr ?? ''}${r.stdout ?? ''}`.split('\n')[0]?.trim();
   javaCache = r.status === 0 && first ? first : null;
   return javaCache;

@@ -12,7 +12,7 @@ export interface Prerequisite {
 export const PREREQUISITES: Readonly<Record<'java' | 'mvn' | 'python3', Prerequisite>> = {
   java: {
     command: 'java',
-    args: ['-version'],
+    args: ['-XX:-UsePerfData', '-version'], // no perf data: it would leave /tmp/hsperfdata_<user>
     fix: 'install a JDK 17 (Debian/Ubuntu: apt-get install openjdk-17-jdk-headless; macOS: brew install openjdk@17)',
   },
   mvn: {
