@@ -4,7 +4,7 @@ import { join } from 'node:path';
 
 /**
  * Packages the app bundles import at run time instead of bundling. kafkajs: the producer puts its
- * replacements in Node's module cache under kafkajs's file names (apps/producer/kafkajs-replace.ts),
+ * replacements in Node's module cache under kafkajs's file names (apps/shared/kafkajs-replace.ts),
  * which only the installed kafkajs files read; a bundled copy would ignore them.
  */
 export const EXTERNAL = ['kafkajs'];

@@ -12,7 +12,7 @@
  * order of messages within a partition.
  */
 import type { Message, PartitionMetadata } from 'kafkajs';
-import { kafkajsFile, replaceKafkajsModule } from './kafkajs-replace.ts';
+import { kafkajsFile, replaceKafkajsModule } from '../shared/kafkajs-replace.ts';
 
 /** kafkajs's grouping: partition → the messages for it, in send order (its partitioner decides). */
 export type GroupMessagesPerPartition = (args: {

@@ -13,7 +13,7 @@
  * ProducerPerformance's rate against 1.03× without them (bench/throughput.ts).
  */
 import { createRequire } from 'node:module';
-import { kafkajsFile, replaceKafkajsModule, unsupportedKafkajs } from './kafkajs-replace.ts';
+import { kafkajsFile, replaceKafkajsModule, unsupportedKafkajs } from '../shared/kafkajs-replace.ts';
 
 const require = createRequire(import.meta.url);
 

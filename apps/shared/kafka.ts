@@ -10,6 +10,7 @@ import {
   type Producer,
   type ProducerConfig,
 } from 'kafkajs';
+import { installSilentBrokerCut } from './kafkajs-silent-broker.ts';
 import type { Logger } from './log.ts';
 
 /**
@@ -20,10 +21,30 @@ import type { Logger } from './log.ts';
  */
 export const METADATA_MAX_AGE_MS = 5000;
 
-/** kafkajs's client, with every producer and consumer refreshing metadata after `METADATA_MAX_AGE_MS`. */
+/** How long a client waits for a broker's answer before it counts the broker as not answering, ms. */
+export const REQUEST_TIMEOUT_MS = 12_000;
+
+/**
+ * How long a partition leader may hold a produce request waiting for acks=all replicas, ms (the
+ * request's `timeout`; kafkajs's default is 30 s). Below `REQUEST_TIMEOUT_MS`, so a leader that
+ * waits for a frozen follower to leave the ISR answers (REQUEST_TIMED_OUT, retried) before the
+ * client gives up on it: only a broker that really stopped answering reaches the request timeout,
+ * and kafkajs-silent-broker.ts can treat that as the broker gone.
+ */
+export const PRODUCE_ACK_TIMEOUT_MS = 8000;
+
+/**
+ * kafkajs's client, with every producer and consumer refreshing metadata after
+ * `METADATA_MAX_AGE_MS`, and producers sending with `PRODUCE_ACK_TIMEOUT_MS` unless told otherwise.
+ */
 class PipelineKafka extends Kafka {
   override producer(config: ProducerConfig = {}): Producer {
-    return super.producer({ metadataMaxAge: METADATA_MAX_AGE_MS, ...config });
+    const producer = super.producer({ metadataMaxAge: METADATA_MAX_AGE_MS, ...config });
+    const send = producer.send.bind(producer);
+    const sendBatch = producer.sendBatch.bind(producer);
+    producer.send = (record) => send({ timeout: PRODUCE_ACK_TIMEOUT_MS, ...record });
+    producer.sendBatch = (batch) => sendBatch({ timeout: PRODUCE_ACK_TIMEOUT_MS, ...batch });
+    return producer;
   }
 
   override consumer(config: ConsumerConfig): Consumer {
@@ -64,6 +85,22 @@ export function kafkaSecurityOptions(security: KafkaClientSecurity = {}): Pick<K
   return out;
 }
 
+let warnedNotCut = false;
+
+/** kafkajs's own log level: `TT_KAFKAJS_LOG_LEVEL` (error, warn, info, debug; default warn). */
+export function kafkajsLogLevel(name = process.env.TT_KAFKAJS_LOG_LEVEL): logLevel {
+  switch (name?.toLowerCase()) {
+    case 'error':
+      return logLevel.ERROR;
+    case 'info':
+      return logLevel.INFO;
+    case 'debug':
+      return logLevel.DEBUG;
+    default:
+      return logLevel.WARN;
+  }
+}
+
 /** A kafkajs client for `brokers` whose log lines go through `log`; `security` adds TLS and SASL. */
 export function createKafka(
   clientId: string,
@@ -72,6 +109,11 @@ export function createKafka(
   security: KafkaClientSecurity = {},
 ): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
+  const notCut = installSilentBrokerCut();
+  if (notCut && !warnedNotCut) {
+    warnedNotCut = true;
+    kafkaLog.warn('a broker that stops answering is not cut after a request timeout', { reason: notCut });
+  }
   return new PipelineKafka({
     ...kafkaSecurityOptions(security),
     clientId,
@@ -81,15 +123,16 @@ export function createKafka(
     // before kafkajs refreshes metadata and retries where the partition's leader now is. The
     // controller moves leadership after broker.session.timeout.ms (9 s); 30 s (kafkajs's
     // default) left the pipeline standing still for half a minute in the zone-outage scenario.
-    requestTimeout: 12_000,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 5000 },
-    logLevel: logLevel.WARN,
+    logLevel: kafkajsLogLevel(),
     logCreator: () => (entry: LogEntry) => {
       const { message, ...rest } = entry.log;
       const fields = { namespace: entry.namespace, ...rest };
       if (entry.level <= logLevel.ERROR) kafkaLog.error(message, fields);
       else if (entry.level === logLevel.WARN) kafkaLog.warn(message, fields);
-      else kafkaLog.info(message, fields);
+      else if (entry.level === logLevel.INFO) kafkaLog.info(message, fields);
+      else kafkaLog.debug(message, fields);
     },
   });
 }

@@ -1,6 +1,6 @@
 /**
  * `terratower demo`: the local demo. Boots the twin through terraform (the same apply → scenario →
- * destroy path an AWS run takes), then for traffic-spike and broker-loss generates and loads a
+ * destroy path an AWS run takes), then for traffic-spike and zone-outage generates and loads a
  * dataset and runs the scenario, prints a summary table and the report paths, and destroys the
  * twin — also when a scenario fails or the demo is interrupted.
  */
@@ -13,7 +13,7 @@ import { CommandError, type Command } from './command.ts';
 
 const USAGE = `usage: terratower demo [--out DIR] [--slot N] [--binary terraform|tofu] [--keep] [--verbose]
 
-  Boots the local twin through terraform, runs traffic-spike and broker-loss against it,
+  Boots the local twin through terraform, runs traffic-spike and zone-outage against it,
   prints a summary and where the reports are, and destroys the twin. One line per phase on the
   terminal; everything else (terraform's plan and output, the scenarios' steps) goes to
   <out>/demo.log.
@@ -79,14 +79,13 @@ const command: Command = async (argv) => {
   if (values.out !== undefined) outputDir('out', values.out);
   const binary = values.binary === 'tofu' ? 'tofu' : 'terraform';
 
-  const { trafficSpike, brokerLoss, scenarioSpec, runShipped, deployedRun } = await import(
+  const { trafficSpike, zoneOutage, scenarioSpec, runShipped, deployedRun } = await import(
     '../harness/scenarios/index.ts'
   );
   const { LocalTarget } = await import('../harness/targets/local.ts');
   const { newRunId } = await import('../harness/terraform/index.ts');
   const { defaultSpec } = await import('../spec/index.ts');
-  // zone-outage is left out while production stalls through a zone freeze (README "Status").
-  const scenarios = [trafficSpike, brokerLoss];
+  const scenarios = [trafficSpike, zoneOutage];
   const spec = scenarioSpec(defaultSpec(), ...scenarios);
   const runId = newRunId('demo');
   const outRoot = resolve(values.out ?? join('terratower-reports', runId));

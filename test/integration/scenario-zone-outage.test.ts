@@ -3,16 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zoneOutage } from '../../src/harness/scenarios/index.ts';
 import { shippedScenarioOnTwin } from './shipped-scenario.ts';
 
-// Known problem (README "Status"): on this build the producers do not come back within 60 s of a
-// zone freeze on the twin (measured twice, production 0.0 to the end of the window), so this
-// scenario fails. It runs with TERRATOWER_SCENARIOS_EXTRA=1 until the stall is fixed.
-const EXTRA = process.env.TERRATOWER_SCENARIOS_EXTRA === '1';
-if (!EXTRA)
-  process.stderr.write(
-    'zone-outage skipped (known problem: production stalls through a zone freeze); set TERRATOWER_SCENARIOS_EXTRA=1 to run it\n',
-  );
-
-describe.runIf(EXTRA)('zone-outage on the local twin', () => {
+describe('zone-outage on the local twin', () => {
   const run = shippedScenarioOnTwin(zoneOutage);
 
   it('takes the zone out and back, and the groups end at desired capacity in every zone', () => {

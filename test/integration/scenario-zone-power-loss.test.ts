@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { zonePowerLoss } from '../../src/harness/scenarios/index.ts';
 import { shippedScenarioOnTwin } from './shipped-scenario.ts';
 
-// Opt-in while the scenario is young (one twin run so far) and the suite is over its time budget:
-// TERRATOWER_SCENARIOS_EXTRA=1 runs it (it takes about 3 minutes).
-const EXTRA = process.env.TERRATOWER_SCENARIOS_EXTRA === '1';
-if (!EXTRA) process.stderr.write('zone-power-loss skipped: set TERRATOWER_SCENARIOS_EXTRA=1 to run it\n');
-
-describe.runIf(EXTRA)('zone-power-loss on the local twin', () => {
+describe('zone-power-loss on the local twin', () => {
   const run = shippedScenarioOnTwin(zonePowerLoss);
 
   it('launches nothing into the zone while it has no power; its stateful members come back', () => {

@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { describe, expect, it, vi } from 'vitest';
-import { kafkajsFile } from '../../apps/producer/kafkajs-replace.ts';
+import { kafkajsFile } from '../../apps/shared/kafkajs-replace.ts';
 import {
   fastRecordEncoder,
   installFastRecord,

@@ -192,3 +192,39 @@ describe('probes say what they measure', () => {
     ).toMatchObject({ ok: false, unknown: true });
   });
 });
+
+describe('a throughput averaged over a window', () => {
+  const probe = { kind: 'throughput', side: 'produced', min: 45, overSeconds: 10 } as const;
+  // A producer that sends in batches: 300 records every third second, nothing in between.
+  const bursts = Array.from({ length: 12 }, (_, i) => obs(i * 1000, { producedPerSecond: i % 3 === 0 ? 300 : 0 }));
+
+  it('holds on batched sends that single readings would call a stall', () => {
+    const last = bursts.at(-1)!;
+    expect(evaluateProbe({ kind: 'throughput', side: 'produced', min: 45 }, last).ok).toBe(false);
+    const r = evaluateProbe(probe, last, zones, bursts);
+    expect(r.ok).toBe(true);
+    expect(r.observed).toBe('90.0');
+    expect(probeName(probe)).toBe('produced ≥ 45 records/s over 10s');
+  });
+
+  it('does not hold until the history spans the window: readings from before the step cannot carry it', () => {
+    const short = bursts.slice(0, 6);
+    const r = evaluateProbe(probe, short.at(-1)!, zones, short);
+    expect(r.ok).toBe(false);
+    expect(r.observed).toBe('window 5s of 10s');
+  });
+
+  it('fails on a stall inside the window, and is unknown when a reading in it is', () => {
+    const stalled = bursts.map((o, i) => (i > 2 ? obs(o.t, { producedPerSecond: 0 }) : o));
+    expect(evaluateProbe(probe, stalled.at(-1)!, zones, stalled).ok).toBe(false);
+    const gap = bursts.map((o, i) => (i === 8 ? obs(o.t, { unknown: ['producedPerSecond'] }) : o));
+    const r = evaluateProbe(probe, gap.at(-1)!, zones, gap);
+    expect(r.ok).toBe(false);
+    expect(r.unknown).toBe(true);
+  });
+
+  it('without a history it is the single reading', () => {
+    expect(evaluateProbe(probe, obs(0, { producedPerSecond: 50 })).ok).toBe(true);
+    expect(evaluateProbe(probe, obs(0, { producedPerSecond: 0 })).ok).toBe(false);
+  });
+});

@@ -11,7 +11,7 @@ export function probeName(probe: Probe): string {
     case 'errorRate':
       return `errors ≤ ${probe.max}/s`;
     case 'throughput':
-      return `${probe.side ?? 'consumed'} ≥ ${probe.min} records/s`;
+      return `${probe.side ?? 'consumed'} ≥ ${probe.min} records/s${probe.overSeconds ? ` over ${probe.overSeconds}s` : ''}`;
     case 'atDesired':
       return `${(probe.groups ?? ALL_GROUPS).join(', ')} at desired capacity`;
     case 'groupSize':
@@ -46,9 +46,15 @@ function inService(obs: Observation, group: GroupName): number | undefined {
 /**
  * Evaluate one probe on one observation. A probe whose figure the observation could not measure
  * (a scrape that got nothing, a group state missing) fails, marked `unknown`: unknown is not
- * zero, and never makes a probe hold.
+ * zero, and never makes a probe hold. `history` (oldest first, ending with `obs`) is what a
+ * windowed probe (`throughput` with `overSeconds`) may average over; without it, `obs` alone.
  */
-export function evaluateProbe(probe: Probe, obs: Observation, zones: readonly string[] = []): ProbeResult {
+export function evaluateProbe(
+  probe: Probe,
+  obs: Observation,
+  zones: readonly string[] = [],
+  history?: readonly Observation[],
+): ProbeResult {
   const name = probeName(probe);
   const result = (ok: boolean, observed: string): ProbeResult => ({ name, probe, ok, observed });
   const unknown = (what: string): ProbeResult => ({
@@ -68,8 +74,20 @@ export function evaluateProbe(probe: Probe, obs: Observation, zones: readonly st
       return result(m.errorsPerSecond <= probe.max, m.errorsPerSecond.toFixed(2));
     case 'throughput': {
       const figure = probe.side === 'produced' ? 'producedPerSecond' : 'consumedPerSecond';
-      if (!measured(m, figure)) return unknown(probe.side ?? 'consumed');
-      const value = m[figure];
+      if (!probe.overSeconds || !history) {
+        if (!measured(m, figure)) return unknown(probe.side ?? 'consumed');
+        const value = m[figure];
+        return result(value >= probe.min, value.toFixed(1));
+      }
+      const windowMs = probe.overSeconds * 1000;
+      const first = history[0];
+      if (!first || obs.t - first.t < windowMs) {
+        const seen = first ? (obs.t - first.t) / 1000 : 0;
+        return result(false, `window ${seen.toFixed(0)}s of ${probe.overSeconds}s`);
+      }
+      const window = history.filter((o) => o.t > obs.t - windowMs && o.t <= obs.t);
+      if (window.some((o) => !measured(o.metrics, figure))) return unknown(`${probe.side ?? 'consumed'} (in window)`);
+      const value = window.reduce((sum, o) => sum + o.metrics[figure], 0) / window.length;
       return result(value >= probe.min, value.toFixed(1));
     }
     case 'atDesired': {
@@ -105,7 +123,7 @@ export function evaluateProbe(probe: Probe, obs: Observation, zones: readonly st
       return result(within(state.desired, probe.min, probe.max), `desired ${state.desired} (${n} in service)`);
     }
     case 'all': {
-      const parts = probe.probes.map((p) => evaluateProbe(p, obs, zones));
+      const parts = probe.probes.map((p) => evaluateProbe(p, obs, zones, history));
       const out = result(
         parts.length > 0 && parts.every((r) => r.ok),
         parts.map((r) => `${r.observed}${r.ok ? '' : ' ✗'}`).join('; '),
@@ -124,13 +142,14 @@ export function evaluateProbe(probe: Probe, obs: Observation, zones: readonly st
   }
 }
 
-/** Evaluate every probe; `ok` is true when all hold. */
+/** Evaluate every probe (`history` as for `evaluateProbe`); `ok` is true when all hold. */
 export function evaluateAll(
   probes: readonly Probe[],
   obs: Observation,
   zones: readonly string[] = [],
+  history?: readonly Observation[],
 ): { ok: boolean; results: ProbeResult[] } {
-  const results = probes.map((p) => evaluateProbe(p, obs, zones));
+  const results = probes.map((p) => evaluateProbe(p, obs, zones, history));
   return { ok: results.every((r) => r.ok), results };
 }
 

@@ -90,9 +90,11 @@ export function waitForProbes(
   probes: Parameters<typeof evaluateAll>[0],
   consecutive: number,
   withinMs: number,
-  options: { requireChange?: boolean } = {},
+  options: { requireChange?: boolean; historyFrom?: number } = {},
 ): Promise<ProbeWait> {
   const started = Date.now();
+  // Windowed probes average only over observations from here on (or from `historyFrom`).
+  const from = options.historyFrom ?? ctx.sampler.observations.length;
   const before = ctx.sampler.observations.at(-1);
   const heldAtStart = before ? evaluateAll(probes, before, ctx.target.zones).ok : undefined;
   return new Promise((resolve) => {
@@ -111,7 +113,7 @@ export function waitForProbes(
     const timer = setTimeout(() => finish(false), withinMs);
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
-      last = evaluateAll(probes, obs, ctx.target.zones);
+      last = evaluateAll(probes, obs, ctx.target.zones, ctx.sampler.observations.slice(from));
       if (!last.ok) armed = true;
       run = last.ok && armed ? run + 1 : 0;
       if (run >= consecutive) finish(true);
@@ -122,11 +124,13 @@ export function waitForProbes(
 /**
  * Whether `probe` holds on every observation for `forMs` from now. Returns at the first failing
  * observation, with what it saw; `lowest` is the observation closest to failing, in words.
+ * Windowed probes average over the observations from index `historyFrom` (the step's start).
  */
 function keepsHolding(
   ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
   probe: Probe,
   forMs: number,
+  historyFrom: number,
 ): Promise<{ ok: boolean; afterMs: number; observed: string; lowest: string }> {
   const started = Date.now();
   return new Promise((resolve) => {
@@ -143,7 +147,7 @@ function keepsHolding(
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     let lowestValue = Number.POSITIVE_INFINITY;
     unsubscribe = ctx.sampler.subscribe((obs: Observation) => {
-      const r = evaluateAll([probe], obs, ctx.target.zones).results[0]!;
+      const r = evaluateAll([probe], obs, ctx.target.zones, ctx.sampler.observations.slice(historyFrom)).results[0]!;
       if (!r.ok) return finish(false, r.observed);
       const value = Number.parseFloat(r.observed);
       if (Number.isFinite(value) && value < lowestValue) {
@@ -222,17 +226,18 @@ export async function runAction(
     case 'randomTermination':
       return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
     case 'expect': {
+      const historyFrom = ctx.sampler.observations.length;
       const { ok, last, waitedMs, heldAtStart } = await waitForProbes(
         ctx,
         [action.probe],
         action.consecutive ?? 1,
         action.withinSeconds * 1000,
-        { requireChange: action.requireChange ?? false },
+        { requireChange: action.requireChange ?? false, historyFrom },
       );
       ctx.noteProbeStart?.(heldAtStart);
       let observed = last?.results[0]?.observed ?? 'no observation';
       if (ok && action.holdSeconds) {
-        const kept = await keepsHolding(ctx, action.probe, action.holdSeconds * 1000);
+        const kept = await keepsHolding(ctx, action.probe, action.holdSeconds * 1000, historyFrom);
         if (!kept.ok)
           throw new Error(
             `${probeName(action.probe)} held after ${(waitedMs / 1000).toFixed(1)}s but not for ${action.holdSeconds}s: it failed ${(kept.afterMs / 1000).toFixed(1)}s later (${kept.observed})`,

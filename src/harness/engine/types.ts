@@ -25,6 +25,14 @@ export interface ThroughputProbe {
   min: number;
   /** Which side of Kafka. @default 'consumed' */
   side?: 'produced' | 'consumed';
+  /**
+   * Average the rate over the last this many seconds of observations instead of one reading: a
+   * producer sends in batches, so one second can be empty while the rate holds. In an expect step
+   * only observations taken since the step started count, and the probe does not hold until they
+   * span the whole window (readings from before a fault cannot carry it). Without a history (the
+   * hypothesis) the single reading is used. @default 0 (the single reading)
+   */
+  overSeconds?: number;
 }
 
 /**

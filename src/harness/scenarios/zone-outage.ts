@@ -1,8 +1,9 @@
 /**
  * zone-outage: under load take the second of three zones out (every member there stops
- * answering), then bring it back. The producers are back at ≥ 30 % of the baseline within 60 s
- * of the freeze (measured on the twin: production stands still for about 25 s while the frozen
- * broker leaves the ISR and its leaderships move; the recovery figures show how long); the app groups replace their
+ * answering), then bring it back. The producers are at ≥ 30 % of the baseline (10 s average)
+ * within 30 s of the freeze and keep it for 30 s more while the zone is still out (Kafka holds
+ * acks=all writes for about 12 s while the frozen broker leaves the ISR and its leaderships
+ * move; the recovery figures show how long); the app groups replace their
  * unreachable members in the healthy zones once those are past their health-check grace (real
  * time, as an Auto Scaling group with ELB health checks would), and rebalance when the zone is
  * back. Ledger exact.
@@ -15,7 +16,7 @@ const BASELINE = 150;
 export const zoneOutage: ScenarioDefinition = {
   name: 'zone-outage',
   description:
-    'Take zone 2 of 3 out under load (every member unreachable), then bring it back: producers back at ≥ 30 % of the baseline on two zones within 60 s, groups rebalance; nothing lost or duplicated.',
+    'Take zone 2 of 3 out under load (every member unreachable), then bring it back: producers at ≥ 30 % of the baseline on two zones within 30 s and through the outage, groups rebalance; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
@@ -24,15 +25,17 @@ export const zoneOutage: ScenarioDefinition = {
   method: [
     { kind: 'zoneOutage', zone: 1, mode: 'disrupt' },
     {
-      // Kafka holds acks=all writes until the frozen follower leaves the ISR
-      // (replica.lag.time.max.ms, 10 s on the twin) and leaders move (broker session, 9 s), and the
-      // producers stand still meanwhile (about 25 s measured on the twin: not fixed yet). Checked
-      // 5 s after the freeze, so the records already in flight cannot pass it.
+      // With acks=all a write waits until the frozen follower leaves the ISR
+      // (replica.lag.time.max.ms, 10 s on the twin), and a write to a frozen leader until the
+      // request times out (12 s) and the client finds the new leader (the broker session, 9 s):
+      // about 12 s without acknowledgements is Kafka's own behaviour. From there on the producers
+      // must keep at least 30 % of the baseline for the rest of the outage. Averaged over 10 s
+      // (they send in batches) and only over readings taken since the freeze.
       kind: 'expect',
-      pauseBefore: 5,
-      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.3 },
-      withinSeconds: 55,
-      label: 'producers back at ≥ 30 % of baseline within 60 s of the outage',
+      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.3, overSeconds: 10 },
+      withinSeconds: 30,
+      holdSeconds: 30,
+      label: 'producers at ≥ 30 % of baseline within 30 s of the outage, and kept there for 30 s',
     },
     { kind: 'wait', seconds: 5 },
     { kind: 'zoneRestore', zone: 1 },

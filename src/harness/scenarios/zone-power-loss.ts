@@ -1,10 +1,11 @@
 /**
  * zone-power-loss: an AZ power interruption (AWS FIS `AZ Availability: Power Interruption`) of
- * the third of three zones for 40 s under load. Every member there dies at once (its Kafka broker
+ * the third of three zones for about a minute under load. Every member there dies at once (its Kafka broker
  * and Cassandra node); no group launches into the zone while it has no power; when power is back
  * the zone's stateful members come back with their data (same id, address and data directory)
- * and rejoin. The producers are back at ≥ 30 % of the baseline within 60 s of the power loss
- * (production stands still while the dead broker's leaderships move). Ledger exact.
+ * and rejoin. The producers are at ≥ 30 % of the baseline (10 s average) within 30 s of the
+ * power loss and keep it while the zone is dark (production stands still while the dead broker's
+ * leaderships move). Ledger exact.
  */
 import { rowsFor, steadyState, type ScenarioDefinition } from './definition.ts';
 
@@ -14,7 +15,7 @@ const BASELINE = 150;
 export const zonePowerLoss: ScenarioDefinition = {
   name: 'zone-power-loss',
   description:
-    'Cut the power of zone 3 of 3 for 40 s under load (every member there dies, nothing launches there until power is back), then restore it: producers back at ≥ 30 % of the baseline within 60 s, the zone’s broker and Cassandra node come back with their data; nothing lost or duplicated.',
+    'Cut the power of zone 3 of 3 for about a minute under load (every member there dies, nothing launches there until power is back), then restore it: producers at ≥ 30 % of the baseline within 30 s and while the zone is dark, the zone’s broker and Cassandra node come back with their data; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
@@ -23,14 +24,15 @@ export const zonePowerLoss: ScenarioDefinition = {
   method: [
     { kind: 'zoneOutage', zone: 2, mode: 'power' },
     {
-      // A dead broker's leaderships move within the broker session timeout (9 s); the producers
-      // stand still meanwhile (not fixed yet). Checked 5 s after the power loss, so the records
-      // already in flight cannot pass it.
+      // A dead broker's leaderships move within the broker session timeout (9 s), and acks=all
+      // writes wait meanwhile; from then on the producers must keep at least 30 % of the
+      // baseline while the zone has no power. Averaged over 10 s (they send in batches) and
+      // only over readings taken since the power loss.
       kind: 'expect',
-      pauseBefore: 5,
-      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.3 },
-      withinSeconds: 55,
-      label: 'producers back at ≥ 30 % of baseline within 60 s without power in zone 3',
+      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.3, overSeconds: 10 },
+      withinSeconds: 30,
+      holdSeconds: 20,
+      label: 'producers at ≥ 30 % of baseline within 30 s without power in zone 3, and kept there for 20 s',
     },
     {
       kind: 'expect',
