@@ -4,7 +4,7 @@
  * is an issue instead of a silently ignored field.
  */
 import { readFile } from 'node:fs/promises';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { defaultSpec, withDefaults } from './defaults.ts';
 import type { PipelineSpec, PipelineSpecInput } from './types.ts';
 import { SpecError, specIssues, type SpecIssue } from './validate.ts';
@@ -66,6 +66,16 @@ export function unknownKeyIssues(input: unknown): SpecIssue[] {
     if (isRecord(g)) issues.push(...unknownKeys(`${group}.scaling`, g.scaling, SCALING_KEYS));
   }
   return issues;
+}
+
+/**
+ * yaml's `parse`, loaded on the first YAML document: loading the yaml package takes about 30 ms,
+ * which `terratower synth` of the default spec (no file to parse) need not pay (bench/package.ts).
+ */
+let yamlParse: typeof import('yaml').parse | undefined;
+function parseYaml(text: string): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
+  return yamlParse(text);
 }
 
 /** What an empty document (only comments or whitespace) parses to: no fields, the defaults. */

@@ -12,7 +12,9 @@ function sourceFiles(dir: string): string[] {
 
 const files = [...sourceFiles('src'), ...sourceFiles('apps'), 'main.ts'];
 const importsOf = (file: string): string[] =>
-  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:from\s+|import\()'([^']+)'/g)].map((m) => m[1] ?? '');
+  [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:from\s+|import\(|require\()'([^']+)'/g)].map(
+    (m) => m[1] ?? '',
+  );
 /** Modules a file loads when it is loaded: static imports and re-exports that survive compilation. */
 const loadedImportsOf = (file: string): string[] =>
   [...readFileSync(join(ROOT, file), 'utf8').matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?from\s+'([^']+)'/gms)]
@@ -127,6 +129,23 @@ describe('layers (DESIGN.md "Layers and layout")', () => {
     const deep = files.flatMap(importsOf).filter((s) => s.startsWith('@cdktf/provider-aws/'));
     expect(deep.length).toBeGreaterThan(20);
     for (const s of deep) expect(s).toMatch(/^@cdktf\/provider-aws\/lib\/[a-z0-9-]+\/index\.js$/);
+  });
+
+  it('cdktf, constructs and the AWS provider are loaded with require (src/aws/cdktf.ts, provider-aws.ts)', () => {
+    // An ESM import of these CommonJS packages makes Node parse each module for its named exports
+    // (bench/package.ts); `import type` is erased and stays allowed.
+    const peer = (s: string): boolean => s === 'cdktf' || s === 'constructs' || s.startsWith('@cdktf/');
+    const valueImports = files.flatMap((f) =>
+      [...readFileSync(join(ROOT, f), 'utf8').matchAll(/^(?:import|export)(?!\s+type\b)[^;]*?from\s+'([^']+)'/gms)]
+        .map((m) => m[1] ?? '')
+        .filter(peer)
+        .map((s) => `${f}: ${s}`),
+    );
+    expect(valueImports).toEqual([]);
+    const loaders = files.filter((f) =>
+      /require\('(?:cdktf|constructs|@cdktf\/[^']+)'\)/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(loaders.sort()).toEqual(['src/aws/cdktf.ts', 'src/aws/provider-aws.ts']);
   });
 
   it('only src/aws and main.ts import cdktf', () => {

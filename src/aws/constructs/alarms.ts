@@ -6,9 +6,8 @@
  * `KafkaCluster.publishUnderReplicatedPartitions`), and app members reporting themselves
  * Unhealthy (`ServiceFleet.reportUnhealthyMetric`).
  */
-import { Construct } from 'constructs';
-import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
-import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic/index.js';
+import { Construct } from '../cdktf.ts';
+import { CloudwatchMetricAlarm, SnsTopic } from '../provider-aws.ts';
 import { placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';
 import { tagWithIdentity } from './tagging.ts';

@@ -4,8 +4,8 @@
  * by the account tagged `terratower:role = <image>`, where producers and consumers share the
  * `app` image (see `IMAGE_FOR_INSTANCE`).
  */
-import { Construct } from 'constructs';
-import { DataAwsAmi } from '@cdktf/provider-aws/lib/data-aws-ami/index.js';
+import { Construct } from '../cdktf.ts';
+import { DataAwsAmi } from '../provider-aws.ts';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import { IMAGE_FOR_INSTANCE, type ImageRole } from '../packer/manifest.ts';
 import type { InstanceRole } from './user-data.ts';

@@ -2,10 +2,9 @@
  * The account and partition of the deploying credentials, looked up once per stack (data
  * sources: no network at synth), for ARNs such as `arn:aws:ec2:REGION:ACCOUNT:instance/*`.
  */
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../cdktf.ts';
+import { DataAwsCallerIdentity, DataAwsPartition } from '../provider-aws.ts';
 import type { Construct } from 'constructs';
-import { DataAwsCallerIdentity } from '@cdktf/provider-aws/lib/data-aws-caller-identity/index.js';
-import { DataAwsPartition } from '@cdktf/provider-aws/lib/data-aws-partition/index.js';
 
 /** Account id and partition as Terraform references. */
 export interface AwsAccount {

@@ -8,10 +8,8 @@
  * Snapshots outlive the stack on purpose (they are the backup); a disposable harness run's sweep
  * deletes them by the run tag.
  */
-import { Construct } from 'constructs';
-import { DlmLifecyclePolicy } from '@cdktf/provider-aws/lib/dlm-lifecycle-policy/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { Construct } from '../cdktf.ts';
+import { DlmLifecyclePolicy, IamRole, IamRolePolicy } from '../provider-aws.ts';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import { commonTags, namePrefix, placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';

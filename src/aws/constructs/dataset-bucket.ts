@@ -3,15 +3,17 @@
  * KMS key), public access blocked, bucket-owner-enforced ownership (no ACLs), versioned, TLS-only
  * by bucket policy, with a lifecycle that expires old versions and aborts stale uploads.
  */
-import { Construct } from 'constructs';
+import { Construct } from '../cdktf.ts';
+import {
+  S3Bucket,
+  S3BucketLifecycleConfiguration,
+  S3BucketOwnershipControls,
+  S3BucketPolicy,
+  S3BucketPublicAccessBlock,
+  S3BucketServerSideEncryptionConfigurationA,
+  S3BucketVersioningA,
+} from '../provider-aws.ts';
 import { bucketNameProblems } from '../../spec/validate.ts';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket/index.js';
-import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration/index.js';
-import { S3BucketOwnershipControls } from '@cdktf/provider-aws/lib/s3-bucket-ownership-controls/index.js';
-import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy/index.js';
-import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block/index.js';
-import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration/index.js';
-import { S3BucketVersioningA } from '@cdktf/provider-aws/lib/s3-bucket-versioning/index.js';
 import { placementTags, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';
 import { tagWithIdentity } from './tagging.ts';

@@ -3,11 +3,8 @@
  * statements its users add. Statements may be added after construction (the policy document
  * is produced at synth), so a fleet can be granted access to resources made later.
  */
-import { Construct } from 'constructs';
-import { Lazy } from 'cdktf';
-import { IamInstanceProfile } from '@cdktf/provider-aws/lib/iam-instance-profile/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { Construct, Lazy } from '../cdktf.ts';
+import { IamInstanceProfile, IamRole, IamRolePolicy } from '../provider-aws.ts';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import { instanceArnPattern } from './aws-account.ts';
 import { placementTags, type Placement, type StackIdentity } from './identity.ts';

@@ -4,9 +4,9 @@
  * clusters admit its security group on their metrics ports (`admitScraper`). No ingress of its
  * own: reach Grafana and Prometheus through a Session Manager port forward.
  */
-import { Construct } from 'constructs';
+import { Construct } from '../cdktf.ts';
+import { Instance } from '../provider-aws.ts';
 
-import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
 import type { PipelineSpec } from '../../spec/types.ts';
 import { InstanceIamRole, ssmManagedInstanceStatements } from './iam.ts';
 import { placementTags, resourceName, type StackIdentity } from './identity.ts';

@@ -3,18 +3,20 @@
  * gateway(s) — one for the VPC or one per zone — route tables, an S3 gateway endpoint (dataset
  * reads skip the NAT) and a default security group that admits nothing.
  */
-import { Construct } from 'constructs';
-import { DefaultSecurityGroup } from '@cdktf/provider-aws/lib/default-security-group/index.js';
-import { Eip } from '@cdktf/provider-aws/lib/eip/index.js';
-import { InternetGateway } from '@cdktf/provider-aws/lib/internet-gateway/index.js';
-import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway/index.js';
-import { RouteTable } from '@cdktf/provider-aws/lib/route-table/index.js';
-import { RouteTableAssociation } from '@cdktf/provider-aws/lib/route-table-association/index.js';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
-import { Subnet } from '@cdktf/provider-aws/lib/subnet/index.js';
-import { Vpc } from '@cdktf/provider-aws/lib/vpc/index.js';
-import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint/index.js';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Construct } from '../cdktf.ts';
+import {
+  DefaultSecurityGroup,
+  Eip,
+  InternetGateway,
+  NatGateway,
+  RouteTable,
+  RouteTableAssociation,
+  SecurityGroup,
+  Subnet,
+  Vpc,
+  VpcEndpoint,
+  VpcSecurityGroupIngressRule,
+} from '../provider-aws.ts';
 import { namePrefix, placementTags, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';
 import { tagWithIdentity } from './tagging.ts';

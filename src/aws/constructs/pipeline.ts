@@ -3,7 +3,7 @@
  * composed from the other constructs and wired together (who may talk to whom, who may read
  * what). `PipelineStack` holds one; `ExperimentStack` holds two side by side.
  */
-import { Construct } from 'constructs';
+import { Construct } from '../cdktf.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import { CONSUMER_LAG_METRIC, PIPELINE_HEALTH_METRICS } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/types.ts';

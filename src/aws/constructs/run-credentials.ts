@@ -7,11 +7,12 @@
  * is: keep the state encrypted. A disposable run's secret is deleted without a recovery window,
  * so the name is free again at once.
  */
-import { Construct } from 'constructs';
-import { Fn } from 'cdktf';
-import { DataAwsSecretsmanagerRandomPassword } from '@cdktf/provider-aws/lib/data-aws-secretsmanager-random-password/index.js';
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret/index.js';
-import { SecretsmanagerSecretVersion } from '@cdktf/provider-aws/lib/secretsmanager-secret-version/index.js';
+import { Construct, Fn } from '../cdktf.ts';
+import {
+  DataAwsSecretsmanagerRandomPassword,
+  SecretsmanagerSecret,
+  SecretsmanagerSecretVersion,
+} from '../provider-aws.ts';
 import type { PolicyStatement } from './iam.ts';
 import { isDisposable, placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';

@@ -3,10 +3,8 @@
  * (peers, client fleets, the monitoring instance) — never a CIDR. Egress: anything inside the
  * VPC, and HTTPS out (AWS APIs: attach volumes, SSM, S3, CloudWatch).
  */
-import { Construct } from 'constructs';
-import { SecurityGroup } from '@cdktf/provider-aws/lib/security-group/index.js';
-import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule/index.js';
-import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule/index.js';
+import { Construct } from '../cdktf.ts';
+import { SecurityGroup, VpcSecurityGroupEgressRule, VpcSecurityGroupIngressRule } from '../provider-aws.ts';
 import { placementTags, type Placement, type StackIdentity } from './identity.ts';
 import { tagWithIdentity } from './tagging.ts';
 

@@ -7,16 +7,15 @@
  * `scaleOnCpuUtilization`, `scaleOnMetricPerMember` (target tracking), `scaleOnMetric` (step
  * scaling with a CloudWatch alarm) and `scaleOnSchedule`.
  */
-import { Construct } from 'constructs';
-import { Token } from 'cdktf';
-import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
-import { AutoscalingPolicy } from '@cdktf/provider-aws/lib/autoscaling-policy/index.js';
-import { AutoscalingSchedule } from '@cdktf/provider-aws/lib/autoscaling-schedule/index.js';
+import { Construct, Token } from '../cdktf.ts';
 import {
+  AutoscalingGroup,
+  AutoscalingPolicy,
+  AutoscalingSchedule,
   CloudwatchMetricAlarm,
-  type CloudwatchMetricAlarmMetricQuery,
-} from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
+  LaunchTemplate,
+} from '../provider-aws.ts';
+import type { CloudwatchMetricAlarmMetricQuery } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm/index.js';
 import { PIPELINE_HEALTH_METRICS, PORTS } from '../../spec/ports.ts';
 import type { AppGroupName, ScalingSpec, StepAdjustment } from '../../spec/types.ts';
 import type { DatasetBucket } from './dataset-bucket.ts';

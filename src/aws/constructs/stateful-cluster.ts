@@ -8,12 +8,8 @@
  * Members are not instance-refreshed: refreshing single-member groups would replace every
  * member at once. A launch template change reaches a member when it is next replaced.
  */
-import { Construct } from 'constructs';
-import { Token } from 'cdktf';
-import { AutoscalingGroup } from '@cdktf/provider-aws/lib/autoscaling-group/index.js';
-import { EbsVolume } from '@cdktf/provider-aws/lib/ebs-volume/index.js';
-import { LaunchTemplate } from '@cdktf/provider-aws/lib/launch-template/index.js';
-import { NetworkInterface } from '@cdktf/provider-aws/lib/network-interface/index.js';
+import { Construct, Token } from '../cdktf.ts';
+import { AutoscalingGroup, EbsVolume, LaunchTemplate, NetworkInterface } from '../provider-aws.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { TAG_KEYS } from '../../spec/tags.ts';
 import type { ClusterMember, StatefulRole } from '../../spec/derive.ts';

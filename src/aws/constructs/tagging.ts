@@ -5,7 +5,8 @@
  * own stack, with another provider configuration, carries them through this aspect, so the sweep
  * by run tag finds its resources too.
  */
-import { Aspects, type IAspect, TerraformResource } from 'cdktf';
+import { Aspects, TerraformResource } from '../cdktf.ts';
+import type { IAspect } from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { commonTags, type StackIdentity } from './identity.ts';
 

@@ -7,7 +7,7 @@
  * embedded cdktf tokens (a network interface id, a volume id) stay references and are resolved
  * by Terraform before encoding.
  */
-import { Fn } from 'cdktf';
+import { Fn } from '../cdktf.ts';
 
 const TOKEN = /(\$\{TfToken\[[^\]]+\]\})/;
 

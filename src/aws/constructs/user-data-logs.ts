@@ -5,8 +5,8 @@
  * number of days, encrypted with the run's logs key when one is given; instance roles may write
  * to this group only (`writeStatement`).
  */
-import { Construct } from 'constructs';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
+import { Construct } from '../cdktf.ts';
+import { CloudwatchLogGroup } from '../provider-aws.ts';
 import type { PolicyStatement } from './iam.ts';
 import { namePrefix, placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { PropsCheck } from './props.ts';

@@ -3,11 +3,8 @@
  * retention, written by a role limited to that group. Useful when a scenario cuts a zone:
  * the REJECT records show what the outage blocked.
  */
-import { Construct } from 'constructs';
-import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group/index.js';
-import { FlowLog } from '@cdktf/provider-aws/lib/flow-log/index.js';
-import { IamRole } from '@cdktf/provider-aws/lib/iam-role/index.js';
-import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy/index.js';
+import { Construct } from '../cdktf.ts';
+import { CloudwatchLogGroup, FlowLog, IamRole, IamRolePolicy } from '../provider-aws.ts';
 import { namePrefix, placementTags, resourceName, type StackIdentity } from './identity.ts';
 import { tagWithIdentity } from './tagging.ts';
 

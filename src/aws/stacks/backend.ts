@@ -3,7 +3,8 @@
  * local backend's path is relative to the stack's directory (`cdktf.out/stacks/<stack>/`), and
  * the S3 backend is for shared state.
  */
-import { LocalBackend, S3Backend, type TerraformStack } from 'cdktf';
+import { LocalBackend, S3Backend } from '../cdktf.ts';
+import type { TerraformStack } from 'cdktf';
 
 /** State next to the synthesized stack (relative path). */
 export interface LocalStateBackend {

@@ -4,7 +4,7 @@
  * prefixed `<name>-control` / `<name>-experiment`, its own bucket (`<bucket>-control`,
  * `<bucket>-experiment`) and its own stack tag; outputs are prefixed `control_` / `experiment_`.
  */
-import { TerraformStack } from 'cdktf';
+import { TerraformStack } from '../cdktf.ts';
 import type { Construct } from 'constructs';
 import { mergeSpec } from '../../spec/defaults.ts';
 import { bucketNameProblems, SpecError, specIssues, type SpecIssue } from '../../spec/validate.ts';

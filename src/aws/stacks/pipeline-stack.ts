@@ -3,7 +3,7 @@
  * `hashicorp/aws`), a state backend, the `Pipeline` construct, and the Terraform outputs a
  * harness reads (same shape as `PipelineEndpoints` in src/model/target.ts).
  */
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { TerraformOutput, TerraformStack } from '../cdktf.ts';
 import type { Construct } from 'constructs';
 import { validateSpec } from '../../spec/validate.ts';
 import type { PipelineSpec } from '../../spec/types.ts';

@@ -6,8 +6,8 @@
  */
 import type { TerraformStack } from 'cdktf';
 import type { IConstruct } from 'constructs';
-import { Instance } from '@cdktf/provider-aws/lib/instance/index.js';
-import { AwsProvider, type AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider/index.js';
+import { AwsProvider, Instance } from '../provider-aws.ts';
+import type { AwsProviderEndpoints } from '@cdktf/provider-aws/lib/provider/index.js';
 import { commonTags, type StackIdentity } from '../constructs/identity.ts';
 
 /** Fully qualified source of the AWS provider. */

@@ -3,7 +3,7 @@
  * Used by `main.ts` (cdktf's app entry) and `terratower synth`. The spec is validated before any
  * construct exists, so a bad spec writes nothing.
  */
-import { App } from 'cdktf';
+import { App } from '../cdktf.ts';
 import { join } from 'node:path';
 import type { PipelineSpec, PipelineSpecInput } from '../../spec/types.ts';
 import { validateSpec } from '../../spec/validate.ts';
