@@ -273,6 +273,11 @@ export interface Target {
   deadLetters(): AsyncIterable<DeadLetter>;
   /** The health checks each app group runs (shown in the report); absent when the target cannot say. */
   healthChecks?(): Promise<Partial<Record<GroupName, HealthCheckSettings>>>;
+  /**
+   * Copy the members' logs into `dir` (a failed run keeps them beside its report, since teardown
+   * removes them). Returns how many files it copied. Only where the logs are local (the twin).
+   */
+  keepLogs?(dir: string): Promise<number>;
 }
 
 /** Every group a target manages, in the order reports show them. */

@@ -102,7 +102,7 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
       ...(def.dataset.malformedFraction !== undefined ? { malformedFraction: def.dataset.malformedFraction } : {}),
       ...(def.dataset.updateFraction !== undefined ? { updateFraction: def.dataset.updateFraction } : {}),
     });
-    return await runScenario(def, {
+    const result = await runScenario(def, {
       target: o.target,
       out: o.out,
       dataset,
@@ -112,9 +112,22 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
       ...(o.onSample ? { onSample: o.onSample } : {}),
       ...(o.onEvent ? { onEvent: o.onEvent } : {}),
     });
+    if (!result.passed) await keepMemberLogs(o);
+    return result;
+  } catch (error) {
+    await keepMemberLogs(o);
+    throw error;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** A failed run keeps the members' logs in `<out>/logs` (teardown removes them from the target). */
+async function keepMemberLogs(o: ShippedRunOptions): Promise<void> {
+  if (!o.target.keepLogs) return;
+  const dir = join(o.out, 'logs');
+  const copied = await o.target.keepLogs(dir).catch(() => 0);
+  if (copied > 0) o.log?.(`kept ${copied} member logs in ${dir}`);
 }
 
 /** Deploy `target`, run `fn`, and tear the target down whatever happens. */

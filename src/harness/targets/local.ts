@@ -6,10 +6,11 @@
  * go through the twin's control API (`TwinClient`); metrics are scraped from the apps and read
  * from Kafka; the ledger reads Cassandra and the dead-letter topic.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TwinClient, type TwinStatus } from '../../twin/client.ts';
+import { runDir } from '../../support/paths.ts';
 import { processCpuSeconds } from '../../support/process.ts';
 import { consumerGroupId } from '../../spec/derive.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
@@ -129,6 +130,16 @@ export class LocalTarget implements Target {
     } finally {
       if (this.workDir && !this.options.terraform?.keep) await rm(this.workDir, { recursive: true, force: true });
     }
+  }
+
+  /** Copy the twin's member logs (`<run dir>/logs/*.log`) into `dir`. */
+  async keepLogs(dir: string): Promise<number> {
+    const from = join(runDir(this.runId), 'logs');
+    const files = (await readdir(from).catch(() => [] as string[])).filter((f) => f.endsWith('.log'));
+    if (files.length === 0) return 0;
+    await mkdir(dir, { recursive: true });
+    for (const f of files) await copyFile(join(from, f), join(dir, f));
+    return files.length;
   }
 
   endpoints(): PipelineEndpoints {

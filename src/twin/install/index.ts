@@ -34,9 +34,9 @@ export interface InstallReport {
   cdsMs: number;
 }
 
-/** Whether to make Cassandra's class-data archive: `TERRATOWER_CDS_CASSANDRA=on` (not yet by default). */
+/** Whether to make Cassandra's class-data archive (`TERRATOWER_CDS_CASSANDRA=off` does not). */
 function cassandraCdsWanted(): boolean {
-  return /^(1|on|true|yes)$/i.test(process.env.TERRATOWER_CDS_CASSANDRA ?? '');
+  return !/^(0|off|false|no)$/i.test(process.env.TERRATOWER_CDS_CASSANDRA ?? '');
 }
 
 /** Something a cold cache still has to fetch or make, and about how long it takes on a 2-core machine. */
@@ -91,7 +91,7 @@ export async function installTwinComponents(options: InstallOptions = {}): Promi
   const cdsMs = await timed(async (p) => {
     await Promise.all([
       ensureCdsArchive('kafka', kafkaLibDir(), kafkaClasspath(), () => kafkaCdsTraining(512), p),
-      // Cassandra's archive (made with its java agent) is opt-in until a full twin boot has run on it.
+      // Cassandra's archive is made with its java agent loaded (see cds.ts); off with TERRATOWER_CDS_CASSANDRA=off.
       cassandraCdsWanted()
         ? ensureCdsArchive(
             'cassandra',
