@@ -15,6 +15,13 @@
  * instance may have been evicted). The producer checks `owns()` before every batch, so two
  * instances can overlap on one object for at most one batch. That, and resuming from the last
  * checkpoint, re-send some rows; the sink is idempotent, so re-sending is safe, losing is not.
+ *
+ * Watchdog: a member whose coordinator stops answering (its broker frozen, its zone cut off)
+ * hears nothing, and kafkajs 2.2.4 may keep it waiting on that coordinator for the whole outage,
+ * while the coordinator role has moved to a live broker within the broker session. When no
+ * heartbeat has succeeded for `REJOIN_AFTER_MS`, the instance joins again as a new member, which
+ * looks the coordinator up afresh; the old member leaves in the background (or the coordinator
+ * expires it after the session timeout) and the group hands this instance its claims again.
  */
 import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../shared/log.ts';
@@ -24,6 +31,13 @@ export const WORK_PARTITIONS = 48;
 
 /** Session timeout of the producers' group, ms. */
 export const SESSION_TIMEOUT_MS = 10_000;
+
+/**
+ * How long without a successful heartbeat before the instance rejoins as a new member, ms. Longer
+ * than the session timeout, so an ordinary rebalance (which waits up to a session timeout for a
+ * dead member) finishes first.
+ */
+export const REJOIN_AFTER_MS = 15_000;
 
 /** 32-bit FNV-1a of a string. */
 export function fnv1a(text: string): number {
@@ -44,6 +58,9 @@ export function workPartition(key: string, partitions = WORK_PARTITIONS): number
 export class ObjectClaims {
   private owned = new Set<number>();
   private lastHeartbeat = 0;
+  private lastJoinAttempt = 0;
+  private rejoining = false;
+  private watchdog: NodeJS.Timeout | undefined;
   private consumer: Consumer | undefined;
 
   constructor(
@@ -57,6 +74,35 @@ export class ObjectClaims {
   async start(admin: Admin, replicationFactor: number): Promise<void> {
     await ensureTopic(admin, this.workTopic, WORK_PARTITIONS, replicationFactor, {});
     await this.consumer?.disconnect().catch(() => {}); // a retried start
+    await this.join();
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => void this.rejoinIfSilent(), 1000);
+    this.watchdog.unref();
+  }
+
+  /** The watchdog's check (see the module comment). */
+  private async rejoinIfSilent(): Promise<void> {
+    const now = Date.now();
+    if (this.rejoining || !this.consumer) return;
+    if (now - Math.max(this.lastHeartbeat, this.lastJoinAttempt) < REJOIN_AFTER_MS) return;
+    this.rejoining = true;
+    const old = this.consumer;
+    this.log.warn('no heartbeat from the producers group; rejoining as a new member', {
+      silentMs: now - this.lastHeartbeat,
+    });
+    try {
+      await this.join();
+      void old.disconnect().catch(() => {});
+    } catch (error) {
+      this.log.warn('rejoining the producers group failed; trying again', { error: (error as Error).message });
+    } finally {
+      this.rejoining = false;
+    }
+  }
+
+  /** Join the group as a new member; this instance's claims follow that member from now on. */
+  private async join(): Promise<void> {
+    this.lastJoinAttempt = Date.now();
     const consumer = this.kafka.consumer({
       groupId: this.groupId,
       sessionTimeout: SESSION_TIMEOUT_MS,
@@ -65,7 +111,10 @@ export class ObjectClaims {
       maxWaitTimeInMs: 1000,
     });
     this.consumer = consumer;
+    // Events of a member this instance has left behind (a rejoin) say nothing about its claims.
+    const current = (): boolean => this.consumer === consumer;
     const drop = (why: string) => () => {
+      if (!current()) return;
       if (this.owned.size > 0) this.log.info('claims dropped', { why });
       this.owned = new Set();
     };
@@ -73,9 +122,10 @@ export class ObjectClaims {
     consumer.on(consumer.events.CRASH, drop('consumer crashed'));
     consumer.on(consumer.events.STOP, drop('stopped'));
     consumer.on(consumer.events.HEARTBEAT, () => {
-      this.lastHeartbeat = Date.now();
+      if (current()) this.lastHeartbeat = Date.now();
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (!current()) return;
       const partitions = event.payload.memberAssignment[this.workTopic] ?? [];
       this.owned = new Set(partitions);
       this.lastHeartbeat = Date.now();
@@ -100,6 +150,7 @@ export class ObjectClaims {
 
   /** Leave the group (the others take over at once). */
   async stop(): Promise<void> {
+    clearInterval(this.watchdog);
     this.owned = new Set();
     await this.consumer?.disconnect();
   }

@@ -18,7 +18,10 @@
  *   fails as a `KafkaJSConnectionError`, which kafkajs handles by refreshing metadata and moving
  *   the seed to another broker;
  * - the broker is *silent* from then until any byte arrives from it; wherever kafkajs picks "any
- *   broker" (a metadata refresh, a coordinator look-up) it picks answering brokers first;
+ *   broker" (a metadata refresh, a coordinator look-up) it picks answering brokers first, and a
+ *   request to it fails at once except one every `SILENT_PROBE_INTERVAL_MS` (a leader stays
+ *   the leader until the controller fences it: 9 s after the freeze, or 15 s when the frozen
+ *   broker was the active KRaft controller, and each request to it would wait 12 s);
  * - a heartbeat that cannot reach its coordinator fails as "not the coordinator", so the member
  *   rejoins through a fresh coordinator look-up.
  *
@@ -64,8 +67,16 @@ const INSTALLED = Symbol.for('terratower.kafkajs.silentBrokerCut');
 /** Kafka's NOT_COORDINATOR error code: kafkajs rejoins the group (and looks the coordinator up) on it. */
 const NOT_COORDINATOR = 16;
 
-/** Brokers (`host:port`) whose last request timed out and that sent nothing since. */
-const silent = new Set<string>();
+/**
+ * While a broker is silent, one request every this many ms goes to it (to notice it is back); the
+ * others fail at once as connection errors, so a client whose metadata still names the silent
+ * broker as a leader (leadership moves only once the controller fences it) refreshes and retries
+ * with backoff instead of waiting out another request timeout.
+ */
+export const SILENT_PROBE_INTERVAL_MS = 5000;
+
+/** Brokers (`host:port`) whose last request timed out and that sent nothing since: when last tried. */
+const silent = new Map<string, number>();
 
 /** Whether `host:port` timed out a request and has sent nothing since. */
 export function isSilent(address: string): boolean {
@@ -105,11 +116,24 @@ export function installSilentBrokerCut(): string | undefined {
 
   const send = proto.send;
   proto.send = async function sendCuttingSilentBroker(this: KafkajsConnection, ...args: unknown[]) {
+    const address = `${this.host}:${this.port}`;
+    const triedAt = silent.get(address);
+    if (triedAt !== undefined) {
+      if (Date.now() - triedAt < SILENT_PROBE_INTERVAL_MS)
+        throw new KafkaJSConnectionError(
+          'the broker is not answering (a request timed out, nothing heard since): not sending',
+          {
+            broker: address,
+            code: 'ETIMEDOUT',
+          },
+        );
+      silent.set(address, Date.now()); // this request is the probe
+    }
     try {
       return await send.apply(this, args);
     } catch (error) {
       if ((error as Error | null)?.name !== 'KafkaJSRequestTimeoutError') throw error;
-      silent.add(`${this.host}:${this.port}`);
+      silent.set(address, Date.now());
       // Destroying the socket with an error runs kafkajs's own error path: the other requests on
       // this connection are rejected and it is marked disconnected, so it is not picked again.
       this.socket?.destroy(new Error('request timed out: broker not answering'));

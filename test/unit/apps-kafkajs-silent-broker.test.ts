@@ -68,6 +68,14 @@ describe('a broker that accepts connections but never answers', () => {
     const order = answeringFirst(['1', '2', '3'], (id) => (id === '2' ? `127.0.0.1:${a.port}` : `127.0.0.1:${id}`));
     expect(order.at(-1)).toBe('2');
     expect(order.slice(0, 2).sort()).toEqual(['1', '3']);
+    // Within the probe interval a request to a silent broker is not sent at all.
+    const again = client([a.port]).admin();
+    const second = await again.connect().then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    await again.disconnect().catch(() => {});
+    expect(String(second?.message)).toMatch(/not sending/);
   });
 
   it('is installed once however often it is asked', () => {

@@ -254,7 +254,7 @@ const zoneStall =
   };
 
 describe('zone-outage on replayed histories', () => {
-  const back = 'producers back at ≥ 30 % of baseline within 30 s of the outage';
+  const back = 'producers back at ≥ 30 % of baseline within 45 s of the outage';
   const keep = 'producers keep ≥ 30 % of baseline while the zone is out';
 
   it('fails when production stands still through the outage', async () => {

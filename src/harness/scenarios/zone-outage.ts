@@ -1,9 +1,9 @@
 /**
  * zone-outage: under load take the second of three zones out (every member there stops
  * answering), then bring it back. The producers are at ≥ 30 % of the baseline (10 s average)
- * within 30 s of the freeze and keep it for 30 s more while the zone is still out (Kafka holds
- * acks=all writes for about 12 s while the frozen broker leaves the ISR and its leaderships
- * move; the recovery figures show how long); the app groups replace their
+ * within 45 s of the freeze and keep it for about 35 s more while the zone is still out (Kafka
+ * holds acks=all writes until the frozen broker leaves the ISR and its leaderships move: 12–28 s
+ * measured; the recovery figures show how long); the app groups replace their
  * unreachable members in the healthy zones once those are past their health-check grace (real
  * time, as an Auto Scaling group with ELB health checks would), and rebalance when the zone is
  * back. Ledger exact.
@@ -16,7 +16,7 @@ const BASELINE = 150;
 export const zoneOutage: ScenarioDefinition = {
   name: 'zone-outage',
   description:
-    'Take zone 2 of 3 out under load (every member unreachable), then bring it back: producers at ≥ 30 % of the baseline on two zones within 30 s and through the outage, groups rebalance; nothing lost or duplicated.',
+    'Take zone 2 of 3 out under load (every member unreachable), then bring it back: producers at ≥ 30 % of the baseline on two zones within 45 s and through the outage, groups rebalance; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
@@ -27,13 +27,16 @@ export const zoneOutage: ScenarioDefinition = {
     {
       // With acks=all a write waits until the frozen follower leaves the ISR
       // (replica.lag.time.max.ms, 10 s on the twin), and a write to a frozen leader until the
-      // request times out (12 s) and the client finds the new leader (the broker session, 9 s):
-      // about 12 s without acknowledgements is Kafka's own behaviour. Averaged over 10 s (the
-      // producers send in batches) and only over readings taken since the freeze.
+      // controller fences that broker and its partitions get new leaders: 9 s (the broker
+      // session) after the freeze, but 15–20 s when the frozen broker was the active KRaft
+      // controller (a new one is elected first). The producers then need a few seconds to learn
+      // the new leaders and get their object claims back. Measured on the twin: production back
+      // 13–28 s after the freeze. Averaged over 10 s (they send in batches) and only over
+      // readings taken since the freeze.
       kind: 'expect',
       probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.3, overSeconds: 10 },
-      withinSeconds: 30,
-      label: 'producers back at ≥ 30 % of baseline within 30 s of the outage',
+      withinSeconds: 45,
+      label: 'producers back at ≥ 30 % of baseline within 45 s of the outage',
     },
     {
       // Then they keep it while the zone is still out. A fresh window (readings from this step
