@@ -94,6 +94,10 @@ export class ObjectClaims {
       await this.join();
       void old.disconnect().catch(() => {});
     } catch (error) {
+      // Keep the old member (it may yet recover) and drop the half-joined one.
+      const failed = this.consumer;
+      this.consumer = old;
+      if (failed !== old) void failed?.disconnect().catch(() => {});
       this.log.warn('rejoining the producers group failed; trying again', { error: (error as Error).message });
     } finally {
       this.rejoining = false;

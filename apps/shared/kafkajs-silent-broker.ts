@@ -138,7 +138,7 @@ export function installSilentBrokerCut(): string | undefined {
       // this connection are rejected and it is marked disconnected, so it is not picked again.
       this.socket?.destroy(new Error('request timed out: broker not answering'));
       throw new KafkaJSConnectionError(`${(error as Error).message}: the broker is not answering`, {
-        broker: `${this.host}:${this.port}`,
+        broker: address,
         code: 'ETIMEDOUT',
       });
     }
