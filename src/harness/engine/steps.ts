@@ -96,7 +96,10 @@ export function waitForProbes(
   // Windowed probes average only over observations from here on (or from `historyFrom`).
   const from = options.historyFrom ?? ctx.sampler.observations.length;
   const before = ctx.sampler.observations.at(-1);
-  const heldAtStart = before ? evaluateAll(probes, before, ctx.target.zones).ok : undefined;
+  // With the step's own history (none yet): a windowed probe cannot have held before the step.
+  const heldAtStart = before
+    ? evaluateAll(probes, before, ctx.target.zones, ctx.sampler.observations.slice(from)).ok
+    : undefined;
   return new Promise((resolve) => {
     let run = 0;
     // Armed: holds count. Without requireChange at once; with it once a failing observation was seen.
