@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readVersions } from '../../support/versions.ts';
 import { cassandraLayout, cassandraLibDir, cassandraPrefix, installCassandra } from './cassandra.ts';
-import { cdsArchivePending, ensureCdsArchive } from './cds.ts';
+import { cassandraCdsWanted, cdsArchivePending, ensureCdsArchive } from './cds.ts';
 import { installKafka, kafkaClasspath, kafkaLibDir, kafkaPrefix } from './kafka.ts';
 import { installMoto, motoPrefix } from './moto.ts';
 import type { ProgressFn } from './run-script.ts';
@@ -32,11 +32,6 @@ export interface InstallReport {
   motoMs: number;
   /** Making the Kafka and Cassandra class-data archives (zero once they are cached). */
   cdsMs: number;
-}
-
-/** Whether to make Cassandra's class-data archive (`TERRATOWER_CDS_CASSANDRA=off` does not). */
-function cassandraCdsWanted(): boolean {
-  return !/^(0|off|false|no)$/i.test(process.env.TERRATOWER_CDS_CASSANDRA ?? '');
 }
 
 /** Something a cold cache still has to fetch or make, and about how long it takes on a 2-core machine. */
