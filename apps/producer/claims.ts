@@ -29,15 +29,23 @@ import type { Logger } from '../shared/log.ts';
 /** Partitions of the work topic: the granularity of sharing objects among producers. */
 export const WORK_PARTITIONS = 48;
 
-/** Session timeout of the producers' group, ms. */
-export const SESSION_TIMEOUT_MS = 10_000;
+/**
+ * Session timeout of the producers' group, ms. Well above how long a live coordinator may hold a
+ * heartbeat's answer: Kafka's group coordinator answers a classic heartbeat only once the
+ * `__consumer_offsets` partition's earlier writes are replicated, and with a follower frozen (a
+ * zone out) that waits until the follower leaves the ISR or is fenced, 10–20 s on the twin. With
+ * 10 s the one producer of zone-outage was evicted by a coordinator that was alive in 3 of 4 logged runs
+ * and stood still about 10 s more while it rejoined. (Kafka's own consumer default is 45 s.) The
+ * price: a killed producer's objects move to the others after this long.
+ */
+export const SESSION_TIMEOUT_MS = 30_000;
 
 /**
  * How long without a successful heartbeat before the instance rejoins as a new member, ms. Longer
  * than the session timeout, so an ordinary rebalance (which waits up to a session timeout for a
  * dead member) finishes first.
  */
-export const REJOIN_AFTER_MS = 15_000;
+export const REJOIN_AFTER_MS = 35_000;
 
 /** 32-bit FNV-1a of a string. */
 export function fnv1a(text: string): number {
@@ -130,6 +138,7 @@ export class ObjectClaims {
     });
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       if (!current()) return;
+      consumer.pause([{ topic: this.workTopic }]);
       const partitions = event.payload.memberAssignment[this.workTopic] ?? [];
       this.owned = new Set(partitions);
       this.lastHeartbeat = Date.now();
@@ -137,8 +146,12 @@ export class ObjectClaims {
     });
     await consumer.connect();
     await consumer.subscribe({ topic: this.workTopic, fromBeginning: false });
-    // The topic carries no messages; running keeps the member's heartbeats going.
+    // The topic carries no messages; running keeps the member's heartbeats going. Paused, it is
+    // never fetched: kafkajs heartbeats from its fetch loop, so a fetch waiting on a frozen
+    // partition leader (up to a request timeout, then a fetcher restart) starved the heartbeats,
+    // voided the claims and, 10 s on, had the member evicted by a coordinator that was alive.
     await consumer.run({ eachMessage: async () => {} });
+    consumer.pause([{ topic: this.workTopic }]);
   }
 
   /** Whether this instance may produce `key` now. */

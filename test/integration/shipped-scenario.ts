@@ -48,10 +48,14 @@ export function shippedScenarioOnTwin(definition: ScenarioDefinition): ShippedRu
   });
 
   afterAll(async () => {
-    // TERRATOWER_KEEP_REPORTS=dir keeps a copy of the report (json + html) for reading afterwards.
+    // TERRATOWER_KEEP_REPORTS=dir keeps a copy of the report (json + html) and the members' logs
+    // for reading afterwards.
     const keep = process.env.TERRATOWER_KEEP_REPORTS;
-    if (keep && result)
-      await cp(join(workDir, 'report'), join(keep, `${definition.name}-${Date.now()}`), { recursive: true });
+    if (keep && result) {
+      const kept = join(keep, `${definition.name}-${Date.now()}`);
+      await cp(join(workDir, 'report'), kept, { recursive: true });
+      await target?.keepLogs(join(kept, 'logs'));
+    }
     await target?.teardown();
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
