@@ -9,6 +9,7 @@ import type { PipelineSpec, PipelineSpecInput } from '../../spec/types.ts';
 import { validateSpec } from '../../spec/validate.ts';
 import type { AmiIds } from '../constructs/amis.ts';
 import type { StateBackend } from './backend.ts';
+import { withoutCreationStacks } from './creation-stacks.ts';
 import type { AwsEndpointOptions } from './provider.ts';
 import { experimentSpecs, ExperimentStack } from './experiment-stack.ts';
 import { PipelineStack } from './pipeline-stack.ts';
@@ -57,7 +58,6 @@ export function synthesize(options: SynthOptions): SynthResult {
   const { spec } = options;
   if (options.experiment) experimentSpecs(spec, options.experimentOverrides);
   else validateSpec(spec);
-  const app = new App({ outdir, skipValidation: false });
   const stack = stackIdFor(spec, options.experiment);
   const common = {
     runId: options.runId,
@@ -66,8 +66,12 @@ export function synthesize(options: SynthOptions): SynthResult {
     awsEndpoint: options.awsEndpoint,
     disposable: options.disposable,
   };
-  if (options.experiment) new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common });
-  else new PipelineStack(app, stack, { spec, ...common });
-  app.synth();
+  withoutCreationStacks(() => {
+    const app = new App({ outdir, skipValidation: false });
+    if (options.experiment)
+      new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common });
+    else new PipelineStack(app, stack, { spec, ...common });
+    app.synth();
+  });
   return { stack, file: join(outdir, 'stacks', stack, 'cdk.tf.json') };
 }
