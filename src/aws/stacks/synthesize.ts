@@ -3,7 +3,7 @@
  * Used by `main.ts` (cdktf's app entry) and `terratower synth`. The spec is validated before any
  * construct exists, so a bad spec writes nothing.
  */
-import { App } from '../cdktf.ts';
+import { App, type TerraformStack } from '../cdktf.ts';
 import { join } from 'node:path';
 import type { PipelineSpec, PipelineSpecInput } from '../../spec/types.ts';
 import { validateSpec } from '../../spec/validate.ts';
@@ -50,6 +50,20 @@ export function stackIdFor(spec: PipelineSpec, experiment = false): string {
 }
 
 /**
+ * cdktf resolves every element of a stack twice: a preparing pass, which exists for references
+ * between stacks (it may add outputs and remote-state sources to them), and the pass that writes
+ * cdk.tf.json. `synthesize` builds an app of exactly one stack from plain data (the spec, strings),
+ * where the preparing pass finds nothing to add, so it is skipped: about a tenth of `terratower
+ * synth` (bench/package.ts). The output is the same bytes as cdktf's full path
+ * (test/unit/synth-single-stack.test.ts). A user's own app keeps both passes.
+ */
+function withoutPreparingPass(stack: TerraformStack): void {
+  stack.prepareStack = () => {
+    stack.ensureBackendExists();
+  };
+}
+
+/**
  * Validate, build and synthesize the stack.
  * @throws SpecError before anything is written when the spec (or run id) is invalid
  */
@@ -68,9 +82,10 @@ export function synthesize(options: SynthOptions): SynthResult {
   };
   withoutCreationStacks(() => {
     const app = new App({ outdir, skipValidation: false });
-    if (options.experiment)
-      new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common });
-    else new PipelineStack(app, stack, { spec, ...common });
+    const built = options.experiment
+      ? new ExperimentStack(app, stack, { spec, experiment: options.experimentOverrides, ...common })
+      : new PipelineStack(app, stack, { spec, ...common });
+    withoutPreparingPass(built);
     app.synth();
   });
   return { stack, file: join(outdir, 'stacks', stack, 'cdk.tf.json') };
