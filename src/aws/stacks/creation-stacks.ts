@@ -2,7 +2,7 @@
  * cdktf records where every token was created (each attribute reference, `Lazy`, `Fn` call): a
  * stack trace of unbounded depth, captured and formatted at creation, and read only when that
  * token later fails to resolve. The default stack creates thousands of tokens, and those traces
- * were about a quarter of `terratower synth`'s time (bench/package.ts). terratower's own synthesis
+ * cost about 30 ms of the 400 ms `terratower synth` took (bench/package.ts). terratower's own synthesis
  * (`synthesize`: the CLI, main.ts, the harness) turns the capture off while it builds and
  * synthesizes, as cdktf's `stackTraces: false` does for construct metadata; a user's own app that
  * imports the constructs keeps cdktf's behaviour. `TERRATOWER_CREATION_STACKS=1` keeps the traces
