@@ -148,8 +148,7 @@ export class ObjectClaims {
     await consumer.subscribe({ topic: this.workTopic, fromBeginning: false });
     // The topic carries no messages; running keeps the member's heartbeats going. Paused, it is
     // never fetched: kafkajs heartbeats from its fetch loop, so a fetch waiting on a frozen
-    // partition leader (up to a request timeout, then a fetcher restart) starved the heartbeats,
-    // voided the claims and, 10 s on, had the member evicted by a coordinator that was alive.
+    // partition leader (up to a request timeout, then a fetcher restart) could hold them up.
     await consumer.run({ eachMessage: async () => {} });
     consumer.pause([{ topic: this.workTopic }]);
   }
