@@ -47,9 +47,13 @@ const cold = install.kafkaMs + install.cassandraMs + install.motoMs > 5000;
 const installLoad = load();
 
 const jvmStart = performance.now();
-spawnSync('java', ['-XX:TieredStopAtLevel=1', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'random-uuid'], {
-  stdio: 'ignore',
-});
+spawnSync(
+  'java',
+  ['-XX:TieredStopAtLevel=1', '-XX:-UsePerfData', '-cp', kafkaClasspath(), 'kafka.tools.StorageTool', 'random-uuid'],
+  {
+    stdio: 'ignore',
+  },
+);
 const jvmReferenceSeconds = (performance.now() - jvmStart) / 1000;
 const jvmReferenceLoad = load();
 

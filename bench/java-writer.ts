@@ -38,6 +38,7 @@ export async function javaWriterClasspath(): Promise<string> {
     await execFileAsync('mvn', ['-q', '-B', plugin, '-DincludeScope=runtime', `-DoutputDirectory=${lib}`], {
       cwd: home,
       maxBuffer: 16 << 20,
+      env: { ...process.env, MAVEN_OPTS: `${process.env.MAVEN_OPTS ?? ''} -XX:-UsePerfData`.trim() },
     });
     await writeFile(join(home, '.installed'), `${JAVA_DRIVER}\n`);
   }
@@ -46,7 +47,9 @@ export async function javaWriterClasspath(): Promise<string> {
   if (!existsSync(join(classes, 'JavaWriter.class'))) {
     await rm(classes, { recursive: true, force: true });
     await mkdir(classes, { recursive: true });
-    await execFileAsync('javac', ['-d', classes, '-cp', join(lib, '*'), SOURCE], { maxBuffer: 16 << 20 });
+    await execFileAsync('javac', ['-J-XX:-UsePerfData', '-d', classes, '-cp', join(lib, '*'), SOURCE], {
+      maxBuffer: 16 << 20,
+    });
   }
   return `${join(lib, '*')}:${classes}`;
 }
@@ -82,6 +85,7 @@ export async function javaWriterRate(o: {
   const { stdout } = await execFileAsync(
     'java',
     [
+      '-XX:-UsePerfData', // no /tmp/hsperfdata_<user> left behind
       '-Xmx512m',
       '-cp',
       classpath,

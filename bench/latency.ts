@@ -77,6 +77,7 @@ async function kafkaEndToEnd(bootstrap: string[], topic: string, size: number): 
   const child = spawn(
     'java',
     [
+      '-XX:-UsePerfData', // no /tmp/hsperfdata_<user> left behind
       '-Xmx256m',
       '-cp',
       kafkaClasspath(),

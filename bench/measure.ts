@@ -121,6 +121,7 @@ export async function producerPerformance(
   records: number,
 ): Promise<number> {
   const args = [
+    '-XX:-UsePerfData', // no /tmp/hsperfdata_<user> left behind
     '-Xmx512m',
     '-cp',
     kafkaClasspath(),
