@@ -11,6 +11,7 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { switchedOn } from '../../support/env.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -30,7 +31,7 @@ function stackTraceModule(): StackTraceModule | undefined {
 
 /** Run `work` with cdktf's token creation stacks off (see the module comment), then put them back. */
 export function withoutCreationStacks<T>(work: () => T): T {
-  if (/^(1|on|true|yes)$/i.test(process.env.TERRATOWER_CREATION_STACKS ?? '')) return work();
+  if (switchedOn(process.env.TERRATOWER_CREATION_STACKS)) return work();
   const module = stackTraceModule();
   if (!module) return work();
   const capture = module.captureStackTrace;

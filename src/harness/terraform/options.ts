@@ -1,6 +1,7 @@
 /**
  * The options object of one terraform run (as Terratest's `terraform.Options`), and its defaults.
  */
+import { switchedOn } from '../../support/env.ts';
 import type { TerraformKind } from '../../support/install/terraform.ts';
 import { defaultPluginDir } from './plugin-dir.ts';
 import { DEFAULT_RETRYABLE_ERRORS, type RetryableErrorTable } from './retry.ts';
@@ -121,9 +122,9 @@ export const DEFAULT_TIMEOUTS: Readonly<TerraformTimeouts> = {
 
 export { newRunId, RUN_ID_PATTERN } from '../../spec/run-id.ts';
 
-/** True when the environment asks to keep stacks (`TERRATOWER_KEEP=1|true|yes`). */
+/** True when the environment asks to keep stacks (`TERRATOWER_KEEP=1|on|true|yes`). */
 export function keepFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
-  return /^(1|true|yes)$/i.test(env.TERRATOWER_KEEP ?? '');
+  return switchedOn(env.TERRATOWER_KEEP);
 }
 
 /** Fills in defaults and checks the options that can be checked without running anything. */

@@ -24,6 +24,7 @@ import {
   statSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { switchedOff } from '../../support/env.ts';
 import { cacheDir } from '../../support/paths.ts';
 import type { ProgressFn } from './run-script.ts';
 
@@ -40,19 +41,14 @@ const ARCHIVE_FLAGS: Readonly<Record<CdsKind, readonly string[]>> = {
   cassandra: ['-XX:+UnlockDiagnosticVMOptions', '-XX:+AllowArchivingWithJavaAgent'],
 };
 
-/** Whether the environment variable `name` is set to off (0, off, false, no). */
-function switchedOff(name: string): boolean {
-  return /^(0|off|false|no)$/i.test(process.env[name] ?? '');
-}
-
 /** Whether archives are in use (`TERRATOWER_CDS=off` turns them off). */
 export function cdsEnabled(): boolean {
-  return !switchedOff('TERRATOWER_CDS');
+  return !switchedOff(process.env.TERRATOWER_CDS);
 }
 
 /** Whether to make Cassandra's archive (`TERRATOWER_CDS_CASSANDRA=off` does not). */
 export function cassandraCdsWanted(): boolean {
-  return !switchedOff('TERRATOWER_CDS_CASSANDRA');
+  return !switchedOff(process.env.TERRATOWER_CDS_CASSANDRA);
 }
 
 let runtimeKey: string | undefined;
