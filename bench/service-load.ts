@@ -6,10 +6,11 @@
  * clients polling `GET /healthz` with no streams open; the result is also printed as a ratio
  * against it.
  *
- * The clients run in a child process, so the server's memory is its own. The run is either a
- * real twin run (`--twin`: a traffic-spike on the local twin through terraform; heavy, take the
- * shared lock) or, by default, a stand-in run that emits a sample a second and a step every
- * 10 s through the same live path (queue → live view → event streams) without a twin.
+ * The clients run in a child process, so the server's memory is its own. The runs are either
+ * real twin runs (`--twin`: traffic-spike on the local twin through terraform, queued back to back
+ * for the whole measurement, each client following the run in flight; heavy, take the shared
+ * lock) or, by default, a stand-in run that emits a sample a second and a step every 10 s through
+ * the same live path (queue → live view → event streams) without a twin.
  *
  *   node --import tsx bench/service-load.ts [--clients 50] [--seconds 60] [--interval-ms 0] [--twin] [--slot N]
  */
@@ -32,6 +33,7 @@ const { values } = parseArgs({
     client: { type: 'string' },
     path: { type: 'string' },
     streams: { type: 'boolean', default: false },
+    follow: { type: 'boolean', default: false },
   },
 });
 
@@ -40,7 +42,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-/** Client process: N clients, each (optionally) holding a stream and polling `path` for `seconds`. */
+/**
+ * Client process: N clients, each (optionally) holding an event stream and polling `path` for
+ * `seconds`. With `follow`, `path` is `/api/runs` and every client polls and streams the run in
+ * flight instead (asked of the server every 2 s; a stream that ends is opened again on the next
+ * run), as a browser left on the live view of a queue would.
+ */
 async function clientMain(
   url: string,
   path: string,
@@ -48,48 +55,73 @@ async function clientMain(
   seconds: number,
   streams: boolean,
   intervalMs: number,
+  follow: boolean,
 ) {
   const deadline = Date.now() + seconds * 1000;
   const latencies: number[] = [];
   let errors = 0;
   let streamBytes = 0;
-  const controllers: AbortController[] = [];
-  const one = async (): Promise<void> => {
-    if (streams) {
-      const c = new AbortController();
-      controllers.push(c);
-      void fetch(`${url}${path}/events`, { signal: c.signal })
-        .then(async (res) => {
-          const reader = res.body!.getReader();
-          for (;;) {
-            const { value, done } = await reader.read();
-            if (done) break;
-            streamBytes += value.byteLength;
-          }
-        })
-        .catch(() => undefined);
+  let streamsOpened = 0;
+  const stopped = new AbortController();
+  const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  // The run to poll and stream: fixed, or (follow) the one in flight.
+  let target = path;
+  const followInFlight = async (): Promise<void> => {
+    while (!stopped.signal.aborted) {
+      try {
+        const list = (await (await fetch(`${url}/api/runs?limit=1`)).json()) as { inFlight: string[] };
+        if (list.inFlight[0]) target = `/api/runs/${list.inFlight[0]}`;
+      } catch {
+        errors++;
+      }
+      await pause(2000);
     }
+  };
+  const holdStream = async (): Promise<void> => {
+    while (!stopped.signal.aborted) {
+      const opened = target;
+      streamsOpened++;
+      try {
+        const res = await fetch(`${url}${opened}/events`, { signal: stopped.signal });
+        const reader = res.body!.getReader();
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          streamBytes += value.byteLength;
+        }
+      } catch {
+        // Aborted at the end, or the server closed it: both end this stream.
+      }
+      if (!follow) return;
+      // The run finished: wait for the next one to be in flight before opening again.
+      while (!stopped.signal.aborted && target === opened) await pause(500);
+    }
+  };
+  const one = async (): Promise<void> => {
+    if (streams) void holdStream();
     while (Date.now() < deadline) {
       const t0 = performance.now();
       try {
-        const res = await fetch(`${url}${path}`);
+        const res = await fetch(`${url}${target}`);
         await res.arrayBuffer();
         if (!res.ok) errors++;
         latencies.push(performance.now() - t0);
       } catch {
         errors++;
       }
-      if (intervalMs > 0) await new Promise((r) => setTimeout(r, intervalMs));
+      if (intervalMs > 0) await pause(intervalMs);
     }
   };
+  if (follow) void followInFlight();
   await Promise.all(Array.from({ length: clients }, one));
-  for (const c of controllers) c.abort();
+  stopped.abort();
   latencies.sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify({
       requests: latencies.length,
       errors,
       streamBytes,
+      streamsOpened,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       rps: latencies.length / seconds,
@@ -101,12 +133,13 @@ interface ClientResult {
   requests: number;
   errors: number;
   streamBytes: number;
+  streamsOpened: number;
   p50: number;
   p99: number;
   rps: number;
 }
 
-function runClients(url: string, path: string, clients: number, seconds: number, streams: boolean) {
+function runClients(url: string, path: string, clients: number, seconds: number, streams: boolean, follow = false) {
   return new Promise<ClientResult>((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -123,6 +156,7 @@ function runClients(url: string, path: string, clients: number, seconds: number,
         '--seconds',
         String(seconds),
         ...(streams ? ['--streams'] : []),
+        ...(follow ? ['--follow'] : []),
         '--interval-ms',
         values['interval-ms'],
       ],
@@ -199,6 +233,9 @@ async function main(): Promise<void> {
           },
         }),
   });
+  // Twin runs are queued back to back for the whole measurement (a traffic-spike run takes about
+  // 3–4 minutes here), two variants per repetition, so a run is in flight throughout.
+  const twinRepetitions = values.twin ? Math.ceil((Math.ceil((seconds + 20) / 180) + 1) / 2) : 1;
   try {
     const post = await fetch(`${service.url}/api/experiments`, {
       method: 'POST',
@@ -206,17 +243,19 @@ async function main(): Promise<void> {
       body: JSON.stringify({
         name: 'service-load',
         scenarios: ['traffic-spike'],
-        repetitions: 1,
+        repetitions: twinRepetitions,
         variants: { a: {}, b: { consumers: { scaling: { targetTracking: { metric: 'consumerLag', target: 400 } } } } },
       }),
     });
     const { runs } = (await post.json()) as { runs: string[] };
     const id = runs[0]!;
-    // Cancel the second run: one run is enough to be "in progress".
-    await fetch(`${service.url}/api/runs/${runs[1]}/cancel`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${service.token}` },
-    });
+    // Stand-in: cancel the second run, one run is enough to be "in progress". Twin: the queue
+    // keeps going; whatever is still queued or in flight at the end is cancelled by close().
+    if (!values.twin)
+      await fetch(`${service.url}/api/runs/${runs[1]}/cancel`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${service.token}` },
+      });
     for (let i = 0; i < 600; i++) {
       const r = (await (await fetch(`${service.url}/api/runs/${id}`)).json()) as { status: string };
       if (r.status === 'running') break;
@@ -232,10 +271,16 @@ async function main(): Promise<void> {
     }
     const reference = await runClients(service.url, '/healthz', clients, Math.min(20, seconds), false);
     console.log(JSON.stringify({ phase: 'reference', path: 'GET /healthz', clients, ...reference }));
-    const subject = await runClients(service.url, `/api/runs/${id}`, clients, seconds, true);
+    const subject = await runClients(service.url, `/api/runs/${id}`, clients, seconds, true, values.twin);
     console.log(
       JSON.stringify({ phase: 'subject', path: 'GET /api/runs/:id + event stream each', clients, ...subject }),
     );
+    // What the server did meanwhile: the runs' states at the end (twin runs really ran).
+    const states = ((await (await fetch(`${service.url}/api/runs?limit=100`)).json()) as { runs: { status: string }[] })
+      .runs;
+    const runStates: Record<string, number> = {};
+    for (const r of states) runStates[r.status] = (runStates[r.status] ?? 0) + 1;
+    console.log(JSON.stringify({ phase: 'runs', ...runStates }));
     const rss = memory.map((m) => m.rssMiB);
     // Memory over time: one line a minute (or every 10 s for short runs).
     const every = memory.length > 180 ? 60 : 10;
@@ -253,7 +298,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `\n${clients} clients, ${values.twin ? 'twin run' : 'stand-in run'} in progress:\n` +
-        `  GET /api/runs/:id (each client also holding an event stream): p50 ${subject.p50.toFixed(1)} ms, p99 ${subject.p99.toFixed(1)} ms, ${subject.rps.toFixed(0)} req/s, ${subject.errors} errors, ${(subject.streamBytes / 1024).toFixed(0)} KiB streamed\n` +
+        `  GET /api/runs/:id (each client also holding an event stream): p50 ${subject.p50.toFixed(1)} ms, p99 ${subject.p99.toFixed(1)} ms, ${subject.rps.toFixed(0)} req/s, ${subject.errors} errors, ${(subject.streamBytes / 1024).toFixed(0)} KiB streamed over ${subject.streamsOpened} streams\n` +
+        `  runs at the end: ${Object.entries(runStates)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ')}\n` +
         `  reference GET /healthz, no streams:                p50 ${reference.p50.toFixed(1)} ms, p99 ${reference.p99.toFixed(1)} ms, ${reference.rps.toFixed(0)} req/s\n` +
         `  ratio p50 ${(subject.p50 / reference.p50).toFixed(2)}×, p99 ${(subject.p99 / reference.p99).toFixed(2)}×\n` +
         `  server RSS ${rss[0]} → max ${Math.max(...rss)} → end ${rss.at(-1)} MiB over ${memory.length} s`,
@@ -274,6 +322,7 @@ if (values.client) {
     Number(values.seconds),
     values.streams,
     Number(values['interval-ms']),
+    values.follow,
   );
 } else {
   await main();
