@@ -49,20 +49,23 @@ const progress = (line: string): void => {
   if (!values.json) process.stderr.write(`  ${line}\n`);
 };
 
+/** A figure: seconds, null (never reached), or unmeasured because the next fault came first. */
+type Figure = number | null | 'next fault first';
+
 /** One run's figures. */
 interface RunFigures {
   passed: boolean;
   why: string[];
   replacements: Record<string, string[]>;
-  figures: Record<string, number | null>;
+  figures: Record<string, Figure>;
   wallSeconds: number;
 }
 
 function figuresOf(r: ScenarioResult): RunFigures {
-  const figures: Record<string, number | null> = {};
+  const figures: Record<string, Figure> = {};
   for (const f of r.recovery.faults) {
     figures[`${f.fault}: detect`] = f.detectSeconds;
-    figures[`${f.fault}: recover`] = f.recoverSeconds;
+    figures[`${f.fault}: recover`] = f.nextFaultFirst ? 'next fault first' : f.recoverSeconds;
   }
   for (const s of r.recovery.scaling) {
     figures[`${s.group} scale ${s.direction}: decide`] = s.decideSeconds;
@@ -104,13 +107,17 @@ async function runOnce(def: (typeof SCENARIOS)[number], n: number): Promise<RunF
   }
 }
 
-function spread(values: readonly (number | null)[]): string {
-  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  const missing = values.length - known.length;
-  if (known.length === 0) return `— (never, ${missing}×)`;
+function spread(values: readonly Figure[]): string {
+  const known = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
+  const cut = values.filter((v) => v === 'next fault first').length;
+  const never = values.length - known.length - cut;
+  const unmeasured = [never ? `never in ${never}` : '', cut ? `next fault came first in ${cut}` : '']
+    .filter(Boolean)
+    .join(', ');
+  if (known.length === 0) return `— (${unmeasured})`;
   const median = known[Math.floor(known.length / 2)]!;
   const f = (v: number): string => v.toFixed(1);
-  return `${f(known[0]!)} / ${f(median)} / ${f(known.at(-1)!)} s${missing ? ` (never in ${missing})` : ''}`;
+  return `${f(known[0]!)} / ${f(median)} / ${f(known.at(-1)!)} s${unmeasured ? ` (${unmeasured})` : ''}`;
 }
 
 const report: Record<string, RunFigures[]> = {};

@@ -83,6 +83,7 @@ const command: Command = async (argv) => {
     '../harness/scenarios/index.ts'
   );
   const { LocalTarget } = await import('../harness/targets/local.ts');
+  const { recoverText } = await import('../harness/engine/recovery.ts');
   const { newRunId } = await import('../harness/terraform/index.ts');
   const { defaultSpec } = await import('../spec/index.ts');
   const scenarios = [trafficSpike, zoneOutage];
@@ -179,7 +180,7 @@ const command: Command = async (argv) => {
           ...result.recovery.scaling
             .filter((s) => s.group === 'consumers')
             .map((s) => `scale ${s.direction} ${s.decideSeconds ?? '—'}s`),
-          ...result.recovery.faults.map((f) => `recover ${f.recoverSeconds ?? '—'}s`),
+          ...result.recovery.faults.map((f) => `recover ${recoverText(f)}`),
         ].join(', ');
         rows.push({
           scenario: def.name,

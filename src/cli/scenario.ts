@@ -69,6 +69,7 @@ async function run(argv: string[]): Promise<number> {
   const { scenarioByName, scenarioSpec, runShipped, deployedRun } = await import('../harness/scenarios/index.ts');
   const { defaultSpec, loadSpecFile, SpecError } = await import('../spec/index.ts');
   const { newRunId } = await import('../harness/terraform/index.ts');
+  const { recoverText } = await import('../harness/engine/recovery.ts');
   let def;
   try {
     def = scenarioByName(name);
@@ -127,7 +128,7 @@ async function run(argv: string[]): Promise<number> {
       `${def.name}: ${result.passed ? 'PASSED' : 'FAILED'} — hypothesis ${result.hypothesisHeld ? 'held' : 'did not hold'}; ledger ${l ? `${l.exact ? 'exact' : 'NOT exact'} (source ${l.source}, lost ${l.lost}, duplicated ${l.duplicated}, unexpected ${l.unexpected}, dead-lettered ${l.deadLettered}/${l.expectedDeadLettered ?? '?'})` : `not read (${result.ledgerError ?? '?'})`}; ${result.wallSeconds.toFixed(0)} s`,
     );
     for (const f of result.recovery.faults)
-      console.log(`  ${f.fault}: detect ${f.detectSeconds ?? '—'} s, recover ${f.recoverSeconds ?? '—'} s`);
+      console.log(`  ${f.fault}: detect ${f.detectSeconds ?? '—'} s, recover ${recoverText(f)}`);
     for (const s of result.recovery.scaling)
       console.log(
         `  ${s.trigger}: ${s.group} scale ${s.direction} ${s.from ?? '?'}→${s.to ?? '?'} decided ${s.decideSeconds ?? '—'} s, settled ${s.settledSeconds ?? '—'} s`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ScenarioEvent } from '../../src/harness/engine/events.ts';
-import { computeRecovery } from '../../src/harness/engine/recovery.ts';
+import { computeRecovery, recoverText } from '../../src/harness/engine/recovery.ts';
 import type { Observation, Probe } from '../../src/harness/engine/types.ts';
 import type { GroupState, MemberState } from '../../src/model/target.ts';
 import type { GroupName } from '../../src/spec/index.ts';
@@ -94,6 +94,31 @@ describe('recovery figures', () => {
       [false, 0, null],
       [true, null, null],
     ]);
+    // The last fault never recovered: that is "never", not "the next fault came first".
+    expect(r.faults[1]!.nextFaultFirst).toBeUndefined();
+    expect(recoverText(r.faults[1]!)).toBe('—');
+  });
+
+  it('a next fault before the N-in-a-row recovery leaves the figure unmeasured, and says so', () => {
+    const obs = timeline([
+      [10, 3, 2, 2], // 0
+      [10, 3, 2, 1], // 1  consumer killed at 0.5 s: 1 of 2 in service
+      [10, 3, 2, 2], // 2  back, once
+      [10, 2, 2, 2], // 3  broker killed at 2.5 s: the consumer figure's window ends
+      [10, 3, 2, 2], // 4
+      [10, 3, 2, 2], // 5
+      [10, 3, 2, 2], // 6
+    ]);
+    const events = [
+      ev(500, { kind: 'fault', label: 'consumer', group: 'consumers' }),
+      ev(2500, { kind: 'fault', label: 'broker', group: 'kafka' }),
+    ];
+    const r = computeRecovery(obs, events, hypothesis, { consecutive: 3 });
+    expect(r.faults.map((f) => [f.fault, f.recoverSeconds, f.nextFaultFirst ?? false])).toEqual([
+      ['consumer', null, true],
+      ['broker', 1.5, false],
+    ]);
+    expect(r.faults.map(recoverText)).toEqual(['— (next fault came first)', '1.5 s']);
   });
 
   it('a zone fault affects every group', () => {

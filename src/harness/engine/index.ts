@@ -4,5 +4,11 @@ export type { ScenarioEvent, EventKind } from './events.ts';
 export type { Journal, ActivityRecord, HypothesisRecord, RunStatus } from './journal.ts';
 export { evaluateProbe, evaluateAll, probeName, firstHoldingRun } from './probes.ts';
 export { seededRandom, terminationSchedule } from './random.ts';
-export { computeRecovery, type RecoveryFigures, type FaultRecovery, type ScalingFigure } from './recovery.ts';
+export {
+  computeRecovery,
+  recoverText,
+  type RecoveryFigures,
+  type FaultRecovery,
+  type ScalingFigure,
+} from './recovery.ts';
 export { runScenario, type RunOptions, type ScenarioResult, type DatasetRef } from './run.ts';

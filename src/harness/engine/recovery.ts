@@ -7,7 +7,9 @@
  * - **time to recover**: fault → the first observation from which the steady-state hypothesis
  *   and "affected groups at desired capacity" hold on `consecutive` observations in a row,
  *   counted from the first observation after the fault where they did not hold (the impact).
- *   0 when no impact was observed; `null` if it never recovered before the next fault or the end.
+ *   0 when no impact was observed; `null` if it never recovered before the next fault or the end
+ *   (`nextFaultFirst` says which: a next fault that comes first leaves the figure unmeasured,
+ *   which is not the same as a pipeline that never recovered).
  * - **time to scale out / in**: load change → first scaling activity of an app group raising
  *   (after a load increase) or lowering (after a decrease) its desired capacity; and → the first
  *   observation where the group's members in service reach that new desired capacity.
@@ -29,6 +31,8 @@ export interface FaultRecovery {
   impact: boolean;
   detectSeconds: number | null;
   recoverSeconds: number | null;
+  /** Set when `recoverSeconds` is null because the next fault came before recovery could be seen. */
+  nextFaultFirst?: true;
 }
 
 /** Scaling after one load change. */
@@ -62,6 +66,12 @@ function round1(ms: number): number {
 
 function inService(obs: Observation, group: GroupName): number | undefined {
   return obs.groups[group]?.members.filter((m) => m.lifecycle === 'InService').length;
+}
+
+/** A fault's time to recover as text: `16.2 s`, `—` (never), or `— (next fault came first)`. */
+export function recoverText(f: FaultRecovery): string {
+  if (f.recoverSeconds !== null) return `${f.recoverSeconds.toFixed(1)} s`;
+  return f.nextFaultFirst ? '— (next fault came first)' : '—';
 }
 
 /** Compute every recovery figure of a run. */
@@ -110,6 +120,7 @@ export function computeRecovery(
       recoverSeconds,
     };
     if (fault.zone) figure.zone = fault.zone;
+    if (recoverSeconds === null && impactIndex >= 0 && k + 1 < faults.length) figure.nextFaultFirst = true;
     return figure;
   });
 

@@ -7,6 +7,7 @@ import type { GroupName } from '../../spec/index.ts';
 import type { MeasuredFigure } from '../../model/target.ts';
 import type { ScenarioEvent } from '../engine/events.ts';
 import type { HypothesisRecord } from '../engine/journal.ts';
+import { recoverText } from '../engine/recovery.ts';
 import { latencySection } from './latency.ts';
 import type { ReportData } from './model.ts';
 import { esc, lineChart, type ChartLine, type ChartMarker } from './svg.ts';
@@ -257,7 +258,7 @@ function recoverySection(d: ReportData): string {
       : `<table><tr><th>fault</th><th>at</th><th>groups</th><th>impact seen</th><th>time to detect</th><th>time to recover</th></tr>${f
           .map(
             (x) =>
-              `<tr><td>${esc(x.fault)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${esc(x.zone ? `zone ${x.zone}` : x.groups.join(', '))}</td><td>${x.impact ? 'yes' : 'no'}</td><td class="num">${fmtSeconds(x.detectSeconds)}</td><td class="num">${fmtSeconds(x.recoverSeconds)}</td></tr>`,
+              `<tr><td>${esc(x.fault)}</td><td class="num">${x.at.toFixed(1)} s</td><td>${esc(x.zone ? `zone ${x.zone}` : x.groups.join(', '))}</td><td>${x.impact ? 'yes' : 'no'}</td><td class="num">${fmtSeconds(x.detectSeconds)}</td><td class="num">${x.recoverSeconds === null ? `<span class="muted">${esc(recoverText(x))}</span>` : fmtSeconds(x.recoverSeconds)}</td></tr>`,
           )
           .join('')}</table>`;
   const sc = d.recovery.scaling;
