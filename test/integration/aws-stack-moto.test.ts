@@ -2,9 +2,10 @@
  * The AWS stack applied for real: the real `hashicorp/aws` provider (found in the plugin dir,
  * `/opt/tf-plugins` or TERRATOWER_TF_PLUGIN_DIR) applies `PipelineStack` to a moto server through
  * the same terraform runner as every run (`AwsTarget.deploy`), and AwsTarget's control-plane
- * faults run on what it created. A second run of the same spec is applied beside it to show that
- * two runs in one account name nothing alike. Without an AWS provider the suite is skipped and
- * says why. One moto server for the whole file.
+ * faults run on what it created. An ExperimentStack (two more pipelines, with the same optional
+ * parts on) is applied beside it and destroyed, to show that runs in one account name nothing
+ * alike and that one run's destroy leaves another's alone. Without an AWS provider the suite is
+ * skipped and says why. One moto server for the whole file.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -43,7 +44,6 @@ const suite = plugin.ok ? describe : describe.skip;
 const credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 const stamp = Date.now().toString(36);
 const RUN_A = `moto-a-${stamp}`;
-const RUN_B = `moto-b-${stamp}`;
 
 /**
  * The default spec (user-data logs on), with flow logs, alarms, Kafka SASL/SCRAM and Cassandra
@@ -60,15 +60,36 @@ function motoSpec(): PipelineSpec {
   return spec;
 }
 
-/** A small spec for the experiment stack (two pipelines): one zone, two brokers, one node, no monitoring. */
+/**
+ * A small spec for the experiment stack (two pipelines): one zone, two brokers, one node, no
+ * monitoring, with the optional parts that add named resources (flow logs, alarms, the SCRAM
+ * secret, Cassandra's credentials) on, as in {@link motoSpec}: every kind of name is made twice
+ * more beside the first run.
+ */
 function smallSpec(): PipelineSpec {
   return withDefaults({
     zones: ['eu-west-1a'],
     multiAz: false,
     tolerateZoneLoss: false,
-    network: { publicSubnetCidrs: ['10.40.0.0/24'], privateSubnetCidrs: ['10.40.10.0/24'], natGateways: 'single' },
-    kafka: { brokers: 2, replicationFactor: 2, minInSyncReplicas: 1 },
-    cassandra: { nodes: 1, replicationFactor: 1, consistency: 'ONE' },
+    network: {
+      publicSubnetCidrs: ['10.40.0.0/24'],
+      privateSubnetCidrs: ['10.40.10.0/24'],
+      natGateways: 'single',
+      flowLogs: true,
+    },
+    alarms: { enabled: true },
+    kafka: {
+      brokers: 2,
+      replicationFactor: 2,
+      minInSyncReplicas: 1,
+      security: { tls: false, sasl: 'scram-sha-512' },
+    },
+    cassandra: {
+      nodes: 1,
+      replicationFactor: 1,
+      consistency: 'ONE',
+      security: { authentication: true, clientTls: false },
+    },
     producers: { min: 1, max: 1, desired: 1 },
     consumers: { min: 1, max: 2, desired: 1 },
     monitoring: { enabled: false },
@@ -85,6 +106,11 @@ async function stateTypes(runId: string): Promise<Record<string, number>> {
   return out;
 }
 
+/** An inventory with each kind's names in order, to compare two readings. */
+function sortedInventory(inventory: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(inventory).map(([kind, names]) => [kind, [...names].sort()]));
+}
+
 const figures: Record<string, unknown> = {};
 
 suite(
@@ -95,7 +121,6 @@ suite(
     let moto: MotoServer;
     let clients: AwsClients;
     let target: AwsTarget | undefined;
-    let second: AwsTarget | undefined;
     const spec = motoSpec();
     const log = (run: string) => (line: string) => process.stderr.write(`[${run}] ${line}\n`);
     const newTarget = (runId: string): AwsTarget =>
@@ -135,10 +160,8 @@ suite(
 
     afterAll(async () => {
       // Normally torn down by the last test; this is the guarantee when a test failed first.
-      for (const t of [second, target]) {
-        await t?.teardown().catch((e: Error) => process.stderr.write(`teardown: ${e.message}\n`));
-        t?.close();
-      }
+      await target?.teardown().catch((e: Error) => process.stderr.write(`teardown: ${e.message}\n`));
+      target?.close();
       clients?.destroy();
       await moto?.stop();
       process.stderr.write(`aws-stack-moto figures: ${JSON.stringify(figures)}\n`);
@@ -245,31 +268,64 @@ suite(
       );
     });
 
-    it('a second run of the same spec applies beside the first: no name is shared', async () => {
-      second = newTarget(RUN_B);
-      const started = performance.now();
-      const endpoints = await second.deploy();
-      figures.secondApplyMs = Math.round(performance.now() - started);
-      const first = target!.endpoints();
-      expect(endpoints.bucket).not.toBe(first.bucket);
-      for (const group of ALL_GROUPS) {
-        const a = first.groups[group] ?? [];
-        const b = endpoints.groups[group] ?? [];
-        expect(
-          b.filter((n) => a.includes(n)),
-          group,
-        ).toEqual([]);
+    it('ExperimentStack (control + experiment) applied beside the first run: no name shared; its destroy leaves the first run whole', async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'tt-experiment-'));
+      const runId = `moto-x-${stamp}`;
+      let run: TerraformRun | undefined;
+      try {
+        const { file } = synthesize({
+          spec: smallSpec(),
+          outdir: dir,
+          experiment: true,
+          experimentOverrides: { consumers: { max: 1 } },
+          runId,
+          awsEndpoint: { url: moto.endpoint, ...credentials },
+        });
+        run = await TerraformRun.create({
+          sourceDir: dirname(file),
+          runId,
+          echo: false,
+          parallelism: 5,
+          timeouts: { apply: 10 * 60_000, destroy: 10 * 60_000 },
+          destroyRetries: 1,
+          timeBetweenRetriesMs: 2_000,
+        });
+        const started = performance.now();
+        await run.apply();
+        figures.experimentApplyMs = Math.round(performance.now() - started);
+        const outputs = await run.outputs();
+        expect(Object.keys(outputs).some((k) => k.startsWith('control_'))).toBe(true);
+        expect(Object.keys(outputs).some((k) => k.startsWith('experiment_'))).toBe(true);
+        const types = await stateTypes(runId);
+        figures.experimentResources = Object.values(types).reduce((a, b) => a + b, 0);
+        const inventory = await runInventory(clients, runId);
+        const groups = inventory['autoscaling-group'] ?? [];
+        expect(groups.some((g) => g.startsWith('terratower-control-'))).toBe(true);
+        expect(groups.some((g) => g.startsWith('terratower-experiment-'))).toBe(true);
+        // Three pipelines in one account: no name or id of this run is one of the first run's.
+        const first = await runInventory(clients, RUN_A);
+        const firstNames = new Set(Object.values(first).flat());
+        const shared = Object.entries(inventory).flatMap(([kind, names]) =>
+          names.filter((n) => firstNames.has(n)).map((n) => `${kind}:${n}`),
+        );
+        expect(shared).toEqual([]);
+        for (const kind of ['iam-role', 'log-group', 'secret', 'sns-topic', 'cloudwatch-alarm', 'autoscaling-group'])
+          expect(inventory[kind]?.length ?? 0, kind).toBeGreaterThan(0);
+        const destroyStarted = performance.now();
+        await run.finish();
+        run = undefined;
+        figures.experimentDestroyMs = Math.round(performance.now() - destroyStarted);
+        const sweep = await sweepRun(clients, runId);
+        expect(sweep.errors).toEqual([]);
+        expect(sweep.remaining).toEqual({});
+        // The first run is untouched by this one's destroy.
+        expect((await target!.groupState('kafka')).members).toHaveLength(spec.kafka.brokers);
+        expect(sortedInventory(await runInventory(clients, RUN_A))).toEqual(sortedInventory(first));
+      } finally {
+        await run?.finish().catch((e: Error) => process.stderr.write(`experiment destroy: ${e.message}\n`));
+        await rm(dir, { recursive: true, force: true });
       }
-      const started2 = performance.now();
-      await second.teardown();
-      figures.secondDestroyMs = Math.round(performance.now() - started2);
-      expect(second.lastSweep?.remaining).toEqual({});
-      second.close();
-      second = undefined;
-      // The first run is untouched by the second's destroy.
-      expect((await target!.groupState('kafka')).members).toHaveLength(spec.kafka.brokers);
     });
-
     it('killMembers: the instance is terminated in its group without lowering desired; moto launches a replacement', async () => {
       const t = target!;
       const before = await t.groupState('consumers');
@@ -382,53 +438,6 @@ suite(
       figures.leftovers = Object.values(sweep.remaining).flat().length;
       t.close();
       target = undefined;
-    });
-
-    it('ExperimentStack (control + experiment of a small spec) applied through the runner and destroyed; nothing left', async () => {
-      const dir = await mkdtemp(join(tmpdir(), 'tt-experiment-'));
-      const runId = `moto-x-${stamp}`;
-      let run: TerraformRun | undefined;
-      try {
-        const { file } = synthesize({
-          spec: smallSpec(),
-          outdir: dir,
-          experiment: true,
-          experimentOverrides: { consumers: { max: 1 } },
-          runId,
-          awsEndpoint: { url: moto.endpoint, ...credentials },
-        });
-        run = await TerraformRun.create({
-          sourceDir: dirname(file),
-          runId,
-          echo: false,
-          parallelism: 5,
-          timeouts: { apply: 10 * 60_000, destroy: 10 * 60_000 },
-          destroyRetries: 1,
-          timeBetweenRetriesMs: 2_000,
-        });
-        const started = performance.now();
-        await run.apply();
-        figures.experimentApplyMs = Math.round(performance.now() - started);
-        const outputs = await run.outputs();
-        expect(Object.keys(outputs).some((k) => k.startsWith('control_'))).toBe(true);
-        expect(Object.keys(outputs).some((k) => k.startsWith('experiment_'))).toBe(true);
-        const types = await stateTypes(runId);
-        figures.experimentResources = Object.values(types).reduce((a, b) => a + b, 0);
-        const inventory = await runInventory(clients, runId);
-        const groups = inventory['autoscaling-group'] ?? [];
-        expect(groups.some((g) => g.startsWith('terratower-control-'))).toBe(true);
-        expect(groups.some((g) => g.startsWith('terratower-experiment-'))).toBe(true);
-        const destroyStarted = performance.now();
-        await run.finish();
-        run = undefined;
-        figures.experimentDestroyMs = Math.round(performance.now() - destroyStarted);
-        const sweep = await sweepRun(clients, runId);
-        expect(sweep.errors).toEqual([]);
-        expect(sweep.remaining).toEqual({});
-      } finally {
-        await run?.finish().catch((e: Error) => process.stderr.write(`experiment destroy: ${e.message}\n`));
-        await rm(dir, { recursive: true, force: true });
-      }
     });
   },
 );
