@@ -23,6 +23,9 @@ import type { BootTimeline } from '../src/twin/client.ts';
 import { newRunId } from '../src/twin/run-files.ts';
 import { startTwin, stopTwin } from '../src/twin/run.ts';
 
+// The AWS SDK's notice about Node 22 (once per process), silenced as the CLI does.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const BOOT_TARGET_S = 30;
 const TEARDOWN_TARGET_S = 5;
 

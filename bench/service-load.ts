@@ -21,6 +21,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
+// The AWS SDK's notice about Node 22 (once per process), silenced as the CLI does.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const { values } = parseArgs({
   options: {
     clients: { type: 'string', default: '50' },
