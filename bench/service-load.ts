@@ -47,9 +47,9 @@ function percentile(sorted: readonly number[], p: number): number {
 
 /**
  * Client process: N clients, each (optionally) holding an event stream and polling `path` for
- * `seconds`. With `follow`, `path` is `/api/runs` and every client polls and streams the run in
- * flight instead (asked of the server every 2 s; a stream that ends is opened again on the next
- * run), as a browser left on the live view of a queue would.
+ * `seconds`. With `follow`, `path` is only the first run: every client polls and streams the run
+ * in flight (asked of the server every 2 s; a stream that ends is opened again on the next run),
+ * as a browser left on the live view of a queue would.
  */
 async function clientMain(
   url: string,
@@ -253,7 +253,7 @@ async function main(): Promise<void> {
     const { runs } = (await post.json()) as { runs: string[] };
     const id = runs[0]!;
     // Stand-in: cancel the second run, one run is enough to be "in progress". Twin: the queue
-    // keeps going; whatever is still queued or in flight at the end is cancelled by close().
+    // keeps going; close() at the end stops the run in flight (rollbacks, destroy).
     if (!values.twin)
       await fetch(`${service.url}/api/runs/${runs[1]}/cancel`, {
         method: 'POST',
