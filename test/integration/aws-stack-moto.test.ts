@@ -46,54 +46,46 @@ const stamp = Date.now().toString(36);
 const RUN_A = `moto-a-${stamp}`;
 
 /**
- * The default spec (user-data logs on), with flow logs, alarms, Kafka SASL/SCRAM and Cassandra
- * authentication on, so every resource type those options add is applied and swept. Snapshots
- * (DLM) stay off: moto 5.2.5 serves no Data Lifecycle Manager API (`terraform validate` below
- * covers the policy); TLS needs a certificate secret, which adds no resource type.
+ * `spec` with the optional parts that add named resources on: flow logs, alarms, Kafka SASL/SCRAM
+ * (its secret) and Cassandra authentication (its credentials), so every resource type those
+ * options add is applied and swept. Snapshots (DLM) stay off: moto 5.2.5 serves no Data Lifecycle
+ * Manager API (`terraform validate` below covers the policy); TLS needs a certificate secret,
+ * which adds no resource type.
  */
+function withNamedParts(spec: PipelineSpec): PipelineSpec {
+  return {
+    ...spec,
+    network: { ...spec.network, flowLogs: true },
+    alarms: { ...spec.alarms, enabled: true },
+    kafka: { ...spec.kafka, security: { tls: false, sasl: 'scram-sha-512' } },
+    cassandra: { ...spec.cassandra, security: { authentication: true, clientTls: false } },
+  };
+}
+
+/** The default spec (user-data logs on) with the named parts on. */
 function motoSpec(): PipelineSpec {
-  const spec = defaultSpec();
-  spec.network = { ...spec.network, flowLogs: true };
-  spec.alarms = { enabled: true };
-  spec.kafka = { ...spec.kafka, security: { tls: false, sasl: 'scram-sha-512' } };
-  spec.cassandra = { ...spec.cassandra, security: { authentication: true, clientTls: false } };
-  return spec;
+  return withNamedParts(defaultSpec());
 }
 
 /**
  * A small spec for the experiment stack (two pipelines): one zone, two brokers, one node, no
- * monitoring, with the optional parts that add named resources (flow logs, alarms, the SCRAM
- * secret, Cassandra's credentials) on, as in {@link motoSpec}: every kind of name is made twice
+ * monitoring, with the same named parts on as {@link motoSpec}: every kind of name is made twice
  * more beside the first run.
  */
 function smallSpec(): PipelineSpec {
-  return withDefaults({
-    zones: ['eu-west-1a'],
-    multiAz: false,
-    tolerateZoneLoss: false,
-    network: {
-      publicSubnetCidrs: ['10.40.0.0/24'],
-      privateSubnetCidrs: ['10.40.10.0/24'],
-      natGateways: 'single',
-      flowLogs: true,
-    },
-    alarms: { enabled: true },
-    kafka: {
-      brokers: 2,
-      replicationFactor: 2,
-      minInSyncReplicas: 1,
-      security: { tls: false, sasl: 'scram-sha-512' },
-    },
-    cassandra: {
-      nodes: 1,
-      replicationFactor: 1,
-      consistency: 'ONE',
-      security: { authentication: true, clientTls: false },
-    },
-    producers: { min: 1, max: 1, desired: 1 },
-    consumers: { min: 1, max: 2, desired: 1 },
-    monitoring: { enabled: false },
-  });
+  return withNamedParts(
+    withDefaults({
+      zones: ['eu-west-1a'],
+      multiAz: false,
+      tolerateZoneLoss: false,
+      network: { publicSubnetCidrs: ['10.40.0.0/24'], privateSubnetCidrs: ['10.40.10.0/24'], natGateways: 'single' },
+      kafka: { brokers: 2, replicationFactor: 2, minInSyncReplicas: 1 },
+      cassandra: { nodes: 1, replicationFactor: 1, consistency: 'ONE' },
+      producers: { min: 1, max: 1, desired: 1 },
+      consumers: { min: 1, max: 2, desired: 1 },
+      monitoring: { enabled: false },
+    }),
+  );
 }
 
 /** Resource instances in a run's local state, by type. */
