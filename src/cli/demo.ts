@@ -179,7 +179,7 @@ const command: Command = async (argv) => {
         const recovery = [
           ...result.recovery.scaling
             .filter((s) => s.group === 'consumers')
-            .map((s) => `scale ${s.direction} ${s.decideSeconds ?? '—'}s`),
+            .map((s) => `scale ${s.direction} ${s.decideSeconds === null ? '—' : `${s.decideSeconds.toFixed(1)} s`}`),
           ...result.recovery.faults.map((f) => `recover ${recoverText(f)}`),
         ].join(', ');
         rows.push({
