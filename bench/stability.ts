@@ -10,13 +10,14 @@
  *   node --import tsx bench/stability.ts [--runs N] [--scenario NAME]... [--slot N] [--json] [--keep DIR]
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ScenarioResult } from '../src/harness/engine/run.ts';
 import { runShipped, SCENARIOS, scenarioByName, scenarioSpec } from '../src/harness/scenarios/index.ts';
 import { LocalTarget } from '../src/harness/targets/local.ts';
 import { defaultSpec } from '../src/spec/index.ts';
+import { detectTwinNetwork } from '../src/twin/network.ts';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -120,6 +121,13 @@ function spread(values: readonly Figure[]): string {
   return `${f(known[0]!)} / ${f(median)} / ${f(known.at(-1)!)} s${unmeasured ? ` (${unmeasured})` : ''}`;
 }
 
+// Which zones the twins get decides what a zone disruption is: say it before the figures.
+const network = detectTwinNetwork();
+progress(
+  `twin network: ${network} (a zone disruption is ${network === 'namespaces' ? 'a network partition' : 'SIGSTOP of its processes'}); load ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')}`,
+);
 const report: Record<string, RunFigures[]> = {};
 for (const def of scenarios) {
   report[def.name] = [];
@@ -134,9 +142,9 @@ for (const def of scenarios) {
 }
 
 if (values.json) {
-  process.stdout.write(`${JSON.stringify({ runs, scenarios: report }, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ runs, network, scenarios: report }, null, 2)}\n`);
 } else {
-  const lines: string[] = [];
+  const lines: string[] = [`twin network: ${network}`];
   for (const [name, list] of Object.entries(report)) {
     const passed = list.filter((r) => r.passed).length;
     lines.push(`${name}: ${passed}/${list.length} passed (${Math.round((100 * passed) / list.length)} %)`);

@@ -1,7 +1,7 @@
 /**
  * `terratower local up | status | down`: the local twin from the command line.
  *
- *   local up     [--spec FILE] [--slot N] [--run-id ID] [--json]
+ *   local up     [--spec FILE] [--slot N] [--network auto|namespaces|loopback] [--run-id ID] [--json]
  *   local status [--run-id ID] [--json]
  *   local down   [--run-id ID]
  */
@@ -10,6 +10,7 @@ import { TwinClient, type TwinStatus } from '../twin/client.ts';
 import { pidAlive } from '../support/process.ts';
 import { listRunIds, readControlInfo, readRunInfo } from '../twin/run-files.ts';
 import { startTwin, stopTwin, TwinBootError } from '../twin/run.ts';
+import { detectTwinNetwork } from '../twin/network.ts';
 import { parseCommandArgs, runIdFlag, slotFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
@@ -18,6 +19,8 @@ const USAGE = `usage: terratower local <up|status|down> [options]
   up      boot a twin and print its endpoints
           --spec FILE   pipeline spec (.json/.yaml); default: the built-in default spec
           --slot N      address slot 0–7, so several twins can run at once (default 0)
+          --network M   auto (default: a network namespace per zone when root, else
+                        loopback), namespaces, or loopback
           --run-id ID   run id (default: generated)
           --json        print endpoints as JSON
   status  members per group and zone, health, recent scaling activity
@@ -52,6 +55,7 @@ async function up(argv: string[]): Promise<number> {
       options: {
         spec: { type: 'string' },
         slot: { type: 'string' },
+        network: { type: 'string' },
         'run-id': { type: 'string' },
         json: { type: 'boolean' },
       },
@@ -62,6 +66,12 @@ async function up(argv: string[]): Promise<number> {
   const { values } = parsed;
   const runId = runIdFlag(values['run-id']);
   const slot = slotFlag(values.slot);
+  let network;
+  try {
+    network = detectTwinNetwork(values.network ? { TERRATOWER_TWIN_NETWORK: values.network } : process.env);
+  } catch (error) {
+    throw new CommandError((error as Error).message.replace('TERRATOWER_TWIN_NETWORK=', '--network '), 2);
+  }
   let spec: PipelineSpec;
   try {
     spec = values.spec ? await loadSpecFile(values.spec) : validateSpec(defaultSpec());
@@ -70,7 +80,7 @@ async function up(argv: string[]): Promise<number> {
     throw error;
   }
   try {
-    const twin = await startTwin({ spec, slot, ...(runId ? { runId } : {}) });
+    const twin = await startTwin({ spec, slot, network, ...(runId ? { runId } : {}) });
     const status = await twin.client.status();
     if (values.json) {
       console.log(
@@ -81,7 +91,7 @@ async function up(argv: string[]): Promise<number> {
         ),
       );
     } else {
-      console.log(`twin ${twin.runId} is up (slot ${twin.slot}, run dir ${twin.runDir})`);
+      console.log(`twin ${twin.runId} is up (slot ${twin.slot}, ${twin.network} network, run dir ${twin.runDir})`);
       console.log(`  control API   ${twin.controlUrl}`);
       console.log(`  S3            ${twin.endpoints.s3Endpoint}  bucket ${twin.endpoints.bucket}`);
       console.log(`  Kafka         ${twin.endpoints.kafkaBootstrap.join(',')}`);
@@ -134,7 +144,7 @@ async function status(argv: string[]): Promise<number> {
     console.log(JSON.stringify(s, null, 2));
     return 0;
   }
-  console.log(`twin ${s.runId}: ${s.phase}${s.error ? ` (${s.error})` : ''}, slot ${s.slot}`);
+  console.log(`twin ${s.runId}: ${s.phase}${s.error ? ` (${s.error})` : ''}, slot ${s.slot}, ${s.network} network`);
   console.log(
     `  zones: ${Object.entries(s.zones)
       .map(([z, c]) => `${z}=${c}`)

@@ -238,8 +238,11 @@ export interface Target {
   killMembers(group: GroupName, selector: MemberSelector): Promise<string[]>;
   /** Set a group's desired capacity (SetDesiredCapacity). */
   setDesired(group: GroupName, desired: number): Promise<void>;
-  /** Take a zone out: `disrupt` cuts it off (FIS disrupt-connectivity), `power` kills its members. */
-  zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void>;
+  /**
+   * Take a zone out: `disrupt` cuts it off (FIS disrupt-connectivity), `power` kills its members.
+   * Resolves to how the target did it, e.g. `network partition` or `SIGSTOP`.
+   */
+  zoneOutage(zone: string, mode: ZoneOutageMode): Promise<string>;
   /** Bring a zone back after `zoneOutage` (restores connectivity / thaws; powered-off members are replaced by the groups). */
   zoneRestore(zone: string): Promise<void>;
   /** Burn CPU on members of a group for a while. */

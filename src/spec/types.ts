@@ -237,7 +237,7 @@ export interface PipelineSpec {
   name: string;
   /** AWS region, e.g. `eu-west-1`. */
   region: string;
-  /** Availability zones, in order; locally zone i is the loopback net 127.0.(i+1).0/24. */
+  /** Availability zones, in order; locally zone i is its own net (a network namespace when root; see spec/addresses.ts). */
   zones: string[];
   /** Spread every group over at least two zones. */
   multiAz: boolean;

@@ -134,13 +134,16 @@ function parseHexAddress(hex: string): { address: string; port: number } {
 const V4_MAPPED_PREFIX = '0000000000000000FFFF0000';
 
 /**
- * Every listening IPv4 TCP socket on this machine (state 0A): /proc/net/tcp, plus the IPv4-mapped
+ * Every listening IPv4 TCP socket in this process's network namespace, or in PID's (state 0A):
+ * /proc/net/tcp, plus the IPv4-mapped
  * ones of /proc/net/tcp6 — a JVM without `-Djava.net.preferIPv4Stack=true` (Kafka) binds an IPv4
  * address through an IPv6 socket, which only /proc/net/tcp6 lists.
  */
-export function listeningSockets(): ListeningSocket[] {
+export function listeningSockets(pid?: number): ListeningSocket[] {
   const out: ListeningSocket[] = [];
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+  // /proc/PID/net is the socket table of PID's network namespace (a twin zone's, for its members).
+  const base = pid === undefined ? '/proc/net' : `/proc/${pid}/net`;
+  for (const file of [`${base}/tcp`, `${base}/tcp6`]) {
     let text = '';
     try {
       text = readFileSync(file, 'utf8');
@@ -162,9 +165,9 @@ export function listeningSockets(): ListeningSocket[] {
 }
 
 /** Listening sockets on the given addresses (any port). */
-export function listenersOn(addresses: Iterable<string>): ListeningSocket[] {
+export function listenersOn(addresses: Iterable<string>, pid?: number): ListeningSocket[] {
   const wanted = new Set(addresses);
-  return listeningSockets().filter((s) => wanted.has(s.address));
+  return listeningSockets(pid).filter((s) => wanted.has(s.address));
 }
 
 /** Pid owning a socket inode, if it can be found. */

@@ -1,10 +1,17 @@
 /** A typed client for a running twin's control API (see daemon/server.ts). */
 import type { GroupName } from '../spec/index.ts';
 import type { PipelineEndpoints, ScalingActivity } from '../model/target.ts';
-import type { TwinStatus } from './daemon/twin.ts';
+import type { TwinStatus, ZoneDisruption } from './daemon/twin.ts';
 import { readControlInfo } from './run-files.ts';
 
-export type { BootTimeline, TwinStatus, TwinMemberState, ZoneCondition, TwinPhase } from './daemon/twin.ts';
+export type {
+  BootTimeline,
+  TwinStatus,
+  TwinMemberState,
+  ZoneCondition,
+  ZoneDisruption,
+  TwinPhase,
+} from './daemon/twin.ts';
 
 /** Which members to kill and how. */
 export interface KillOptions {
@@ -78,12 +85,20 @@ export class TwinClient {
     return (await this.call<{ killed: string[] }>('POST', `/groups/${group}/kill`, options)).killed;
   }
 
+  /**
+   * Disrupt a zone the strongest way the twin can: cut its network (namespaces) or freeze its
+   * processes (loopback). Returns the zone's members and which method ran; undo with `thawZone`.
+   */
+  async disruptZone(zone: string): Promise<ZoneDisruption> {
+    return this.call<ZoneDisruption>('POST', `/zones/${encodeURIComponent(zone)}/disrupt`);
+  }
+
   /** SIGSTOP every member of a zone; returns the member ids frozen. */
   async freezeZone(zone: string): Promise<string[]> {
     return (await this.call<{ members: string[] }>('POST', `/zones/${encodeURIComponent(zone)}/freeze`)).members;
   }
 
-  /** End a zone outage (frozen or killed): SIGCONT, and stateful members of a killed zone come back. */
+  /** End a zone outage (cut, frozen or killed): links up, SIGCONT, and stateful members of a killed zone come back. */
   async thawZone(zone: string): Promise<string[]> {
     return (await this.call<{ members: string[] }>('POST', `/zones/${encodeURIComponent(zone)}/thaw`)).members;
   }

@@ -19,6 +19,7 @@ import {
 import { listRunIds, readRunInfo } from './run-files.ts';
 import { runDir } from '../support/paths.ts';
 import { runAddresses, stopTwin } from './run.ts';
+import { ownerOfNamespace, removeRunNetwork, runNetworkParts, taggedLinks } from './network.ts';
 
 /** What a sweep may touch. */
 export interface NukeContext {
@@ -121,7 +122,7 @@ const portSweeper: Sweeper = {
     for (const runId of listRunIds().filter((id) => ctx.isLeftover(id))) {
       const info = readRunInfo(runId);
       if (!info) continue;
-      for (const s of listenersOn(runAddresses(info.spec, info.slot))) {
+      for (const s of listenersOn(runAddresses(info.spec, info.slot, info.network))) {
         const owner = socketOwner(s.inode);
         const tagged = owner !== undefined ? findTaggedProcesses(runId).find((p) => p.pid === owner) : undefined;
         if (!tagged) {
@@ -133,6 +134,25 @@ const portSweeper: Sweeper = {
         if (ctx.dryRun) out.push(`would close ${s.address}:${s.port} (pid ${owner})`);
         else if (signal(tagged.pid, 'SIGKILL')) out.push(`closed ${s.address}:${s.port} by killing pid ${owner}`);
       }
+    }
+    return out;
+  },
+};
+
+/** Network namespaces (`<runId>-z<N>`) and links tagged `terratower-run=<runId>` of leftover runs. */
+const networkSweeper: Sweeper = {
+  name: 'network namespaces',
+  async sweep(ctx) {
+    const { namespaces } = runNetworkParts();
+    const owners = new Set([...namespaces.map((ns) => ownerOfNamespace(ns)!), ...taggedLinks().map((l) => l.runId)]);
+    const out: string[] = [];
+    for (const runId of [...owners].filter((id) => ctx.isLeftover(id))) {
+      if (ctx.dryRun) {
+        const parts = runNetworkParts(runId);
+        out.push(...[...parts.namespaces, ...parts.links].map((p) => `would remove ${p} of run ${runId}`));
+        continue;
+      }
+      out.push(...removeRunNetwork(runId).map((p) => `removed ${p} of run ${runId}`));
     }
     return out;
   },
@@ -159,7 +179,7 @@ const runDirSweeper: Sweeper = {
   },
 };
 
-for (const s of [liveTwinSweeper, processSweeper, portSweeper, runDirSweeper]) registerSweeper(s);
+for (const s of [liveTwinSweeper, processSweeper, portSweeper, networkSweeper, runDirSweeper]) registerSweeper(s);
 
 /** Run every sweeper; one failing does not stop the others. */
 export async function nuke(options: { all?: boolean; dryRun?: boolean } = {}): Promise<NukeReportEntry[]> {

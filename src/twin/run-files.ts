@@ -2,12 +2,15 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineSpec } from '../spec/index.ts';
+import type { TwinNetwork } from '../spec/addresses.ts';
 import { runDir, runsDir } from '../support/paths.ts';
 
 /** run.json: what a run is, written by `local up` before and after it starts the daemon. */
 export interface RunInfo {
   runId: string;
   slot: number;
+  /** How the zones are networked (absent in runs from before namespaces: loopback). */
+  network?: TwinNetwork;
   createdAt: string;
   spec: PipelineSpec;
   /** The daemon (absent until it is started). Its pgid equals its pid (it leads its own group). */

@@ -12,9 +12,12 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   kafkaBootstrap,
+  loopbackAddress,
   s3Address,
   statefulAddress,
+  type TwinNetwork,
 } from '../spec/addresses.ts';
+import { bridgeName, detectTwinNetwork, removeRunNetwork, runNetworkParts, taggedLinks } from './network.ts';
 import { PORTS } from '../spec/ports.ts';
 import { TwinClient } from './client.ts';
 import { installTwinComponents, type ProgressFn } from './install/index.ts';
@@ -53,12 +56,15 @@ export interface StartTwinOptions {
   onProgress?: ProgressFn;
   /** Give up waiting for health after this long. @default 660 000 */
   timeoutMs?: number;
+  /** How the zones are networked. @default `detectTwinNetwork()`: namespaces with root, else loopback */
+  network?: TwinNetwork;
 }
 
 /** A running twin. */
 export interface RunningTwin {
   runId: string;
   slot: number;
+  network: TwinNetwork;
   runDir: string;
   controlUrl: string;
   endpoints: PipelineEndpoints;
@@ -76,18 +82,36 @@ export class TwinBootError extends Error {
   }
 }
 
-/** Every loopback address a run's members may use. */
-export function runAddresses(spec: PipelineSpec, slot: number): string[] {
-  const out = new Set<string>([s3Address(slot)]);
-  for (let k = 0; k < spec.kafka.brokers; k += 1) out.add(statefulAddress('kafka', k, spec.zones.length, slot));
-  for (let k = 0; k < spec.cassandra.nodes; k += 1) out.add(statefulAddress('cassandra', k, spec.zones.length, slot));
-  for (let z = 0; z < spec.zones.length; z += 1) {
+/** Every address a run's members may use. */
+export function runAddresses(spec: PipelineSpec, slot: number, network: TwinNetwork = 'loopback'): string[] {
+  const out = new Set<string>([s3Address(slot, network)]);
+  const zones = spec.zones.length;
+  for (let k = 0; k < spec.kafka.brokers; k += 1) out.add(statefulAddress('kafka', k, zones, slot, network));
+  for (let k = 0; k < spec.cassandra.nodes; k += 1) out.add(statefulAddress('cassandra', k, zones, slot, network));
+  for (let z = 0; z < zones; z += 1) {
     for (let o = 0; o < 10; o += 1) {
-      out.add(`127.0.${z + 1}.${slot * 30 + 10 + o}`);
-      out.add(`127.0.${z + 1}.${slot * 30 + 20 + o}`);
+      out.add(loopbackAddress(z, slot, 'producers', o, network));
+      out.add(loopbackAddress(z, slot, 'consumers', o, network));
     }
   }
   return [...out];
+}
+
+/** Why a slot is taken: listeners on its loopback addresses, or its bridge held by a live run. */
+function slotInUse(spec: PipelineSpec, slot: number, network: TwinNetwork): string | undefined {
+  if (network === 'namespaces') {
+    const holder = taggedLinks().find((l) => l.name === bridgeName(slot));
+    if (holder && findTaggedProcesses(holder.runId).length > 0)
+      return `its bridge ${holder.name} is run ${holder.runId}'s`;
+    return undefined;
+  }
+  const busy = listenersOn([
+    s3Address(slot),
+    ...kafkaBootstrap(spec, slot).map((e) => e.split(':')[0]!),
+    ...cassandraContactPoints(spec, slot).map((e) => e.split(':')[0]!),
+  ]);
+  if (busy.length === 0) return undefined;
+  return `listening: ${busy.map((s) => `${s.address}:${s.port}`).join(', ')}`;
 }
 
 /** Install what is missing, start the daemon, wait until the twin is ready. On failure, tear down and throw. */
@@ -96,7 +120,8 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   const slot = options.slot ?? 0;
   const runId = checkRunId(options.runId ?? newRunId());
   const onProgress = options.onProgress ?? ((line: string) => process.stderr.write(`[terratower] ${line}\n`));
-  const problems = addressPlanProblems(spec, slot);
+  const network = options.network ?? detectTwinNetwork();
+  const problems = addressPlanProblems(spec, slot, network);
   if (problems.length > 0) throw new Error(`the spec does not fit the local twin:\n  - ${problems.join('\n  - ')}`);
   for (const g of ['producers', 'consumers'] as const) if (spec[g].desired > 0 || spec[g].min > 0) requireAppEntry(g);
   if (!existsSync(TWIN_DAEMON_ENTRY))
@@ -105,14 +130,10 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
     throw new Error(
       `run ${runId} already exists in ${runDir(runId)}: pick another --run-id, or \`terratower local down --run-id ${runId}\``,
     );
-  const busy = listenersOn([
-    s3Address(slot),
-    ...kafkaBootstrap(spec, slot).map((e) => e.split(':')[0]!),
-    ...cassandraContactPoints(spec, slot).map((e) => e.split(':')[0]!),
-  ]);
-  if (busy.length > 0) {
+  const busy = slotInUse(spec, slot, network);
+  if (busy) {
     throw new Error(
-      `slot ${slot} is in use (listening: ${busy.map((s) => `${s.address}:${s.port}`).join(', ')}): ` +
+      `slot ${slot} is in use (${busy}): ` +
         'use another --slot, stop that twin (`terratower local down`), or remove leftovers (`terratower nuke`)',
     );
   }
@@ -123,6 +144,7 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
   const info: RunInfo = {
     runId,
     slot,
+    network,
     createdAt: new Date().toISOString(),
     spec,
     ...(options.ownerPid !== undefined ? { ownerPid: options.ownerPid } : {}),
@@ -166,7 +188,15 @@ export async function startTwin(options: StartTwinOptions): Promise<RunningTwin>
         const status = await client.status().catch(() => undefined);
         if (status && status.phase !== lastPhase) lastPhase = status.phase;
         if (status?.phase === 'ready') {
-          return { runId, slot, runDir: dir, controlUrl: control.url, endpoints: await client.endpoints(), client };
+          return {
+            runId,
+            slot,
+            network,
+            runDir: dir,
+            controlUrl: control.url,
+            endpoints: await client.endpoints(),
+            client,
+          };
         }
         if (status?.phase === 'failed') throw new TwinBootError(`boot failed: ${status.error ?? 'unknown'}`, logFile);
       }
@@ -223,17 +253,19 @@ export async function stopTwin(
     findTaggedProcesses(runId).map((p) => p.pid),
     5000,
   );
+  // The daemon removes its zones' namespaces on shutdown; after a crash they are still here.
+  removeRunNetwork(runId);
   if (!options.keepRunDir) rmSync(runDir(runId), { recursive: true, force: true });
   const leftovers = leftoversOf(runId, info, !options.keepRunDir);
   return { runId, killed, leftovers, seconds: (Date.now() - start) / 1000 };
 }
 
-/** What of a run is still there: tagged processes, listeners on its addresses, its run dir. */
+/** What of a run is still there: tagged processes, listeners on its addresses, its namespaces and links, its run dir. */
 export function leftoversOf(runId: string, info: RunInfo | undefined, checkDir = true): string[] {
   const out: string[] = [];
   for (const p of findTaggedProcesses(runId)) out.push(`process ${p.pid} (${p.command.slice(0, 80)})`);
   if (info) {
-    for (const s of listenersOn(runAddresses(info.spec, info.slot))) {
+    for (const s of listenersOn(runAddresses(info.spec, info.slot, info.network))) {
       if (
         [
           PORTS.kafkaClient,
@@ -247,6 +279,9 @@ export function leftoversOf(runId: string, info: RunInfo | undefined, checkDir =
         out.push(`listener ${s.address}:${s.port}`);
     }
   }
+  const net = runNetworkParts(runId);
+  for (const ns of net.namespaces) out.push(`network namespace ${ns}`);
+  for (const link of net.links) out.push(`link ${link}`);
   if (checkDir && existsSync(runDir(runId))) out.push(`run dir ${runDir(runId)}`);
   return out;
 }

@@ -1,7 +1,8 @@
 /**
  * Cleanup guarantees of the local twin, checked by run tag: after `local down`, after a test
- * that throws, and after the daemon itself is SIGKILLed (then `nuke` removes the rest). Uses a
- * small one-zone twin (2 brokers, 1 Cassandra node, moto) to keep boots short.
+ * that throws, and after the daemon itself is SIGKILLed (then `nuke` removes the rest, the zone's
+ * network namespace and links included). Uses a small one-zone twin (2 brokers, 1 Cassandra
+ * node, moto) to keep boots short.
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { REPO_ROOT, runDir } from '../../src/support/paths.ts';
 import { findTaggedProcesses, stillSameTagged } from '../../src/support/process.ts';
 import { readRunInfo } from '../../src/twin/run-files.ts';
 import { leftoversOf, startTwin, stopTwin, withTwin } from '../../src/twin/run.ts';
+import { bridgeName, detectTwinNetwork, namespaceName, runNetworkParts } from '../../src/twin/network.ts';
 
 const exec = promisify(execFile);
 const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
@@ -30,6 +32,10 @@ const input: PipelineSpecInput = {
   consumers: { min: 0, desired: 0, max: 2 },
 };
 const spec: PipelineSpec = validateSpec(withDefaults(input));
+const NETWORK = detectTwinNetwork();
+/** The zone's net and the net S3 is on: 127.0.1 on loopback; the slot's 198.18 nets with namespaces. */
+const ZONE_NET = NETWORK === 'namespaces' ? `198.18.${SLOT * 32 + 1}` : '127.0.1';
+const S3_NET = NETWORK === 'namespaces' ? `198.18.${SLOT * 32}` : '127.0.1';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -40,7 +46,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  */
 async function expectNothingLeft(runId: string): Promise<void> {
   expect(findTaggedProcesses(runId)).toEqual([]);
-  const info = { runId, slot: SLOT, createdAt: '', spec };
+  const info = { runId, slot: SLOT, network: NETWORK, createdAt: '', spec };
   const deadline = Date.now() + 10_000;
   while (leftoversOf(runId, info).length > 0 && Date.now() < deadline) await sleep(200);
   expect(leftoversOf(runId, info)).toEqual([]);
@@ -63,14 +69,15 @@ describe('twin cleanup', () => {
       const out = JSON.parse(up.stdout) as Record<string, unknown>;
       expect(out.runId).toBe(runId);
       expect(out.bucket).toBe(spec.dataset.bucket);
-      expect(out.kafkaBootstrap).toEqual([`127.0.1.${SLOT * 30 + 2}:9092`, `127.0.1.${SLOT * 30 + 3}:9092`]);
-      expect(out.cassandraContactPoints).toEqual([`127.0.1.${SLOT * 30 + 6}:9042`]);
-      expect(out.s3Endpoint).toBe(`http://127.0.1.${SLOT * 30 + 1}:5000`);
+      expect(out.kafkaBootstrap).toEqual([`${ZONE_NET}.${SLOT * 30 + 2}:9092`, `${ZONE_NET}.${SLOT * 30 + 3}:9092`]);
+      expect(out.cassandraContactPoints).toEqual([`${ZONE_NET}.${SLOT * 30 + 6}:9042`]);
+      expect(out.s3Endpoint).toBe(`http://${S3_NET}.${SLOT * 30 + 1}:5000`);
       expect(Object.keys(out.groups as object).sort()).toEqual(['cassandra', 'consumers', 'kafka', 'producers']);
       expect(typeof out.controlUrl).toBe('string');
 
       const status = await cli(['local', 'status', '--run-id', runId]);
       expect(status.stdout).toMatch(/ready/);
+      expect(status.stdout).toContain(`${NETWORK} network`);
       expect(status.stdout).toMatch(/kafka-1 .*InService/);
       expect(status.stdout).toMatch(/cassandra-1 .*InService/);
       expect(findTaggedProcesses(runId).length).toBeGreaterThanOrEqual(5);
@@ -112,9 +119,17 @@ describe('twin cleanup', () => {
       for (const m of members) expect(stillSameTagged(m)).toBe(false);
       // The run dir is a leftover now: nuke finds it by run and removes it.
       expect(existsSync(twin.runDir)).toBe(true);
+      // So are the zone's namespace and the slot's links: nothing removes them but nuke.
+      const ns = namespaceName(twin.runId, 0);
+      if (NETWORK === 'namespaces')
+        expect(runNetworkParts(twin.runId)).toEqual({ namespaces: [ns], links: [bridgeName(SLOT), `tt${SLOT}z0`] });
       const report = await nuke();
       const removed = report.flatMap((e) => e.removed);
       expect(removed).toContain(`removed ${twin.runDir}`);
+      if (NETWORK === 'namespaces') {
+        expect(removed).toContain(`removed network namespace ${ns} of run ${twin.runId}`);
+        expect(removed).toContain(`removed link ${bridgeName(SLOT)} of run ${twin.runId}`);
+      }
       expect(report.every((e) => e.error === undefined)).toBe(true);
       await expectNothingLeft(twin.runId);
     } finally {

@@ -2,7 +2,8 @@
  * The local twin against its real parts: one twin (3 brokers, 3 Cassandra nodes, moto) shared by
  * the tests of this file, which run in order. Nothing is mocked.
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import cassandra from 'cassandra-driver';
@@ -14,6 +15,7 @@ import { appEntry } from '../../src/twin/members/app.ts';
 import { twinS3Client } from '../../src/twin/members/moto.ts';
 import { findTaggedProcesses } from '../../src/support/process.ts';
 import { leftoversOf, startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
+import { detectTwinNetwork, runNetworkParts } from '../../src/twin/network.ts';
 
 const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
 const spec: PipelineSpec = validateSpec(
@@ -24,6 +26,8 @@ const spec: PipelineSpec = validateSpec(
   }),
 );
 const producerAppExists = existsSync(appEntry('producers'));
+/** Namespace zones where this process can build them (root): the partition test needs them. */
+const NETWORK = detectTwinNetwork();
 
 let twin: RunningTwin | undefined;
 
@@ -121,7 +125,8 @@ afterAll(async () => {
   // Nothing of the run may be left: no tagged process, no listener on its addresses, no run dir.
   expect(report.leftovers).toEqual([]);
   expect(findTaggedProcesses(runId)).toEqual([]);
-  expect(leftoversOf(runId, { runId, slot: SLOT, createdAt: '', spec })).toEqual([]);
+  expect(leftoversOf(runId, { runId, slot: SLOT, network: NETWORK, createdAt: '', spec })).toEqual([]);
+  expect(runNetworkParts(runId)).toEqual({ namespaces: [], links: [] });
   expect(existsSync(twin.runDir)).toBe(false);
 });
 
@@ -300,6 +305,73 @@ describe('local twin cluster', () => {
     const seen = await consumeAll(spec.kafka.topic, 700);
     expect([...seen].filter((k) => k.startsWith('frozen-')).length).toBe(200);
   });
+
+  it.skipIf(NETWORK !== 'namespaces')(
+    'a disrupted zone is cut off the network: its members run on but nothing crosses its link; writes go on; reconnecting brings it back in sync',
+    async () => {
+      const client = twin!.client;
+      const zone = spec.zones[2]!;
+      const status0 = await client.status();
+      expect(status0.network).toBe('namespaces');
+      // Each zone is its own network namespace, shared by that zone's members only.
+      const netns = (id: string): string => readlinkSync(`/proc/${member(status0, id)!.pid}/ns/net`);
+      const zoneNs = ['kafka-1', 'kafka-2', 'kafka-3'].map(netns);
+      expect(new Set(zoneNs).size).toBe(3);
+      expect(zoneNs).not.toContain(readlinkSync('/proc/self/ns/net'));
+      expect(netns('cassandra-3')).toBe(zoneNs[2]);
+      const cut = member(status0, 'cassandra-3')!;
+      const peer = member(status0, 'cassandra-1')!;
+      /** Whether a TCP connect to address:port succeeds within 3 s, from the test or inside a member's namespace. */
+      const connects = (address: string, port: number, fromPid?: number): boolean => {
+        const probe = `exec 3<>/dev/tcp/${address}/${port}`;
+        const argv =
+          fromPid === undefined
+            ? ['bash', '-c', probe]
+            : ['nsenter', `--net=/proc/${fromPid}/ns/net`, 'bash', '-c', probe];
+        return spawnSync('timeout', ['3', ...argv], { stdio: 'ignore' }).status === 0;
+      };
+      expect(connects(cut.address, 9042)).toBe(true);
+      const frozenBroker = twin!.endpoints.kafkaBootstrap[2]!;
+      const disrupted = await client.disruptZone(zone);
+      try {
+        expect(disrupted.method).toBe('network partition');
+        expect(disrupted.members.sort()).toEqual(['cassandra-3', 'kafka-3']);
+        const status = await client.status();
+        expect(status.zones[zone]).toBe('partitioned');
+        // Unlike a freeze, the processes run on: the partition is in the network.
+        for (const id of disrupted.members) {
+          const m = member(status, id)!;
+          expect(m.pid).toBe(member(status0, id)!.pid);
+          expect(procState(m.pid!)).not.toBe('T');
+        }
+        expect(connects(cut.address, 9042)).toBe(false);
+        expect(connects(peer.address, 9042)).toBe(true);
+        expect(connects(peer.address, 9042, cut.pid)).toBe(false);
+        // Inside the zone, members still reach each other.
+        expect(connects(member(status, 'kafka-3')!.address, 9092, cut.pid)).toBe(true);
+        await waitFor('leaders and ISR to leave the cut-off broker', 120_000, async () => {
+          const admin = kafka([frozenBroker]).admin();
+          await admin.connect();
+          try {
+            const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
+            return meta.topics[0]!.partitions.every((p) => p.leader !== 3 && !p.isr.includes(3)) ? true : undefined;
+          } finally {
+            await admin.disconnect();
+          }
+        });
+        await produce(spec.kafka.topic, 'partitioned', 200, [frozenBroker]);
+      } finally {
+        await client.thawZone(zone);
+      }
+      expect((await client.status()).zones[zone]).toBe('up');
+      expect(connects(cut.address, 9042)).toBe(true);
+      await waitFor('every partition fully in sync after the partition', 180_000, async () =>
+        (await fullyInSync(spec.kafka.topic)) ? true : undefined,
+      );
+      const seen = await consumeAll(spec.kafka.topic, 900);
+      expect([...seen].filter((k) => k.startsWith('partitioned-')).length).toBe(200);
+    },
+  );
 
   it.skipIf(!producerAppExists)('raising desired capacity adds app members spread over the zones', async () => {
     const client = twin!.client;

@@ -277,11 +277,12 @@ export class SimulatedTarget implements Target {
     while (g.members.length < desired) g.members.push(this.member(`${group}-${g.next++}`, 'InService'));
     g.members = g.members.slice(0, desired);
   }
-  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<string> {
     this.calls.push(`outage ${zone} ${mode}`);
     this.zoneEvents.push({ t: this.secondsSinceStart(), zone, what: mode });
     // A replayed history says itself what an outage did to the members.
     if (!this.history) this.frozen.add(zone);
+    return 'simulated';
   }
   async zoneRestore(zone: string): Promise<void> {
     this.calls.push(`restore ${zone}`);

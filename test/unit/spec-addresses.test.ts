@@ -21,6 +21,30 @@ describe('address plan', () => {
     expect(s3Address(2)).toBe('127.0.1.61');
   });
 
+  it('puts namespace zones on 198.18.(slot*32 + i + 1).0/24 and S3 on the region net outside every zone', () => {
+    expect(loopbackAddress(0, 0, 'kafka', 0, 'namespaces')).toBe('198.18.1.2');
+    expect(loopbackAddress(2, 1, 'cassandra', 1, 'namespaces')).toBe('198.18.35.37');
+    expect(loopbackAddress(30, 7, 'consumers', 9, 'namespaces')).toBe('198.18.255.239');
+    expect(s3Address(0, 'namespaces')).toBe('198.18.0.1');
+    expect(s3Address(2, 'namespaces')).toBe('198.18.64.61');
+    expect(kafkaBootstrap(defaultSpec(), 0, 'namespaces')).toEqual([
+      '198.18.1.2:9092',
+      '198.18.2.2:9092',
+      '198.18.3.2:9092',
+    ]);
+    // Every slot's nets stay inside its own /19, so slots never share a route.
+    for (let slot = 0; slot <= 7; slot += 1) {
+      const third = (a: string): number => Number(a.split('.')[2]);
+      const zone30 = third(loopbackAddress(30, slot, 'kafka', 0, 'namespaces'));
+      expect(Math.floor(third(s3Address(slot, 'namespaces')) / 32)).toBe(slot);
+      expect(Math.floor(zone30 / 32)).toBe(slot);
+    }
+    const spec = defaultSpec();
+    spec.zones = Array.from({ length: 32 }, (_, i) => `z${i}`);
+    expect(addressPlanProblems(spec, 0, 'namespaces').join('\n')).toMatch(/32 zones .* at most 31.*loopback/);
+    expect(addressPlanProblems(spec, 0, 'loopback').join('\n')).not.toMatch(/at most 31/);
+  });
+
   it('spreads stateful members round-robin over zones', () => {
     expect([0, 1, 2, 3, 4].map((k) => zoneIndexOf(k, 3))).toEqual([0, 1, 2, 0, 1]);
     expect(statefulAddress('kafka', 3, 3, 0)).toBe('127.0.1.3');

@@ -32,6 +32,7 @@ const props = (over: Partial<LocalTwinStackProps> = {}): LocalTwinStackProps => 
   repoRoot: '/repo',
   nodeBinary: '/usr/bin/node',
   cacheDir: '/cache',
+  network: 'loopback',
   ...over,
 });
 
@@ -55,7 +56,7 @@ describe('local twin stack', () => {
     const up = twin.provisioner[0]!['local-exec'];
     expect(up.when).toBe('create');
     expect(up.command).toBe(
-      `/usr/bin/node /repo/bin/terratower.mjs local up --spec '/tmp/a spec.json' --run-id tt-20261123-abc --slot 2 --json`,
+      `/usr/bin/node /repo/bin/terratower.mjs local up --spec '/tmp/a spec.json' --run-id tt-20261123-abc --slot 2 --network loopback --json`,
     );
     expect(up.environment).toEqual({ TERRATOWER_CACHE: '/cache' });
   });
@@ -72,11 +73,16 @@ describe('local twin stack', () => {
     for (const ref of refs) expect(ref).toMatch(/^\$\{self\./);
   });
 
-  it('replaces twin and guard together when run id, slot or spec change', () => {
+  it('replaces twin and guard together when run id, slot, network or spec change', () => {
     const twin = config.resource.terraform_data!.twin!;
     const guard = config.resource.terraform_data!.twin_guard!;
     expect(twin.triggers_replace).toEqual(guard.triggers_replace);
-    expect(twin.triggers_replace).toEqual({ run_id: 'tt-20261123-abc', slot: '2', spec_hash: specHash(defaultSpec()) });
+    expect(twin.triggers_replace).toEqual({
+      run_id: 'tt-20261123-abc',
+      slot: '2',
+      network: 'loopback',
+      spec_hash: specHash(defaultSpec()),
+    });
     const bigger = defaultSpec();
     bigger.kafka.brokers = 4;
     expect(specHash(bigger)).not.toBe(specHash(defaultSpec()));
@@ -102,6 +108,17 @@ describe('local twin stack', () => {
     // Another slot gives other addresses.
     const other = localTwinStackConfig(props({ slot: 3 })) as unknown as Config;
     expect(other.resource.terraform_data!.twin!.input.kafka_bootstrap).not.toEqual(input.kafka_bootstrap);
+  });
+
+  it('gives a namespaces twin the namespace plan and tells `local up` so', () => {
+    const spec = defaultSpec();
+    const ns = localTwinStackConfig(props({ network: 'namespaces' })) as unknown as Config;
+    const twin = ns.resource.terraform_data!.twin!;
+    expect(twin.input.kafka_bootstrap).toEqual(kafkaBootstrap(spec, 2, 'namespaces'));
+    expect(twin.input.kafka_bootstrap).toEqual(['198.18.65.62:9092', '198.18.66.62:9092', '198.18.67.62:9092']);
+    expect(twin.input.s3_endpoint).toBe('http://198.18.64.61:5000');
+    expect(twin.provisioner[0]!['local-exec'].command).toContain('--slot 2 --network namespaces --json');
+    expect(twin.triggers_replace.network).toBe('namespaces');
   });
 
   it('refuses a run id that is not a safe word', () => {

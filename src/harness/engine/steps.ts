@@ -214,10 +214,11 @@ export async function runAction(
     }
     case 'zoneOutage': {
       const zone = resolveZone(target.zones, action.zone);
-      await target.zoneOutage(zone, action.mode);
+      const how = await target.zoneOutage(zone, action.mode);
+      const mode = how ? `${action.mode}: ${how}` : action.mode;
       ctx.zonesOut.add(zone);
-      ctx.event({ kind: 'fault', label: `zone ${zone} out (${action.mode})`, zone });
-      return `zone ${zone} taken out (${action.mode})`;
+      ctx.event({ kind: 'fault', label: `zone ${zone} out (${mode})`, zone });
+      return `zone ${zone} taken out (${mode})`;
     }
     case 'zoneRestore': {
       const zone = resolveZone(target.zones, action.zone);

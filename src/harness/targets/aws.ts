@@ -361,14 +361,14 @@ export class AwsTarget implements Target {
   }
 
   /** `disrupt`: deny-all network ACL on the zone's subnets. `power`: terminate every member in the zone. */
-  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<string> {
     const d = this.deployment;
     if (!d) throw new Error('AwsTarget: not deployed');
     if (mode === 'power') {
       for (const group of ALL_GROUPS) await this.killMembers(group, { zone });
-      return;
+      return 'instances terminated';
     }
-    if (this.disrupted.has(zone)) return;
+    if (this.disrupted.has(zone)) return 'deny-all network ACL (already in place)';
     const subnetIds = d.subnetIdsByZone[zone] ?? [];
     if (subnetIds.length === 0) throw new Error(`no subnets known in zone ${zone}`);
     this.disrupted.set(
@@ -381,6 +381,7 @@ export class AwsTarget implements Target {
         stackName: d.stackName,
       }),
     );
+    return 'deny-all network ACL';
   }
 
   /** Put the zone's subnets back on their network ACLs (a powered-off zone needs nothing: the groups replace members). */

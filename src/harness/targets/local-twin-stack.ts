@@ -14,10 +14,11 @@
  * Outputs have the names and shapes of the AWS stack's outputs (`bucket`, `dataset_prefix`,
  * `kafka_bootstrap`, `cassandra_contact_points`, `s3_endpoint`, `asg_names`, `run_id`). They are read from the twin
  * resource's state, so they exist only once `local up` has succeeded. The endpoints are
- * deterministic from spec + slot (src/spec/addresses.ts).
+ * deterministic from spec + slot + network (src/spec/addresses.ts).
  */
 import { createHash } from 'node:crypto';
-import { cassandraContactPoints, kafkaBootstrap, s3Address } from '../../spec/addresses.ts';
+import { cassandraContactPoints, kafkaBootstrap, s3Address, type TwinNetwork } from '../../spec/addresses.ts';
+import { detectTwinNetwork } from '../../twin/network.ts';
 import { PORTS } from '../../spec/ports.ts';
 import type { GroupName, PipelineSpec } from '../../spec/index.ts';
 import { cacheDir, REPO_ROOT } from '../../support/paths.ts';
@@ -33,6 +34,8 @@ export interface LocalTwinStackProps {
   runId: string;
   /** Address slot 0–7: twins in different slots run side by side. */
   slot: number;
+  /** How the twin's zones are networked. @default `detectTwinNetwork()`: namespaces with root, else loopback */
+  network?: TwinNetwork;
   /** Checkout whose `bin/terratower.mjs` the provisioners run. @default this checkout */
   repoRoot?: string;
   /** Node executable the provisioners run. @default the current one (`process.execPath`) */
@@ -68,13 +71,18 @@ export function twinGroupId(runId: string, group: GroupName): string {
 }
 
 /** Endpoints of a twin from its spec and slot (deterministic; no process needs to run). */
-export function localTwinEndpoints(spec: PipelineSpec, runId: string, slot: number): LocalTwinEndpoints {
+export function localTwinEndpoints(
+  spec: PipelineSpec,
+  runId: string,
+  slot: number,
+  network: TwinNetwork = 'loopback',
+): LocalTwinEndpoints {
   return {
     bucket: spec.dataset.bucket,
     dataset_prefix: spec.dataset.prefix,
-    kafka_bootstrap: kafkaBootstrap(spec, slot),
-    cassandra_contact_points: cassandraContactPoints(spec, slot),
-    s3_endpoint: `http://${s3Address(slot)}:${PORTS.s3}`,
+    kafka_bootstrap: kafkaBootstrap(spec, slot, network),
+    cassandra_contact_points: cassandraContactPoints(spec, slot, network),
+    s3_endpoint: `http://${s3Address(slot, network)}:${PORTS.s3}`,
     asg_names: Object.fromEntries(GROUPS.map((g) => [g, [twinGroupId(runId, g)]])) as Record<GroupName, string[]>,
     run_id: runId,
   };
@@ -95,8 +103,9 @@ export function localTwinCommands(props: LocalTwinStackProps): { up: string; dow
   const node = shellQuote(props.nodeBinary ?? process.execPath);
   const cli = shellQuote(`${props.repoRoot ?? REPO_ROOT}/bin/terratower.mjs`);
   const runId = shellQuote(props.runId);
+  const network = props.network ?? detectTwinNetwork();
   return {
-    up: `${node} ${cli} local up --spec ${shellQuote(props.specFile)} --run-id ${runId} --slot ${props.slot} --json`,
+    up: `${node} ${cli} local up --spec ${shellQuote(props.specFile)} --run-id ${runId} --slot ${props.slot} --network ${network} --json`,
     down: `${node} ${cli} local down --run-id ${runId}`,
   };
 }
@@ -107,10 +116,11 @@ export function localTwinCommands(props: LocalTwinStackProps): { up: string; dow
  */
 export function localTwinStackConfig(props: LocalTwinStackProps): Record<string, unknown> {
   checkRunId(props.runId);
-  const endpoints = localTwinEndpoints(props.spec, props.runId, props.slot);
-  const commands = localTwinCommands(props);
+  const network = props.network ?? detectTwinNetwork();
+  const endpoints = localTwinEndpoints(props.spec, props.runId, props.slot, network);
+  const commands = localTwinCommands({ ...props, network });
   const environment = { TERRATOWER_CACHE: props.cacheDir ?? cacheDir() };
-  const triggers = { run_id: props.runId, slot: String(props.slot), spec_hash: specHash(props.spec) };
+  const triggers = { run_id: props.runId, slot: String(props.slot), network, spec_hash: specHash(props.spec) };
   return {
     terraform: { required_version: '>= 1.4.0' },
     resource: {
@@ -123,7 +133,7 @@ export function localTwinStackConfig(props: LocalTwinStackProps): Record<string,
         },
         twin: {
           depends_on: ['terraform_data.twin_guard'],
-          input: { ...endpoints, spec_file: props.specFile, slot: props.slot },
+          input: { ...endpoints, spec_file: props.specFile, slot: props.slot, network },
           triggers_replace: triggers,
           provisioner: [{ 'local-exec': { when: 'create', command: commands.up, environment } }],
         },

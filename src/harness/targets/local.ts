@@ -207,11 +207,16 @@ export class LocalTarget implements Target {
     this.statusCache = undefined;
   }
 
-  /** `disrupt` freezes every process of the zone (SIGSTOP); `power` kills them. */
-  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<void> {
-    if (mode === 'disrupt') await this.twin().freezeZone(zone);
+  /**
+   * `disrupt` cuts the zone's network where the twin has namespace zones (root), else freezes
+   * its processes (SIGSTOP); `power` kills them. Resolves to the method that ran.
+   */
+  async zoneOutage(zone: string, mode: ZoneOutageMode): Promise<string> {
+    let how = 'SIGKILL of its members';
+    if (mode === 'disrupt') how = (await this.twin().disruptZone(zone)).method;
     else await this.twin().killZone(zone);
     this.statusCache = undefined;
+    return how;
   }
 
   /** Thaw a frozen zone; in a killed zone stateful members come back with their data. */

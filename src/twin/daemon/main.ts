@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   const info = readRunInfo(runId);
   if (!info) throw new Error(`no run.json for run ${runId} in ${runDir(runId)}`);
   const dir = runDir(runId);
-  const twin = new Twin({ runId, slot: info.slot, spec: info.spec, runDir: dir });
+  const twin = new Twin({ runId, slot: info.slot, spec: info.spec, runDir: dir, network: info.network ?? 'loopback' });
 
   // If this daemon is SIGKILLed, a watchdog in its process group kills the group: no member
   // outlives it. (Members are in the group; `down` and `nuke` kill it too.)

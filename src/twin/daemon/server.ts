@@ -101,6 +101,7 @@ export async function startControlServer(twin: Twin, onShutdown: () => void): Pr
       }
       if (parts[0] === 'zones' && parts.length === 3) {
         const zone = parts[1]!;
+        if (parts[2] === 'disrupt') return reply(200, twin.disruptZone(zone));
         if (parts[2] === 'freeze') return reply(200, { members: twin.freezeZone(zone) });
         if (parts[2] === 'thaw') return reply(200, { members: twin.thawZone(zone) });
         if (parts[2] === 'kill') return reply(200, { members: twin.killZone(zone) });

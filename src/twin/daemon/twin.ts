@@ -18,10 +18,13 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   freeAppOrdinal,
+  hostByte,
   loopbackAddress,
   kafkaBootstrap,
+  ROLE_CAPACITY_PER_ZONE,
   s3Address,
   statefulAddress,
+  type TwinNetwork,
 } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { Group, type GroupTimings } from '../controller/group.ts';
@@ -43,12 +46,20 @@ import {
 import { motoLaunchPlan, s3Ready } from '../members/moto.ts';
 import { RUN_ENV, type MemberIdentity } from '../members/types.ts';
 import { listenersOn, signal as sendSignal } from '../../support/process.ts';
+import { ZoneNetworks } from '../network.ts';
 import { createBucket, createSchema, createTopics } from './bootstrap.ts';
 import { Member } from './supervisor.ts';
 import { spawn } from 'node:child_process';
 
-/** A zone's condition. */
-export type ZoneCondition = 'up' | 'frozen' | 'down';
+/** A zone's condition: `partitioned` is cut off the network (namespaces), `frozen` SIGSTOPped, `down` without power. */
+export type ZoneCondition = 'up' | 'partitioned' | 'frozen' | 'down';
+
+/** What a zone disruption did, for the journal and the report. */
+export interface ZoneDisruption {
+  members: string[];
+  /** How: its links cut (namespaces), or its processes frozen (loopback). */
+  method: 'network partition' | 'SIGSTOP';
+}
 
 /** Phase of the twin's life. */
 export type TwinPhase = 'booting' | 'ready' | 'failed' | 'stopping';
@@ -83,6 +94,8 @@ export interface BootTimeline {
 export interface TwinStatus {
   runId: string;
   slot: number;
+  /** How the zones are networked: one namespace per zone, or loopback addresses. */
+  network: TwinNetwork;
   phase: TwinPhase;
   /** Why boot failed, with the log file to read. */
   error?: string;
@@ -104,6 +117,8 @@ export interface TwinOptions {
   slot: number;
   spec: PipelineSpec;
   runDir: string;
+  /** @default 'loopback' */
+  network?: TwinNetwork;
 }
 
 const TICK_MS = 500;
@@ -145,10 +160,13 @@ export class Twin {
   private readonly bootPhases: BootPhase[] = [];
   /** Every incarnation launched during boot, for the timeline. */
   private readonly bootMembers: Member[] = [];
+  /** The zones' namespaces (namespaces network only). */
+  private readonly net?: ZoneNetworks;
 
   constructor(private readonly o: TwinOptions) {
     const { spec } = o;
     this.zones = spec.zones.map(() => 'up');
+    if (this.network === 'namespaces') this.net = new ZoneNetworks(o.runId, o.slot, spec.zones.length);
     const ts = Math.max(spec.local.timeScale, 1e-9);
     const scaled = (seconds: number): number => (seconds * 1000) / ts;
     const stateTimings: GroupTimings = {
@@ -231,9 +249,13 @@ export class Twin {
     return this.o.spec;
   }
 
+  get network(): TwinNetwork {
+    return this.o.network ?? 'loopback';
+  }
+
   /** S3 endpoint URL. */
   get s3Endpoint(): string {
-    return `http://${s3Address(this.o.slot)}:${PORTS.s3}`;
+    return `http://${s3Address(this.o.slot, this.network)}:${PORTS.s3}`;
   }
 
   /** Where the twin's parts answer (same shape as the AWS stack's outputs). */
@@ -242,8 +264,8 @@ export class Twin {
     return {
       s3Endpoint: this.s3Endpoint,
       bucket: this.spec.dataset.bucket,
-      kafkaBootstrap: kafkaBootstrap(this.spec, this.o.slot),
-      cassandraContactPoints: cassandraContactPoints(this.spec, this.o.slot),
+      kafkaBootstrap: kafkaBootstrap(this.spec, this.o.slot, this.network),
+      cassandraContactPoints: cassandraContactPoints(this.spec, this.o.slot, this.network),
       groups: {
         kafka: [`${name}-kafka`],
         cassandra: [`${name}-cassandra`],
@@ -280,7 +302,7 @@ export class Twin {
         role,
         role,
         zoneIndex,
-        statefulAddress(role, k, this.spec.zones.length, this.o.slot),
+        statefulAddress(role, k, this.spec.zones.length, this.o.slot, this.network),
       ),
     );
   }
@@ -322,7 +344,7 @@ export class Twin {
     const used = g
       .allMembers()
       .filter((m) => m.identity.zoneIndex === zoneIndex)
-      .map((m) => Number(m.identity.address.split('.')[3]) - (this.o.slot * 30 + (group === 'producers' ? 10 : 20)));
+      .map((m) => Number(m.identity.address.split('.')[3]) - hostByte(this.o.slot, group, 0));
     const ordinal = freeAppOrdinal(group, used);
     if (ordinal === undefined) return undefined;
     this.appSeq[group] += 1;
@@ -331,15 +353,34 @@ export class Twin {
       group,
       group,
       zoneIndex,
-      loopbackAddress(zoneIndex, this.o.slot, group, ordinal),
+      loopbackAddress(zoneIndex, this.o.slot, group, ordinal, this.network),
     );
     return this.startMember(
       identity,
-      appLaunchPlan(group, identity, { spec: this.spec, slot: this.o.slot, s3Endpoint: this.s3Endpoint }),
+      appLaunchPlan(group, identity, {
+        spec: this.spec,
+        slot: this.o.slot,
+        network: this.network,
+        s3Endpoint: this.s3Endpoint,
+      }),
     );
   }
 
-  private startMember(identity: MemberIdentity, plan: ReturnType<typeof motoLaunchPlan>): Member {
+  /** Every address a zone's members may take (namespaces get them all up front). */
+  private zoneAddresses(zoneIndex: number): string[] {
+    return (['kafka', 'cassandra', 'producers', 'consumers'] as const).flatMap((role) =>
+      Array.from({ length: ROLE_CAPACITY_PER_ZONE[role] }, (_, k) =>
+        loopbackAddress(zoneIndex, this.o.slot, role, k, this.network),
+      ),
+    );
+  }
+
+  private startMember(identity: MemberIdentity, launch: ReturnType<typeof motoLaunchPlan>): Member {
+    // A zone member runs inside its zone's namespace; S3 is regional and stays on the bridge.
+    const plan =
+      this.net && identity.role !== 's3'
+        ? { ...launch, ...this.net.wrap(identity.zoneIndex, launch.command, launch.args) }
+        : launch;
     const member = new Member(identity, plan, this.o.runId, (m) => this.onMemberExit(m));
     if (this.phase === 'booting') this.bootMembers.push(member);
     return member;
@@ -392,7 +433,7 @@ export class Twin {
 
   /** Start every part, wait until all are ready, create topics, bucket and schema, start the apps. */
   async boot(onProgress: (line: string) => void = () => undefined): Promise<void> {
-    const problems = addressPlanProblems(this.spec, this.o.slot);
+    const problems = addressPlanProblems(this.spec, this.o.slot, this.network);
     if (problems.length > 0)
       throw new Error(`the spec does not fit the local twin's address plan:\n  - ${problems.join('\n  - ')}`);
     for (const g of ['producers', 'consumers'] as const)
@@ -420,8 +461,16 @@ export class Twin {
       return result;
     };
 
+    if (this.net) {
+      const zoneStart = Date.now();
+      this.net.create(
+        this.spec.zones.map((_, z) => this.zoneAddresses(z)),
+        [s3Address(this.o.slot, this.network)],
+      );
+      onProgress(`network namespaces for ${this.spec.zones.length} zones: built in ${Date.now() - zoneStart} ms`);
+    }
     // S3 starts while Kafka's storage is formatted (short JVMs), then both clusters start.
-    const s3Identity = this.identity('s3-1', 's3', 's3', 0, s3Address(this.o.slot));
+    const s3Identity = this.identity('s3-1', 's3', 's3', 0, s3Address(this.o.slot, this.network));
     this.s3 = this.startMember(s3Identity, motoLaunchPlan(s3Identity));
     this.startTicking();
     const clusterIdFile = join(this.o.runDir, 'kafka-cluster-id');
@@ -461,7 +510,7 @@ export class Twin {
         'waiting for Kafka brokers to register',
         this.until(() => allIn([...this.groups.kafka.members.values()])),
       );
-      await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot)));
+      await step('creating topics', createTopics(this.spec, kafkaBootstrap(this.spec, this.o.slot, this.network)));
     })();
     const cassandraChain = (async () => {
       await step(
@@ -470,7 +519,7 @@ export class Twin {
       );
       await step(
         'creating keyspace and table',
-        createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot)),
+        createSchema(this.spec, cassandraContactPoints(this.spec, this.o.slot, this.network)),
       );
     })();
     for (const chain of [s3Chain, kafkaChain, cassandraChain]) chain.catch(() => undefined); // observed below
@@ -529,7 +578,15 @@ export class Twin {
   private noteListening(now: number): (m: Member) => boolean {
     const pending = this.everyMember().filter((m) => m.lifecycle === 'Pending' && !m.dead);
     if (pending.length === 0 || !existsSync('/proc/net/tcp')) return () => true;
-    const open = new Set(listenersOn(pending.map((m) => m.identity.address)).map((s) => `${s.address}:${s.port}`));
+    // Each zone's namespace has its own socket table: read it through a process inside it.
+    const readers = new Map<string, number | undefined>([['root', undefined]]);
+    if (this.net)
+      for (const m of pending)
+        if (m.identity.role !== 's3' && m.pid !== undefined) readers.set(`zone ${m.identity.zoneIndex}`, m.pid);
+    const addresses = pending.map((m) => m.identity.address);
+    const open = new Set(
+      [...readers.values()].flatMap((pid) => listenersOn(addresses, pid).map((s) => `${s.address}:${s.port}`)),
+    );
     for (const m of pending) {
       for (const port of TIMELINE_PORTS[m.identity.role]) {
         if (!m.listeningAtMs.has(port) && open.has(`${m.identity.address}:${port}`)) m.listeningAtMs.set(port, now);
@@ -694,6 +751,27 @@ export class Twin {
     return targets.map((m) => m.id);
   }
 
+  /**
+   * Disrupt a zone: on namespaces, cut its links (a network partition: open connections across it
+   * see packets vanish); on loopback, freeze its processes (SIGSTOP). Either way the groups launch
+   * no members into it until it is restored.
+   */
+  disruptZone(zone: string): ZoneDisruption {
+    if (!this.net) return { members: this.freezeZone(zone), method: 'SIGSTOP' };
+    const z = this.zoneIndex(zone);
+    this.net.cut(z);
+    this.zones[z] = 'partitioned';
+    const members = this.zoneMembers(z).map((m) => m.id);
+    this.recordActivity({
+      time: new Date().toISOString(),
+      group: 'kafka',
+      cause: `fault: zone ${zone} cut off the network (${members.join(', ') || 'no members'})`,
+      from: this.groups.kafka.desired,
+      to: this.groups.kafka.desired,
+    });
+    return { members, method: 'network partition' };
+  }
+
   /** SIGSTOP every process of a zone: peers see timeouts, as in a lost zone. */
   freezeZone(zone: string): string[] {
     const z = this.zoneIndex(zone);
@@ -718,6 +796,9 @@ export class Twin {
   thawZone(zone: string): string[] {
     const z = this.zoneIndex(zone);
     const was = this.zones[z];
+    // Restoring a zone that is up (a rollback after the method restored it) changes nothing.
+    if (was === 'up') return [];
+    if (was === 'partitioned') this.net?.heal(z);
     this.zones[z] = 'up';
     const members = this.zoneMembers(z).filter((m) => m.frozen);
     for (const m of members) {
@@ -728,7 +809,7 @@ export class Twin {
     this.recordActivity({
       time: new Date().toISOString(),
       group: 'kafka',
-      cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : 'thawed'}`,
+      cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : was === 'partitioned' ? 'reconnected' : 'thawed'}`,
       from: this.groups.kafka.desired,
       to: this.groups.kafka.desired,
     });
@@ -782,6 +863,7 @@ export class Twin {
     return {
       runId: this.o.runId,
       slot: this.o.slot,
+      network: this.network,
       phase: this.phase,
       ...(this.error ? { error: this.error } : {}),
       zones: Object.fromEntries(this.spec.zones.map((z, i) => [z, this.zones[i]!])),
@@ -825,5 +907,6 @@ export class Twin {
         return m.waitForExit(5000);
       }),
     );
+    this.net?.destroy();
   }
 }

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { consumerEnv, producerEnv } from '../../../apps/shared/config.ts';
 import { consumerGroupId, type AppGroupName, type PipelineSpec } from '../../spec/index.ts';
-import { cassandraContactPoints, kafkaBootstrap } from '../../spec/addresses.ts';
+import { cassandraContactPoints, kafkaBootstrap, type TwinNetwork } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { appBundle, REPO_ROOT } from '../../support/paths.ts';
 import type { LaunchPlan, MemberIdentity } from './types.ts';
@@ -27,6 +27,8 @@ export function requireAppEntry(group: AppGroupName): void {
 export interface AppContext {
   spec: PipelineSpec;
   slot: number;
+  /** @default 'loopback' */
+  network?: TwinNetwork;
   s3Endpoint: string;
 }
 
@@ -37,7 +39,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
   const common = {
     memberId: member.id,
     zone: member.zone,
-    kafkaBrokers: kafkaBootstrap(spec, ctx.slot),
+    kafkaBrokers: kafkaBootstrap(spec, ctx.slot, ctx.network),
     topic: spec.kafka.topic,
     deadLetterTopic: spec.kafka.deadLetterTopic,
     httpHost: member.address,
@@ -57,7 +59,7 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
       : consumerEnv({
           ...common,
           groupId: consumerGroupId(spec),
-          cassandraContactPoints: cassandraContactPoints(spec, ctx.slot),
+          cassandraContactPoints: cassandraContactPoints(spec, ctx.slot, ctx.network),
           cassandraDataCenter: spec.region,
           keyspace: spec.cassandra.keyspace,
           table: spec.cassandra.table,

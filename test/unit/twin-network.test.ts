@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bridgeName,
+  detectTwinNetwork,
+  namespaceName,
+  ownerOfNamespace,
+  ZoneNetworks,
+  zoneLinkName,
+} from '../../src/twin/network.ts';
+
+describe('twin network', () => {
+  it('takes the network from TERRATOWER_TWIN_NETWORK and refuses an unknown one with the choices', () => {
+    expect(detectTwinNetwork({ TERRATOWER_TWIN_NETWORK: 'loopback' })).toBe('loopback');
+    expect(() => detectTwinNetwork({ TERRATOWER_TWIN_NETWORK: 'vlan' })).toThrow(
+      'TERRATOWER_TWIN_NETWORK="vlan" is not a twin network: use auto, namespaces or loopback',
+    );
+    expect(['loopback', 'namespaces']).toContain(detectTwinNetwork({}));
+  });
+
+  it('names namespaces after the run and links after the slot, within the 15-character link limit', () => {
+    expect(namespaceName('tt-20261129-ab12', 2)).toBe('tt-20261129-ab12-z2');
+    expect(ownerOfNamespace('tt-20261129-ab12-z2')).toBe('tt-20261129-ab12');
+    expect(ownerOfNamespace('someone-elses')).toBeUndefined();
+    expect(bridgeName(7)).toBe('ttbr7');
+    expect(zoneLinkName(7, 30).length).toBeLessThanOrEqual(15);
+  });
+
+  it("runs a zone member inside its zone's namespace with nsenter, which execs (same pid)", () => {
+    const net = new ZoneNetworks('tt-run', 0, 3);
+    expect(net.wrap(1, 'java', ['-Xmx1g', 'Main'])).toEqual({
+      command: 'nsenter',
+      args: ['--net=/run/netns/tt-run-z1', '--', 'java', '-Xmx1g', 'Main'],
+    });
+  });
+});
