@@ -3,8 +3,9 @@
  * whose veth pair joins the slot's bridge in the root namespace, where S3 and the harness live.
  * Cutting a zone sets its link down: open TCP connections across it see a partition (packets
  * vanish, as behind a deny-all network ACL) while the zone's members still reach each other.
- * Namespaces are named after the run and links carry its id as their alias, so `stopTwin` and
- * `nuke` find them by run tag also after a SIGKILL of everything else.
+ * Namespaces are named `terratower-<runId>-z<i>` and links carry the run id as their alias, so
+ * `stopTwin` and `nuke` find them by run tag also after a SIGKILL of everything else, and never
+ * touch a namespace or link that is not the twin's.
  *
  * Without root the twin uses loopback addresses and a zone disruption freezes (SIGSTOP) instead.
  */
@@ -85,9 +86,12 @@ export function detectTwinNetwork(env: NodeJS.ProcessEnv = process.env): TwinNet
   return problem ? 'loopback' : 'namespaces';
 }
 
-/** Name of a zone's network namespace: the run id and the zone index. */
+/** Prefix of every namespace the twin creates: nuke never touches a namespace without it. */
+const NAMESPACE_PREFIX = 'terratower-';
+
+/** Name of a zone's network namespace: `terratower-<runId>-z<zone index>`. */
 export function namespaceName(runId: string, zoneIndex: number): string {
-  return `${runId}-z${zoneIndex}`;
+  return `${NAMESPACE_PREFIX}${runId}-z${zoneIndex}`;
 }
 
 /** The slot's bridge in the root namespace (link names have at most 15 characters). */
@@ -173,18 +177,20 @@ export class ZoneNetworks {
 /** What of a run's network exists: its namespaces and the links tagged with its id. */
 export function runNetworkParts(runId?: string): { namespaces: string[]; links: string[] } {
   if (namespaceSupportProblem()) return { namespaces: [], links: [] };
-  const namespaces = listNamespaces().filter((ns) =>
-    runId === undefined ? /-z\d+$/.test(ns) && ownerOfNamespace(ns) !== undefined : ns.startsWith(`${runId}-z`),
-  );
+  const namespaces = listNamespaces().filter((ns) => {
+    const owner = ownerOfNamespace(ns);
+    return owner !== undefined && (runId === undefined || owner === runId);
+  });
   const links = taggedLinks()
     .filter((l) => runId === undefined || l.runId === runId)
     .map((l) => l.name);
   return { namespaces, links };
 }
 
-/** Run id a namespace name belongs to (`<runId>-z<N>`). */
+/** Run id a namespace of the twin belongs to (`terratower-<runId>-z<N>`); undefined for any other namespace. */
 export function ownerOfNamespace(name: string): string | undefined {
-  return /^([a-z0-9][a-z0-9-]{0,39})-z\d+$/.exec(name)?.[1];
+  if (!name.startsWith(NAMESPACE_PREFIX)) return undefined;
+  return /^([a-z0-9][a-z0-9-]{0,39})-z\d+$/.exec(name.slice(NAMESPACE_PREFIX.length))?.[1];
 }
 
 function listNamespaces(): string[] {
@@ -213,9 +219,10 @@ export function taggedLinks(): Array<{ name: string; runId: string }> {
 }
 
 /**
- * Remove every namespace and tagged link of a run, and the slot's bridge when given (whoever's
- * it is: a slot's bridge can only be a dead run's once a new run of that slot starts).
- * Deleting a namespace deletes the veth pair with it. Returns one line per thing removed.
+ * Remove every namespace and tagged link of a run, and the slot's bridge when given and tagged by
+ * any run (a slot's bridge can only be a dead run's once a new run of that slot starts; an
+ * untagged one is not ours and stays). Deleting a namespace deletes its veth pair with it.
+ * Returns one line per thing removed.
  */
 export function removeRunNetwork(runId: string, slot?: number): string[] {
   if (namespaceSupportProblem()) return [];
@@ -230,9 +237,8 @@ export function removeRunNetwork(runId: string, slot?: number): string[] {
     }
   }
   const remaining = new Set(taggedLinks().map((l) => l.name));
-  const slotBridge = slot !== undefined ? bridgeName(slot) : undefined;
-  const existing = slotBridge !== undefined && linkExists(slotBridge) ? [slotBridge] : [];
-  for (const link of new Set([...links.filter((l) => remaining.has(l)), ...existing])) {
+  const slotBridge = slot !== undefined && remaining.has(bridgeName(slot)) ? [bridgeName(slot)] : [];
+  for (const link of new Set([...links.filter((l) => remaining.has(l)), ...slotBridge])) {
     try {
       ip(['link', 'del', 'dev', link]);
       removed.push(`link ${link}`);
@@ -241,13 +247,4 @@ export function removeRunNetwork(runId: string, slot?: number): string[] {
     }
   }
   return removed;
-}
-
-function linkExists(name: string): boolean {
-  try {
-    ip(['link', 'show', 'dev', name]);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -139,7 +139,7 @@ const portSweeper: Sweeper = {
   },
 };
 
-/** Network namespaces (`<runId>-z<N>`) and links tagged `terratower-run=<runId>` of leftover runs. */
+/** Network namespaces (`terratower-<runId>-z<N>`) and links tagged `terratower-run=<runId>` of leftover runs. */
 const networkSweeper: Sweeper = {
   name: 'network namespaces',
   async sweep(ctx) {

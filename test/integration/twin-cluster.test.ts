@@ -85,6 +85,21 @@ async function fullyInSync(topic: string): Promise<boolean> {
   }
 }
 
+/** Wait until no partition has broker `nodeId` as leader or in its ISR (asking the other brokers only). */
+async function leadersLeave(nodeId: number, endpoint: string): Promise<void> {
+  await waitFor(`leaders and ISR to leave broker ${nodeId}`, 120_000, async () => {
+    const admin = kafka([endpoint]).admin();
+    await admin.connect();
+    try {
+      const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
+      const gone = meta.topics[0]!.partitions.every((p) => p.leader !== nodeId && !p.isr.includes(nodeId));
+      return gone ? true : undefined;
+    } finally {
+      await admin.disconnect();
+    }
+  });
+}
+
 async function produce(topic: string, prefix: string, count: number, except: string[] = []): Promise<void> {
   const producer = kafka(except).producer({ allowAutoTopicCreation: false });
   await producer.connect();
@@ -274,16 +289,7 @@ describe('local twin cluster', () => {
       }
       // The cluster fences the frozen broker and moves its leaderships to the other zones...
       const frozenBroker = twin!.endpoints.kafkaBootstrap[2]!;
-      await waitFor('leaders and ISR to leave the frozen broker', 120_000, async () => {
-        const admin = kafka([frozenBroker]).admin();
-        await admin.connect();
-        try {
-          const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
-          return meta.topics[0]!.partitions.every((p) => p.leader !== 3 && !p.isr.includes(3)) ? true : undefined;
-        } finally {
-          await admin.disconnect();
-        }
-      });
+      await leadersLeave(3, frozenBroker);
       // ...and the other two zones take acks=all writes (min ISR 2 of 3).
       await produce(spec.kafka.topic, 'frozen', 200, [frozenBroker]);
     } finally {
@@ -349,16 +355,7 @@ describe('local twin cluster', () => {
         expect(connects(peer.address, 9042, cut.pid)).toBe(false);
         // Inside the zone, members still reach each other.
         expect(connects(member(status, 'kafka-3')!.address, 9092, cut.pid)).toBe(true);
-        await waitFor('leaders and ISR to leave the cut-off broker', 120_000, async () => {
-          const admin = kafka([frozenBroker]).admin();
-          await admin.connect();
-          try {
-            const meta = await admin.fetchTopicMetadata({ topics: [spec.kafka.topic] });
-            return meta.topics[0]!.partitions.every((p) => p.leader !== 3 && !p.isr.includes(3)) ? true : undefined;
-          } finally {
-            await admin.disconnect();
-          }
-        });
+        await leadersLeave(3, frozenBroker);
         await produce(spec.kafka.topic, 'partitioned', 200, [frozenBroker]);
       } finally {
         await client.thawZone(zone);

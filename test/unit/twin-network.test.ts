@@ -17,10 +17,12 @@ describe('twin network', () => {
     expect(['loopback', 'namespaces']).toContain(detectTwinNetwork({}));
   });
 
-  it('names namespaces after the run and links after the slot, within the 15-character link limit', () => {
-    expect(namespaceName('tt-20261129-ab12', 2)).toBe('tt-20261129-ab12-z2');
-    expect(ownerOfNamespace('tt-20261129-ab12-z2')).toBe('tt-20261129-ab12');
-    expect(ownerOfNamespace('someone-elses')).toBeUndefined();
+  it('names namespaces after the run with its own prefix, and links after the slot within the 15-character limit', () => {
+    expect(namespaceName('tt-20261129-ab12', 2)).toBe('terratower-tt-20261129-ab12-z2');
+    expect(ownerOfNamespace('terratower-tt-20261129-ab12-z2')).toBe('tt-20261129-ab12');
+    // Only the twin's own namespaces have an owner: nuke leaves every other one alone.
+    expect(ownerOfNamespace('tt-20261129-ab12-z2')).toBeUndefined();
+    expect(ownerOfNamespace('someone-elses-z1')).toBeUndefined();
     expect(bridgeName(7)).toBe('ttbr7');
     expect(zoneLinkName(7, 30).length).toBeLessThanOrEqual(15);
   });
@@ -29,7 +31,7 @@ describe('twin network', () => {
     const net = new ZoneNetworks('tt-run', 0, 3);
     expect(net.wrap(1, 'java', ['-Xmx1g', 'Main'])).toEqual({
       command: 'nsenter',
-      args: ['--net=/run/netns/tt-run-z1', '--', 'java', '-Xmx1g', 'Main'],
+      args: ['--net=/run/netns/terratower-tt-run-z1', '--', 'java', '-Xmx1g', 'Main'],
     });
   });
 });
