@@ -57,7 +57,7 @@ export function namespaceSubnet(slot: number): { prefix: string; bits: number } 
 }
 
 /** Address of a member: zone, slot, role and its ordinal within the zone, on the twin's network. */
-export function loopbackAddress(
+export function memberAddress(
   zoneIndex: number,
   slot: number,
   role: Role,
@@ -92,13 +92,13 @@ export function statefulAddress(
   slot: number,
   network: TwinNetwork = 'loopback',
 ): string {
-  return loopbackAddress(zoneIndexOf(ordinal, zoneCount), slot, role, ordinalInZone(ordinal, zoneCount), network);
+  return memberAddress(zoneIndexOf(ordinal, zoneCount), slot, role, ordinalInZone(ordinal, zoneCount), network);
 }
 
 /** Address of the S3 server: zone 0's net on loopback, the region net (outside every zone) with namespaces. */
 export function s3Address(slot: number, network: TwinNetwork = 'loopback'): string {
   if (network === 'namespaces') return `${zoneNet('region', slot, network)}.${hostByte(slot, 's3', 0)}`;
-  return loopbackAddress(0, slot, 's3', 0);
+  return memberAddress(0, slot, 's3', 0);
 }
 
 /** `host:port` list of the Kafka brokers' client listeners. */

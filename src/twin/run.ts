@@ -12,7 +12,7 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   kafkaBootstrap,
-  loopbackAddress,
+  memberAddress,
   s3Address,
   statefulAddress,
   type TwinNetwork,
@@ -90,8 +90,8 @@ export function runAddresses(spec: PipelineSpec, slot: number, network: TwinNetw
   for (let k = 0; k < spec.cassandra.nodes; k += 1) out.add(statefulAddress('cassandra', k, zones, slot, network));
   for (let z = 0; z < zones; z += 1) {
     for (let o = 0; o < 10; o += 1) {
-      out.add(loopbackAddress(z, slot, 'producers', o, network));
-      out.add(loopbackAddress(z, slot, 'consumers', o, network));
+      out.add(memberAddress(z, slot, 'producers', o, network));
+      out.add(memberAddress(z, slot, 'consumers', o, network));
     }
   }
   return [...out];

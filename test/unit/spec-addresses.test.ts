@@ -4,7 +4,7 @@ import {
   addressPlanProblems,
   cassandraContactPoints,
   freeAppOrdinal,
-  loopbackAddress,
+  memberAddress,
   kafkaBootstrap,
   s3Address,
   statefulAddress,
@@ -13,18 +13,18 @@ import { zoneIndexOf } from '../../src/spec/derive.ts';
 
 describe('address plan', () => {
   it('puts zone i on 127.0.(i+1).0/24 with slot*30 + role offset + ordinal', () => {
-    expect(loopbackAddress(0, 0, 'kafka', 0)).toBe('127.0.1.2');
-    expect(loopbackAddress(2, 0, 'cassandra', 1)).toBe('127.0.3.7');
-    expect(loopbackAddress(1, 1, 'producers', 3)).toBe('127.0.2.43');
-    expect(loopbackAddress(0, 7, 'consumers', 9)).toBe('127.0.1.239');
+    expect(memberAddress(0, 0, 'kafka', 0)).toBe('127.0.1.2');
+    expect(memberAddress(2, 0, 'cassandra', 1)).toBe('127.0.3.7');
+    expect(memberAddress(1, 1, 'producers', 3)).toBe('127.0.2.43');
+    expect(memberAddress(0, 7, 'consumers', 9)).toBe('127.0.1.239');
     expect(s3Address(0)).toBe('127.0.1.1');
     expect(s3Address(2)).toBe('127.0.1.61');
   });
 
   it('puts namespace zones on 198.18.(slot*32 + i + 1).0/24 and S3 on the region net outside every zone', () => {
-    expect(loopbackAddress(0, 0, 'kafka', 0, 'namespaces')).toBe('198.18.1.2');
-    expect(loopbackAddress(2, 1, 'cassandra', 1, 'namespaces')).toBe('198.18.35.37');
-    expect(loopbackAddress(30, 7, 'consumers', 9, 'namespaces')).toBe('198.18.255.239');
+    expect(memberAddress(0, 0, 'kafka', 0, 'namespaces')).toBe('198.18.1.2');
+    expect(memberAddress(2, 1, 'cassandra', 1, 'namespaces')).toBe('198.18.35.37');
+    expect(memberAddress(30, 7, 'consumers', 9, 'namespaces')).toBe('198.18.255.239');
     expect(s3Address(0, 'namespaces')).toBe('198.18.0.1');
     expect(s3Address(2, 'namespaces')).toBe('198.18.64.61');
     expect(kafkaBootstrap(defaultSpec(), 0, 'namespaces')).toEqual([
@@ -35,7 +35,7 @@ describe('address plan', () => {
     // Every slot's nets stay inside its own /19, so slots never share a route.
     for (let slot = 0; slot <= 7; slot += 1) {
       const third = (a: string): number => Number(a.split('.')[2]);
-      const zone30 = third(loopbackAddress(30, slot, 'kafka', 0, 'namespaces'));
+      const zone30 = third(memberAddress(30, slot, 'kafka', 0, 'namespaces'));
       expect(Math.floor(third(s3Address(slot, 'namespaces')) / 32)).toBe(slot);
       expect(Math.floor(zone30 / 32)).toBe(slot);
     }
@@ -65,7 +65,7 @@ describe('address plan', () => {
     for (let slot = 0; slot <= 7; slot += 1) {
       for (const [role, cap] of roles) {
         for (let o = 0; o < cap; o += 1) {
-          const a = loopbackAddress(0, slot, role, o);
+          const a = memberAddress(0, slot, role, o);
           expect(seen.has(a)).toBe(false);
           seen.add(a);
         }
@@ -75,8 +75,8 @@ describe('address plan', () => {
   });
 
   it('rejects bad slots and full zones with the fix in the message', () => {
-    expect(() => loopbackAddress(0, 8, 'kafka', 0)).toThrow(/slot 8 .*0 to 7/);
-    expect(() => loopbackAddress(0, 0, 'kafka', 4)).toThrow(/at most 4 member\(s\) per zone/);
+    expect(() => memberAddress(0, 8, 'kafka', 0)).toThrow(/slot 8 .*0 to 7/);
+    expect(() => memberAddress(0, 0, 'kafka', 4)).toThrow(/at most 4 member\(s\) per zone/);
     const spec = defaultSpec();
     spec.kafka.brokers = 13;
     spec.consumers.max = 40;

@@ -19,7 +19,7 @@ import {
   cassandraContactPoints,
   freeAppOrdinal,
   hostByte,
-  loopbackAddress,
+  memberAddress,
   kafkaBootstrap,
   ROLE_CAPACITY_PER_ZONE,
   s3Address,
@@ -353,7 +353,7 @@ export class Twin {
       group,
       group,
       zoneIndex,
-      loopbackAddress(zoneIndex, this.o.slot, group, ordinal, this.network),
+      memberAddress(zoneIndex, this.o.slot, group, ordinal, this.network),
     );
     return this.startMember(
       identity,
@@ -370,7 +370,7 @@ export class Twin {
   private zoneAddresses(zoneIndex: number): string[] {
     return (['kafka', 'cassandra', 'producers', 'consumers'] as const).flatMap((role) =>
       Array.from({ length: ROLE_CAPACITY_PER_ZONE[role] }, (_, k) =>
-        loopbackAddress(zoneIndex, this.o.slot, role, k, this.network),
+        memberAddress(zoneIndex, this.o.slot, role, k, this.network),
       ),
     );
   }
