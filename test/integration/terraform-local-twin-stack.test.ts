@@ -67,9 +67,33 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
       const spec = defaultSpec();
       return {
         spec,
-        config: localTwinStackConfig({ spec, specFile: join(root, 'spec.json'), runId, slot: 1, repoRoot, cacheDir }),
+        // The network is given, not detected: the recorder boots nothing, and the choice must reach `local up`.
+        config: localTwinStackConfig({
+          spec,
+          specFile: join(root, 'spec.json'),
+          runId,
+          slot: 1,
+          network: 'namespaces',
+          repoRoot,
+          cacheDir,
+        }),
       };
     };
+
+    /** The `local up` command line the recorder sees for a run. */
+    const upCall = (runId: string): string[] => [
+      'local',
+      'up',
+      '--spec',
+      join(root, 'spec.json'),
+      '--run-id',
+      runId,
+      '--slot',
+      '1',
+      '--network',
+      'namespaces',
+      '--json',
+    ];
 
     it('runs `local up` on apply, outputs the endpoints, runs `local down` on destroy', async () => {
       await rm(join(cacheDir, 'calls.jsonl'), { force: true });
@@ -78,13 +102,11 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
       const outputs = await withDeployedStack(
         { config, binary: kind, binaryPath: bin.path, runsRoot: join(root, 'runs'), echo: false },
         async (o) => {
-          expect(calls()).toEqual([
-            ['local', 'up', '--spec', join(root, 'spec.json'), '--run-id', runId, '--slot', '1', '--json'],
-          ]);
+          expect(calls()).toEqual([upCall(runId)]);
           return readPipelineOutputs(o);
         },
       );
-      const expected = localTwinEndpoints(spec, runId, 1);
+      const expected = localTwinEndpoints(spec, runId, 1, 'namespaces');
       expect(outputs).toEqual({
         bucket: expected.bucket,
         datasetPrefix: expected.dataset_prefix,
@@ -94,10 +116,7 @@ describe.each(binaries)('local twin stack with $kind', ({ kind, binary }) => {
         asgNames: expected.asg_names,
         runId,
       });
-      expect(calls()).toEqual([
-        ['local', 'up', '--spec', join(root, 'spec.json'), '--run-id', runId, '--slot', '1', '--json'],
-        ['local', 'down', '--run-id', runId],
-      ]);
+      expect(calls()).toEqual([upCall(runId), ['local', 'down', '--run-id', runId]]);
     });
 
     it('still runs `local down` when `local up` failed (the guard outlives the tainted twin)', async () => {
