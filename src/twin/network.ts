@@ -114,8 +114,8 @@ export class ZoneNetworks {
 
   /**
    * Build the bridge (with the region's addresses, e.g. S3's) and one namespace per zone with
-   * the zone's addresses on its `eth0`. A leftover bridge of this slot is removed first: slots
-   * are exclusive, so it belongs to a run that is gone.
+   * the zone's addresses on its `eth0`. A leftover bridge of this slot that a run tagged is
+   * removed first: slots are exclusive, so that run is gone.
    */
   create(addressesByZone: readonly string[][], regionAddresses: readonly string[]): void {
     this.destroy();
