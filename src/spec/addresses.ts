@@ -51,10 +51,8 @@ export function zoneNet(zoneIndex: number | 'region', slot: number, network: Twi
   return `127.0.${zoneIndex === 'region' ? 1 : zoneIndex + 1}`;
 }
 
-/** The slot's subnet in the `namespaces` plan: every zone net and the region net, on one bridge. */
-export function namespaceSubnet(slot: number): { prefix: string; bits: number } {
-  return { prefix: `198.18.${slot * 32}.0`, bits: 19 };
-}
+/** Prefix length of a slot's subnet in the `namespaces` plan (198.18.(slot*32).0/19): every zone net and the region net, on one bridge. */
+export const NAMESPACE_SUBNET_BITS = 19;
 
 /** Address of a member: zone, slot, role and its ordinal within the zone, on the twin's network. */
 export function memberAddress(

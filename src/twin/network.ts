@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { namespaceSubnet, type TwinNetwork } from '../spec/addresses.ts';
+import { NAMESPACE_SUBNET_BITS, type TwinNetwork } from '../spec/addresses.ts';
 
 /** Environment variable that picks the network: `auto` (default), `namespaces` or `loopback`. */
 export const TWIN_NETWORK_ENV = 'TERRATOWER_TWIN_NETWORK';
@@ -119,7 +119,7 @@ export class ZoneNetworks {
    */
   create(addressesByZone: readonly string[][], regionAddresses: readonly string[]): void {
     this.destroy();
-    const { bits } = namespaceSubnet(this.slot);
+    const bits = NAMESPACE_SUBNET_BITS;
     const bridge = bridgeName(this.slot);
     const tag = `${LINK_TAG}${this.runId}`;
     const root = [
