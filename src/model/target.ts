@@ -115,6 +115,22 @@ export interface MetricsSample {
 export type MeasuredFigure = 'producedPerSecond' | 'consumedPerSecond' | 'lag' | 'errorsPerSecond';
 
 /** How a zone is taken out. */
+/**
+ * Delay and loss on the traffic between one zone and the others, in both directions (as `tc
+ * netem` on the zone's links would add them): every packet from the zone to another zone, and
+ * from another zone to it, arrives `delayMs` later and is lost with `lossPercent`. Traffic
+ * inside the zone, and to regional services (S3), is untouched. The fault ends on its own after
+ * `seconds`, as FIS's network actions do (their DurationSeconds); `zoneRestore` ends it early.
+ */
+export interface ZoneLatency {
+  /** Added one-way delay, milliseconds (0–60 000). A round trip to another zone takes 2 × this longer. */
+  delayMs: number;
+  /** Percent of those packets dropped, each direction (0–100). @default 0 */
+  lossPercent?: number;
+  /** How long the fault lasts, seconds (> 0, at most 3600). */
+  seconds: number;
+}
+
 export type ZoneOutageMode =
   /** Every member of the zone stops answering (SIGSTOP locally; deny-all NACL on AWS). */
   | 'disrupt'
@@ -243,6 +259,11 @@ export interface Target {
    * Resolves to how the target did it, e.g. `network partition` or `SIGSTOP`.
    */
   zoneOutage(zone: string, mode: ZoneOutageMode): Promise<string>;
+  /**
+   * Add delay and loss between a zone and the other zones for `latency.seconds` (see
+   * {@link ZoneLatency}). Resolves, once the fault is in place, to how the target did it.
+   */
+  zoneLatency(zone: string, latency: ZoneLatency): Promise<string>;
   /** Bring a zone back after `zoneOutage` (restores connectivity / thaws; powered-off members are replaced by the groups). */
   zoneRestore(zone: string): Promise<void>;
   /** Burn CPU on members of a group for a while. */

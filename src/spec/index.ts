@@ -7,3 +7,4 @@ export * from './cidr.ts';
 export * from './tags.ts';
 export * from './ports.ts';
 export * from './run-id.ts';
+export * from './latency-fault.ts';

@@ -1,6 +1,6 @@
 /** A typed client for a running twin's control API (see daemon/server.ts). */
 import type { GroupName } from '../spec/index.ts';
-import type { PipelineEndpoints, ScalingActivity } from '../model/target.ts';
+import type { PipelineEndpoints, ScalingActivity, ZoneLatency } from '../model/target.ts';
 import type { TwinStatus, ZoneDisruption } from './daemon/twin.ts';
 import { readControlInfo } from './run-files.ts';
 
@@ -98,7 +98,15 @@ export class TwinClient {
     return (await this.call<{ members: string[] }>('POST', `/zones/${encodeURIComponent(zone)}/freeze`)).members;
   }
 
-  /** End a zone outage (cut, frozen or killed): links up, SIGCONT, and stateful members of a killed zone come back. */
+  /**
+   * Delay and loss between a zone and the others for `latency.seconds` (namespace zones only);
+   * resolves once the fault is in place, with how it is done and the delayer's pid.
+   */
+  async zoneLatency(zone: string, latency: ZoneLatency): Promise<{ method: string; pid: number }> {
+    return this.call('POST', `/zones/${encodeURIComponent(zone)}/latency`, { ...latency });
+  }
+
+  /** End a zone outage (cut, frozen or killed): links up, SIGCONT, and stateful members of a killed zone come back; ends a latency fault too. */
   async thawZone(zone: string): Promise<string[]> {
     return (await this.call<{ members: string[] }>('POST', `/zones/${encodeURIComponent(zone)}/thaw`)).members;
   }

@@ -11,7 +11,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { NAMESPACE_SUBNET_BITS, type TwinNetwork } from '../spec/addresses.ts';
+import { NAMESPACE_SUBNET_BITS, type TwinNetwork, zoneNet } from '../spec/addresses.ts';
 
 /** Environment variable that picks the network: `auto` (default), `namespaces` or `loopback`. */
 export const TWIN_NETWORK_ENV = 'TERRATOWER_TWIN_NETWORK';
@@ -150,12 +150,29 @@ export class ZoneNetworks {
     }
   }
 
+  /** The zone namespace's file, which `nsenter --net=` and `setns` take. */
+  namespacePath(zoneIndex: number): string {
+    return `/run/netns/${namespaceName(this.runId, zoneIndex)}`;
+  }
+
   /** Command and arguments that run `command` inside the zone's namespace (same pid: nsenter execs). */
   wrap(zoneIndex: number, command: string, args: readonly string[]): { command: string; args: string[] } {
-    return {
-      command: 'nsenter',
-      args: [`--net=/run/netns/${namespaceName(this.runId, zoneIndex)}`, '--', command, ...args],
-    };
+    return { command: 'nsenter', args: [`--net=${this.namespacePath(zoneIndex)}`, '--', command, ...args] };
+  }
+
+  /**
+   * netdelay's `--at` arguments for a latency fault on one zone: the zone delays what arrives
+   * from every other zone's /24, and every other zone delays what arrives from the zone's /24,
+   * so both directions between the zone and the rest get the delay (and traffic to S3, on the
+   * region net, none).
+   */
+  latencySites(zoneIndex: number): string[] {
+    const net = (z: number): string => `${zoneNet(z, this.slot, 'namespaces')}.0/24`;
+    const others = [...Array(this.zoneCount).keys()].filter((z) => z !== zoneIndex);
+    return [
+      `${this.namespacePath(zoneIndex)}=${others.map(net).join(',')}`,
+      ...others.map((z) => `${this.namespacePath(z)}=${net(zoneIndex)}`),
+    ];
   }
 
   /** Partition the zone: its link to the bridge goes down, so nothing crosses in either direction. */

@@ -370,6 +370,104 @@ describe('local twin cluster', () => {
     },
   );
 
+  it.skipIf(NETWORK !== 'namespaces')(
+    'a latency fault delays the traffic between the zone and the others both ways, not inside the zone or to S3; it ends when restored or on its own; loss drops packets',
+    async () => {
+      const client = twin!.client;
+      const zone = spec.zones[2]!;
+      const status0 = await client.status();
+      const zone0 = member(status0, 'cassandra-1')!;
+      const zone1 = member(status0, 'cassandra-2')!;
+      const slow = member(status0, 'cassandra-3')!;
+      const slowBroker = member(status0, 'kafka-3')!;
+      /** Median TCP connect time, ms, from inside a member's namespace (or from the test's). */
+      const connectMs = (address: string, port: number, fromPid?: number): number => {
+        const script =
+          "const net=require('node:net');const [a,p]=process.argv.slice(1);const t=[];" +
+          '(async()=>{for(let i=0;i<7;i++){const s=process.hrtime.bigint();await new Promise((ok,no)=>{' +
+          "const c=net.connect({host:a,port:+p,timeout:5000},()=>{c.destroy();ok();});c.on('error',no);c.on('timeout',()=>no(new Error('timeout')));});" +
+          't.push(Number(process.hrtime.bigint()-s)/1e6);}t.sort((x,y)=>x-y);console.log(t[3]);})().catch(e=>{console.error(e.message);process.exit(1);});';
+        const argv = [process.execPath, '-e', script, address, String(port)];
+        const r = spawnSync(
+          fromPid === undefined ? argv[0]! : 'nsenter',
+          fromPid === undefined ? argv.slice(1) : [`--net=/proc/${fromPid}/ns/net`, ...argv],
+          {
+            encoding: 'utf8',
+            timeout: 60_000,
+          },
+        );
+        if (r.status !== 0) throw new Error(`connect timing failed: ${r.stderr}`);
+        return Number(r.stdout.trim());
+      };
+      const delayMs = 150;
+      const before = connectMs(slow.address, 9042, zone0.pid);
+      expect(before).toBeLessThan(delayMs);
+
+      const started = await client.zoneLatency(zone, { delayMs, seconds: 120 });
+      try {
+        expect(started.method).toBe('netfilter queue delay');
+        expect((await client.status()).latency[zone]).toMatchObject({ delayMs, seconds: 120, pid: started.pid });
+        const figures = {
+          intoSlowZone: connectMs(slow.address, 9042, zone0.pid),
+          outOfSlowZone: connectMs(zone0.address, 9042, slow.pid),
+          betweenOtherZones: connectMs(zone1.address, 9042, zone0.pid),
+          insideSlowZone: connectMs(slowBroker.address, 9092, slow.pid),
+          fromRegion: connectMs(slow.address, 9042),
+        };
+        console.log(
+          `latency fault +${delayMs} ms: median connect ms before ${before}, during ${JSON.stringify(figures)}`,
+        );
+        // Each direction gets the delay, so a connect (SYN there, SYN-ACK back) takes 2 × longer.
+        expect(figures.intoSlowZone).toBeGreaterThanOrEqual(2 * delayMs);
+        expect(figures.outOfSlowZone).toBeGreaterThanOrEqual(2 * delayMs);
+        // Between the other zones, inside the slow zone, and from the region (S3, the test): no delay.
+        expect(figures.betweenOtherZones).toBeLessThan(delayMs);
+        expect(figures.insideSlowZone).toBeLessThan(delayMs);
+        expect(figures.fromRegion).toBeLessThan(delayMs);
+        // The cluster works through it: acks=all writes need the slow zone's broker in the ISR.
+        await produce(spec.kafka.topic, 'slow', 100);
+        await expect(client.zoneLatency(zone, { delayMs, seconds: 5 })).rejects.toThrow(/has a latency fault already/);
+      } finally {
+        await client.thawZone(zone);
+      }
+      const ended = await waitFor('the latency fault ended by the restore', 30_000, async () =>
+        (await client.activities()).find((a) => a.cause.startsWith(`fault ended: zone ${zone} latency (+150 ms`)),
+      );
+      // It held packets: the ones of the connects and of replication.
+      expect(Number(/: (\d+) packets held, 0 dropped/.exec(ended.cause)?.[1])).toBeGreaterThan(20);
+      expect((await client.status()).latency).toEqual({});
+      expect(connectMs(slow.address, 9042, zone0.pid)).toBeLessThan(delayMs);
+
+      // Loss alone, ended by its own clock: about that share of the crossing packets is dropped.
+      await client.zoneLatency(zone, { delayMs: 0, lossPercent: 50, seconds: 6 });
+      const lossy = await waitFor('the loss fault ended on its own', 30_000, async () =>
+        (await client.activities()).find((a) => a.cause.startsWith(`fault ended: zone ${zone} latency (50 % loss`)),
+      );
+      const [, held, dropped] = /: (\d+) packets held, (\d+) dropped/.exec(lossy.cause)!.map(Number);
+      console.log(`latency fault: ${ended.cause}; ${lossy.cause}`);
+      expect(held).toBeGreaterThan(50);
+      expect(dropped! / held!).toBeGreaterThan(0.3);
+      expect(dropped! / held!).toBeLessThan(0.7);
+      await waitFor('every partition fully in sync after the latency faults', 180_000, async () =>
+        (await fullyInSync(spec.kafka.topic)) ? true : undefined,
+      );
+      const seen = await consumeAll(spec.kafka.topic, 1000);
+      expect([...seen].filter((k) => k.startsWith('slow-')).length).toBe(100);
+    },
+  );
+
+  it('refuses a latency fault it cannot run, in one line naming the problem', async () => {
+    const client = twin!.client;
+    await expect(client.zoneLatency(spec.zones[0]!, { delayMs: -5, seconds: 10 })).rejects.toThrow(
+      'latency delayMs -5: use 0 to 60000 (milliseconds, one way)',
+    );
+    if (NETWORK === 'loopback')
+      await expect(client.zoneLatency(spec.zones[0]!, { delayMs: 50, seconds: 10 })).rejects.toThrow(
+        /the latency fault needs namespace zones.*TERRATOWER_TWIN_NETWORK=namespaces/,
+      );
+    expect((await client.status()).latency).toEqual({});
+  });
+
   it.skipIf(!producerAppExists)('raising desired capacity adds app members spread over the zones', async () => {
     const client = twin!.client;
     await client.setDesired('producers', 3);

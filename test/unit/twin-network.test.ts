@@ -27,6 +27,16 @@ describe('twin network', () => {
     expect(zoneLinkName(7, 30).length).toBeLessThanOrEqual(15);
   });
 
+  it('puts a latency fault on both directions between the zone and every other zone, and none on the region net (S3)', () => {
+    const net = new ZoneNetworks('tt-run', 1, 3);
+    // slot 1: region net 198.18.32.0/24, zones 198.18.33–35.0/24
+    expect(net.latencySites(1)).toEqual([
+      '/run/netns/terratower-tt-run-z1=198.18.33.0/24,198.18.35.0/24',
+      '/run/netns/terratower-tt-run-z0=198.18.34.0/24',
+      '/run/netns/terratower-tt-run-z2=198.18.34.0/24',
+    ]);
+  });
+
   it("runs a zone member inside its zone's namespace with nsenter, which execs (same pid)", () => {
     const net = new ZoneNetworks('tt-run', 0, 3);
     expect(net.wrap(1, 'java', ['-Xmx1g', 'Main'])).toEqual({

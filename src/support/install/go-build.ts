@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { constants as fsConstants } from 'node:fs';
-import { access, link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { access, copyFile, link, mkdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { cacheDir } from '../paths.ts';
@@ -216,7 +216,9 @@ export type GoSource =
   /** `go install <package>@v<version>` (the module's go.mod has no `replace`). */
   | { kind: 'install'; package: string }
   /** `go build` of `package` in a scratch module, with `GOFLAGS=-mod=mod`. */
-  | { kind: 'module'; module: ScratchModule; package: string; ldflags?: string };
+  | { kind: 'module'; module: ScratchModule; package: string; ldflags?: string }
+  /** `go build .` of a module shipped with terratower: `files` of `dir` (go.mod, go.sum, sources) copied into the work dir. */
+  | { kind: 'directory'; dir: string; files: readonly string[]; ldflags?: string };
 
 /** One tool to build. */
 export interface GoBuild {
@@ -317,11 +319,17 @@ export async function goBuild(build: GoBuild): Promise<GoBuilt> {
           await writeFile(join(work, 'go.mod'), source.module.goMod);
           await writeFile(join(work, 'tools.go'), source.module.toolsGo);
         }
-        const ldflags = source.kind === 'module' && source.ldflags ? ['-ldflags', source.ldflags] : [];
+        if (source.kind === 'directory') {
+          for (const file of source.files) await copyFile(join(source.dir, file), join(work, file));
+        }
+        const ldflags = source.kind !== 'install' && source.ldflags ? ['-ldflags', source.ldflags] : [];
         const [args, env] =
           source.kind === 'install'
             ? [['install', `${source.package}@v${build.version}`], { GOBIN: gobin, GOFLAGS: '' }]
-            : [['build', ...ldflags, '-o', partial, source.package], { GOFLAGS: '-mod=mod' }];
+            : [
+                ['build', ...ldflags, '-o', partial, source.kind === 'module' ? source.package : '.'],
+                { GOFLAGS: '-mod=mod' },
+              ];
         await runGo(go, args, { cwd: work, env, logFile, build, log });
         if (source.kind === 'install') await rename(join(gobin, build.name), partial);
         const version = await build.verify(partial);

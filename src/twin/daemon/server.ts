@@ -102,6 +102,23 @@ export async function startControlServer(twin: Twin, onShutdown: () => void): Pr
       if (parts[0] === 'zones' && parts.length === 3) {
         const zone = parts[1]!;
         if (parts[2] === 'disrupt') return reply(200, twin.disruptZone(zone));
+        if (parts[2] === 'latency') {
+          const { delayMs, lossPercent, seconds } = body;
+          if (
+            typeof delayMs !== 'number' ||
+            typeof seconds !== 'number' ||
+            !['number', 'undefined'].includes(typeof lossPercent)
+          )
+            throw new HttpError(400, 'body needs {"delayMs": <number>, "seconds": <number>, "lossPercent"?: <number>}');
+          return reply(
+            200,
+            await twin.zoneLatency(zone, {
+              delayMs,
+              seconds,
+              ...(typeof lossPercent === 'number' ? { lossPercent } : {}),
+            }),
+          );
+        }
         if (parts[2] === 'freeze') return reply(200, { members: twin.freezeZone(zone) });
         if (parts[2] === 'thaw') return reply(200, { members: twin.thawZone(zone) });
         if (parts[2] === 'kill') return reply(200, { members: twin.killZone(zone) });

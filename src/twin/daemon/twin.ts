@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import type { GroupState, MemberState, PipelineEndpoints, ScalingActivity } from '../../model/target.ts';
+import type { GroupState, MemberState, PipelineEndpoints, ScalingActivity, ZoneLatency } from '../../model/target.ts';
 import {
   memberZoneIndexes,
   murmur3Tokens,
@@ -47,6 +47,9 @@ import { motoLaunchPlan, s3Ready } from '../members/moto.ts';
 import { RUN_ENV, type MemberIdentity } from '../members/types.ts';
 import { listenersOn, signal as sendSignal } from '../../support/process.ts';
 import { ZoneNetworks } from '../network.ts';
+import { ensureNetdelay } from '../install/netdelay.ts';
+import { startLatency, type RunningLatency } from './zone-latency.ts';
+import { describeLatencyFault, latencyFaultProblem } from '../../spec/latency-fault.ts';
 import { createBucket, createSchema, createTopics } from './bootstrap.ts';
 import { Member } from './supervisor.ts';
 import { spawn } from 'node:child_process';
@@ -100,6 +103,8 @@ export interface TwinStatus {
   /** Why boot failed, with the log file to read. */
   error?: string;
   zones: Record<string, ZoneCondition>;
+  /** Latency faults in force, by zone. */
+  latency: Record<string, ZoneLatency & { startedAt: string; pid: number }>;
   groups: Array<GroupState & { members: TwinMemberState[] }>;
   s3: TwinMemberState | undefined;
   /** Latest group value of each scaling metric, per app group. */
@@ -162,6 +167,8 @@ export class Twin {
   private readonly bootMembers: Member[] = [];
   /** The zones' namespaces (namespaces network only). */
   private readonly net?: ZoneNetworks;
+  /** Latency faults in force, by zone index. */
+  private readonly latencies = new Map<number, RunningLatency>();
 
   constructor(private readonly o: TwinOptions) {
     const { spec } = o;
@@ -772,6 +779,49 @@ export class Twin {
     return { members, method: 'network partition' };
   }
 
+  /**
+   * Delay and loss between a zone and the others (namespaces only): a netdelay process holds the
+   * packets crossing the zone's link in netfilter queues (this kernel has no netem). It ends on its
+   * own after `latency.seconds`; `thawZone` ends it early. One latency fault per zone at a time.
+   */
+  async zoneLatency(zone: string, latency: ZoneLatency): Promise<{ method: string; pid: number }> {
+    const z = this.zoneIndex(zone);
+    const problem = latencyFaultProblem(latency);
+    if (problem) throw new Error(problem);
+    if (!this.net)
+      throw new Error(
+        'the latency fault needs namespace zones, and this twin runs on loopback addresses: run it as root with iproute2 (TERRATOWER_TWIN_NETWORK=namespaces)',
+      );
+    if (this.spec.zones.length < 2) throw new Error('latency between zones needs a spec with at least two zones');
+    if (this.latencies.has(z))
+      throw new Error(`zone ${zone} has a latency fault already: restore the zone first, or wait for it to end`);
+    const binary = await ensureNetdelay();
+    const running = await startLatency(binary, zone, latency, this.net.latencySites(z), this.o.runId);
+    this.latencies.set(z, running);
+    const what = describeLatencyFault(latency);
+    this.recordActivity({
+      time: new Date().toISOString(),
+      group: 'kafka',
+      cause: `fault: zone ${zone} ${what} to and from the other zones (netfilter queue delay)`,
+      from: this.groups.kafka.desired,
+      to: this.groups.kafka.desired,
+    });
+    void running.ended.then((report) => {
+      if (this.latencies.get(z) === running) this.latencies.delete(z);
+      const counts = report
+        ? `: ${report.queued} packets held, ${report.dropped} dropped${report.readErrors?.length ? `; ${report.readErrors.join('; ')}` : ''}`
+        : '';
+      this.recordActivity({
+        time: new Date().toISOString(),
+        group: 'kafka',
+        cause: `fault ended: zone ${zone} latency (${what})${counts}`,
+        from: this.groups.kafka.desired,
+        to: this.groups.kafka.desired,
+      });
+    });
+    return { method: 'netfilter queue delay', pid: running.pid };
+  }
+
   /** SIGSTOP every process of a zone: peers see timeouts, as in a lost zone. */
   freezeZone(zone: string): string[] {
     const z = this.zoneIndex(zone);
@@ -796,6 +846,7 @@ export class Twin {
   thawZone(zone: string): string[] {
     const z = this.zoneIndex(zone);
     const was = this.zones[z];
+    void this.latencies.get(z)?.stop();
     // Restoring a zone that is up (a rollback after the method restored it) changes nothing.
     if (was === 'up') return [];
     if (was === 'partitioned') this.net?.heal(z);
@@ -867,6 +918,12 @@ export class Twin {
       phase: this.phase,
       ...(this.error ? { error: this.error } : {}),
       zones: Object.fromEntries(this.spec.zones.map((z, i) => [z, this.zones[i]!])),
+      latency: Object.fromEntries(
+        [...this.latencies].map(([i, l]) => [
+          this.spec.zones[i]!,
+          { ...l.latency, startedAt: l.startedAt, pid: l.pid },
+        ]),
+      ),
       groups: (['kafka', 'cassandra', 'producers', 'consumers'] as const).map((g) => this.groups[g].state()),
       s3: this.s3?.state(),
       metrics: { producers: this.groups.producers.latestMetrics(), consumers: this.groups.consumers.latestMetrics() },
@@ -891,6 +948,7 @@ export class Twin {
     if (this.tickTimer) clearInterval(this.tickTimer);
     for (const g of Object.values(this.groups)) g.paused = true;
     for (const pid of this.stressAll) sendSignal(pid, 'SIGKILL');
+    await Promise.all([...this.latencies.values()].map((l) => l.stop()));
     for (const m of this.everyMember()) {
       if (m.frozen) {
         m.frozen = false;

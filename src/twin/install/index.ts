@@ -12,6 +12,8 @@ import { cassandraLayout, cassandraLibDir, cassandraPrefix, installCassandra } f
 import { cassandraCdsWanted, cdsArchivePending, ensureCdsArchive } from './cds.ts';
 import { installKafka, kafkaClasspath, kafkaLibDir, kafkaPrefix } from './kafka.ts';
 import { installMoto, motoPrefix } from './moto.ts';
+import { netdelayPending, tryEnsureNetdelay } from './netdelay.ts';
+import { namespaceSupportProblem } from '../network.ts';
 import type { ProgressFn } from './run-script.ts';
 
 export type { ProgressFn } from './run-script.ts';
@@ -32,6 +34,13 @@ export interface InstallReport {
   motoMs: number;
   /** Making the Kafka and Cassandra class-data archives (zero once they are cached). */
   cdsMs: number;
+  /** Building the latency fault's packet delayer (zero once cached, or where namespaces cannot be built). */
+  netdelayMs: number;
+}
+
+/** Whether this process can run the latency fault at all (it needs namespace zones). */
+function latencyFaultPossible(): boolean {
+  return namespaceSupportProblem() === undefined;
 }
 
 /** Something a cold cache still has to fetch or make, and about how long it takes on a 2-core machine. */
@@ -56,6 +65,8 @@ export function pendingTwinInstalls(): PendingInstall[] {
     cdsArchivePending('kafka', kafkaLibDir()) ||
     (cassandraCdsWanted() && cdsArchivePending('cassandra', cassandraLibDir()));
   if (archivesMissing) out.push({ what: 'class-data archives of the Kafka and Cassandra JVMs', seconds: 60 });
+  if (latencyFaultPossible() && netdelayPending())
+    out.push({ what: 'the packet delayer of the latency fault (Go modules from the proxy, one build)', seconds: 30 });
   return out;
 }
 
@@ -76,10 +87,18 @@ export async function installTwinComponents(options: InstallOptions = {}): Promi
     return { kafkaMs, cassandraMs };
   })();
   const moto = timed(installMoto);
-  // Settle both before failing, so no install is left running behind an error.
-  const [jarsResult, motoResult] = await Promise.allSettled([jars, moto]);
+  // The delayer is built only where namespace zones exist; without Go the twin still runs, and
+  // only a latency fault fails (naming the fix).
+  const netdelay = timed(async (p) => {
+    if (!latencyFaultPossible()) return;
+    const built = await tryEnsureNetdelay(p);
+    if ('unavailable' in built) p(`the latency fault will not be available: ${built.unavailable}`);
+  });
+  // Settle them all before failing, so no install is left running behind an error.
+  const [jarsResult, motoResult, netdelayResult] = await Promise.allSettled([jars, moto, netdelay]);
   if (jarsResult.status === 'rejected') throw jarsResult.reason;
   if (motoResult.status === 'rejected') throw motoResult.reason;
+  if (netdelayResult.status === 'rejected') throw netdelayResult.reason;
   const { kafkaMs, cassandraMs } = jarsResult.value;
   const motoMs = motoResult.value;
   // Both trainings at once: each is one server start, mostly waiting on itself.
@@ -98,5 +117,5 @@ export async function installTwinComponents(options: InstallOptions = {}): Promi
         : Promise.resolve(false),
     ]);
   });
-  return { kafkaMs, cassandraMs, motoMs, cdsMs };
+  return { kafkaMs, cassandraMs, motoMs, cdsMs, netdelayMs: netdelayResult.value };
 }
