@@ -25,7 +25,7 @@ export interface AwsClients {
   ec2: EC2Client;
   s3: S3Client;
   cloudWatch: CloudWatchClient;
-  /** Systems Manager: Run Command for CPU stress (`AWSFIS-Run-CPU-Stress`). */
+  /** Systems Manager: Run Command for CPU stress (`AWSFIS-Run-CPU-Stress`) and zone latency (`AWS-RunShellScript` with `tc netem`). */
   ssm: SSMClient;
   /** IAM: the sweep's roles and instance profiles. */
   iam: IAMClient;

@@ -4,7 +4,8 @@
  * the in-service instances of a group, then a bounded wait until every invocation has at least
  * started. The document's parameters: `DurationSeconds` (required), `CPU` (number of CPU
  * stressors, "0" = all), `LoadPercent` (0–100, document default 100) and `InstallDependencies`
- * (install stress-ng when missing, document default True).
+ * (install stress-ng when missing, document default True). The send and the wait are shared with
+ * the other Run Command faults (`aws-zone-latency.ts`): `sendSsmCommand`, `waitSsmCommandStarted`.
  */
 import {
   CancelCommandCommand,
@@ -126,12 +127,28 @@ export function cpuStressParameters(seconds: number, cpus = 1, loadPercent?: num
 
 const INSTANCE_ID = /\bi-[0-9a-f]{8,17}\b/g;
 
+/** Which fault a SendCommand was for, to say so in its messages. */
+export interface SsmCommandPurpose {
+  /** The Target method that sent it, first word of every message: `stressCpu`, `zoneLatency`. */
+  action: string;
+  /** The SSM document sent. */
+  documentName: string;
+}
+
+const CPU_STRESS_PURPOSE: SsmCommandPurpose = { action: 'stressCpu', documentName: CPU_STRESS_DOCUMENT };
+
 /**
  * A SendCommand failure in words that name the problem and the fix. `InvalidInstanceId` (the
  * instance is not a managed node: no agent, agent not registered, or a role without SSM) names
- * the instances from the message when it lists them, else every targeted one.
+ * the instances from the message when it lists them, else every targeted one. `purpose` says
+ * which fault and document the command was (default: the CPU stress).
  */
-export function explainSendCommandError(error: unknown, instanceIds: string[]): Error {
+export function explainSendCommandError(
+  error: unknown,
+  instanceIds: string[],
+  purpose: SsmCommandPurpose = CPU_STRESS_PURPOSE,
+): Error {
+  const { action, documentName } = purpose;
   const e = error as { name?: string; message?: string };
   const name = e?.name ?? 'Error';
   const message = e?.message ?? String(error);
@@ -140,23 +157,23 @@ export function explainSendCommandError(error: unknown, instanceIds: string[]): 
     const ids = listed.length > 0 ? listed : instanceIds;
     const subject = ids.length === 1 ? `instance ${ids[0]} is` : `instances ${ids.join(', ')} are`;
     return new Error(
-      `stressCpu: ${subject} not managed by SSM: ${SSM_MANAGED_FIX} (SendCommand: InvalidInstanceId: ${message})`,
+      `${action}: ${subject} not managed by SSM: ${SSM_MANAGED_FIX} (SendCommand: InvalidInstanceId: ${message})`,
       { cause: error },
     );
   }
   if (name === 'AccessDeniedException') {
     return new Error(
-      `stressCpu: the harness may not run ${CPU_STRESS_DOCUMENT}: its credentials need ssm:SendCommand on the document and the instances, ` +
+      `${action}: the harness may not run ${documentName}: its credentials need ssm:SendCommand on the document and the instances, ` +
         `and ssm:GetCommandInvocation (SendCommand: ${message})`,
       { cause: error },
     );
   }
   if (name === 'InvalidDocument' || name === 'InvalidParameters') {
-    return new Error(`stressCpu: SSM rejected ${CPU_STRESS_DOCUMENT} or its parameters (${name}: ${message})`, {
+    return new Error(`${action}: SSM rejected ${documentName} or its parameters (${name}: ${message})`, {
       cause: error,
     });
   }
-  return new Error(`stressCpu: SendCommand ${CPU_STRESS_DOCUMENT} failed (${name}: ${message})`, { cause: error });
+  return new Error(`${action}: SendCommand ${documentName} failed (${name}: ${message})`, { cause: error });
 }
 
 /** One read of an invocation: its status, and why when it went wrong. */
@@ -177,39 +194,71 @@ async function readInvocation(
   }
 }
 
+/** A Run Command to send, and how long its invocations may take to start. */
+export interface SsmCommandRequest extends SsmCommandPurpose {
+  /** What the command is about, after the action in messages: the group, or the zone. */
+  about: string;
+  /** Instances to run it on (at most 50, SendCommand's limit). */
+  instanceIds: string[];
+  /** The document parameters, as SendCommand takes them. */
+  parameters: Record<string, string[]>;
+  /** The command's comment (cut to SendCommand's 100 characters). */
+  comment: string;
+  /** How long every invocation may take to start (InProgress or Success). @default 90 000 */
+  startWithinMs?: number;
+  /** Between invocation reads. @default 2000 */
+  pollMs?: number;
+}
+
+/** A command SSM accepted. */
+export interface SentSsmCommand {
+  commandId: string;
+  /** When it was sent (ISO 8601). */
+  requestedAt: string;
+}
+
 /**
- * Send `AWSFIS-Run-CPU-Stress` to the instances and wait (at most `startWithinMs`) until every
- * invocation is InProgress or Success. Throws with the problem and the fix when SSM refuses an
- * instance, when an invocation fails, or when one has not started in time (the command is then
- * cancelled so a late delivery does not stress later).
+ * SendCommand with `request`'s document, parameters and comment, and a delivery timeout of
+ * `startWithinMs` (an instance that has not picked the command up by then never runs it).
+ * Throws {@link explainSendCommandError}'s words when SSM refuses.
  */
-export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): Promise<CpuStressRun> {
-  if (request.instances.length === 0) throw new Error(`stressCpu ${request.group}: no instance to stress`);
-  const parameters = cpuStressParameters(request.seconds, request.cpus ?? 1, request.loadPercent);
-  const instanceIds = request.instances.map((i) => i.instanceId);
+export async function sendSsmCommand(ssm: SSMClient, request: SsmCommandRequest): Promise<SentSsmCommand> {
   const startWithinMs = request.startWithinMs ?? 90_000;
-  const pollMs = request.pollMs ?? 2000;
   const requestedAt = new Date().toISOString();
   let commandId: string;
   try {
     const res = await ssm.send(
       new SendCommandCommand({
-        DocumentName: CPU_STRESS_DOCUMENT,
-        InstanceIds: instanceIds,
-        Parameters: parameters,
-        // Delivery timeout: an instance that has not picked the command up by then never runs it.
+        DocumentName: request.documentName,
+        InstanceIds: request.instanceIds,
+        Parameters: request.parameters,
         TimeoutSeconds: Math.max(30, Math.ceil(startWithinMs / 1000)),
-        Comment: `terratower ${request.runId ?? ''} CPU stress ${request.group} ${parameters.DurationSeconds![0]}s`
-          .replace(/\s+/g, ' ')
-          .slice(0, 100),
+        Comment: request.comment.replace(/\s+/g, ' ').slice(0, 100),
       }),
     );
     commandId = res.Command?.CommandId ?? '';
   } catch (error) {
-    throw explainSendCommandError(error, instanceIds);
+    throw explainSendCommandError(error, request.instanceIds, request);
   }
-  if (!commandId) throw new Error(`stressCpu ${request.group}: SendCommand returned no command id`);
+  if (!commandId) throw new Error(`${request.action} ${request.about}: SendCommand returned no command id`);
+  return { commandId, requestedAt };
+}
 
+/**
+ * Wait (at most `startWithinMs`) until every invocation of a sent command is InProgress or
+ * Success; resolves to each instance's status then. Throws with the problem and the fix when an
+ * invocation failed, or when one has not started in time (the command is then cancelled so a
+ * late delivery does not run later).
+ */
+export async function waitSsmCommandStarted(
+  ssm: SSMClient,
+  request: SsmCommandRequest,
+  commandId: string,
+): Promise<Map<string, string>> {
+  const { instanceIds, documentName } = request;
+  const subject = `${request.action} ${request.about}`;
+  const startWithinMs = request.startWithinMs ?? 90_000;
+  const pollMs = request.pollMs ?? 2000;
   const status = new Map<string, { status: string; detail: string }>(
     instanceIds.map((id) => [id, { status: 'Pending', detail: '' }]),
   );
@@ -224,7 +273,7 @@ export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): P
         .map((id) => `${id} ${status.get(id)!.status}${status.get(id)!.detail ? ` (${status.get(id)!.detail})` : ''}`)
         .join('; ');
       throw new Error(
-        `stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} did not run on ${what} (command ${commandId}); ` +
+        `${subject}: ${documentName} did not run on ${what} (command ${commandId}); ` +
           `an undeliverable or timed-out invocation means the instance is not reachable through SSM: ${SSM_MANAGED_FIX}`,
       );
     }
@@ -234,18 +283,41 @@ export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): P
       await ssm.send(new CancelCommandCommand({ CommandId: commandId })).catch(() => undefined);
       const what = notStarted.map((id) => `${id} ${status.get(id)!.status}`).join(', ');
       throw new Error(
-        `stressCpu ${request.group}: ${CPU_STRESS_DOCUMENT} had not started within ${Math.round(startWithinMs / 1000)} s on ${what} ` +
+        `${subject}: ${documentName} had not started within ${Math.round(startWithinMs / 1000)} s on ${what} ` +
           `(command ${commandId}, cancelled): the SSM agent there is not online — ${SSM_MANAGED_FIX}`,
       );
     }
     await sleep(Math.min(pollMs, Math.max(0, deadline - Date.now())));
   }
+  return new Map(instanceIds.map((id) => [id, status.get(id)!.status]));
+}
+
+/**
+ * Send `AWSFIS-Run-CPU-Stress` to the instances and wait (at most `startWithinMs`) until every
+ * invocation is InProgress or Success. Throws with the problem and the fix when SSM refuses an
+ * instance, when an invocation fails, or when one has not started in time (the command is then
+ * cancelled so a late delivery does not stress later).
+ */
+export async function runCpuStress(ssm: SSMClient, request: CpuStressRequest): Promise<CpuStressRun> {
+  if (request.instances.length === 0) throw new Error(`stressCpu ${request.group}: no instance to stress`);
+  const parameters = cpuStressParameters(request.seconds, request.cpus ?? 1, request.loadPercent);
+  const command: SsmCommandRequest = {
+    ...CPU_STRESS_PURPOSE,
+    about: request.group,
+    instanceIds: request.instances.map((i) => i.instanceId),
+    parameters,
+    comment: `terratower ${request.runId ?? ''} CPU stress ${request.group} ${parameters.DurationSeconds![0]}s`,
+    ...(request.startWithinMs !== undefined ? { startWithinMs: request.startWithinMs } : {}),
+    ...(request.pollMs !== undefined ? { pollMs: request.pollMs } : {}),
+  };
+  const { commandId, requestedAt } = await sendSsmCommand(ssm, command);
+  const status = await waitSsmCommandStarted(ssm, command, commandId);
   return {
     group: request.group,
     commandId,
     documentName: CPU_STRESS_DOCUMENT,
     parameters,
-    invocations: request.instances.map((i) => ({ ...i, status: status.get(i.instanceId)!.status })),
+    invocations: request.instances.map((i) => ({ ...i, status: status.get(i.instanceId)! })),
     requestedAt,
   };
 }

@@ -1,9 +1,10 @@
 /**
  * `AwsTarget`: the pipeline on AWS. Deploys the synthesized `PipelineStack` with the terraform
  * runner, reads Auto Scaling state and activities, injects faults as AWS FIS does (terminate
- * instances in an ASG; disrupt a zone's connectivity with a deny-all network ACL), reads the
- * apps' metrics and CloudWatch, uploads the dataset to S3, reads Cassandra and the dead-letter
- * topic for the ledger, and after destroy sweeps anything still tagged with the run id.
+ * instances in an ASG; disrupt a zone's connectivity with a deny-all network ACL; CPU stress and
+ * latency between zones through SSM Run Command), reads the apps' metrics and CloudWatch, uploads
+ * the dataset to S3, reads Cassandra and the dead-letter topic for the ledger, and after destroy
+ * sweeps anything still tagged with the run id.
  *
  * Members live in private subnets: the harness must be able to reach them (run it inside the
  * VPC, or give `reach` a mapping through a tunnel such as SSM port forwarding).
@@ -55,12 +56,23 @@ import {
   type ScalingActivity,
   type Target,
   type UploadedDataset,
+  type ZoneLatency,
   type ZoneOutageMode,
 } from '../../model/target.ts';
 import { awsClients, type AwsClientOptions, type AwsClients } from './aws-clients.ts';
 import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-stress.ts';
 import { sweepRun, type SweepReport } from './aws-sweep.ts';
 import { disruptZone, restoreZone, type ZoneDisruption } from './aws-zone.ts';
+import {
+  checkLatencyZone,
+  describeZoneCidrs,
+  endZoneLatency,
+  runZoneLatency,
+  validateZoneLatency,
+  zoneLatencyInstances,
+  zoneLatencyMethod,
+  type ZoneLatencyRun,
+} from './aws-zone-latency.ts';
 import { LoadControl, scrapeApps, type AppEndpoint } from './app-fleet.ts';
 import { sleep } from '../../support/time.ts';
 
@@ -146,6 +158,7 @@ export class AwsTarget implements Target {
   private readonly reach: (address: string, port: number) => string;
   private readonly log: (line: string) => void;
   private readonly stresses: CpuStressRun[] = [];
+  private readonly latencies: ZoneLatencyRun[] = [];
 
   constructor(private readonly options: AwsTargetOptions) {
     this.runId = options.runId;
@@ -230,12 +243,17 @@ export class AwsTarget implements Target {
   /** What the sweep after the last teardown found and deleted. */
   lastSweep: SweepReport | undefined;
 
-  /** Restore disrupted zones, destroy the stack (unless attached), sweep the run's leftovers (see `lastSweep`). */
+  /**
+   * Restore disrupted zones and end zone latencies still running, destroy the stack (unless
+   * attached), sweep the run's leftovers (see `lastSweep`).
+   */
   async teardown(): Promise<void> {
     for (const d of [...this.disrupted.values()]) {
       await restoreZone(this.clients.ec2, d).catch((e: Error) => this.log(`restoring ${d.zone}: ${e.message}`));
       this.disrupted.delete(d.zone);
     }
+    for (const run of this.latencies.filter((r) => !r.restoredAt))
+      await endZoneLatency(this.clients.ssm, run).catch((e: Error) => this.log(e.message));
     await this.lagReader?.close();
     this.lagReader = undefined;
     try {
@@ -384,12 +402,81 @@ export class AwsTarget implements Target {
     return 'deny-all network ACL';
   }
 
-  /** Put the zone's subnets back on their network ACLs (a powered-off zone needs nothing: the groups replace members). */
+  /**
+   * Delay and loss between `zone` and the other zones as FIS's `aws:ssm:send-command` network
+   * actions do it: `tc netem` through SSM Run Command (`AWS-RunShellScript`) on every in-service
+   * instance of every group, those in the zone delaying toward the other zones' subnet CIDR blocks
+   * and the others toward the zone's (both directions). Returns once every invocation has
+   * started; each fault is kept in `zoneLatencies`. It ends on its own after `latency.seconds`;
+   * `zoneRestore` ends it early.
+   */
+  async zoneLatency(zone: string, latency: ZoneLatency): Promise<string> {
+    const figures = validateZoneLatency(latency);
+    checkLatencyZone(zone, this.zones);
+    const d = this.deployment;
+    if (!d) throw new Error('AwsTarget: not deployed');
+    const cidrsByZone = await describeZoneCidrs(
+      this.clients.ec2,
+      Object.fromEntries(this.zones.map((z) => [z, d.subnetIdsByZone[z] ?? []])),
+    );
+    const { inZone, outside } = zoneLatencyInstances(
+      await Promise.all(ALL_GROUPS.map((g) => this.groupState(g))),
+      zone,
+    );
+    const run = await runZoneLatency(this.clients.ssm, {
+      zone,
+      ...figures,
+      inZone,
+      outside,
+      cidrsByZone,
+      runId: this.runId,
+    });
+    this.latencies.push(run);
+    const where = (side: 'zone' | 'others'): string =>
+      run.commands
+        .filter((c) => c.side === side)
+        .flatMap((c) =>
+          c.instances.map((i) => (i.memberId === i.instanceId ? i.instanceId : `${i.memberId} (${i.instanceId})`)),
+        )
+        .join(', ');
+    this.log(
+      `zone latency ${zone}: +${run.delayMs} ms, ${run.lossPercent}% loss for ${run.seconds}s on ${where('zone')} ` +
+        `and, toward ${zone}, on ${where('others')} (commands ${run.commands.map((c) => c.commandId).join(', ')})`,
+    );
+    return zoneLatencyMethod(run);
+  }
+
+  /** Every zone latency sent so far: command ids, scripts, and which instances they went to. */
+  get zoneLatencies(): readonly ZoneLatencyRun[] {
+    return this.latencies;
+  }
+
+  /**
+   * Put the zone's subnets back on their network ACLs (a powered-off zone needs nothing: the
+   * groups replace members), and cancel the zone's latency commands still running (their
+   * scripts then remove the qdisc).
+   */
   async zoneRestore(zone: string): Promise<void> {
+    const failures: Error[] = [];
     const d = this.disrupted.get(zone);
-    if (!d) return;
-    await restoreZone(this.clients.ec2, d);
-    this.disrupted.delete(zone);
+    if (d) {
+      try {
+        await restoreZone(this.clients.ec2, d);
+        this.disrupted.delete(zone);
+      } catch (error) {
+        failures.push(error as Error);
+      }
+    }
+    for (const run of this.latencies.filter((r) => r.zone === zone && !r.restoredAt)) {
+      try {
+        const cancelled = await endZoneLatency(this.clients.ssm, run);
+        if (cancelled.length > 0) this.log(`zone latency ${zone}: cancelled ${cancelled.join(', ')}`);
+      } catch (error) {
+        failures.push(error as Error);
+      }
+    }
+    if (failures.length === 1) throw failures[0];
+    if (failures.length > 1) throw new Error(failures.map((e) => e.message).join('; '), { cause: failures });
   }
 
   /** The zones currently cut off, with what was changed. */
