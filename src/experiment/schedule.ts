@@ -103,6 +103,7 @@ export const FAULT_STEPS: readonly Step['kind'][] = [
   'kill',
   'killZone',
   'zoneOutage',
+  'latency',
   'zoneRestore',
   'randomTermination',
   'stressCpu',

@@ -38,6 +38,7 @@ import {
   type Target,
   type TopicLocation,
   type UploadedDataset,
+  type ZoneLatency,
   type ZoneOutageMode,
 } from '../../src/model/target.ts';
 import type { GroupName } from '../../src/spec/index.ts';
@@ -85,8 +86,8 @@ export interface ReplayClock {
   loadSince: number;
   /** Every load change, oldest first. */
   loads: { t: number; rate: number }[];
-  /** Zone outages and restores the scenario asked for, oldest first. */
-  zoneEvents: { t: number; zone: string; what: ZoneOutageMode | 'restore' }[];
+  /** Zone outages, latencies and restores the scenario asked for, oldest first. */
+  zoneEvents: { t: number; zone: string; what: ZoneOutageMode | 'latency' | 'restore' }[];
 }
 
 /** A recorded history: the frame at a moment. Histories may keep state (calls come in time order). */
@@ -121,7 +122,10 @@ export class SimulatedTarget implements Target {
   readonly kind = 'local' as const;
   readonly runId: string;
   readonly zones = SIM_ZONES;
-  /** What the scenario asked for, in order: `kill a,b`, `outage z-b disrupt`, `restore z-b`, `load 2000`. */
+  /**
+   * What the scenario asked for, in order: `kill a,b`, `outage z-b disrupt`,
+   * `latency z-b 50ms 1% 30s`, `restore z-b`, `load 2000`.
+   */
   readonly calls: string[] = [];
   /** Every member killed, in order. */
   readonly killed: string[] = [];
@@ -135,6 +139,8 @@ export class SimulatedTarget implements Target {
   private readonly history: History | undefined;
   private readonly groups = new Map<GroupName, { desired: number; members: MemberState[]; next: number }>();
   private readonly frozen = new Set<string>();
+  /** Zones with latency in place, and the timer that ends it. */
+  private readonly latent = new Map<string, ReturnType<typeof setTimeout>>();
   private readonly loads: ReplayClock['loads'] = [];
   private readonly zoneEvents: ReplayClock['zoneEvents'] = [];
   private source: SinkRow[];
@@ -284,10 +290,26 @@ export class SimulatedTarget implements Target {
     if (!this.history) this.frozen.add(zone);
     return 'simulated';
   }
+  /** Records the call; the latency is in place (see `latencyZones`) until `seconds` pass or `zoneRestore`. */
+  async zoneLatency(zone: string, latency: ZoneLatency): Promise<string> {
+    this.calls.push(`latency ${zone} ${latency.delayMs}ms ${latency.lossPercent ?? 0}% ${latency.seconds}s`);
+    this.zoneEvents.push({ t: this.secondsSinceStart(), zone, what: 'latency' });
+    clearTimeout(this.latent.get(zone));
+    const timer = setTimeout(() => this.latent.delete(zone), latency.seconds * 1000);
+    timer.unref?.();
+    this.latent.set(zone, timer);
+    return 'simulated';
+  }
+  /** The zones with latency in place now. */
+  latencyZones(): string[] {
+    return [...this.latent.keys()];
+  }
   async zoneRestore(zone: string): Promise<void> {
     this.calls.push(`restore ${zone}`);
     this.zoneEvents.push({ t: this.secondsSinceStart(), zone, what: 'restore' });
     this.frozen.delete(zone);
+    clearTimeout(this.latent.get(zone));
+    this.latent.delete(zone);
   }
   async stressCpu(_stress: CpuStress): Promise<void> {}
 

@@ -119,6 +119,36 @@ describe('runScenario on a simulated target', () => {
     expect(result.ledger).toBeNull();
   });
 
+  it('a latency step asks the target for it with its figures, marks the fault, and is rolled back like a zone taken out', async () => {
+    const target = new SimulatedTarget();
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'latency', zone: 1, delayMs: 80, lossPercent: 2, seconds: 30 },
+          { kind: 'latency', zone: 'z-c', delayMs: -1, seconds: 30 },
+          { kind: 'wait', seconds: 0.1 },
+        ],
+      }),
+      { target, out: await out() },
+    );
+    expect(result.journal.run.map((r) => [r.name, r.status])).toEqual([
+      ['baseline load 2000/s', 'succeeded'],
+      ['zone z-b +80 ms, 2 % loss for 30 s to the other zones', 'succeeded'],
+      ['zone z-c delay -1 ms, 0 % loss for 30 s to the other zones', 'failed'],
+      ['wait 0.1s', 'succeeded'],
+    ]);
+    // Bad figures fail the step in one line, before the target is asked.
+    expect(result.journal.run[2]!.error).toBe('latency delayMs -1: use 0 to 60000 (milliseconds, one way)');
+    expect(target.calls.filter((c) => c.startsWith('latency'))).toEqual(['latency z-b 80ms 2% 30s']);
+    expect(result.events.find((e) => e.kind === 'fault')).toMatchObject({
+      zone: 'z-b',
+      label: 'zone z-b +80 ms, 2 % loss for 30 s to the other zones (simulated)',
+    });
+    // Still in force after the method: the safety rollback ends it.
+    expect(result.journal.rollbacks.map((r) => r.name)).toEqual(['zone z-b back (safety)']);
+    expect(target.latencyZones()).toEqual([]);
+  });
+
   it('a stop condition stops the method, skips the rest and still rolls back', async () => {
     const target = new SimulatedTarget();
     const result = await runScenario(

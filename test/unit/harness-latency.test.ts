@@ -121,6 +121,23 @@ describe('latency from histograms', () => {
     // The method stops where the drain starts: 50 records at 5–500 ms, the drain's 10 left out.
     expect(drained.method?.count).toBe(50);
     expect(report.method?.count).toBe(60);
+    // A fault the probes never saw fail (a slow zone: recovered at once) lasts until its restore.
+    const slowZone = latencyReport(
+      observations,
+      [
+        { t: 2000, time: '', kind: 'fault', label: 'zone b +100 ms', zone: 'b' },
+        { t: 4000, time: '', kind: 'restore', label: 'zone b back', zone: 'b' },
+        // The rollback's restore later on changes nothing.
+        { t: 4500, time: '', kind: 'restore', label: 'zone b back', zone: 'b' },
+      ],
+      {
+        faults: [{ fault: 'zone b +100 ms', at: 2, groups: [], impact: false, detectSeconds: null, recoverSeconds: 0 }],
+        scaling: [],
+      },
+    )!;
+    expect(slowZone.windows.fault).toMatchObject({ from: 2, to: 4 });
+    expect(slowZone.windows.fault?.latency?.count).toBe(20);
+    expect(slowZone.windows.recovery).toMatchObject({ from: 4, to: 5 });
     expect(mergeWindow([undefined])).toBeNull();
     const html = latencySection(report, [], 6);
     expect(html).toContain('during the fault');

@@ -1,5 +1,6 @@
 /** Runs one method step or rollback against a target, recording the events it causes. */
 import { sleep } from '../../support/time.ts';
+import { describeLatencyFault, latencyFaultProblem } from '../../spec/latency-fault.ts';
 import { ALL_GROUPS, type Target } from '../../model/target.ts';
 import { selectMembers } from '../select.ts';
 import type { ScenarioEvent } from './events.ts';
@@ -53,6 +54,8 @@ export function describeAction(action: StepAction | RollbackAction, zones: reado
       return `kill ${(action.groups ?? ['every group']).join(', ')} in ${z(action.zone)}`;
     case 'zoneOutage':
       return `zone ${z(action.zone)} out (${action.mode})`;
+    case 'latency':
+      return `zone ${z(action.zone)} ${describeLatencyFault(action)} to the other zones`;
     case 'zoneRestore':
       return `zone ${z(action.zone)} back`;
     case 'randomTermination':
@@ -219,6 +222,22 @@ export async function runAction(
       ctx.zonesOut.add(zone);
       ctx.event({ kind: 'fault', label: `zone ${zone} out (${mode})`, zone });
       return `zone ${zone} taken out (${mode})`;
+    }
+    case 'latency': {
+      const zone = resolveZone(target.zones, action.zone);
+      const latency = {
+        delayMs: action.delayMs,
+        seconds: action.seconds,
+        ...(action.lossPercent !== undefined ? { lossPercent: action.lossPercent } : {}),
+      };
+      const problem = latencyFaultProblem(latency);
+      if (problem) throw new Error(problem);
+      const how = await target.zoneLatency(zone, latency);
+      const label = `zone ${zone} ${describeLatencyFault(latency)} to the other zones (${how})`;
+      // A rollback restores it early, like a zone taken out.
+      ctx.zonesOut.add(zone);
+      ctx.event({ kind: 'fault', label, zone });
+      return `${label}: in place`;
     }
     case 'zoneRestore': {
       const zone = resolveZone(target.zones, action.zone);

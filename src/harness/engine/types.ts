@@ -5,7 +5,7 @@
  * and runs on every `Target`.
  */
 import type { GroupName } from '../../spec/index.ts';
-import type { GroupState, MetricsSample, ZoneOutageMode } from '../../model/target.ts';
+import type { GroupState, MetricsSample, ZoneLatency, ZoneOutageMode } from '../../model/target.ts';
 
 /** Consumer lag (records, summed over the group) at most `max`. */
 export interface LagProbe {
@@ -152,6 +152,16 @@ export interface ZoneOutageStep {
   mode: ZoneOutageMode;
 }
 
+/**
+ * Delay and loss between a zone and the other zones, both directions, for `seconds` (FIS's
+ * network latency and packet loss actions; `tc netem` on the zone's links). The step returns once
+ * the fault is in place and the fault ends on its own; `zoneRestore` ends it early.
+ */
+export interface LatencyStep extends ZoneLatency {
+  kind: 'latency';
+  zone: ZoneRef;
+}
+
 /** Bring a zone back. */
 export interface ZoneRestoreStep {
   kind: 'zoneRestore';
@@ -215,6 +225,7 @@ export type StepAction =
   | KillStep
   | KillZoneStep
   | ZoneOutageStep
+  | LatencyStep
   | ZoneRestoreStep
   | RandomTerminationStep
   | ExpectStep

@@ -1,8 +1,8 @@
 /**
  * The report's latency: end-to-end p50/p95/p99 per sample as a series, and merged over three
  * windows — baseline (start → first fault), during the fault (first fault → the last fault's
- * recovery, or the end of the method when one never recovered) and recovery (→ the end of the
- * method). The drain after the method (load unlimited through the backlog) is in the series and
+ * recovery or the last restore, whichever is later, or the end of the method when one never
+ * recovered) and recovery (→ the end of the method). The drain after the method (load unlimited through the backlog) is in the series and
  * `overall`, in no window. Runs without faults have only the baseline window.
  */
 import type { ScenarioEvent } from '../engine/events.ts';
@@ -56,9 +56,17 @@ export function latencyReport(
     windows = { baseline: window(0, methodEnd), fault: null, recovery: null };
   } else {
     const recovered = recovery.faults.map((f) => (f.recoverSeconds === null ? null : (f.at + f.recoverSeconds) * 1000));
+    // A zone fault lasts until the first restore of that zone after it (a rollback's later one
+    // changes nothing), also when the probes never saw it fail (a slow zone).
+    const restored = faults.flatMap((f) => {
+      const restore = events.find(
+        (e) => e.kind === 'restore' && f.zone !== undefined && e.zone === f.zone && e.t >= f.t,
+      );
+      return restore ? [restore.t] : [];
+    });
     const faultEnd = Math.min(
       methodEnd,
-      Math.max(firstFault, ...(recovered.includes(null) ? [methodEnd] : (recovered as number[]))),
+      Math.max(firstFault, ...restored, ...(recovered.includes(null) ? [methodEnd] : (recovered as number[]))),
     );
     windows = {
       baseline: window(0, firstFault),

@@ -5,6 +5,7 @@ import { consumerLoss } from './consumer-loss.ts';
 import type { ScenarioDefinition } from './definition.ts';
 import { trafficSpike } from './traffic-spike.ts';
 import { updates } from './updates.ts';
+import { zoneLatency } from './zone-latency.ts';
 import { zoneOutage } from './zone-outage.ts';
 import { zonePowerLoss } from './zone-power-loss.ts';
 
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
   cassandraNodeLoss,
   zoneOutage,
   zonePowerLoss,
+  zoneLatency,
   updates,
 ];
 
@@ -29,4 +31,4 @@ export function scenarioByName(name: string): ScenarioDefinition {
   return found;
 }
 
-export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, zonePowerLoss, updates };
+export { trafficSpike, brokerLoss, consumerLoss, cassandraNodeLoss, zoneOutage, zonePowerLoss, zoneLatency, updates };

@@ -1,0 +1,60 @@
+/**
+ * zone-latency: under load, put the second of three zones 100 ms away from the other two, each
+ * way, with 2 % of the packets between them lost (FIS's network latency and packet-loss actions;
+ * `tc netem` on the zone's links), then end it. Every acks=all write waits for the slow zone's
+ * follower, and the slow zone's consumer fetches from leaders and writes to Cassandra nodes
+ * across the slow links, so the pipeline pays in latency, not in data: the producers keep
+ * ≥ 70 % of the baseline and the consumers keep lag bounded throughout; no member is replaced
+ * (health checks come from the region, not across zones); when the links are fast again, lag
+ * recovers. The report's end-to-end latency shows the cost. Ledger exact.
+ */
+import { rowsFor, steadyState, type ScenarioDefinition } from './definition.ts';
+
+const BASELINE = 150;
+const ZONE = 1;
+
+/** The scenario. */
+export const zoneLatency: ScenarioDefinition = {
+  name: 'zone-latency',
+  description:
+    'Put zone 2 of 3 100 ms away from the others (each way) with 2 % packet loss under load, then end it: producers keep ≥ 70 % of the baseline and lag stays bounded throughout, no member is replaced; nothing lost or duplicated.',
+  baselineLoad: BASELINE,
+  warmupSeconds: 10,
+  hypothesis: steadyState({ maxLag: 2000, minThroughput: BASELINE * 0.3 }),
+  hypothesisAfterWithinSeconds: 120,
+  // Two consumers, so one runs in the slow zone and fetches and writes across its links.
+  spec: { consumers: { min: 2, max: 4, desired: 2 } },
+  method: [
+    // Long enough to outlast the checks below; the restore ends it.
+    { kind: 'latency', zone: ZONE, delayMs: 100, lossPercent: 2, seconds: 180 },
+    {
+      // Averaged over 10 s (the producers send in batches), over readings since the fault began.
+      kind: 'expect',
+      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.7, overSeconds: 10 },
+      withinSeconds: 20,
+      holdSeconds: 40,
+      label: 'producers keep ≥ 70 % of baseline while the zone is slow',
+    },
+    {
+      kind: 'expect',
+      probe: { kind: 'lag', max: 2000 },
+      withinSeconds: 10,
+      holdSeconds: 10,
+      label: 'consumers keep lag ≤ 2000 while the zone is slow',
+    },
+    { kind: 'zoneRestore', zone: ZONE },
+    {
+      kind: 'expect',
+      probe: { kind: 'atDesired' },
+      withinSeconds: 60,
+      consecutive: 2,
+      label: 'every group at desired',
+    },
+    { kind: 'expect', probe: { kind: 'lag', max: 500 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
+  ],
+  rollbacks: [{ kind: 'zoneRestore', zone: ZONE }],
+  // Health checks come from the region and cross no slow link: any replacement is churn.
+  maxReplacements: { producers: 0, consumers: 0 },
+  dataset: { rows: rowsFor(BASELINE, 200) },
+  drain: { stallSeconds: 60 },
+};
