@@ -18,6 +18,8 @@ export interface NetdelayReport {
   dropped: number;
   /** Of those, let through after the delay. */
   delayed: number;
+  /** Of those, came in while it was ending and let through at once. */
+  undelayed?: number;
   ranMs: number;
   readErrors?: string[];
 }

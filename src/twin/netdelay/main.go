@@ -10,7 +10,7 @@
 // below what a long link allows. Held on arrival, the sender sees only a longer wire.
 //
 // It prints one "ready" line once every rule is in place, and on SIGTERM, SIGINT or when
-// --seconds have passed removes its rules, releases every packet it still holds, and prints its
+// --seconds have passed releases every packet it still holds, removes its rules, and prints its
 // counts as one JSON line. The rules carry the queue's bypass flag: if this process dies by
 // SIGKILL, packets pass undelayed, and the rules go with their namespace.
 package main
@@ -193,7 +193,7 @@ type held struct {
 }
 
 type totals struct {
-	queued, dropped, delayed atomic.Uint64
+	queued, dropped, delayed, undelayed atomic.Uint64
 }
 
 // delayer holds one namespace's queue.
@@ -205,6 +205,8 @@ type delayer struct {
 	pending  chan held
 	released chan struct{}
 	lastID   atomic.Uint32
+	flushing atomic.Bool   // ending: let everything through at once
+	flushed  chan struct{} // closed when flushing starts, to wake the release loop
 	stopping atomic.Bool
 	cancel   context.CancelFunc
 	readErr  atomic.Value
@@ -215,7 +217,13 @@ func start(o options, s site, t *totals, random func() float64) (*delayer, error
 	if err != nil {
 		return nil, fmt.Errorf("open namespace %s: %w", s.netns, err)
 	}
-	d := &delayer{site: s, fd: fd, pending: make(chan held, 1<<16), released: make(chan struct{})}
+	d := &delayer{
+		site:     s,
+		fd:       fd,
+		pending:  make(chan held, 1<<16),
+		released: make(chan struct{}),
+		flushed:  make(chan struct{}),
+	}
 	d.queue, err = nfqueue.Open(&nfqueue.Config{
 		NetNS:        fd,
 		NfQueue:      o.queue,
@@ -241,6 +249,11 @@ func start(o options, s site, t *totals, random func() float64) (*delayer, error
 		id := *a.PacketID
 		t.queued.Add(1)
 		d.lastID.Store(id)
+		if d.flushing.Load() {
+			t.undelayed.Add(1)
+			_ = d.queue.SetVerdict(id, nfqueue.NfAccept)
+			return 0
+		}
 		if o.loss > 0 && random() < o.loss {
 			t.dropped.Add(1)
 			_ = d.queue.SetVerdict(id, nfqueue.NfDrop)
@@ -271,7 +284,10 @@ func start(o options, s site, t *totals, random func() float64) (*delayer, error
 		defer close(d.released)
 		for h := range d.pending {
 			if wait := time.Until(h.due); wait > 0 {
-				time.Sleep(wait)
+				select {
+				case <-time.After(wait):
+				case <-d.flushed:
+				}
 			}
 			t.delayed.Add(1)
 			_ = d.queue.SetVerdict(h.id, nfqueue.NfAccept)
@@ -287,12 +303,18 @@ func start(o options, s site, t *totals, random func() float64) (*delayer, error
 	return d, nil
 }
 
-// stop removes the rules (no new packets come in), then lets every held packet go at once.
+// stop lets every held packet go at once, then removes the rules. In that order: the kernel
+// drops whatever is still queued when a hook's rules go away.
 func (d *delayer) stop() {
+	d.flushing.Store(true)
+	close(d.flushed)
+	for deadline := time.Now().Add(2 * time.Second); len(d.pending) > 0 && time.Now().Before(deadline); {
+		time.Sleep(5 * time.Millisecond)
+	}
+	d.stopping.Store(true)
 	if d.rules != nil {
 		removeTable(d.rules)
 	}
-	d.stopping.Store(true)
 	time.Sleep(20 * time.Millisecond)
 	if d.queue != nil {
 		if id := d.lastID.Load(); id != 0 {
@@ -310,6 +332,7 @@ type report struct {
 	Queued     uint64   `json:"queued"`
 	Dropped    uint64   `json:"dropped"`
 	Delayed    uint64   `json:"delayed"`
+	Undelayed  uint64   `json:"undelayed"` // came in while it was ending, let through at once
 	DelayMs    float64  `json:"delayMs"`
 	Loss       float64  `json:"lossPercent"`
 	RanMs      int64    `json:"ranMs"`
@@ -355,12 +378,13 @@ func main() {
 	stopAll()
 
 	r := report{
-		Queued:  t.queued.Load(),
-		Dropped: t.dropped.Load(),
-		Delayed: t.delayed.Load(),
-		DelayMs: float64(o.delay) / float64(time.Millisecond),
-		Loss:    o.loss * 100,
-		RanMs:   time.Since(started).Milliseconds(),
+		Queued:    t.queued.Load(),
+		Dropped:   t.dropped.Load(),
+		Delayed:   t.delayed.Load(),
+		Undelayed: t.undelayed.Load(),
+		DelayMs:   float64(o.delay) / float64(time.Millisecond),
+		Loss:      o.loss * 100,
+		RanMs:     time.Since(started).Milliseconds(),
 	}
 	for _, d := range running {
 		if e, ok := d.readErr.Load().(string); ok {
