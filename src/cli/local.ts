@@ -11,6 +11,7 @@ import { pidAlive } from '../support/process.ts';
 import { listRunIds, readControlInfo, readRunInfo } from '../twin/run-files.ts';
 import { startTwin, stopTwin, TwinBootError } from '../twin/run.ts';
 import { detectTwinNetwork } from '../twin/network.ts';
+import { describeLatencyFault } from '../spec/latency-fault.ts';
 import { parseCommandArgs, runIdFlag, slotFlag } from './args.ts';
 import { CommandError, type Command } from './command.ts';
 
@@ -147,7 +148,10 @@ async function status(argv: string[]): Promise<number> {
   console.log(`twin ${s.runId}: ${s.phase}${s.error ? ` (${s.error})` : ''}, slot ${s.slot}, ${s.network} network`);
   console.log(
     `  zones: ${Object.entries(s.zones)
-      .map(([z, c]) => `${z}=${c}`)
+      .map(
+        ([z, c]) =>
+          `${z}=${c}${s.latency[z] ? ` (latency ${describeLatencyFault(s.latency[z])}, since ${s.latency[z].startedAt})` : ''}`,
+      )
       .join(' ')}`,
   );
   if (s.s3) console.log(`  s3         ${s.s3.address} ${s.s3.lifecycle} pid ${s.s3.pid ?? '-'}`);

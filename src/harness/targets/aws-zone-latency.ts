@@ -355,18 +355,19 @@ export async function runZoneLatency(ssm: SSMClient, request: ZoneLatencyRequest
   });
 
   const sent: (SentSsmCommand & (typeof planned)[number])[] = [];
-  try {
-    for (const p of planned) sent.push({ ...p, ...(await sendSsmCommand(ssm, p.command)) });
-  } catch (error) {
-    throw new Error(
+  // A failure part-way cancels every command already sent, and says what the cancel did.
+  const cancelledAfter = async (error: unknown): Promise<Error> =>
+    new Error(
       `${(error as Error).message}${await cancelAll(
         ssm,
         sent.map((s) => s.commandId),
       )}`,
-      {
-        cause: error,
-      },
+      { cause: error },
     );
+  try {
+    for (const p of planned) sent.push({ ...p, ...(await sendSsmCommand(ssm, p.command)) });
+  } catch (error) {
+    throw await cancelledAfter(error);
   }
   let statuses: Map<string, string>[];
   try {
@@ -375,15 +376,7 @@ export async function runZoneLatency(ssm: SSMClient, request: ZoneLatencyRequest
     await sleep(request.pollMs ?? 2000);
     statuses = await Promise.all(sent.map((s) => waitSsmCommandStarted(ssm, s.command, s.commandId)));
   } catch (error) {
-    throw new Error(
-      `${(error as Error).message}${await cancelAll(
-        ssm,
-        sent.map((s) => s.commandId),
-      )}`,
-      {
-        cause: error,
-      },
-    );
+    throw await cancelledAfter(error);
   }
   const requestedAt = sent[0]!.requestedAt;
   return {
