@@ -63,6 +63,11 @@ export interface ScalingActivity {
    * health checks; `lost`: its process or instance was gone).
    */
   replaced?: { member: string; reason: 'unhealthy' | 'lost' };
+  /**
+   * Set on a record of a fault the target itself injected or ended (the twin journals its
+   * faults beside its scaling activities): no reaction of the platform, so never a time to detect.
+   */
+  fault?: true;
 }
 
 /** Latency of the records written in one sample interval (or a window). Milliseconds. */

@@ -149,6 +149,40 @@ describe('runScenario on a simulated target', () => {
     expect(target.latencyZones()).toEqual([]);
   });
 
+  it("the target's own record of a fault is a note on the timeline, never the platform's reaction (time to detect)", async () => {
+    const target = new SimulatedTarget();
+    const outage = target.zoneOutage.bind(target);
+    // As the twin does: it journals its faults beside the scaling activities, marked as faults.
+    // This one comes after the fault event, where a reaction would (as "fault ended" does).
+    target.zoneOutage = async (zone, mode) => {
+      const how = await outage(zone, mode);
+      setTimeout(() => {
+        const time = new Date().toISOString();
+        target.activities.push({
+          time,
+          group: 'kafka',
+          cause: `fault: zone ${zone} cut off`,
+          from: 3,
+          to: 3,
+          fault: true,
+        });
+      }, 200);
+      return how;
+    };
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'zoneOutage', zone: 1, mode: 'disrupt' },
+          { kind: 'wait', seconds: 1.5 },
+        ],
+      }),
+      { target, out: await out() },
+    );
+    expect(result.recovery.faults[0]).toMatchObject({ zone: 'z-b', detectSeconds: null });
+    const records = result.events.filter((e) => e.label === 'kafka: fault: zone z-b cut off');
+    expect(records.map((e) => e.kind)).toEqual(['note']);
+  });
+
   it('a stop condition stops the method, skips the rest and still rolls back', async () => {
     const target = new SimulatedTarget();
     const result = await runScenario(

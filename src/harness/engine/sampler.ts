@@ -140,6 +140,20 @@ export class Sampler {
     this.seenActivities.add(key);
     const at = Date.parse(a.time);
     const unhealthy = a.replaced?.reason === 'unhealthy';
+    // The target's own record of a fault it injected or ended is on the timeline, but as a note:
+    // it is no scaling activity, and must never count as the platform's reaction.
+    if (a.fault) {
+      this.options.onEvent({
+        t: at - this.options.startedAt,
+        time: a.time,
+        kind: 'note',
+        group: a.group,
+        label: `${a.group}: ${a.cause}`,
+        from: a.from,
+        to: a.to,
+      });
+      return;
+    }
     this.options.onEvent({
       t: at - this.options.startedAt,
       time: a.time,

@@ -74,8 +74,9 @@ function markersOf(events: readonly ScenarioEvent[]): ChartMarker[] {
             color: EVENT_COLORS[e.kind],
             dashed: e.kind === 'scaling',
             // A desired-capacity change is drawn with its label ("consumers 2→4"); the launches and
-            // terminations that follow it only as lines (hover, and the events table, give them).
-            hoverOnly: e.kind === 'scaling' && e.from === e.to,
+            // terminations that follow it, and the twin's own fault records, only as lines (hover,
+            // and the events table, give them).
+            hoverOnly: (e.kind === 'scaling' || e.kind === 'note') && e.from !== undefined && e.from === e.to,
           },
     );
 }

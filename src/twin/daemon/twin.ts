@@ -438,6 +438,15 @@ export class Twin {
     }
   }
 
+  /**
+   * Journal a fault this twin injected or ended, beside the scaling activities (by default under
+   * kafka, for zone-wide faults). Marked as a fault: it is no reaction of the platform.
+   */
+  private recordFault(cause: string, group: GroupName = 'kafka'): void {
+    const desired = this.groups[group].desired;
+    this.recordActivity({ time: new Date().toISOString(), group, cause, from: desired, to: desired, fault: true });
+  }
+
   /** Start every part, wait until all are ready, create topics, bucket and schema, start the apps. */
   async boot(onProgress: (line: string) => void = () => undefined): Promise<void> {
     const problems = addressPlanProblems(this.spec, this.o.slot, this.network);
@@ -747,13 +756,7 @@ export class Twin {
     const sig = options.signal ?? 'SIGKILL';
     for (const m of targets) {
       m.signal(sig);
-      this.recordActivity({
-        time: new Date().toISOString(),
-        group,
-        cause: `fault: ${sig} sent to ${m.id} (${m.identity.zone})`,
-        from: g.desired,
-        to: g.desired,
-      });
+      this.recordFault(`fault: ${sig} sent to ${m.id} (${m.identity.zone})`, group);
     }
     return targets.map((m) => m.id);
   }
@@ -769,13 +772,7 @@ export class Twin {
     this.net.cut(z);
     this.zones[z] = 'partitioned';
     const members = this.zoneMembers(z).map((m) => m.id);
-    this.recordActivity({
-      time: new Date().toISOString(),
-      group: 'kafka',
-      cause: `fault: zone ${zone} cut off the network (${members.join(', ') || 'no members'})`,
-      from: this.groups.kafka.desired,
-      to: this.groups.kafka.desired,
-    });
+    this.recordFault(`fault: zone ${zone} cut off the network (${members.join(', ') || 'no members'})`);
     return { members, method: 'network partition' };
   }
 
@@ -799,25 +796,13 @@ export class Twin {
     const running = await startLatency(binary, zone, latency, this.net.latencySites(z), this.o.runId);
     this.latencies.set(z, running);
     const what = describeLatencyFault(latency);
-    this.recordActivity({
-      time: new Date().toISOString(),
-      group: 'kafka',
-      cause: `fault: zone ${zone} ${what} to and from the other zones (netfilter queue delay)`,
-      from: this.groups.kafka.desired,
-      to: this.groups.kafka.desired,
-    });
+    this.recordFault(`fault: zone ${zone} ${what} to and from the other zones (netfilter queue delay)`);
     void running.ended.then((report) => {
       if (this.latencies.get(z) === running) this.latencies.delete(z);
       const counts = report
         ? `: ${report.queued} packets held, ${report.dropped} dropped${report.readErrors?.length ? `; ${report.readErrors.join('; ')}` : ''}`
         : '';
-      this.recordActivity({
-        time: new Date().toISOString(),
-        group: 'kafka',
-        cause: `fault ended: zone ${zone} latency (${what})${counts}`,
-        from: this.groups.kafka.desired,
-        to: this.groups.kafka.desired,
-      });
+      this.recordFault(`fault ended: zone ${zone} latency (${what})${counts}`);
     });
     return { method: 'netfilter queue delay', pid: running.pid };
   }
@@ -832,13 +817,7 @@ export class Twin {
       for (const pid of m.stressPids) sendSignal(pid, 'SIGSTOP');
       m.frozen = true;
     }
-    this.recordActivity({
-      time: new Date().toISOString(),
-      group: 'kafka',
-      cause: `fault: zone ${zone} frozen (${members.map((m) => m.id).join(', ') || 'no members'})`,
-      from: this.groups.kafka.desired,
-      to: this.groups.kafka.desired,
-    });
+    this.recordFault(`fault: zone ${zone} frozen (${members.map((m) => m.id).join(', ') || 'no members'})`);
     return members.map((m) => m.id);
   }
 
@@ -857,13 +836,9 @@ export class Twin {
       m.signal('SIGCONT');
       for (const pid of m.stressPids) sendSignal(pid, 'SIGCONT');
     }
-    this.recordActivity({
-      time: new Date().toISOString(),
-      group: 'kafka',
-      cause: `fault ended: zone ${zone} ${was === 'down' ? 'restored' : was === 'partitioned' ? 'reconnected' : 'thawed'}`,
-      from: this.groups.kafka.desired,
-      to: this.groups.kafka.desired,
-    });
+    this.recordFault(
+      `fault ended: zone ${zone} ${was === 'down' ? 'restored' : was === 'partitioned' ? 'reconnected' : 'thawed'}`,
+    );
     return members.map((m) => m.id);
   }
 
@@ -873,13 +848,7 @@ export class Twin {
     this.zones[z] = 'down';
     const members = this.zoneMembers(z);
     for (const m of members) m.signal('SIGKILL');
-    this.recordActivity({
-      time: new Date().toISOString(),
-      group: 'kafka',
-      cause: `fault: zone ${zone} lost power (${members.map((m) => m.id).join(', ') || 'no members'})`,
-      from: this.groups.kafka.desired,
-      to: this.groups.kafka.desired,
-    });
+    this.recordFault(`fault: zone ${zone} lost power (${members.map((m) => m.id).join(', ') || 'no members'})`);
     return members.map((m) => m.id);
   }
 
