@@ -60,6 +60,7 @@ import {
   type ZoneOutageMode,
 } from '../../model/target.ts';
 import { awsClients, type AwsClientOptions, type AwsClients } from './aws-clients.ts';
+import { describeLatencyFault } from '../../spec/latency-fault.ts';
 import { cpuStressInstances, runCpuStress, type CpuStressRun } from './aws-cpu-stress.ts';
 import { sweepRun, type SweepReport } from './aws-sweep.ts';
 import { disruptZone, restoreZone, type ZoneDisruption } from './aws-zone.ts';
@@ -440,7 +441,7 @@ export class AwsTarget implements Target {
         )
         .join(', ');
     this.log(
-      `zone latency ${zone}: +${run.delayMs} ms, ${run.lossPercent}% loss for ${run.seconds}s on ${where('zone')} ` +
+      `zone latency ${zone}: ${describeLatencyFault(run)} on ${where('zone')} ` +
         `and, toward ${zone}, on ${where('others')} (commands ${run.commands.map((c) => c.commandId).join(', ')})`,
     );
     return zoneLatencyMethod(run);

@@ -32,7 +32,7 @@ export interface RunningLatency {
   startedAt: string;
   /** Resolves when the process has exited, with its counts (undefined when it printed none). */
   ended: Promise<NetdelayReport | undefined>;
-  /** End it now (SIGTERM: it removes its rules and releases what it holds), and wait for it. */
+  /** End it now (SIGTERM: it lets what it holds through, then removes its rules), and wait for it. */
   stop(): Promise<NetdelayReport | undefined>;
 }
 
