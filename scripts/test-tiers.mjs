@@ -1,39 +1,105 @@
 #!/usr/bin/env node
 // `npm test`: every tier in order, stopping at the first that fails, then a table of each tier's
 // wall time (also when one failed), so a slow tier shows up in every CI log.
-import { spawnSync } from 'node:child_process';
+//
+// A tier is one command, or lanes run side by side: the integration tier runs the files that boot
+// a twin (output live) beside the files that do not (output printed when the lane ends), since
+// those mostly wait on terraform's AWS waiters, moto and npm.
+//
+//   node scripts/test-tiers.mjs [tier ...]     # e.g. `build typecheck lint unit` for the fast ones
+import { spawn } from 'node:child_process';
 
+const PREPARED = { TERRATOWER_TESTS_PREPARED: '1' };
+
+/** @typedef {{ name: string, command: string[], env?: Record<string, string>, aside?: boolean }} Lane */
+/** @type {{ name: string, lanes: Lane[] }[]} */
 const TIERS = [
   // The CLI, the twin's daemon and the apps run compiled code: build before anything runs them.
-  ['build', ['npm', 'run', '--silent', 'build']],
-  ['typecheck', ['npm', 'run', '--silent', 'typecheck']],
-  ['lint', ['npm', 'run', '--silent', 'lint']],
-  ['unit', ['npx', 'vitest', 'run', '--project', 'unit']],
-  ['integration', ['npx', 'vitest', 'run', '--project', 'integration']],
-  ['scenarios', ['npx', 'vitest', 'run', '--project', 'scenarios']],
+  tier('build', ['npm', 'run', '--silent', 'build']),
+  tier('typecheck', ['npm', 'run', '--silent', 'typecheck']),
+  tier('lint', ['npm', 'run', '--silent', 'lint']),
+  tier('unit', ['npx', 'vitest', 'run', '--project', 'unit']),
+  // dist/ and every real part the next tiers start (jars, moto, terraform, packer, Go tools), once,
+  // so the lanes below do not build or install at the same time.
+  tier('prepare', ['node', '--import', 'tsx', 'test/integration/prepare.ts']),
+  {
+    name: 'integration',
+    lanes: [
+      { name: 'twin files', command: ['npx', 'vitest', 'run', '--project', 'integration'], env: PREPARED },
+      {
+        name: 'files beside',
+        // Not niced: a moto server starved behind the twin answered so late that the AWS provider
+        // retried an attach that had gone through (Resource.AlreadyAssociated).
+        command: ['npx', 'vitest', 'run', '--project', 'integration-aside'],
+        env: PREPARED,
+        aside: true,
+      },
+    ],
+  },
+  {
+    name: 'scenarios',
+    lanes: [{ name: 'scenarios', command: ['npx', 'vitest', 'run', '--project', 'scenarios'], env: PREPARED }],
+  },
 ];
+
+function tier(name, command) {
+  return { name, lanes: [{ name, command }] };
+}
+
+/** Run one lane; an aside lane's output is kept and printed when it ends, under a header. */
+function runLane(lane) {
+  const started = Date.now();
+  const [command, ...args] = lane.command;
+  return new Promise((resolve) => {
+    const child = spawn(command, args, {
+      stdio: lane.aside ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+      env: { ...process.env, ...lane.env },
+    });
+    const chunks = [];
+    child.stdout?.on('data', (c) => chunks.push(c));
+    child.stderr?.on('data', (c) => chunks.push(c));
+    const done = (status) => {
+      const seconds = (Date.now() - started) / 1000;
+      if (lane.aside) {
+        process.stdout.write(`\n== ${lane.name} (ran beside the others): ${lane.command.join(' ')}\n`);
+        process.stdout.write(Buffer.concat(chunks));
+      }
+      resolve({ lane: lane.name, seconds, status });
+    };
+    child.once('error', (error) => {
+      chunks.push(Buffer.from(`${error.message}\n`));
+      done(`error: ${error.message}`);
+    });
+    child.once('close', (code, signal) => done(code ?? signal));
+  });
+}
 
 const only = process.argv.slice(2);
 const results = [];
 let failed;
-for (const [name, [command, ...args]] of TIERS) {
+for (const { name, lanes } of TIERS) {
   if (only.length > 0 && !only.includes(name)) continue;
-  process.stdout.write(`\n== ${name}: ${[command, ...args].join(' ')}\n`);
+  for (const lane of lanes)
+    process.stdout.write(`\n== ${name}${lanes.length > 1 ? ` (${lane.name})` : ''}: ${lane.command.join(' ')}\n`);
   const started = Date.now();
-  const run = spawnSync(command, args, { stdio: 'inherit' });
+  // Every lane runs to its end, also when another fails: each cleans up after itself.
+  const ran = await Promise.all(lanes.map(runLane));
   const seconds = (Date.now() - started) / 1000;
-  const ok = run.status === 0;
-  results.push({ name, seconds, ok });
-  if (!ok) {
-    failed = `${name} failed (exit ${run.status ?? run.signal})`;
+  const bad = ran.filter((r) => r.status !== 0);
+  results.push({ name, seconds, ok: bad.length === 0, lanes: lanes.length > 1 ? ran : [] });
+  if (bad.length > 0) {
+    failed = `${name} failed (${bad.map((r) => `${r.lane}: exit ${r.status}`).join('; ')})`;
     break;
   }
 }
 
 const total = results.reduce((sum, r) => sum + r.seconds, 0);
 const fmt = (s) => `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, '0')} s`;
-process.stdout.write('\ntier          wall time      result\n');
-for (const r of results)
-  process.stdout.write(`${r.name.padEnd(14)}${fmt(r.seconds).padEnd(15)}${r.ok ? 'ok' : 'FAILED'}\n`);
-process.stdout.write(`${'total'.padEnd(14)}${fmt(total).padEnd(15)}${failed ?? 'ok'}\n`);
+process.stdout.write('\ntier            wall time      result\n');
+for (const r of results) {
+  process.stdout.write(`${r.name.padEnd(16)}${fmt(r.seconds).padEnd(15)}${r.ok ? 'ok' : 'FAILED'}\n`);
+  for (const l of r.lanes)
+    process.stdout.write(`  ${l.lane.padEnd(14)}${fmt(l.seconds).padEnd(15)}${l.status === 0 ? 'ok' : 'FAILED'}\n`);
+}
+process.stdout.write(`${'total'.padEnd(16)}${fmt(total).padEnd(15)}${failed ?? 'ok'}\n`);
 process.exitCode = failed ? 1 : 0;

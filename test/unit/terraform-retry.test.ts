@@ -19,6 +19,14 @@ describe('retryable-error table', () => {
     expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, 'Error: error creating ASG: Throttling: Rate exceeded')).toBe(
       'AWS API throttling',
     );
+    // Seen against a starved moto: the provider's retried attach after the first had gone through.
+    const attach =
+      'Error: creating EC2 Internet Gateway: attaching EC2 Internet Gateway (igw-9528b4aa5b212273b) to VPC (vpc-7ce65b802844a21ee): ' +
+      'operation error EC2: AttachInternetGateway, https response error StatusCode: 400, RequestID: 75XF, ' +
+      'api error Resource.AlreadyAssociated: Resource igw-9528b4aa5b212273b is already associated.';
+    expect(matchRetryableError(DEFAULT_RETRYABLE_ERRORS, attach)).toBe(
+      'an attach the provider retried had gone through',
+    );
   });
 
   it('does not match configuration errors, which must fail at once', () => {

@@ -27,6 +27,9 @@ export const DEFAULT_RETRYABLE_ERRORS: RetryableErrorTable = {
   'TLS handshake timeout': 'network timeout',
   'i/o timeout': 'network timeout',
   'RequestLimitExceeded|Throttling|Rate exceeded': 'AWS API throttling',
+  // The provider retries an attach it did not hear back from; when the first try went through,
+  // the retry fails with this. Another apply replaces the tainted resource.
+  'Resource\\.AlreadyAssociated': 'an attach the provider retried had gone through',
 };
 
 /** Compiled form of a table: regular expressions with their reasons. */
