@@ -1,8 +1,9 @@
 /** One-time setup once the twin's servers are up: topics, dataset bucket, keyspace and table. */
-import cassandra from 'cassandra-driver';
+import { createHash } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { createKeyspaceCql, createSchemaTableCql } from '../../../apps/shared/schema.ts';
 import type { PipelineSpec } from '../../spec/index.ts';
+import { singleNodeClient } from '../members/cassandra.ts';
 import { ensureBucket } from '../members/moto.ts';
 import { sleep } from '../../support/time.ts';
 
@@ -50,36 +51,82 @@ export async function createTopics(spec: PipelineSpec, bootstrap: string[]): Pro
   }
 }
 
-/** Create the sink keyspace (spec replication, NetworkTopologyStrategy in the region's DC) and table. */
+/**
+ * Create the sink keyspace (spec replication, NetworkTopologyStrategy in the region's DC) and
+ * table, and return only once every node has both in its own schema.
+ *
+ * A node can miss the change its peer pushed (seen on the twin: a node that had just been dropped
+ * and re-added by gossip never got the table, and would only have pulled it at its next periodic
+ * schema check, a minute later, while the driver gave up waiting for agreement after 30 s and
+ * the twin reported ready with a node that answered "unconfigured table"). So each node is asked
+ * directly, and one that lacks the schema gets the same statements as its own coordinator. The
+ * table carries a fixed id, so a node that creates it itself makes the same table, not a rival.
+ */
 export async function createSchema(spec: PipelineSpec, contactPoints: string[]): Promise<void> {
-  const client = new cassandra.Client({
-    contactPoints,
-    localDataCenter: spec.region,
-    socketOptions: { connectTimeout: 5000, readTimeout: 30_000 },
-    protocolOptions: { maxSchemaAgreementWaitSeconds: 30 },
-  });
   const options = {
     keyspace: spec.cassandra.keyspace,
     table: spec.cassandra.table,
     dataCenter: spec.region,
     replicationFactor: spec.cassandra.replicationFactor,
   };
-  try {
-    await client.connect();
-    await client.execute(createKeyspaceCql(options));
-    // The driver waits up to maxSchemaAgreementWaitSeconds for the nodes to agree on the new
-    // keyspace, then goes on regardless: on a busy machine agreement took longer, and CREATE TABLE
-    // on a node that had not heard of the keyspace failed the boot. Until it has heard, retry.
-    const deadline = Date.now() + 90_000;
-    for (;;) {
-      try {
-        await client.execute(createSchemaTableCql(options, spec.dataset.schema));
-        break;
-      } catch (error) {
-        if (!/keyspace .* does ?n[o']t exist/i.test((error as Error).message) || Date.now() > deadline) throw error;
-        await sleep(1000);
+  const statements = [
+    createKeyspaceCql(options),
+    `${createSchemaTableCql(options, spec.dataset.schema)} WITH ID = ${sinkTableId(options.keyspace, options.table)}`,
+  ];
+  const addresses = contactPoints.map((c) => c.replace(/:\d+$/, ''));
+  const pending = new Set(addresses);
+  const deadline = Date.now() + 90_000;
+  // The first node that answers coordinates the statements; the others should hear of them.
+  for (let round = 0; pending.size > 0; round++) {
+    for (const address of [...pending]) {
+      const has = await nodeHasTable(address, spec.region, options.keyspace, options.table);
+      if (has) pending.delete(address);
+      else if (round === 0 ? address === [...pending][0] : round % 3 === 0) {
+        // Round 0: one coordinator for all. Later, every third round (about 3 s without the
+        // change arriving), the lagging node runs the statements itself.
+        await runOnNode(address, spec.region, statements).catch(() => undefined);
       }
     }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline)
+      throw new Error(
+        `Cassandra nodes ${[...pending].join(', ')} still lack table ${options.keyspace}.${options.table} after 90 s`,
+      );
+    await sleep(1000);
+  }
+}
+
+/** A fixed table id for `keyspace.table` (a name-based UUID), the same on every node and run. */
+export function sinkTableId(keyspace: string, table: string): string {
+  const h = createHash('sha1').update(`terratower:${keyspace}.${table}`).digest('hex');
+  // UUID version 5 layout: version nibble 5, variant bits 10.
+  const variant = ((Number.parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Whether the node itself has the table in its schema (false when it does not answer). */
+async function nodeHasTable(address: string, dataCenter: string, keyspace: string, table: string): Promise<boolean> {
+  const client = singleNodeClient(address, dataCenter);
+  try {
+    await client.connect();
+    const rs = await client.execute(
+      'SELECT table_name FROM system_schema.tables WHERE keyspace_name = ? AND table_name = ?',
+      [keyspace, table],
+    );
+    return rs.rowLength === 1;
+  } catch {
+    return false;
+  } finally {
+    await client.shutdown().catch(() => undefined);
+  }
+}
+
+/** Run schema statements with `address` as the coordinator. */
+async function runOnNode(address: string, dataCenter: string, statements: readonly string[]): Promise<void> {
+  const client = singleNodeClient(address, dataCenter);
+  try {
+    await client.connect();
+    for (const statement of statements) await client.execute(statement);
   } finally {
     await client.shutdown().catch(() => undefined);
   }
