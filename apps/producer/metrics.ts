@@ -8,6 +8,11 @@ export interface ProducerMetrics {
   deadLettered: Counter;
   errors: Counter<'kind'>;
   objectsDone: Counter;
+  /**
+   * The dataset as this instance last saw it: `listed` objects under the prefix, and of those,
+   * `produced` ones with a done checkpoint in the progress topic (by any instance).
+   */
+  datasetObjects: Gauge<'state'>;
   rateLimit: Gauge;
   objectsInProgress: Gauge;
   claims: Gauge;
@@ -44,6 +49,12 @@ export function producerMetrics(registry: Registry): ProducerMetrics {
     objectsDone: new Counter({
       name: 'terratower_producer_objects_done_total',
       help: 'Objects this instance finished',
+      registers: [registry],
+    }),
+    datasetObjects: new Gauge({
+      name: 'terratower_producer_dataset_objects',
+      help: 'Objects of the dataset: listed under the prefix, and produced (a done checkpoint, by any instance)',
+      labelNames: ['state'],
       registers: [registry],
     }),
     rateLimit: new Gauge({

@@ -207,6 +207,7 @@ export class PipelineProducer {
       let objects: DataObject[] = [];
       try {
         objects = await listDataObjects(this.s3, this.config.bucket, this.config.prefix);
+        this.reportDataset(objects);
       } catch (error) {
         this.metrics.errors.inc({ kind: 's3-list' });
         this.log.warn('listing the bucket failed', { error, bucket: this.config.bucket, prefix: this.config.prefix });
@@ -230,6 +231,17 @@ export class PipelineProducer {
       }
       if (!worked) await this.idle(this.tuning.relistIntervalMs);
     }
+  }
+
+  /**
+   * Publish how much of the listed dataset is produced, from the checkpoints tailed so far (every
+   * instance's): the harness ends its drain early once some instance sees all of it produced.
+   * A listing that failed leaves the last figures standing.
+   */
+  private reportDataset(objects: readonly DataObject[]): void {
+    const produced = objects.filter((o) => this.progress?.get(o.key, o.etag)?.done).length;
+    this.metrics.datasetObjects.set({ state: 'listed' }, objects.length);
+    this.metrics.datasetObjects.set({ state: 'produced' }, produced);
   }
 
   private async produceObjectSafely(object: DataObject, afterLine: number): Promise<void> {

@@ -114,6 +114,12 @@ export interface MetricsSample {
   unknown?: MeasuredFigure[];
   /** End-to-end latency of the records written since the previous sample (absent when the consumers export none). */
   latency?: LatencySample;
+  /**
+   * A producer that answered saw every object of the dataset produced: each has a done checkpoint
+   * in the progress topic, written only once all its rows were acknowledged (acks=all). Absent
+   * when no producer exports the figure.
+   */
+  datasetProduced?: boolean;
 }
 
 /** The figures of a `MetricsSample` that come from a measurement that can fail. */

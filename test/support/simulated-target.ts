@@ -105,6 +105,11 @@ export interface SimulatedTargetOptions {
   records?: number;
   /** Replay this history instead of simulating. */
   history?: History;
+  /**
+   * Report `datasetProduced` (true once the source is all delivered), as the producers' dataset
+   * gauge does; `false` withholds it. @default true
+   */
+  reportsDatasetProduced?: boolean;
 }
 
 const DEFAULT_SIZES: Record<GroupName, number> = { producers: 1, consumers: 2, kafka: 3, cassandra: 3 };
@@ -137,6 +142,7 @@ export class SimulatedTarget implements Target {
   private readonly started = Date.now();
   private readonly replaceMs: number;
   private readonly history: History | undefined;
+  private readonly reportsDatasetProduced: boolean;
   private readonly groups = new Map<GroupName, { desired: number; members: MemberState[]; next: number }>();
   private readonly frozen = new Set<string>();
   /** Zones with latency in place, and the timer that ends it. */
@@ -152,6 +158,7 @@ export class SimulatedTarget implements Target {
     this.runId = options.runId ?? 'sim-run';
     this.replaceMs = options.replaceMs ?? 150;
     this.history = options.history;
+    this.reportsDatasetProduced = options.reportsDatasetProduced ?? true;
     this.source = Array.from({ length: options.records ?? 500 }, (_, i) => ({ id: `id-${i}`, version: 1, digest: '' }));
     for (const group of ALL_GROUPS) {
       const n = options.sizes?.[group] ?? DEFAULT_SIZES[group];
@@ -350,6 +357,7 @@ export class SimulatedTarget implements Target {
       errorsPerSecond: 0,
       deadLettered: 0,
       cpuByGroup: { consumers: 20 },
+      ...(this.reportsDatasetProduced ? { datasetProduced: this.source.length === 0 } : {}),
     };
   }
 

@@ -3,7 +3,7 @@
  * own `Target` interface, no Kafka/Cassandra/AWS involved): journal order, rollbacks that always run, stop conditions,
  * seeded repeats, recovery figures and the report files. Windows are fractions of a second.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -204,6 +204,30 @@ describe('runScenario on a simulated target', () => {
     expect(target.killed).toEqual([]);
     expect(result.events.some((e) => e.kind === 'stop')).toBe(true);
     expect(result.hypothesisHeld).toBe(false);
+  });
+
+  it('the drain ends 3 s after lag 0 once the producers report every object produced, and waits its full quiet otherwise', async () => {
+    const drainLine = async (reportsDatasetProduced: boolean, quietSeconds: number): Promise<string> => {
+      const lines: string[] = [];
+      const dir = await out();
+      const ids = join(dir, 'valid-ids.txt');
+      await writeFile(ids, Array.from({ length: 500 }, (_, i) => `id-${i}`).join('\n'));
+      const result = await runScenario(base({ drain: { timeoutSeconds: 30, stallSeconds: 20, quietSeconds } }), {
+        target: new SimulatedTarget({ reportsDatasetProduced }),
+        out: dir,
+        dataset: { validIdsFile: ids, malformed: 0 },
+        log: (line) => lines.push(line),
+      });
+      expect(result.drained, lines.join('\n')).toBe(true);
+      expect(result.ledger?.exact).toBe(true);
+      return lines.find((l) => l.includes('drained after')) ?? '';
+    };
+    // Quiet asked for 60 s: the whole dataset produced ends it after 3 quiet seconds.
+    const produced = await drainLine(true, 60);
+    expect(produced).toMatch(/every object produced, lag 0/);
+    expect(Number(/after ([\d.]+)s/.exec(produced)?.[1])).toBeLessThan(10);
+    // Without the figure, the quiet asked for (3.2 s, more than the 3 s) is waited in full.
+    expect(await drainLine(false, 3.2)).toMatch(/drained after [\d.]+s \(quiet for 3.2s\)/);
   });
 
   it('no method when the hypothesis does not hold before', async () => {

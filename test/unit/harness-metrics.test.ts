@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RateCollector } from '../../src/harness/metrics/collector.ts';
+import { datasetProducedOf, RateCollector } from '../../src/harness/metrics/collector.ts';
 import { parsePrometheus, sumOf } from '../../src/support/prometheus-text.ts';
 import { recordIdOfRaw, toDeadLetter } from '../../src/harness/ledger/dead-letters.ts';
 
@@ -70,6 +70,36 @@ describe('rate collector', () => {
     expect(cpuOnly.cpuByGroup.kafka).toBeUndefined();
     const cpu = c.sample([{ group: 'kafka', memberId: 'k1', cpuSeconds: 10.5 }], 3000);
     expect(cpu.cpuByGroup.kafka).toBe(50);
+  });
+});
+
+describe('the dataset produced', () => {
+  const dataset = (listed: number, produced: number) =>
+    parsePrometheus(`terratower_producer_dataset_objects{state="listed"} ${listed}
+terratower_producer_dataset_objects{state="produced"} ${produced}
+`);
+  it('is true once some producer that answered sees every listed object produced, and only then', () => {
+    expect(datasetProducedOf([{ group: 'producers', memberId: 'p1', samples: dataset(8, 7) }])).toBe(false);
+    expect(
+      datasetProducedOf([
+        { group: 'producers', memberId: 'p1', samples: dataset(8, 7) },
+        { group: 'producers', memberId: 'p2', samples: dataset(8, 8) },
+      ]),
+    ).toBe(true);
+    // Nothing listed yet is not a finished dataset.
+    expect(datasetProducedOf([{ group: 'producers', memberId: 'p1', samples: dataset(0, 0) }])).toBe(false);
+    // A producer that did not answer, or a consumer, says nothing; no figure at all is undefined.
+    expect(
+      datasetProducedOf([
+        { group: 'producers', memberId: 'p1' },
+        { group: 'consumers', memberId: 'c1', samples: dataset(8, 8) },
+      ]),
+    ).toBeUndefined();
+    const c = new RateCollector();
+    expect(c.sample([{ group: 'producers', memberId: 'p1', samples: dataset(4, 4) }], 1000).datasetProduced).toBe(true);
+    expect(c.sample([{ group: 'producers', memberId: 'p1', samples: producer(1, 1) }], 2000)).not.toHaveProperty(
+      'datasetProduced',
+    );
   });
 });
 

@@ -373,10 +373,14 @@ async function rollbacks(
   }
 }
 
+/** Quiet time that ends a drain once the producers report the whole dataset produced. */
+const PRODUCED_QUIET_MS = 3000;
+
 /**
  * Let the producers finish the dataset and the consumers catch up: set the drain rate, then wait
- * until lag is 0 and nothing was produced or consumed for `quietSeconds`. Gives up when nothing
- * moved for `stallSeconds`, or after `timeoutSeconds` in any case.
+ * until lag is 0 and nothing was produced or consumed for `quietSeconds` (3 s once the producers
+ * report every object produced). Gives up when nothing moved for `stallSeconds`, or after
+ * `timeoutSeconds` in any case.
  */
 async function drain(
   scenario: Scenario,
@@ -411,8 +415,12 @@ async function drain(
     const quiet = known && m.lag === 0 && m.producedPerSecond === 0 && m.consumedPerSecond === 0;
     if (!quiet) quietSince = undefined;
     else quietSince ??= Date.now();
-    if (quietSince !== undefined && Date.now() - quietSince >= quietMs) {
-      log(`  drained after ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    // With every object produced (done checkpoints, acks=all) and lag 0, nothing is left to come:
+    // a stall cannot hide unproduced rows, so the long quiet is not needed.
+    const needed = m.datasetProduced === true ? Math.min(quietMs, PRODUCED_QUIET_MS) : quietMs;
+    if (quietSince !== undefined && Date.now() - quietSince >= needed) {
+      const why = needed < quietMs ? 'every object produced, lag 0' : `quiet for ${quietMs / 1000}s`;
+      log(`  drained after ${((Date.now() - started) / 1000).toFixed(1)}s (${why})`);
       return true;
     }
     if (!quiet && Date.now() - lastProgress > stallMs) {

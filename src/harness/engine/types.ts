@@ -253,7 +253,11 @@ export interface DrainOptions {
   stallSeconds?: number;
   /** Give up after this long in any case. @default 600 */
   timeoutSeconds?: number;
-  /** Drained once lag is 0 and nothing was produced or consumed for this long (a loaded machine stalls for seconds: keep it long). @default 20 */
+  /**
+   * Drained once lag is 0 and nothing was produced or consumed for this long (a loaded machine
+   * stalls for seconds: keep it long). When the producers report every object of the dataset
+   * produced, nothing is left to come, and 3 quiet seconds (or this, if shorter) do. @default 20
+   */
   quietSeconds?: number;
   /** Load while draining, so the producers finish the dataset; 0 = as fast as they can. @default 0 */
   recordsPerSecond?: number;

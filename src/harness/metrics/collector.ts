@@ -17,6 +17,8 @@ export const APP_METRICS = {
   consumerDeadLettered: 'terratower_consumer_dead_lettered_total',
   consumerErrors: 'terratower_consumer_errors_total',
   consumerLag: 'terratower_consumer_lag_records',
+  /** Gauge with `state` = `listed` | `produced`: the dataset's objects as a producer sees them. */
+  producerDatasetObjects: 'terratower_producer_dataset_objects',
   /** The apps register Node's default metrics with the `terratower_` prefix. */
   cpuSeconds: 'terratower_process_cpu_seconds_total',
   /** Unprefixed name, as other exporters call it. */
@@ -126,6 +128,7 @@ export class RateCollector {
     if (lag === undefined && (asked.consumers ?? 0) > 0 && (answered.consumers ?? 0) === 0) unknown.push('lag');
     if (silent('producers') && silent('consumers')) unknown.push('errorsPerSecond');
     const latency = this.latency.sample(readings.filter((r) => r.group === 'consumers'));
+    const datasetProduced = datasetProducedOf(readings);
     return {
       ...(unknown.length > 0 ? { unknown } : {}),
       time: new Date(now).toISOString(),
@@ -136,8 +139,28 @@ export class RateCollector {
       deadLettered: this.deadLetteredTotal,
       cpuByGroup,
       ...(latency ? { latency } : {}),
+      ...(datasetProduced !== undefined ? { datasetProduced } : {}),
     };
   }
+}
+
+/**
+ * Whether some producer that answered sees the whole dataset produced (listed > 0 and produced ≥
+ * listed); `undefined` when none exports the figure.
+ */
+export function datasetProducedOf(readings: readonly MemberReading[]): boolean | undefined {
+  let exported = false;
+  for (const r of readings) {
+    if (r.group !== 'producers' || !r.samples) continue;
+    const state = (name: string): number | undefined =>
+      r.samples!.find((s) => s.name === APP_METRICS.producerDatasetObjects && s.labels.state === name)?.value;
+    const listed = state('listed');
+    const produced = state('produced');
+    if (listed === undefined || produced === undefined) continue;
+    exported = true;
+    if (listed > 0 && produced >= listed) return true;
+  }
+  return exported ? false : undefined;
 }
 
 function round1(v: number): number {
