@@ -33,6 +33,7 @@ import { readSinkRows } from '../../src/harness/ledger/cassandra.ts';
 import { locateInTopic } from '../../src/harness/ledger/data-topic.ts';
 import { computeLedger, contentFromFile, idsFromFile } from '../../src/harness/ledger/ledger.ts';
 import { startTwin, stopTwin, type RunningTwin } from '../../src/twin/run.ts';
+import { APP_METRICS, scrape } from '../../src/harness/metrics/collector.ts';
 import { memberLogErrors } from '../support/member-log-errors.ts';
 import type { MemberState } from '../../src/model/target.ts';
 import { PORTS } from '../../src/spec/ports.ts';
@@ -45,7 +46,9 @@ process.env.TT_FAULT_CORRUPT_IDS = CORRUPT_IDS.join(',');
 // 30 000 rows in 8 objects (300 malformed) prove exactness as well as 100 000 did, and every later
 // check's full table scan reads fewer rows; TT_APPS_TEST_ROWS runs it bigger.
 const ROWS = Number(process.env.TT_APPS_TEST_ROWS ?? 30_000);
-const FAULT_ROWS = Number(process.env.TT_APPS_FAULT_ROWS ?? 30_000);
+// A fault run needs rows before its kill (20–30 % of them) and enough after it to flow through
+// the failover: 20 000 in 4 objects is seconds of traffic on each side at the rates used here.
+const FAULT_ROWS = Number(process.env.TT_APPS_FAULT_ROWS ?? 20_000);
 
 const spec: PipelineSpec = validateSpec({
   ...defaultSpec(),
@@ -139,6 +142,19 @@ async function setProducerRate(recordsPerSecond: number): Promise<void> {
       signal: AbortSignal.timeout(3000),
     }).catch(() => undefined);
   }
+}
+
+/** Each producer's dataset gauge as `produced/listed`, sorted. */
+async function producersDatasetGauges(): Promise<string[]> {
+  const gauges = await Promise.all(
+    (await members('producers')).map(async (m) => {
+      const samples = await scrape(`http://${m.address}:${PORTS.appHttp}/metrics`, 3000);
+      const state = (name: string) =>
+        samples?.find((x) => x.name === APP_METRICS.producerDatasetObjects && x.labels.state === name)?.value;
+      return `${state('produced')}/${state('listed')}`;
+    }),
+  );
+  return gauges.sort();
 }
 
 /** Retry a read that timed out (the machine is shared; a slow page is not a wrong answer). */
@@ -339,6 +355,9 @@ describe('producer and consumer apps on the local twin', () => {
     expect(run.manifest.malformedCount).toBe(Math.round(ROWS * 0.01));
     // Generous: on a shared 2-core machine the RF 3 sink has been measured at 200–2 700 rows/s.
     await expectExact(run, 12 * 60_000);
+    // The figure that ends a scenario's drain early: every producer sees all 8 objects produced
+    // (from the done checkpoints; each relists every 5 s).
+    await expect.poll(producersDatasetGauges, { timeout: 30_000, interval: 1000 }).toEqual(['8/8', '8/8']);
   });
 
   it('a consumer killed mid-run: still exact', async () => {
