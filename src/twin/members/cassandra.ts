@@ -197,7 +197,10 @@ function cassandraJvmArgs(member: MemberIdentity, o: CassandraMemberOptions, ext
     // The node measures a memtable row's heap overhead at start by filling a skip list with
     // 100 000 rows and sizing it with jamm: 7–8 s of CPU per node on the 2-core twin. 180 bytes
     // is what it measured with these flags (its log: "Estimated SkipListMemtable row overhead").
-    `-Dcassandra.memtable.row_overhead_size=${MEMTABLE_ROW_OVERHEAD_BYTES}`,
+    // TERRATOWER_CASSANDRA_ROW_OVERHEAD=measure lets it measure (to see what this saves).
+    ...(process.env.TERRATOWER_CASSANDRA_ROW_OVERHEAD === 'measure'
+      ? []
+      : [`-Dcassandra.memtable.row_overhead_size=${MEMTABLE_ROW_OVERHEAD_BYTES}`]),
     runTagProperty(o.runId),
     ...extra,
     '-cp',
