@@ -9,9 +9,7 @@
 //   node scripts/test-tiers.mjs [tier ...]     # e.g. `build typecheck lint unit` for the fast ones
 import { spawn } from 'node:child_process';
 
-const PREPARED = { TERRATOWER_TESTS_PREPARED: '1' };
-
-/** @typedef {{ name: string, command: string[], env?: Record<string, string>, aside?: boolean }} Lane */
+/** @typedef {{ name: string, command: string[], afterPrepare?: boolean, aside?: boolean }} Lane */
 /** @type {{ name: string, lanes: Lane[] }[]} */
 const TIERS = [
   // The CLI, the twin's daemon and the apps run compiled code: build before anything runs them.
@@ -25,20 +23,20 @@ const TIERS = [
   {
     name: 'integration',
     lanes: [
-      { name: 'twin files', command: ['npx', 'vitest', 'run', '--project', 'integration'], env: PREPARED },
+      { name: 'twin files', command: ['npx', 'vitest', 'run', '--project', 'integration'], afterPrepare: true },
       {
         name: 'files beside',
         // Not niced: a moto server starved behind the twin answered so late that the AWS provider
         // retried an attach that had gone through (Resource.AlreadyAssociated).
         command: ['npx', 'vitest', 'run', '--project', 'integration-aside'],
-        env: PREPARED,
+        afterPrepare: true,
         aside: true,
       },
     ],
   },
   {
     name: 'scenarios',
-    lanes: [{ name: 'scenarios', command: ['npx', 'vitest', 'run', '--project', 'scenarios'], env: PREPARED }],
+    lanes: [{ name: 'scenarios', command: ['npx', 'vitest', 'run', '--project', 'scenarios'], afterPrepare: true }],
   },
 ];
 
@@ -53,7 +51,9 @@ function runLane(lane) {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
       stdio: lane.aside ? ['ignore', 'pipe', 'pipe'] : 'inherit',
-      env: { ...process.env, ...lane.env },
+      // Vitest's global setup skips building and installing when this run's prepare tier did it
+      // (and does it itself when the tier was not asked for).
+      env: { ...process.env, ...(lane.afterPrepare && prepared ? { TERRATOWER_TESTS_PREPARED: '1' } : {}) },
     });
     const chunks = [];
     child.stdout?.on('data', (c) => chunks.push(c));
@@ -77,8 +77,12 @@ function runLane(lane) {
 const only = process.argv.slice(2);
 const results = [];
 let failed;
+let prepared = false;
 for (const { name, lanes } of TIERS) {
-  if (only.length > 0 && !only.includes(name)) continue;
+  // The tiers that run vitest on real parts bring the prepare tier with them.
+  const wanted =
+    only.includes(name) || (name === 'prepare' && only.some((t) => t === 'integration' || t === 'scenarios'));
+  if (only.length > 0 && !wanted) continue;
   for (const lane of lanes)
     process.stdout.write(`\n== ${name}${lanes.length > 1 ? ` (${lane.name})` : ''}: ${lane.command.join(' ')}\n`);
   const started = Date.now();
@@ -87,6 +91,7 @@ for (const { name, lanes } of TIERS) {
   const seconds = (Date.now() - started) / 1000;
   const bad = ran.filter((r) => r.status !== 0);
   results.push({ name, seconds, ok: bad.length === 0, lanes: lanes.length > 1 ? ran : [] });
+  if (name === 'prepare' && bad.length === 0) prepared = true;
   if (bad.length > 0) {
     failed = `${name} failed (${bad.map((r) => `${r.lane}: exit ${r.status}`).join('; ')})`;
     break;

@@ -76,16 +76,15 @@ export async function createSchema(spec: PipelineSpec, contactPoints: string[]):
   const addresses = contactPoints.map((c) => c.replace(/:\d+$/, ''));
   const pending = new Set(addresses);
   const deadline = Date.now() + 90_000;
-  // The first node that answers coordinates the statements; the others should hear of them.
+  // Round 0: the first node coordinates the statements, and the others should hear of them from
+  // it. Every third round after (about 3 s without the change arriving), a node still without
+  // the table runs the statements itself.
   for (let round = 0; pending.size > 0; round++) {
     for (const address of [...pending]) {
       const has = await nodeHasTable(address, spec.region, options.keyspace, options.table);
       if (has) pending.delete(address);
-      else if (round === 0 ? address === [...pending][0] : round % 3 === 0) {
-        // Round 0: one coordinator for all. Later, every third round (about 3 s without the
-        // change arriving), the lagging node runs the statements itself.
+      else if (round === 0 ? address === addresses[0] : round % 3 === 0)
         await runOnNode(address, spec.region, statements).catch(() => undefined);
-      }
     }
     if (pending.size === 0) break;
     if (Date.now() > deadline)
