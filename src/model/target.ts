@@ -112,6 +112,11 @@ export interface MetricsSample {
    * @default none: every figure was measured
    */
   unknown?: MeasuredFigure[];
+  /**
+   * `lag` is the previous read's value (Kafka did not answer within the sample's budget; it is
+   * at most 10 s old): a probe takes it, the drain's early end does not.
+   */
+  lagStale?: boolean;
   /** End-to-end latency of the records written since the previous sample (absent when the consumers export none). */
   latency?: LatencySample;
   /**

@@ -110,6 +110,8 @@ export interface SimulatedTargetOptions {
    * gauge does; `false` withholds it. @default true
    */
   reportsDatasetProduced?: boolean;
+  /** Report every lag as the previous read's (`lagStale`), as a slow Kafka makes it. @default false */
+  staleLag?: boolean;
 }
 
 const DEFAULT_SIZES: Record<GroupName, number> = { producers: 1, consumers: 2, kafka: 3, cassandra: 3 };
@@ -143,6 +145,7 @@ export class SimulatedTarget implements Target {
   private readonly replaceMs: number;
   private readonly history: History | undefined;
   private readonly reportsDatasetProduced: boolean;
+  private readonly staleLag: boolean;
   private readonly groups = new Map<GroupName, { desired: number; members: MemberState[]; next: number }>();
   private readonly frozen = new Set<string>();
   /** Zones with latency in place, and the timer that ends it. */
@@ -159,6 +162,7 @@ export class SimulatedTarget implements Target {
     this.replaceMs = options.replaceMs ?? 150;
     this.history = options.history;
     this.reportsDatasetProduced = options.reportsDatasetProduced ?? true;
+    this.staleLag = options.staleLag ?? false;
     this.source = Array.from({ length: options.records ?? 500 }, (_, i) => ({ id: `id-${i}`, version: 1, digest: '' }));
     for (const group of ALL_GROUPS) {
       const n = options.sizes?.[group] ?? DEFAULT_SIZES[group];
@@ -358,6 +362,7 @@ export class SimulatedTarget implements Target {
       deadLettered: 0,
       cpuByGroup: { consumers: 20 },
       ...(this.reportsDatasetProduced ? { datasetProduced: this.source.length === 0 } : {}),
+      ...(this.staleLag ? { lagStale: true } : {}),
     };
   }
 

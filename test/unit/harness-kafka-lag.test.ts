@@ -37,6 +37,20 @@ describe('KafkaLagReader.latest', () => {
     expect(await reader.latest(20)).toBe(99);
   });
 
+  it("says when the value is the previous read's (stale), and when it is fresh", async () => {
+    const reader = new ScriptedReader();
+    const first = reader.latestReading(500);
+    reader.answer!(0);
+    expect(await first).toEqual({ lag: 0, stale: false });
+    // The next read is slow: the 0 comes back, marked stale.
+    expect(await reader.latestReading(20)).toEqual({ lag: 0, stale: true });
+    reader.answer!(787);
+    await new Promise((r) => setTimeout(r, 0));
+    const third = reader.latestReading(500);
+    reader.answer!(787);
+    expect(await third).toEqual({ lag: 787, stale: false });
+  });
+
   it('keeps the last known value when a read fails', async () => {
     const reader = new ScriptedReader();
     const first = reader.latest(500);

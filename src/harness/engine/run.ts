@@ -373,13 +373,16 @@ async function rollbacks(
   }
 }
 
-/** Quiet time that ends a drain once the producers report the whole dataset produced. */
-const PRODUCED_QUIET_MS = 3000;
+/**
+ * Quiet time that ends a drain once the producers report the whole dataset produced: longer than
+ * a lag read can take (two 2 s timeouts), so the fresh read that ends it began inside the quiet.
+ */
+const PRODUCED_QUIET_MS = 5000;
 
 /**
  * Let the producers finish the dataset and the consumers catch up: set the drain rate, then wait
- * until lag is 0 and nothing was produced or consumed for `quietSeconds` (3 s once the producers
- * report every object produced). Gives up when nothing moved for `stallSeconds`, or after
+ * until lag is 0 and nothing was produced or consumed for `quietSeconds` (5 s once the producers
+ * report every object produced and the lag was read fresh). Gives up when nothing moved for `stallSeconds`, or after
  * `timeoutSeconds` in any case.
  */
 async function drain(
@@ -415,11 +418,13 @@ async function drain(
     const quiet = known && m.lag === 0 && m.producedPerSecond === 0 && m.consumedPerSecond === 0;
     if (!quiet) quietSince = undefined;
     else quietSince ??= Date.now();
-    // With every object produced (done checkpoints, acks=all) and lag 0, nothing is left to come:
-    // a stall cannot hide unproduced rows, so the long quiet is not needed.
-    const needed = m.datasetProduced === true ? Math.min(quietMs, PRODUCED_QUIET_MS) : quietMs;
+    // With every object produced (done checkpoints, acks=all) and a fresh lag of 0, everything is
+    // written: a stall cannot hide rows, so the long quiet is not needed. A stale lag can (seen:
+    // a 0 read before the last rows were produced, reused while a rebalance held the consumers).
+    const settled = m.datasetProduced === true && m.lagStale !== true;
+    const needed = settled ? Math.min(quietMs, PRODUCED_QUIET_MS) : quietMs;
     if (quietSince !== undefined && Date.now() - quietSince >= needed) {
-      const why = needed < quietMs ? 'every object produced, lag 0' : `quiet for ${quietMs / 1000}s`;
+      const why = needed < quietMs ? 'every object produced, lag 0 read fresh' : `quiet for ${quietMs / 1000}s`;
       log(`  drained after ${((Date.now() - started) / 1000).toFixed(1)}s (${why})`);
       return true;
     }

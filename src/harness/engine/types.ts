@@ -256,7 +256,8 @@ export interface DrainOptions {
   /**
    * Drained once lag is 0 and nothing was produced or consumed for this long (a loaded machine
    * stalls for seconds: keep it long). When the producers report every object of the dataset
-   * produced, nothing is left to come, and 3 quiet seconds (or this, if shorter) do. @default 20
+   * produced and the lag of 0 was read fresh (not the previous read's), everything is written,
+   * and 5 quiet seconds (or this, if shorter) do. @default 20
    */
   quietSeconds?: number;
   /** Load while draining, so the producers finish the dataset; 0 = as fast as they can. @default 0 */

@@ -79,14 +79,23 @@ export class KafkaLagReader {
    * `timeoutMs`; the sampler must not stall its 1 s cadence on it.
    */
   async latest(budgetMs: number): Promise<number | undefined> {
+    return (await this.latestReading(budgetMs)).lag;
+  }
+
+  /**
+   * {@link latest}, saying whether the value is the previous read's (`stale`): good enough for
+   * a probe, not as proof that everything produced so far is committed now.
+   */
+  async latestReading(budgetMs: number): Promise<{ lag: number | undefined; stale: boolean }> {
     this.reading ??= this.lag().then((value) => {
       if (value !== undefined) this.last = { value, at: Date.now() };
       this.reading = undefined;
       return value;
     });
     const fresh = await withTimeout(this.reading, budgetMs).catch(() => undefined);
-    if (fresh !== undefined) return fresh;
-    return this.last && Date.now() - this.last.at <= LAG_STALE_MS ? this.last.value : undefined;
+    if (fresh !== undefined) return { lag: fresh, stale: false };
+    const last = this.last && Date.now() - this.last.at <= LAG_STALE_MS ? this.last.value : undefined;
+    return { lag: last, stale: last !== undefined };
   }
 
   /** Close the admin connection. */

@@ -553,9 +553,10 @@ export class AwsTarget implements Target {
       consumerGroupId(this.options.spec),
       this.options.spec.kafka.topic,
     );
-    const lag = await this.lagReader.latest(LAG_BUDGET_MS);
+    const { lag, stale } = await this.lagReader.latestReading(LAG_BUDGET_MS);
     const cpu = await this.clusterCpu().catch(() => ({}));
-    return this.collector.sample(readings, Date.now(), lag, cpu);
+    const sample = this.collector.sample(readings, Date.now(), lag, cpu);
+    return stale ? { ...sample, lagStale: true } : sample;
   }
 
   /** Average CPUUtilization of the stateful groups' ASGs over the last 5 minutes, cached for a minute. */

@@ -273,7 +273,10 @@ export class LocalTarget implements Target {
   async metrics(): Promise<MetricsSample> {
     const status = await this.status();
     const apps = await this.appEndpoints(status);
-    const [readings, lag] = await Promise.all([scrapeApps(apps), this.lagReaderFor().latest(LAG_BUDGET_MS)]);
+    const [readings, { lag, stale }] = await Promise.all([
+      scrapeApps(apps),
+      this.lagReaderFor().latestReading(LAG_BUDGET_MS),
+    ]);
     await this.load
       .reconcile(
         apps.filter((a) => a.group === 'producers'),
@@ -288,7 +291,8 @@ export class LocalTarget implements Target {
         if (cpuSeconds !== undefined) stateful.push({ group, memberId: m.id, cpuSeconds });
       }
     }
-    return this.collector.sample([...readings, ...stateful], Date.now(), lag);
+    const sample = this.collector.sample([...readings, ...stateful], Date.now(), lag);
+    return stale ? { ...sample, lagStale: true } : sample;
   }
 
   private lagReaderFor(): KafkaLagReader {
