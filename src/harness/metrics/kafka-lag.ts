@@ -74,19 +74,12 @@ export class KafkaLagReader {
 
   /**
    * The freshest lag there is within `budgetMs`: the result of a read that ends within the
-   * budget, else the last successful read's result if it is younger than `LAG_STALE_MS` (a
-   * read in flight is never doubled). With a frozen broker a read can take the whole
+   * budget, else the last successful read's result if it is younger than `LAG_STALE_MS`, marked
+   * `stale` (good enough for a probe, not as proof that everything produced so far is committed
+   * now). A read in flight is never doubled. With a frozen broker a read can take the whole
    * `timeoutMs`; the sampler must not stall its 1 s cadence on it.
    */
-  async latest(budgetMs: number): Promise<number | undefined> {
-    return (await this.latestReading(budgetMs)).lag;
-  }
-
-  /**
-   * {@link latest}, saying whether the value is the previous read's (`stale`): good enough for
-   * a probe, not as proof that everything produced so far is committed now.
-   */
-  async latestReading(budgetMs: number): Promise<{ lag: number | undefined; stale: boolean }> {
+  async latest(budgetMs: number): Promise<{ lag: number | undefined; stale: boolean }> {
     this.reading ??= this.lag().then((value) => {
       if (value !== undefined) this.last = { value, at: Date.now() };
       this.reading = undefined;

@@ -553,7 +553,7 @@ export class AwsTarget implements Target {
       consumerGroupId(this.options.spec),
       this.options.spec.kafka.topic,
     );
-    const { lag, stale } = await this.lagReader.latestReading(LAG_BUDGET_MS);
+    const { lag, stale } = await this.lagReader.latest(LAG_BUDGET_MS);
     const cpu = await this.clusterCpu().catch(() => ({}));
     const sample = this.collector.sample(readings, Date.now(), lag, cpu);
     return stale ? { ...sample, lagStale: true } : sample;

@@ -273,10 +273,7 @@ export class LocalTarget implements Target {
   async metrics(): Promise<MetricsSample> {
     const status = await this.status();
     const apps = await this.appEndpoints(status);
-    const [readings, { lag, stale }] = await Promise.all([
-      scrapeApps(apps),
-      this.lagReaderFor().latestReading(LAG_BUDGET_MS),
-    ]);
+    const [readings, { lag, stale }] = await Promise.all([scrapeApps(apps), this.lagReaderFor().latest(LAG_BUDGET_MS)]);
     await this.load
       .reconcile(
         apps.filter((a) => a.group === 'producers'),
