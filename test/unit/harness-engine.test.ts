@@ -7,8 +7,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runScenario } from '../../src/harness/engine/run.ts';
+import { methodProblem, runScenario } from '../../src/harness/engine/run.ts';
 import type { Scenario } from '../../src/harness/engine/types.ts';
+import { SCENARIOS } from '../../src/harness/scenarios/index.ts';
 import { SimulatedTarget } from '../support/simulated-target.ts';
 
 const base = (over: Partial<Scenario>): Scenario => ({
@@ -234,6 +235,92 @@ describe('runScenario on a simulated target', () => {
     // more than the 5 s) is waited in full.
     expect(await drainLine(false, 5.2)).toMatch(/drained after [\d.]+s \(quiet for 5.2s\)/);
     expect(await drainLine(true, 5.2, true)).toMatch(/drained after [\d.]+s \(quiet for 5.2s\)/);
+  });
+
+  it('a required change may be seen from the end of an earlier step (changeSince), and only from there', async () => {
+    const target = new SimulatedTarget();
+    const desired = (probe: { min?: number; max?: number }) => ({
+      kind: 'desired' as const,
+      group: 'consumers' as const,
+      ...probe,
+    });
+    const result = await runScenario(
+      base({
+        hypothesis: [{ kind: 'lag', max: 100 }],
+        method: [
+          { kind: 'setDesired', group: 'consumers', desired: 3 },
+          { kind: 'expect', probe: desired({ min: 3 }), requireChange: true, withinSeconds: 2, label: 'out' },
+          // Observations with desired 3 come after 'out' ends: the change to 2 is after it.
+          { kind: 'setDesired', group: 'consumers', desired: 2, pauseBefore: 0.3, pauseAfter: 0.3 },
+          {
+            kind: 'expect',
+            probe: desired({ max: 2 }),
+            requireChange: true,
+            changeSince: 'out',
+            withinSeconds: 1,
+            label: 'in, since out',
+          },
+          {
+            kind: 'expect',
+            probe: desired({ max: 2 }),
+            requireChange: true,
+            withinSeconds: 0.6,
+            label: 'in, from its start',
+          },
+          // Desired was ≤ 2 all along after the step 'in, since out': no change to see.
+          {
+            kind: 'expect',
+            probe: desired({ max: 2 }),
+            requireChange: true,
+            changeSince: 'in, since out',
+            withinSeconds: 0.6,
+            label: 'in, since in',
+          },
+        ],
+      }),
+      { target, out: await out() },
+    );
+    const step = (label: string) => result.journal.run.find((r) => r.name === label)!;
+    expect(step('in, since out').status).toBe('succeeded');
+    expect(step('in, since out').heldAtStart).toBe(true);
+    expect(step('in, since out').output).toMatch(
+      /already held before the step started, and the change was seen after "out" ended/,
+    );
+    expect(step('in, from its start').status).toBe('failed');
+    expect(step('in, from its start').error).toMatch(/so a change was waited for/);
+    expect(step('in, since in').status).toBe('failed');
+    expect(step('in, since in').error).toMatch(/had not changed since "in, since out" ended/);
+  });
+
+  it('a changeSince that names no earlier step fails the run before it touches the target', async () => {
+    const target = new SimulatedTarget();
+    const scenario = base({
+      method: [
+        {
+          kind: 'expect',
+          probe: { kind: 'lag', max: 100 },
+          requireChange: true,
+          changeSince: 'later',
+          withinSeconds: 1,
+        },
+        { kind: 'wait', seconds: 0.1, label: 'later' },
+      ],
+    });
+    await expect(runScenario(scenario, { target, out: await out() })).rejects.toThrow(
+      /^scenario sim: step 1 \(.*\) has changeSince "later", which is no earlier step's label: use the label of a step before it$/,
+    );
+    expect(target.calls).toEqual([]);
+    const noRequire = base({
+      method: [
+        { kind: 'wait', seconds: 0.1, label: 'first' },
+        { kind: 'expect', probe: { kind: 'lag', max: 100 }, changeSince: 'first', withinSeconds: 1 },
+      ],
+    });
+    await expect(runScenario(noRequire, { target, out: await out() })).rejects.toThrow(/add requireChange: true/);
+  });
+
+  it('every shipped scenario passes the method check', () => {
+    for (const scenario of SCENARIOS) expect(methodProblem(scenario, ['a', 'b', 'c']), scenario.name).toBeUndefined();
   });
 
   it('no method when the hypothesis does not hold before', async () => {

@@ -67,6 +67,8 @@ export interface RunOptions {
 /** Run a scenario against a deployed target and write its report. Never leaves a zone out or the load raised. */
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<ScenarioResult> {
   const { target } = options;
+  const problem = methodProblem(scenario, target.zones);
+  if (problem) throw new Error(`scenario ${scenario.name}: ${problem}`);
   const log = options.log ?? (() => undefined);
   const seed = options.seed ?? scenario.seed ?? 1;
   const startedAt = Date.now();
@@ -95,6 +97,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const onOuterAbort = (): void => stop.abort(`interrupted: ${String(options.signal?.reason ?? 'signal')}`);
   if (options.signal?.aborted) onOuterAbort();
   options.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const stepEnds = new Map<string, number>();
   const ctx: StepContext = {
     target,
     sampler,
@@ -103,6 +106,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     event: addEvent,
     zonesOut: new Set(),
     signal: stop.signal,
+    stepEnds,
   };
   const consecutive = scenario.hypothesisConsecutive ?? 3;
   let status: RunStatus = 'completed';
@@ -186,6 +190,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
           return out;
         });
         const settle = run.then((record) => {
+          stepEnds.set(name, sampler.observations.length);
           if (heldAtStart !== undefined) record.heldAtStart = heldAtStart;
           if (record.status === 'failed') {
             log(`  failed: ${record.error}`);
@@ -435,4 +440,23 @@ async function drain(
   }
   log('  did not drain in time; reading the ledger anyway');
   return false;
+}
+
+/**
+ * What is wrong with a scenario's method before it runs, in one line; undefined when nothing is.
+ * A `changeSince` must name an earlier step (by its label) and go with `requireChange`.
+ */
+export function methodProblem(scenario: Scenario, zones: readonly string[]): string | undefined {
+  const labels: string[] = [];
+  for (const [index, step] of scenario.method.entries()) {
+    if (step.kind === 'expect' && step.changeSince !== undefined) {
+      const where = `step ${index + 1} (${step.label ?? describeAction(step, zones)})`;
+      if (!step.requireChange)
+        return `${where} has changeSince but not requireChange: add requireChange: true, or drop changeSince`;
+      if (!labels.includes(step.changeSince))
+        return `${where} has changeSince "${step.changeSince}", which is no earlier step's label: use the label of a step before it`;
+    }
+    labels.push(step.label ?? describeAction(step, zones));
+  }
+  return undefined;
 }

@@ -23,6 +23,8 @@ export interface StepContext {
   signal: AbortSignal;
   /** Told, by an expect step, whether its probe already held on the last observation before it started. */
   noteProbeStart?: (heldAtStart: boolean | undefined) => void;
+  /** How many observations had been taken when each step of the method ended, by label (`changeSince`). */
+  stepEnds?: ReadonlyMap<string, number>;
 }
 
 /** Resolve a zone given by name or index. */
@@ -81,19 +83,22 @@ export interface ProbeWait {
    * undefined when there was none.
    */
   heldAtStart: boolean | undefined;
+  /** With `changeFrom`: the probes were seen not holding between that observation and the start. */
+  changedBefore: boolean;
 }
 
 /**
  * Wait until `probes` hold on `consecutive` observations in a row, for at most `withinMs`. With
  * `requireChange`, a hold only counts once the probes were seen not holding (on the observation
- * before the start or on one after it): a condition that held all along proves no change.
+ * before the start or on one after it; with `changeFrom`, on any observation from that index on):
+ * a condition that held all along proves no change.
  */
 export function waitForProbes(
   ctx: Pick<StepContext, 'sampler' | 'target' | 'signal'>,
   probes: Parameters<typeof evaluateAll>[0],
   consecutive: number,
   withinMs: number,
-  options: { requireChange?: boolean; historyFrom?: number } = {},
+  options: { requireChange?: boolean; historyFrom?: number; changeFrom?: number } = {},
 ): Promise<ProbeWait> {
   const started = Date.now();
   // Windowed probes average only over observations from here on (or from `historyFrom`).
@@ -103,17 +108,22 @@ export function waitForProbes(
   const heldAtStart = before
     ? evaluateAll(probes, before, ctx.target.zones, ctx.sampler.observations.slice(from)).ok
     : undefined;
+  const changedBefore =
+    options.changeFrom !== undefined &&
+    ctx.sampler.observations
+      .slice(options.changeFrom)
+      .some((obs) => !evaluateAll(probes, obs, ctx.target.zones, ctx.sampler.observations.slice(from)).ok);
   return new Promise((resolve) => {
     let run = 0;
     // Armed: holds count. Without requireChange at once; with it once a failing observation was seen.
-    let armed = !options.requireChange || heldAtStart === false;
+    let armed = !options.requireChange || heldAtStart === false || changedBefore;
     let last: ReturnType<typeof evaluateAll> | undefined;
     let unsubscribe: () => void = () => undefined;
     const finish = (ok: boolean): void => {
       clearTimeout(timer);
       unsubscribe();
       ctx.signal.removeEventListener('abort', onAbort);
-      resolve({ ok, last, waitedMs: Date.now() - started, heldAtStart });
+      resolve({ ok, last, waitedMs: Date.now() - started, heldAtStart, changedBefore });
     };
     const onAbort = (): void => finish(false);
     const timer = setTimeout(() => finish(false), withinMs);
@@ -250,12 +260,19 @@ export async function runAction(
       return randomTermination(ctx, action, streamFor(ctx.seed, stepIndex));
     case 'expect': {
       const historyFrom = ctx.sampler.observations.length;
-      const { ok, last, waitedMs, heldAtStart } = await waitForProbes(
+      const changeFrom = action.changeSince === undefined ? undefined : ctx.stepEnds?.get(action.changeSince);
+      if (action.changeSince !== undefined && changeFrom === undefined)
+        throw new Error(`changeSince "${action.changeSince}": no earlier step of the method has ended with that label`);
+      const { ok, last, waitedMs, heldAtStart, changedBefore } = await waitForProbes(
         ctx,
         [action.probe],
         action.consecutive ?? 1,
         action.withinSeconds * 1000,
-        { requireChange: action.requireChange ?? false, historyFrom },
+        {
+          requireChange: action.requireChange ?? false,
+          historyFrom,
+          ...(changeFrom !== undefined ? { changeFrom } : {}),
+        },
       );
       ctx.noteProbeStart?.(heldAtStart);
       let observed = last?.results[0]?.observed ?? 'no observation';
@@ -267,11 +284,15 @@ export async function runAction(
           );
         observed = `${observed}; kept holding for ${action.holdSeconds}s, lowest ${kept.lowest}`;
       }
-      const already = heldAtStart
-        ? action.requireChange
-          ? '; it already held before the step started, so a change was waited for'
-          : '; it already held before the step started: this shows no change'
-        : '';
+      const already = !heldAtStart
+        ? ''
+        : !action.requireChange
+          ? '; it already held before the step started: this shows no change'
+          : changedBefore
+            ? `; it already held before the step started, and the change was seen after "${action.changeSince}" ended`
+            : action.changeSince !== undefined
+              ? `; it already held before the step started and had not changed since "${action.changeSince}" ended, so a change was waited for`
+              : '; it already held before the step started, so a change was waited for';
       if (!ok)
         throw new Error(
           `${probeName(action.probe)} did not hold within ${action.withinSeconds}s (last: ${observed})${already}`,

@@ -197,6 +197,14 @@ export interface ExpectStep {
    */
   requireChange?: boolean;
   /**
+   * With `requireChange`: the label of an earlier step of the method from whose end the change
+   * may be seen. The probe seen not holding on any observation since that step ended arms the
+   * step, so a change that came before this step started (a group that scaled in while the
+   * previous steps still ran) counts, and one that came before that step ended does not.
+   * @default the change must be seen from this step's start
+   */
+  changeSince?: string;
+  /**
    * Once the probe holds, it must go on holding on every observation for this many seconds (a
    * figure that must stay up through a fault, not just touch the line once). @default 0
    */
