@@ -69,7 +69,8 @@ cat >"$BUILD/pom.xml" <<POM
 POM
 
 echo "install-cassandra.sh: resolving Cassandra ${CASSANDRA_VERSION} from Maven Central into $PREFIX/lib" >&2
-mvn -B -q -f "$BUILD/pom.xml" \
+# No perf data: the JVM would leave /tmp/hsperfdata_<user> behind.
+MAVEN_OPTS="${MAVEN_OPTS:-} -XX:-UsePerfData" mvn -B -q -f "$BUILD/pom.xml" \
   "org.apache.maven.plugins:maven-dependency-plugin:${MAVEN_DEPENDENCY_PLUGIN_VERSION}:copy-dependencies" \
   -DincludeScope=runtime -DoutputDirectory="$PREFIX/lib.new" >&2
 
