@@ -278,6 +278,8 @@ async function runOne(
         store: o.store,
         experiment: tag,
         datasetTag: planned.datasetTag,
+        // Every variant of a repetition gets the same rows, not as many as its run happened to use.
+        wholeDataset: true,
         ...(e.seed !== undefined ? { seed: e.seed } : {}),
         ...(o.signal ? { signal: o.signal } : {}),
       }),

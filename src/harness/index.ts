@@ -11,6 +11,7 @@ export { renderHtml } from './report/html.ts';
 export type { ReportData } from './report/model.ts';
 export { selectMembers, percentToCount } from './select.ts';
 export { prepareScenarioDataset, type ScenarioDatasetOptions } from './dataset/prepare.ts';
+export { DatasetFeed, FEED_LEAD_SECONDS, type DatasetFeedOptions, type FedDataset } from './dataset/feed.ts';
 export {
   SCENARIOS,
   scenarioByName,

@@ -153,6 +153,7 @@ export class SimulatedTarget implements Target {
   private readonly loads: ReplayClock['loads'] = [];
   private readonly zoneEvents: ReplayClock['zoneEvents'] = [];
   private source: SinkRow[];
+  private datasetUploaded = false;
   private readonly delivered: SinkRow[] = [];
   private lastMetrics = this.started;
   private frame: { t: number; frame: ReplayFrame } | undefined;
@@ -373,7 +374,10 @@ export class SimulatedTarget implements Target {
       ? (await readFile(join(dir, CONTENT_FILE), 'utf8')).split('\n').map(parseContentLine)
       : [];
     const rows = new Map(content.filter((row) => row !== undefined).map((row) => [row.id, row]));
-    this.source = ids.map((id) => rows.get(id) ?? { id, version: 1, digest: '' });
+    const uploaded = ids.map((id) => rows.get(id) ?? { id, version: 1, digest: '' });
+    // The first dataset replaces the toy source; later ones (a fed dataset's chunks) add to it.
+    this.source = this.datasetUploaded ? [...this.source, ...uploaded] : uploaded;
+    this.datasetUploaded = true;
     return { bucket: 'sim', keys: [], bytes: 0 };
   }
   async *readSinkIds(): AsyncIterable<string> {

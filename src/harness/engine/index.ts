@@ -11,4 +11,11 @@ export {
   type FaultRecovery,
   type ScalingFigure,
 } from './recovery.ts';
-export { runScenario, type RunOptions, type ScenarioResult, type DatasetRef } from './run.ts';
+export {
+  methodProblem,
+  runScenario,
+  type DatasetRef,
+  type DatasetSource,
+  type RunOptions,
+  type ScenarioResult,
+} from './run.ts';

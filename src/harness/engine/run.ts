@@ -44,14 +44,27 @@ export interface DatasetRef {
   objectKeyPrefix?: string;
 }
 
+/** A dataset that grows with the load (`DatasetFeed`): what `runScenario` needs of it. */
+export interface DatasetSource {
+  /** The producer fleet's load changed (records/s; 0: unlimited). */
+  loadChanged(recordsPerSecond: number): void;
+  /** Stop growing and describe what is there for the ledger. */
+  finish(): Promise<DatasetRef>;
+}
+
 /** Options of one run. */
 export interface RunOptions {
   /** A deployed target. */
   target: Target;
   /** Directory for `report.json` and `report.html` (created). */
   out: string;
-  /** The loaded dataset; without it the ledger is skipped (and the run cannot pass). */
+  /** The loaded dataset; without it (or `feed`) the ledger is skipped (and the run cannot pass). */
   dataset?: DatasetRef;
+  /**
+   * A dataset uploaded as the load needs it, instead of `dataset`: it is told every load the run
+   * sets, and finished (uploads stopped) before the drain; the ledger covers what it uploaded.
+   */
+  feed?: DatasetSource;
   /** Overrides the scenario's seed. */
   seed?: number;
   /** Progress lines (default: none). */
@@ -76,6 +89,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const addEvent = (e: Omit<ScenarioEvent, 't' | 'time'>): void => {
     const now = Date.now();
     const event: ScenarioEvent = { ...e, t: now - startedAt, time: new Date(now).toISOString() };
+    if (e.kind === 'load' && e.recordsPerSecond !== undefined) options.feed?.loadChanged(e.recordsPerSecond);
     events.push(event);
     options.onEvent?.(event);
     log(`  [${((now - startedAt) / 1000).toFixed(1)}s] ${e.label}`);
@@ -233,23 +247,30 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let ledger: Ledger | null = null;
   let ledgerError: string | undefined;
   let drained = false;
-  if (options.dataset && !options.signal?.aborted) {
+  // A feed stops growing before the drain: the drain then has only its lead left to push.
+  let dataset = options.dataset;
+  if (options.feed) {
+    try {
+      dataset = await options.feed.finish();
+    } catch (error) {
+      ledgerError = `the dataset feed could not say what it uploaded: ${(error as Error).message}`;
+    }
+  }
+  if (dataset && !options.signal?.aborted) {
     drained = await drain(scenario, ctx, log, options.signal);
     log('ledger: source ids vs sink rows');
     try {
-      const contentFile = options.dataset.contentFile;
+      const contentFile = dataset.contentFile;
       ledger = await computeLedger({
-        sourceIds: sourceIdsOf(options.dataset),
+        sourceIds: sourceIdsOf(dataset),
         ...(contentFile
           ? { sinkRows: target.readSinkRows(), expectedContent: contentFromFile(contentFile) }
           : { sinkIds: target.readSinkIds() }),
         locate: (ids) => target.locateInTopic(ids),
         deadLetters: target.deadLetters(),
-        expectedDeadLettered: options.dataset.malformed,
-        ...(options.dataset.skippedObjects !== undefined
-          ? { expectedSkippedObjects: options.dataset.skippedObjects }
-          : {}),
-        ...ledgerFilters(options.dataset),
+        expectedDeadLettered: dataset.malformed,
+        ...(dataset.skippedObjects !== undefined ? { expectedSkippedObjects: dataset.skippedObjects } : {}),
+        ...ledgerFilters(dataset),
       });
       log(
         `  source ${ledger.source}, sink ${ledger.sinkRows}, lost ${ledger.lost}${ledger.lostWhere && ledger.lost > 0 ? ` (in S3 only ${ledger.lostWhere.s3}, in topic ${ledger.lostWhere.topic}, consumed ${ledger.lostWhere.consumed})` : ''}, duplicated ${ledger.duplicated}, unexpected ${ledger.unexpected}, corrupted ${ledger.corrupted}, stale ${ledger.stale}, dead-lettered ${ledger.deadLettered}/${ledger.expectedDeadLettered ?? '?'}`,
@@ -259,7 +280,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       log(`  could not read the ledger: ${ledgerError}`);
     }
   } else {
-    ledgerError = options.dataset ? 'interrupted before the ledger' : 'no dataset given';
+    ledgerError ??= dataset ? 'interrupted before the ledger' : 'no dataset given';
   }
   await sampler.stop();
   unsubscribeLive();

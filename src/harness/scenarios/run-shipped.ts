@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { mergeSpec, validateSpec, type PipelineSpec } from '../../spec/index.ts';
+import { DatasetFeed } from '../dataset/feed.ts';
 import { prepareScenarioDataset } from '../dataset/prepare.ts';
 import { runScenario, type RunOptions, type ScenarioResult } from '../engine/run.ts';
 import type { Target } from '../../model/target.ts';
-import type { ScenarioDefinition } from './definition.ts';
+import { STREAM_CHUNK_SECONDS, type ScenarioDefinition } from './definition.ts';
 import type { ExperimentTag } from '../../store/index.ts';
 import { errorRecordOf, recordRun, runRecordOf, type StoreChoice } from '../record.ts';
 
@@ -41,10 +42,18 @@ export interface ShippedRunOptions {
   /** The experiment this run belongs to (recorded with it). */
   experiment?: ExperimentTag;
   /**
-   * The dataset's tag: its generator seed and S3 sub-prefix (letters, digits, hyphens, ≤ 32).
-   * Runs given one tag get the same records. @default `<scenario>-<random hex>`
+   * The dataset's tag: its generator seed and S3 sub-prefix (letters, digits, hyphens, ≤ 32; a
+   * fed dataset's chunks add `-<n>` to it). Runs given one tag get the same records: all of them
+   * with `wholeDataset`, else the same records in the same order, as many as each run uses.
+   * @default `<scenario>-<random hex>`
    */
   datasetTag?: string;
+  /**
+   * Upload the scenario's whole dataset before the run, even when the scenario is fed as the load
+   * needs it: runs given one tag then get the same rows, not as many as each happened to use
+   * (experiments compare variants on it). @default the scenario's `dataset.upfront`
+   */
+  wholeDataset?: boolean;
   /** Live samples and events (see `RunOptions`). */
   onSample?: RunOptions['onSample'];
   onEvent?: RunOptions['onEvent'];
@@ -89,23 +98,46 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
   const tag = o.datasetTag ?? `${def.name}-${randomBytes(3).toString('hex')}`;
   const dir = join(o.workDir, tag);
   await mkdir(dir, { recursive: true });
+  let feed: DatasetFeed | undefined;
   try {
     // Hold the producers at the baseline before they see the data (they start unlimited).
     await o.target.setLoad(def.baselineLoad);
-    o.log?.(`${def.name}: dataset of ${def.dataset.rows} rows → ${o.spec.dataset.prefix}${tag}/`);
-    const dataset = await prepareScenarioDataset(o.target, {
-      rows: def.dataset.rows,
-      tag,
-      dir,
-      prefix: o.spec.dataset.prefix,
-      ...(def.dataset.objects !== undefined ? { objects: def.dataset.objects } : {}),
-      ...(def.dataset.malformedFraction !== undefined ? { malformedFraction: def.dataset.malformedFraction } : {}),
-      ...(def.dataset.updateFraction !== undefined ? { updateFraction: def.dataset.updateFraction } : {}),
-    });
+    let data: Pick<RunOptions, 'dataset' | 'feed'>;
+    if (def.dataset.upfront || o.wholeDataset) {
+      o.log?.(`${def.name}: dataset of ${def.dataset.rows} rows → ${o.spec.dataset.prefix}${tag}/`);
+      data = {
+        dataset: await prepareScenarioDataset(o.target, {
+          rows: def.dataset.rows,
+          tag,
+          dir,
+          prefix: o.spec.dataset.prefix,
+          ...(def.dataset.objects !== undefined ? { objects: def.dataset.objects } : {}),
+          ...(def.dataset.malformedFraction !== undefined ? { malformedFraction: def.dataset.malformedFraction } : {}),
+          ...(def.dataset.updateFraction !== undefined ? { updateFraction: def.dataset.updateFraction } : {}),
+        }),
+      };
+    } else {
+      const chunkRows = Math.ceil((def.baselineLoad * STREAM_CHUNK_SECONDS) / 100) * 100;
+      o.log?.(
+        `${def.name}: dataset fed as the load needs it, chunks of ${chunkRows} rows, at most ${def.dataset.rows} → ${o.spec.dataset.prefix}${tag}/`,
+      );
+      feed = new DatasetFeed({
+        target: o.target,
+        tag,
+        dir,
+        prefix: o.spec.dataset.prefix,
+        maxRows: def.dataset.rows,
+        chunkRows,
+        ...(def.dataset.malformedFraction !== undefined ? { malformedFraction: def.dataset.malformedFraction } : {}),
+        ...(o.log ? { log: o.log } : {}),
+      });
+      await feed.start(def.baselineLoad);
+      data = { feed };
+    }
     const result = await runScenario(def, {
       target: o.target,
       out: o.out,
-      dataset,
+      ...data,
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
       ...(o.log ? { log: o.log } : {}),
       ...(o.signal ? { signal: o.signal } : {}),
@@ -118,6 +150,8 @@ async function runShippedUnrecorded(def: ScenarioDefinition, o: ShippedRunOption
     await keepMemberLogs(o);
     throw error;
   } finally {
+    // Stops its timer when the run ended before its drain (an error, an interrupt).
+    await feed?.finish().catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -38,6 +38,7 @@ export const updates: ScenarioDefinition = {
     },
     { kind: 'expect', probe: { kind: 'lag', max: 2000 }, withinSeconds: 90, consecutive: 3, label: 'lag recovers' },
   ],
-  dataset: { rows: rowsFor(BASELINE, 150), objects: 4, updateFraction: 0.3 },
+  // Uploaded whole: the versions of one id are spread over its four objects.
+  dataset: { rows: rowsFor(BASELINE, 150), objects: 4, updateFraction: 0.3, upfront: true },
   drain: { stallSeconds: 60 },
 };
