@@ -23,7 +23,7 @@ import type { Target } from '../../model/target.ts';
 import type { DatasetRef } from '../engine/run.ts';
 import { generateDataset } from './generate.ts';
 import type { DatasetManifest } from './manifest.ts';
-import { recordId } from './rows.ts';
+import { datasetScope } from './prepare.ts';
 
 /**
  * Seconds of the current load kept uploaded ahead of what the producers can have produced (and a
@@ -91,11 +91,6 @@ export class DatasetFeed {
     this.lead = o.leadSeconds ?? FEED_LEAD_SECONDS;
   }
 
-  /** Rows uploaded so far. */
-  get rows(): number {
-    return this.uploadedRows;
-  }
-
   /**
    * Upload the first chunks for `recordsPerSecond` (0: unlimited, so every row) and keep
    * uploading as the load goes on. Resolves once the first chunks are in the bucket.
@@ -148,8 +143,7 @@ export class DatasetFeed {
       validIdsFile,
       contentFile,
       malformed,
-      idPrefix: recordId(this.o.tag, 0).replace(/0$/, ''),
-      objectKeyPrefix: `${this.o.prefix}${this.o.tag}/`,
+      ...datasetScope(this.o.tag, this.o.prefix),
       rows: this.uploadedRows,
       chunks: this.chunks.length,
     };

@@ -45,8 +45,16 @@ export async function prepareScenarioDataset(
     validIdsFile: join(o.dir, manifest.validIdsFile),
     malformed: manifest.malformedCount,
     ...(manifest.contentFile ? { contentFile: join(o.dir, manifest.contentFile) } : {}),
-    idPrefix: recordId(o.tag, 0).replace(/0$/, ''),
-    objectKeyPrefix: `${o.prefix}${o.tag}/`,
+    ...datasetScope(o.tag, o.prefix),
     rows: manifest.rows,
   };
+}
+
+/**
+ * The ledger's filters for the dataset tagged `tag` under `prefix`: its rows are the sink rows
+ * whose ids start with `OP-<tag>-`, its dead letters those from objects under `<prefix><tag>/`.
+ * Other datasets in the same pipeline stay out.
+ */
+export function datasetScope(tag: string, prefix: string): Required<Pick<DatasetRef, 'idPrefix' | 'objectKeyPrefix'>> {
+  return { idPrefix: recordId(tag, 0).replace(/0$/, ''), objectKeyPrefix: `${prefix}${tag}/` };
 }
