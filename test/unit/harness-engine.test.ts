@@ -323,6 +323,31 @@ describe('runScenario on a simulated target', () => {
     for (const scenario of SCENARIOS) expect(methodProblem(scenario, ['a', 'b', 'c']), scenario.name).toBeUndefined();
   });
 
+  it('a fault is stamped when it was issued: a replacement that comes before the kill call returns is still its detection', async () => {
+    // The twin replaces a killed consumer within 0.2 s, sometimes before its answer to the kill
+    // is back; the fault stamped after the call then came after its own reaction.
+    class SlowToAnswer extends SimulatedTarget {
+      override async killMembers(...args: Parameters<SimulatedTarget['killMembers']>): Promise<string[]> {
+        const killed = await super.killMembers(...args);
+        await new Promise((r) => setTimeout(r, 400));
+        return killed;
+      }
+    }
+    const target = new SlowToAnswer({ replaceMs: 50 });
+    const result = await runScenario(
+      base({
+        method: [
+          { kind: 'kill', group: 'consumers', count: 1 },
+          { kind: 'expect', probe: { kind: 'atDesired', groups: ['consumers'] }, withinSeconds: 2, consecutive: 2 },
+        ],
+      }),
+      { target, out: await out() },
+    );
+    const kill = result.recovery.faults.find((f) => f.fault.startsWith('kill consumers'))!;
+    expect(kill.detectSeconds).not.toBeNull();
+    expect(kill.detectSeconds!).toBeLessThan(0.4);
+  });
+
   it('no method when the hypothesis does not hold before', async () => {
     const target = new SimulatedTarget();
     await target.zoneOutage('z-a', 'disrupt');

@@ -86,8 +86,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const seed = options.seed ?? scenario.seed ?? 1;
   const startedAt = Date.now();
   const events: ScenarioEvent[] = [];
-  const addEvent = (e: Omit<ScenarioEvent, 't' | 'time'>): void => {
-    const now = Date.now();
+  const addEvent = (e: Omit<ScenarioEvent, 't' | 'time'>, now = Date.now()): void => {
     const event: ScenarioEvent = { ...e, t: now - startedAt, time: new Date(now).toISOString() };
     if (e.kind === 'load' && e.recordsPerSecond !== undefined) options.feed?.loadChanged(e.recordsPerSecond);
     events.push(event);

@@ -15,8 +15,12 @@ export interface StepContext {
   sampler: Sampler;
   baselineLoad: number;
   seed: number;
-  /** Record an event on the run's timeline. */
-  event: (event: Omit<ScenarioEvent, 't' | 'time'>) => void;
+  /**
+   * Record an event on the run's timeline, at `atMs` (ms since the epoch; default now). A fault
+   * is stamped when it was issued, not when the target's call returned: the platform may react
+   * (a replacement) before the call is back, and that reaction is its time to detect.
+   */
+  event: (event: Omit<ScenarioEvent, 't' | 'time'>, atMs?: number) => void;
   /** Zones taken out and not yet restored (rollbacks restore them). */
   zonesOut: Set<string>;
   /** Aborted when the run must stop (stop condition, interrupt). */
@@ -182,10 +186,11 @@ async function kill(
   zone?: string,
 ): Promise<string[]> {
   if (ids.length === 0) return [];
+  const issuedAt = Date.now();
   const killed = await ctx.target.killMembers(group, { ids });
   const event: Omit<ScenarioEvent, 't' | 'time'> = { kind: 'fault', label, group, members: killed };
   if (zone) event.zone = zone;
-  ctx.event(event);
+  ctx.event(event, issuedAt);
   return killed;
 }
 
@@ -227,10 +232,11 @@ export async function runAction(
     }
     case 'zoneOutage': {
       const zone = resolveZone(target.zones, action.zone);
+      const issuedAt = Date.now();
       const how = await target.zoneOutage(zone, action.mode);
       const mode = how ? `${action.mode}: ${how}` : action.mode;
       ctx.zonesOut.add(zone);
-      ctx.event({ kind: 'fault', label: `zone ${zone} out (${mode})`, zone });
+      ctx.event({ kind: 'fault', label: `zone ${zone} out (${mode})`, zone }, issuedAt);
       return `zone ${zone} taken out (${mode})`;
     }
     case 'latency': {
@@ -242,11 +248,12 @@ export async function runAction(
       };
       const problem = latencyFaultProblem(latency);
       if (problem) throw new Error(problem);
+      const issuedAt = Date.now();
       const how = await target.zoneLatency(zone, latency);
       const label = `zone ${zone} ${describeLatencyFault(latency)} to the other zones (${how})`;
       // A rollback restores it early, like a zone taken out.
       ctx.zonesOut.add(zone);
-      ctx.event({ kind: 'fault', label, zone });
+      ctx.event({ kind: 'fault', label, zone }, issuedAt);
       return `${label}: in place`;
     }
     case 'zoneRestore': {
@@ -309,8 +316,9 @@ export async function runAction(
         seconds: action.seconds,
         ...(action.workers !== undefined ? { workers: action.workers } : {}),
       };
+      const issuedAt = Date.now();
       await target.stressCpu(stress);
-      ctx.event({ kind: 'fault', label: `CPU stress ${action.group}`, group: action.group });
+      ctx.event({ kind: 'fault', label: `CPU stress ${action.group}`, group: action.group }, issuedAt);
       return `stressing ${action.group} for ${action.seconds}s`;
     }
   }
