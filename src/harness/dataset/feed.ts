@@ -71,7 +71,6 @@ export class DatasetFeed {
   private rateSince = Date.now();
   /** Rows the producers can have produced by `rateSince` at most (0 rate: unlimited). */
   private bound = 0;
-  private unlimited = false;
   private readonly chunks: { dir: string; manifest: DatasetManifest }[] = [];
   private uploadedRows = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -109,7 +108,6 @@ export class DatasetFeed {
     if (this.stopped) return;
     this.advance();
     this.rate = recordsPerSecond;
-    this.unlimited = recordsPerSecond <= 0;
   }
 
   /**
@@ -177,7 +175,7 @@ export class DatasetFeed {
   private async topUp(): Promise<void> {
     this.advance();
     const ahead = Math.max(this.rate * this.lead, this.o.chunkRows);
-    const need = this.unlimited ? this.o.maxRows : Math.min(this.o.maxRows, this.bound + ahead);
+    const need = this.rate <= 0 ? this.o.maxRows : Math.min(this.o.maxRows, this.bound + ahead);
     while (!this.stopped && this.uploadedRows < need) await this.uploadChunk();
   }
 
