@@ -223,6 +223,20 @@ describe('a throughput averaged over a window', () => {
     expect(r.unknown).toBe(true);
   });
 
+  it('weights each reading by the interval it was measured over', () => {
+    // 100/s read every second, except that one scrape came 0.1 s after the last with one
+    // batch's 60 acks in it (600/s over 0.1 s): 10 s of 100/s plus 60 records, not a 145/s mean.
+    const uneven = [
+      ...Array.from({ length: 6 }, (_, i) => obs(i * 1000, { producedPerSecond: 100 })),
+      obs(5100, { producedPerSecond: 600 }),
+      ...Array.from({ length: 6 }, (_, i) => obs(6000 + i * 1000, { producedPerSecond: i === 0 ? 0 : 100 })),
+    ];
+    const r = evaluateProbe({ ...probe, min: 100 }, uneven.at(-1)!, zones, uneven);
+    // Window (1 s, 11 s]: 100/s for 9.9 s of readings, 600/s for 0.1 s, 0/s for 0.9 s.
+    expect(r.observed).toBe(((100 * 9 + 600 * 0.1 + 0 * 0.9) / 10).toFixed(1));
+    expect(r.ok).toBe(false);
+  });
+
   it('without a history it is the single reading', () => {
     expect(evaluateProbe(probe, obs(0, { producedPerSecond: 50 })).ok).toBe(true);
     expect(evaluateProbe(probe, obs(0, { producedPerSecond: 0 })).ok).toBe(false);

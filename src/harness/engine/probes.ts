@@ -85,9 +85,10 @@ export function evaluateProbe(
         const seen = first ? (obs.t - first.t) / 1000 : 0;
         return result(false, `window ${seen.toFixed(0)}s of ${probe.overSeconds}s`);
       }
-      const window = history.filter((o) => o.t > obs.t - windowMs && o.t <= obs.t);
-      if (window.some((o) => !measured(o.metrics, figure))) return unknown(`${probe.side ?? 'consumed'} (in window)`);
-      const value = window.reduce((sum, o) => sum + o.metrics[figure], 0) / window.length;
+      const inWindow = (o: Observation): boolean => o.t > obs.t - windowMs && o.t <= obs.t;
+      if (history.some((o) => inWindow(o) && !measured(o.metrics, figure)))
+        return unknown(`${probe.side ?? 'consumed'} (in window)`);
+      const value = timeWeightedMean(history, inWindow, (o) => o.metrics[figure]);
       return result(value >= probe.min, value.toFixed(1));
     }
     case 'atDesired': {
@@ -174,4 +175,30 @@ export function firstHoldingRun(
     }
   }
   return -1;
+}
+
+/**
+ * The mean of a per-second rate over the observations `selected` picks, each weighted by the
+ * time since the observation before it (the interval its rate was measured over). An unweighted
+ * mean would let a reading taken moments after the last one, holding one batch's acks over a
+ * fraction of a second, count as much as a whole second. The first observation of the history
+ * has no interval of its own and takes the one after it.
+ */
+export function timeWeightedMean(
+  history: readonly Observation[],
+  selected: (o: Observation) => boolean,
+  value: (o: Observation) => number,
+): number {
+  let weighted = 0;
+  let total = 0;
+  for (let i = 0; i < history.length; i++) {
+    const o = history[i]!;
+    if (!selected(o)) continue;
+    const before = history[i - 1] ?? o;
+    const after = history[i + 1];
+    const interval = i > 0 ? o.t - before.t : after ? after.t - o.t : 1;
+    weighted += value(o) * interval;
+    total += interval;
+  }
+  return total > 0 ? weighted / total : 0;
 }

@@ -28,10 +28,13 @@ export const zoneLatency: ScenarioDefinition = {
     // Long enough to outlast the checks below; the restore ends it.
     { kind: 'latency', zone: ZONE, delayMs: 100, lossPercent: 2, seconds: 180 },
     {
-      // Averaged over 10 s (the producers send in batches), over readings since the fault began.
+      // Averaged over 20 s, over readings since the fault began. Across the slow links a producer's
+      // acks=all rounds take 2–3 s, so its counter moves in steps of 300–500 records, and a 10 s
+      // window read 95–107/s at times in runs that averaged 140/s over the fault (one failed CI on
+      // it). Over 20 s such runs read ≥ 120/s, and a run dented to 97/s still fails (91/s).
       kind: 'expect',
-      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.7, overSeconds: 10 },
-      withinSeconds: 20,
+      probe: { kind: 'throughput', side: 'produced', min: BASELINE * 0.7, overSeconds: 20 },
+      withinSeconds: 30,
       holdSeconds: 40,
       label: 'producers keep ≥ 70 % of baseline while the zone is slow',
     },
