@@ -99,7 +99,8 @@ export class ObjectClaims {
       silentMs: now - this.lastHeartbeat,
     });
     try {
-      await this.join();
+      // Bounded: a join that never answers must not hold `rejoining` (and so every later rejoin).
+      await joinWithin(this.join(), REJOIN_AFTER_MS);
       void old.disconnect().catch(() => {});
     } catch (error) {
       // Keep the old member (it may yet recover) and drop the half-joined one.
@@ -169,6 +170,19 @@ export class ObjectClaims {
     clearInterval(this.watchdog);
     this.owned = new Set();
     await this.consumer?.disconnect();
+  }
+}
+
+/** `join`, or a rejection once `ms` have passed without it settling. */
+async function joinWithin(join: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer to the join in ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([join, late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

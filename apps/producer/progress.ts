@@ -31,6 +31,8 @@ export class ProgressStore {
   /** Highest offset seen + 1, per partition. */
   private readonly position = new Map<number, bigint>();
   private consumer: Consumer | undefined;
+  /** The reader stopped for good, or fell behind for a whole catch-up: replace it. */
+  private readerDead = false;
 
   constructor(
     private readonly kafka: Kafka,
@@ -46,7 +48,16 @@ export class ProgressStore {
       'cleanup.policy': 'compact',
       'min.insync.replicas': String(Math.min(2, replicationFactor)),
     });
-    await this.consumer?.disconnect().catch(() => {}); // a retried start
+    await this.tail();
+  }
+
+  /**
+   * Tail the topic from the beginning with a new reader, replacing the current one. What was read
+   * stays: checkpoints never move backwards, so reading them again is harmless.
+   */
+  private async tail(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => {}); // a retried start, or a restart
+    this.readerDead = false;
     // A private group that never commits: every start reads the topic from the beginning.
     const consumer = this.kafka.consumer({
       groupId: `${this.topic}.reader.${this.memberId}.${process.pid}.${Date.now()}`,
@@ -55,6 +66,13 @@ export class ProgressStore {
       heartbeatInterval: 1000,
     });
     this.consumer = consumer;
+    // kafkajs restarts a reader after a retriable crash; after any other it stays down, and
+    // every catch-up would wait out its timeout for ever: the next one starts a new reader.
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (this.consumer !== consumer || event.payload.restart) return;
+      this.readerDead = true;
+      this.log.warn('progress reader crashed and will not restart itself', { error: event.payload.error.message });
+    });
     await consumer.connect();
     await consumer.subscribe({ topic: this.topic, fromBeginning: true });
     await consumer.run({
@@ -79,15 +97,23 @@ export class ProgressStore {
     });
   }
 
-  /** Wait until everything written to the topic before this call has been read. */
+  /**
+   * Wait until everything written to the topic before this call has been read. A reader that
+   * crashed for good, or that did not get there in `timeoutMs`, is replaced by a new one (the
+   * call still fails, and the caller tries again later).
+   */
   async catchUp(timeoutMs = 30_000): Promise<void> {
+    if (this.readerDead) await this.tail();
     const ends = await this.admin.fetchTopicOffsets(this.topic);
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const behind = ends.some((e) => (this.position.get(e.partition) ?? 0n) < BigInt(e.high));
       if (!behind) return;
-      if (Date.now() > deadline)
-        throw new Error(`progress topic ${this.topic} not read up to its end after ${timeoutMs} ms`);
+      if (Date.now() > deadline || this.readerDead) {
+        const why = this.readerDead ? 'its reader crashed' : `not read up to its end after ${timeoutMs} ms`;
+        this.readerDead = true; // the next catch-up starts a new reader
+        throw new Error(`progress topic ${this.topic}: ${why}`);
+      }
       await new Promise((r) => setTimeout(r, 10));
     }
   }

@@ -157,6 +157,20 @@ async function producersDatasetGauges(): Promise<string[]> {
   return gauges.sort();
 }
 
+/** Each producer's `/admin/status` (claims held, objects done, what it produces now), as JSON lines. */
+async function producersStatus(): Promise<string[]> {
+  return Promise.all(
+    (await members('producers')).map(async (m) => {
+      const body = await fetch(`http://${m.address}:${PORTS.appHttp}/admin/status`, {
+        signal: AbortSignal.timeout(3000),
+      })
+        .then((r) => r.text())
+        .catch((error: Error) => `no answer: ${error.message}`);
+      return `${m.id}: ${body}`;
+    }),
+  );
+}
+
 /** Retry a read that timed out (the machine is shared; a slow page is not a wrong answer). */
 async function withRetries<T>(fn: () => Promise<T>, attempts = 6): Promise<T> {
   for (let i = 1; ; i++) {
@@ -480,7 +494,9 @@ describe('producer and consumer apps on the local twin', () => {
       if (letters.size >= want.length) break;
       await new Promise((r) => setTimeout(r, 3000));
     }
-    expect([...letters.keys()].sort()).toEqual(want.map(([name]) => `${prefix}${name}:0`).sort());
+    // A producer that holds no claims, or is stuck on an object, is the usual why: say so.
+    const why = letters.size < want.length ? `producers: ${(await producersStatus()).join('; ')}` : '';
+    expect([...letters.keys()].sort(), why).toEqual(want.map(([name]) => `${prefix}${name}:0`).sort());
     for (const [name, , reason] of want) {
       const letter = letters.get(`${prefix}${name}:0`)!;
       expect(letter.kind, name).toBe('unreadable-object');

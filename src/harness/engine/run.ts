@@ -166,11 +166,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
         ? String(stop.signal.reason)
         : 'steady-state hypothesis did not hold before the method';
       for (const step of scenario.method)
-        builder.skipped(
-          step.label ?? describeAction(step, target.zones),
-          step.kind === 'expect' ? 'probe' : 'action',
-          step,
-        );
+        builder.skipped(stepName(step, target.zones), step.kind === 'expect' ? 'probe' : 'action', step);
     } else {
       if (scenario.stopConditions) {
         const { probes, consecutive: need = 3 } = scenario.stopConditions;
@@ -187,7 +183,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       }
       const background: Promise<unknown>[] = [];
       for (const [index, step] of scenario.method.entries()) {
-        const name = step.label ?? describeAction(step, target.zones);
+        const name = stepName(step, target.zones);
         const type = step.kind === 'expect' ? 'probe' : 'action';
         if (stop.signal.aborted) {
           builder.skipped(name, type, step);
@@ -470,13 +466,18 @@ export function methodProblem(scenario: Scenario, zones: readonly string[]): str
   const labels: string[] = [];
   for (const [index, step] of scenario.method.entries()) {
     if (step.kind === 'expect' && step.changeSince !== undefined) {
-      const where = `step ${index + 1} (${step.label ?? describeAction(step, zones)})`;
+      const where = `step ${index + 1} (${stepName(step, zones)})`;
       if (!step.requireChange)
         return `${where} has changeSince but not requireChange: add requireChange: true, or drop changeSince`;
       if (!labels.includes(step.changeSince))
         return `${where} has changeSince "${step.changeSince}", which is no earlier step's label: use the label of a step before it`;
     }
-    labels.push(step.label ?? describeAction(step, zones));
+    labels.push(stepName(step, zones));
   }
   return undefined;
+}
+
+/** A step's name in the journal, and what `changeSince` refers to it by: its label, or its description. */
+function stepName(step: Scenario['method'][number], zones: readonly string[]): string {
+  return step.label ?? describeAction(step, zones);
 }
