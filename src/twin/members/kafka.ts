@@ -21,13 +21,19 @@ export interface KafkaMemberOptions {
   heapMiB: number;
 }
 
-/** JVM flags shared by broker and storage tool: small heap, serial GC, run tag. */
+/**
+ * JVM flags shared by broker and storage tool: small heap, serial GC, C1 only, run tag. C1 only
+ * (`TieredStopAtLevel=1`): a twin's JVM lives minutes, and C2 spends most of that compiling; on
+ * the 2-core machine the whole twin then boots in 20–24 s instead of 30–33 s and apps-pipeline's
+ * 30 000 rows go through in 31 s instead of 56 s (the storage tool: a third of a default start's CPU).
+ */
 function jvmFlags(runId: string, heapMiB: number, log4j: string, dataDir: string): string[] {
   return [
     ...jvmTempFlags(dataDir),
     `-Xmx${heapMiB}m`,
     `-Xms${Math.min(heapMiB, 128)}m`,
     '-XX:+UseSerialGC',
+    '-XX:TieredStopAtLevel=1',
     '-XX:MaxDirectMemorySize=256m',
     '-Djava.awt.headless=true',
     `-Dlog4j2.configurationFile=${log4j}`,
@@ -131,10 +137,8 @@ export async function formatKafkaStorage(
     renameSync(join(logDir, 'meta.properties.tmp'), join(logDir, 'meta.properties'));
     return;
   }
-  // A short-lived tool: C1 only, no perf data — a third of the CPU of a default JVM start.
   const args = [
     ...jvmFlags(o.runId, 256, log4j, member.dataDir),
-    '-XX:TieredStopAtLevel=1',
     '-Xshare:auto',
     '-cp',
     kafkaClasspath(),
