@@ -57,7 +57,7 @@ export class ProgressStore {
    */
   private async tail(): Promise<void> {
     await this.consumer?.disconnect().catch(() => {}); // a retried start, or a restart
-    this.readerDead = false;
+    this.readerDead = true; // until the new one runs: a failed start is replaced on the next catch-up
     // A private group that never commits: every start reads the topic from the beginning.
     const consumer = this.kafka.consumer({
       groupId: `${this.topic}.reader.${this.memberId}.${process.pid}.${Date.now()}`,
@@ -95,6 +95,7 @@ export class ProgressStore {
         }
       },
     });
+    if (this.consumer === consumer) this.readerDead = false;
   }
 
   /**

@@ -184,19 +184,16 @@ export function firstHoldingRun(
  * fraction of a second, count as much as a whole second. The first observation of the history
  * has no interval of its own and takes the one after it.
  */
-export function timeWeightedMean(
+function timeWeightedMean(
   history: readonly Observation[],
   selected: (o: Observation) => boolean,
   value: (o: Observation) => number,
 ): number {
   let weighted = 0;
   let total = 0;
-  for (let i = 0; i < history.length; i++) {
-    const o = history[i]!;
+  for (const [i, o] of history.entries()) {
     if (!selected(o)) continue;
-    const before = history[i - 1] ?? o;
-    const after = history[i + 1];
-    const interval = i > 0 ? o.t - before.t : after ? after.t - o.t : 1;
+    const interval = i > 0 ? o.t - history[i - 1]!.t : (history[i + 1]?.t ?? o.t + 1) - o.t;
     weighted += value(o) * interval;
     total += interval;
   }

@@ -23,9 +23,10 @@ export interface KafkaMemberOptions {
 
 /**
  * JVM flags shared by broker and storage tool: small heap, serial GC, C1 only, run tag. C1 only
- * (`TieredStopAtLevel=1`): a twin's JVM lives minutes, and C2 spends most of that compiling; on
- * the 2-core machine the whole twin then boots in 20–24 s instead of 30–33 s and apps-pipeline's
- * 30 000 rows go through in 31 s instead of 56 s (the storage tool: a third of a default start's CPU).
+ * (`TieredStopAtLevel=1`): a twin's JVM lives minutes, and C2 spent much of them compiling; on
+ * the 2-core machine the whole twin boots in 20–24 s instead of 30–33 s with it, and
+ * apps-pipeline's 30 000 rows go through in 31 s instead of 56 s (the storage tool: a third of a
+ * default start's CPU).
  */
 function jvmFlags(runId: string, heapMiB: number, log4j: string, dataDir: string): string[] {
   return [
