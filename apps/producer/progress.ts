@@ -31,7 +31,7 @@ export class ProgressStore {
   /** Highest offset seen + 1, per partition. */
   private readonly position = new Map<number, bigint>();
   private consumer: Consumer | undefined;
-  /** The reader stopped for good, or fell behind for a whole catch-up: replace it. */
+  /** No reader runs: it stopped for good, fell behind for a whole catch-up, or its start failed. Replace it. */
   private readerDead = false;
 
   constructor(
