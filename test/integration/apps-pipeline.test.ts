@@ -39,7 +39,7 @@ import type { MemberState } from '../../src/model/target.ts';
 import { PORTS } from '../../src/spec/ports.ts';
 import { consumerGroupId, defaultSpec, validateSpec, type GroupName, type PipelineSpec } from '../../src/spec/index.ts';
 
-const SLOT = Number(process.env.TT_TEST_SLOT ?? 0);
+const SLOT = Number(process.env.TERRATOWER_TEST_SLOT ?? 0);
 const CORRUPT_IDS = ['OP-corrupt-17', 'OP-corrupt-1234', 'OP-corrupt-2999'];
 // Read by the consumers the twin starts (the twin's processes inherit this environment).
 process.env.TT_FAULT_CORRUPT_IDS = CORRUPT_IDS.join(',');
