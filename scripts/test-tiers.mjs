@@ -2,9 +2,10 @@
 // `npm test`: every tier in order, stopping at the first that fails, then a table of each tier's
 // wall time (also when one failed), so a slow tier shows up in every CI log.
 //
-// A tier is one command, or lanes run side by side: the scenario tier runs the shipped scenarios
-// (output live) beside the integration files that boot no twin (output printed when the lane
-// ends). `integration` names the twin files; `scenarios` brings the files beside with it.
+// A tier is one command, or lanes run side by side: the integration tier runs the files that boot
+// a twin (output live) beside the files that do not (output printed when the lane ends), since the
+// twin files alone leave about a third of the 2 cores idle. The scenarios run alone: their checks
+// time the pipeline, and beside the other files they ran a minute slower for no gain in total.
 //
 //   node scripts/test-tiers.mjs [tier ...]     # e.g. `build typecheck lint unit` for the fast ones
 import { spawn } from 'node:child_process';
@@ -23,29 +24,23 @@ const TIERS = [
   // dist/ and every real part the next tiers start (jars, moto, terraform, packer, Go tools), once,
   // so the lanes below do not build or install at the same time.
   tier('prepare', ['node', '--import', 'tsx', 'test/integration/prepare.ts']),
-  // The integration files that boot a twin, one at a time, alone: they load the twin as fast as it
-  // goes, so they are bound by the 2 cores.
   {
     name: 'integration',
-    lanes: [{ name: 'twin files', command: ['npx', 'vitest', 'run', '--project', 'integration'], afterPrepare: true }],
-  },
-  // The shipped scenarios are bound by their own clock (warm-ups, holds, recoveries): a twin at
-  // their baseline load keeps about half of the 2 cores busy. The integration files that boot no
-  // twin (terraform against moto, npm and tsc, packer) take about 0.8 of a core on average, in
-  // bursts, so they run beside the scenarios rather than beside the twin files they slowed.
-  {
-    name: 'scenarios',
     lanes: [
-      { name: 'scenarios', command: ['npx', 'vitest', 'run', '--project', 'scenarios'], afterPrepare: true },
+      { name: 'twin files', command: ['npx', 'vitest', 'run', '--project', 'integration'], afterPrepare: true },
       {
         name: 'files beside',
-        // Not niced: a moto server starved behind a twin answered so late that the AWS provider
+        // Not niced: a moto server starved behind the twin answered so late that the AWS provider
         // retried an attach that had gone through (Resource.AlreadyAssociated).
         command: ['npx', 'vitest', 'run', '--project', 'integration-aside'],
         afterPrepare: true,
         aside: true,
       },
     ],
+  },
+  {
+    name: 'scenarios',
+    lanes: [{ name: 'scenarios', command: ['npx', 'vitest', 'run', '--project', 'scenarios'], afterPrepare: true }],
   },
 ];
 
