@@ -6,7 +6,7 @@
 //      dist/bundle/, with dist/bundle/package.json pinning the packages the bundles leave external
 //      (see bundle-options.mjs). The twin and the app AMI start these bundles.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -27,12 +27,6 @@ if (tsc.status !== 0) {
 
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const pinned = { ...manifest.devDependencies, ...manifest.peerDependencies, ...manifest.dependencies };
-const bundleDir = join(dist, 'bundle');
-rmSync(bundleDir, { recursive: true, force: true });
-mkdirSync(bundleDir, { recursive: true });
-for (const app of ['producer', 'consumer']) {
-  await build(appBundleOptions(root, app, join(bundleDir, `${app}.mjs`)));
-}
 const dependencies = {};
 for (const name of EXTERNAL) {
   if (!pinned[name]) {
@@ -41,8 +35,19 @@ for (const name of EXTERNAL) {
   }
   dependencies[name] = pinned[name];
 }
+// Built beside dist/bundle and swapped in whole: a twin that launches an app while a build runs
+// finds the old bundles or the new ones, not an empty dir.
+const bundleDir = join(dist, 'bundle');
+const fresh = join(dist, `bundle.new-${process.pid}`);
+rmSync(fresh, { recursive: true, force: true });
+mkdirSync(fresh, { recursive: true });
+for (const app of ['producer', 'consumer']) {
+  await build(appBundleOptions(root, app, join(fresh, `${app}.mjs`)));
+}
 writeFileSync(
-  join(bundleDir, 'package.json'),
+  join(fresh, 'package.json'),
   `${JSON.stringify({ name: 'terratower-apps', private: true, type: 'module', dependencies }, null, 2)}\n`,
 );
+rmSync(bundleDir, { recursive: true, force: true });
+renameSync(fresh, bundleDir);
 console.error(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -177,9 +177,12 @@ const bin = join(work, 'node_modules', '.bin');
 let cliProblem: string | undefined;
 
 beforeAll(async () => {
-  // npm pack runs the prepack build, so the tarball holds this checkout's dist/.
+  // The tarball holds this checkout's dist/, built before any integration file ran (the prepare
+  // tier, or the global setup). Not npm pack's prepack build: rebuilding dist/ here removed the
+  // app bundles under the twin files' lane beside this one, and a twin booting then failed to
+  // launch its producer (CI, 2026-11-29).
   mkdirSync(join(work, 'pack'));
-  await mustRun('npm', ['pack', '--silent', '--pack-destination', join(work, 'pack')], REPO_ROOT);
+  await mustRun('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', join(work, 'pack')], REPO_ROOT);
   const tarball = readdirSync(join(work, 'pack')).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack wrote no tarball');
   // One node_modules for both apps (Node and TypeScript look upward from esm/ and cjs/).

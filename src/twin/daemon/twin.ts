@@ -154,6 +154,8 @@ export class Twin {
   private tickTimer?: NodeJS.Timeout;
   private ticking = false;
   private lastEvalMs = 0;
+  /** The last failed tick's message, so a failure that repeats every tick is said once. */
+  private lastTickError?: string;
   private readonly cpu = new CpuMeter();
   private readonly cpuByMember = new Map<string, number>();
   private readonly lagByMember = new Map<string, number>();
@@ -582,9 +584,27 @@ export class Twin {
           this.groups[name].evaluateScaling(now, (metric) => this.samples(name, metric));
         }
       }
+    } catch (error) {
+      this.tickFailed(error as Error);
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * A tick that threw (a launch that could not start: e.g. an app bundle missing while
+   * `npm run build` rewrites dist/). During boot it fails the boot with its reason; a ready twin
+   * says so once and tries again at the next tick, as an Auto Scaling group retries a launch.
+   * Before, it was an unhandled rejection that ended the daemon with a stack trace.
+   */
+  private tickFailed(error: Error): void {
+    if (this.phase === 'booting' && this.bootFailure) {
+      this.bootFailure(error);
+      return;
+    }
+    if (error.message === this.lastTickError) return;
+    this.lastTickError = error.message;
+    process.stderr.write(`terratower: a control tick failed, trying again at the next: ${error.message}\n`);
   }
 
   /**
