@@ -39,15 +39,18 @@ for (const name of EXTERNAL) {
 // finds the old bundles or the new ones, not an empty dir.
 const bundleDir = join(dist, 'bundle');
 const fresh = join(dist, `bundle.new-${process.pid}`);
-rmSync(fresh, { recursive: true, force: true });
 mkdirSync(fresh, { recursive: true });
-for (const app of ['producer', 'consumer']) {
-  await build(appBundleOptions(root, app, join(fresh, `${app}.mjs`)));
+try {
+  for (const app of ['producer', 'consumer']) {
+    await build(appBundleOptions(root, app, join(fresh, `${app}.mjs`)));
+  }
+  writeFileSync(
+    join(fresh, 'package.json'),
+    `${JSON.stringify({ name: 'terratower-apps', private: true, type: 'module', dependencies }, null, 2)}\n`,
+  );
+  rmSync(bundleDir, { recursive: true, force: true });
+  renameSync(fresh, bundleDir);
+} finally {
+  rmSync(fresh, { recursive: true, force: true });
 }
-writeFileSync(
-  join(fresh, 'package.json'),
-  `${JSON.stringify({ name: 'terratower-apps', private: true, type: 'module', dependencies }, null, 2)}\n`,
-);
-rmSync(bundleDir, { recursive: true, force: true });
-renameSync(fresh, bundleDir);
 console.error(`build: dist/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
