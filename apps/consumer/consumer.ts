@@ -26,7 +26,7 @@ import type { ConsumerMetrics } from './metrics.ts';
 import { Semaphore } from './semaphore.ts';
 import type { CassandraSink } from './sink.ts';
 
-/** Tuning knobs (environment: TT_WRITE_CONCURRENCY, TT_SLICE_SIZE, TT_PARTITIONS_CONCURRENTLY). */
+/** Tuning knobs (environment: TT_WRITE_CONCURRENCY, TT_SLICE_SIZE, TT_PARTITIONS_CONCURRENTLY, TT_LAG_POLL_MS). */
 export interface ConsumerTuning {
   /** Cassandra writes in flight per member. */
   writeConcurrency: number;
@@ -34,6 +34,12 @@ export interface ConsumerTuning {
   sliceSize: number;
   /** Partitions processed at the same time. */
   partitionsConcurrently: number;
+  /**
+   * How often the lag gauge is read again, ms. It must be no longer than the period the autoscaler
+   * evaluates lag over: a twin running policies 60× fast evaluates every second, and a reading
+   * held for five of its periods turned one rebalance's backlog into a scale-out.
+   */
+  lagPollMs: number;
 }
 
 /** Defaults of `ConsumerTuning`. */
@@ -41,6 +47,7 @@ export const DEFAULT_CONSUMER_TUNING: ConsumerTuning = {
   writeConcurrency: 128,
   sliceSize: 500,
   partitionsConcurrently: 3,
+  lagPollMs: 5000,
 };
 
 /** Thrown when a write is abandoned (stopping, or the partition moved): the slice is not resolved. */
@@ -92,12 +99,24 @@ export class PipelineConsumer {
     });
     this.dlqProducer = dlq;
     await retryKafka('producer connect', this.log, () => dlq.connect());
-    this.lag = new LagMonitor(this.admin, this.config.groupId, this.config.topic, this.metrics, this.log);
+    this.lag = new LagMonitor(
+      this.admin,
+      this.config.groupId,
+      this.config.topic,
+      this.metrics,
+      this.log,
+      this.tuning.lagPollMs,
+    );
     const consumer = this.kafka.consumer({
       groupId: this.config.groupId,
       sessionTimeout: 10_000,
       heartbeatInterval: 1000,
       rebalanceTimeout: 30_000,
+      // kafkajs ends a rebalance only when every per-broker fetcher has ended, and a fetcher for a
+      // broker that leads none of this member's partitions sleeps maxWaitTime before it looks
+      // again. At the 5 s default each rebalance (a scale-in, a member replaced) stalled the whole
+      // group about 5 s; the backlog that built up then read as a reason to scale out again.
+      maxWaitTimeInMs: 500,
       maxBytesPerPartition: 1024 * 1024,
       retry: { retries: 10 },
     });

@@ -52,6 +52,7 @@ const tuning = {
   writeConcurrency: envInt('TT_WRITE_CONCURRENCY', DEFAULT_CONSUMER_TUNING.writeConcurrency),
   sliceSize: envInt('TT_SLICE_SIZE', DEFAULT_CONSUMER_TUNING.sliceSize),
   partitionsConcurrently: envInt('TT_PARTITIONS_CONCURRENTLY', DEFAULT_CONSUMER_TUNING.partitionsConcurrently),
+  lagPollMs: envInt('TT_LAG_POLL_MS', DEFAULT_CONSUMER_TUNING.lagPollMs),
 };
 const corruptIds = corruptIdsFromEnv();
 if (corruptIds.size > 0) log.warn('fault injection: writing spoiled content for some ids', { ids: [...corruptIds] });

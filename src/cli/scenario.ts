@@ -22,7 +22,7 @@ const USAGE = `usage: terratower scenario list
   --binary terraform|tofu   which binary applies the stack (default terraform)
   --store LOC          run store the run is recorded in (SQLite file or s3://BUCKET/PREFIX;
                        default $TERRATOWER_STORE, else ~/.cache/terratower/store/runs.db;
-                       TERRATOWER_STORE=off records nothing)`;
+                       --store off or TERRATOWER_STORE=off records nothing)`;
 
 async function list(): Promise<number> {
   const { SCENARIOS } = await import('../harness/scenarios/index.ts');
@@ -107,7 +107,9 @@ async function run(argv: string[]): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => interrupt.abort(signal);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const store = values.store ? await (await import('./runs.ts')).openStoreFor(values.store) : undefined;
+  // `--store off` records nothing, as TERRATOWER_STORE=off does (not a SQLite file named "off").
+  const noStore = values.store?.trim() === 'off';
+  const store = values.store && !noStore ? await (await import('./runs.ts')).openStoreFor(values.store) : undefined;
   const workDir = await mkdtemp(join(tmpdir(), 'tt-scenario-'));
   try {
     log(`${def.name} on ${values.target} (run ${runId})`);
@@ -119,7 +121,7 @@ async function run(argv: string[]): Promise<number> {
         workDir,
         log,
         signal: interrupt.signal,
-        ...(store ? { store } : {}),
+        ...(store ? { store } : noStore ? { store: null } : {}),
         ...(seed !== undefined ? { seed } : {}),
       }),
     );

@@ -151,6 +151,21 @@ const genuine = (): History =>
       spikeAt === undefined || clock.t < spikeAt + 8 ? 2 : spikeEnd !== undefined && clock.t > spikeEnd + 60 ? 2 : 4,
   });
 
+/**
+ * The flap CI saw: a genuine scale out, then 60 s after the spike desired falls to 2, the members
+ * follow, and 6 s later the group scales straight out to 4 again (the consumer group's rebalance
+ * stalled it, and the backlog read as lag).
+ */
+const flap = (): History =>
+  consumerHistory({
+    newMember: (age) => (age < 15 ? 'Pending' : 'InService'),
+    desired: (clock, spikeAt, spikeEnd) => {
+      if (spikeAt === undefined || clock.t < spikeAt + 8) return 2;
+      if (spikeEnd === undefined || clock.t <= spikeEnd + 60) return 4;
+      return clock.t <= spikeEnd + 66 ? 2 : 4;
+    },
+  });
+
 /** traffic-spike's method as it was shipped when the issue was filed: in-service counts only. */
 const OLD_METHOD: Step[] = [
   { kind: 'setLoad', multiplier: 5, label: 'spike: load ×5' },
@@ -202,6 +217,13 @@ describe('traffic-spike on replayed histories', () => {
     expect(failed.some((n) => /scale out/.test(n))).toBe(true);
     expect(failed.some((n) => /scale in/.test(n))).toBe(true);
     expect(result.replacements.withinBound).toBe(false);
+  });
+
+  it('the shipped definition FAILS when the scale-in flaps straight back out', async () => {
+    const { result } = await replay(trafficSpike, flap());
+    const follow = result.journal.run.find((a) => a.name === 'consumers scale in: members follow')!;
+    expect(follow.status).toBe('failed');
+    expect(follow.error).toMatch(/not for 15s/);
   });
 
   it('the shipped definition passes a genuine scale out and back in', async () => {

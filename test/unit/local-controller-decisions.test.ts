@@ -12,7 +12,10 @@ import {
   stepScalingProposal,
   targetTrackingProposal,
 } from '../../src/twin/controller/decisions.ts';
+import { evaluationPeriodMs } from '../../src/twin/controller/group.ts';
 import { CpuMeter } from '../../src/twin/controller/metrics.ts';
+import { appLaunchPlan } from '../../src/twin/members/app.ts';
+import { withDefaults } from '../../src/spec/index.ts';
 import { parsePrometheus, sumOf } from '../../src/support/prometheus-text.ts';
 import type { StepScalingPolicy } from '../../src/spec/index.ts';
 
@@ -240,5 +243,19 @@ describe('metrics', () => {
     const meter = new CpuMeter();
     expect(meter.sample('a', 10, 1000)).toBeUndefined();
     expect(meter.sample('a', 10.5, 2000)).toBeCloseTo(50);
+  });
+  it('consumers read their lag once per evaluation period, so one reading never stands for several', () => {
+    expect(evaluationPeriodMs(60)).toBe(1000);
+    expect(evaluationPeriodMs(1)).toBe(60_000);
+    expect(evaluationPeriodMs(600)).toBe(500);
+    const plan = (timeScale: number, group: 'consumers' | 'producers') =>
+      appLaunchPlan(group, { id: `${group}-1`, zone: 'a', address: '127.0.1.10' } as never, {
+        spec: withDefaults({ local: { timeScale } }),
+        slot: 0,
+        s3Endpoint: 'http://127.0.0.1:1',
+      });
+    expect(plan(60, 'consumers').env.TT_LAG_POLL_MS).toBe('1000');
+    expect(plan(7, 'consumers').env.TT_LAG_POLL_MS).toBe('8571');
+    expect(plan(60, 'producers').env.TT_LAG_POLL_MS).toBeUndefined();
   });
 });

@@ -1,17 +1,23 @@
 /**
- * traffic-spike: load ×5 until the consumers have scaled out, and 20 s more. The consumers scale
+ * traffic-spike: load ×7 until the consumers have scaled out, and 20 s more. The consumers scale
  * out by target tracking on lag (desired rises and every member of the new desired capacity is
  * in service), lag comes back under the tolerance, and the group scales back in (desired falls,
  * the members follow). No member may be replaced for failing health checks. Ledger exact.
  *
+ * The scale-in must last: the group stays at 2 for 15 s after its members follow. (Each scale-in
+ * rebalances the consumer group; while a rebalance stalled the group for seconds, the backlog it
+ * left read as lag and scaled the group straight out again.)
+ *
  * The scale-in may come before the spike ends: once the new members have worked off the backlog,
  * lag per member can stay under 90 % of the target for the 15 periods target tracking waits, and
- * it scales in at ×5 load. So the scale-in counts from the end of the scale-out step, not from the
+ * it scales in at the spike's load. So the scale-in counts from the end of the scale-out step, not from the
  * step that looks for it.
  *
  * Sized so that the spike is beyond what two consumers write on the 2-core CI machine (about
- * 500–800 records/s with three Cassandra nodes on the same cores) while the baseline is well
- * within it: the backlog then builds within seconds and target tracking must act.
+ * 1 000–1 300 records/s with three Cassandra nodes on the same cores, measured while the group
+ * drains) while the baseline is well within it: the backlog then builds within seconds and target
+ * tracking must act. At ×5 (1 000/s) two consumers kept up, and only the records in flight
+ * (about 270) stood above the target.
  */
 import { rowsFor, steadyState, type ScenarioDefinition } from './definition.ts';
 
@@ -21,7 +27,7 @@ const BASELINE = 200;
 export const trafficSpike: ScenarioDefinition = {
   name: 'traffic-spike',
   description:
-    'Load ×5 until consumers scale out, and 20 s more: consumers scale out on lag, lag recovers, consumers scale back in; nothing lost or duplicated.',
+    'Load ×7 until consumers scale out, and 20 s more: consumers scale out on lag, lag recovers, consumers scale back in; nothing lost or duplicated.',
   baselineLoad: BASELINE,
   warmupSeconds: 10,
   hypothesis: steadyState({ maxLag: 3000, minThroughput: BASELINE * 0.3 }),
@@ -36,7 +42,7 @@ export const trafficSpike: ScenarioDefinition = {
     },
   },
   method: [
-    { kind: 'setLoad', multiplier: 5, label: 'spike: load ×5' },
+    { kind: 'setLoad', multiplier: 7, label: 'spike: load ×7' },
     {
       // Scale out is the group deciding (desired rises) AND its members following (every one of
       // the new desired in service): three in service of desired four is not a scale out.
@@ -88,12 +94,14 @@ export const trafficSpike: ScenarioDefinition = {
       },
       consecutive: 3,
       withinSeconds: 30,
+      // A scale-in that flaps back out within seconds is not a scale-in: the group must stay in.
+      holdSeconds: 15,
       label: 'consumers scale in: members follow',
     },
   ],
   // No member is killed here: any member replaced for failing health checks is churn.
   maxReplacements: 0,
   rollbacks: [{ kind: 'setLoad', multiplier: 1 }],
-  dataset: { rows: rowsFor(BASELINE, 240, BASELINE * 4 * 95) },
+  dataset: { rows: rowsFor(BASELINE, 240, BASELINE * 6 * 95) },
   drain: { stallSeconds: 60 },
 };

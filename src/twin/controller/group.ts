@@ -35,6 +35,11 @@ export interface GroupTimings {
   periodMs: number;
 }
 
+/** One alarm evaluation period at a time scale, ms: 60 s scaled, never under half a second. */
+export function evaluationPeriodMs(timeScale: number): number {
+  return Math.max(500, 60_000 / Math.max(timeScale, 1e-9));
+}
+
 /** What the group needs from the twin. */
 export interface GroupHooks {
   /** Start a stateful member with its fixed identity. */

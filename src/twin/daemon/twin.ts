@@ -27,7 +27,7 @@ import {
   type TwinNetwork,
 } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
-import { Group, type GroupTimings } from '../controller/group.ts';
+import { evaluationPeriodMs, Group, type GroupTimings } from '../controller/group.ts';
 import type { MemberSample } from '../controller/decisions.ts';
 import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
 import { appHealthChecks, checkDue, httpCheck, type HealthCheckSettings } from '../controller/health.ts';
@@ -182,7 +182,7 @@ export class Twin {
       graceMs: 0,
       cooldownMs: 0,
       warmupMs: 0,
-      periodMs: Math.max(500, scaled(60)),
+      periodMs: evaluationPeriodMs(spec.local.timeScale),
     };
     this.healthChecks = {
       producers: appHealthChecks(spec.producers.healthCheckGraceSeconds, spec.local.timeScale),
@@ -193,7 +193,7 @@ export class Twin {
       graceMs: this.healthChecks[g].graceSeconds * 1000,
       cooldownMs: scaled(spec[g].scaling.cooldownSeconds),
       warmupMs: scaled(spec[g].scaling.warmupSeconds),
-      periodMs: Math.max(500, scaled(60)),
+      periodMs: evaluationPeriodMs(spec.local.timeScale),
     });
     const hooks = {
       launchStateful: (identity: MemberIdentity) => this.launchStateful(identity),

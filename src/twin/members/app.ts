@@ -5,6 +5,7 @@ import { consumerGroupId, type AppGroupName, type PipelineSpec } from '../../spe
 import { cassandraContactPoints, kafkaBootstrap, type TwinNetwork } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { appBundle, REPO_ROOT } from '../../support/paths.ts';
+import { evaluationPeriodMs } from '../controller/group.ts';
 import type { LaunchPlan, MemberIdentity } from './types.ts';
 
 /** The bundle an app group's members run. */
@@ -65,10 +66,13 @@ export function appLaunchPlan(group: AppGroupName, member: MemberIdentity, ctx: 
           table: spec.cassandra.table,
           consistency: spec.cassandra.consistency,
         });
+  // The consumers read lag as often as the group controller evaluates it (see ConsumerTuning.lagPollMs).
+  const lagPoll: Record<string, string> =
+    group === 'consumers' ? { TT_LAG_POLL_MS: String(Math.round(evaluationPeriodMs(spec.local.timeScale))) } : {};
   return {
     command: process.execPath,
     args: [appEntry(group)],
-    env: { ...env, AWS_ACCESS_KEY_ID: 'terratower', AWS_SECRET_ACCESS_KEY: 'terratower' },
+    env: { ...env, ...lagPoll, AWS_ACCESS_KEY_ID: 'terratower', AWS_SECRET_ACCESS_KEY: 'terratower' },
     cwd: REPO_ROOT,
   };
 }
