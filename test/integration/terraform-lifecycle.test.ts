@@ -485,6 +485,24 @@ describe.each(binaries)('terraform lifecycle with $kind', ({ kind, binary }) => 
       expect(existsSync(run.runDir)).toBe(false);
     });
 
+    it('writes the files a configuration reads beside it, and removes them with the run', async () => {
+      const run = await TerraformRun.create({
+        ...base(),
+        config: {
+          resource: { terraform_data: { f: { input: '${file("${path.module}/greeting.txt")}' } } },
+          output: { greeting: { value: '${terraform_data.f.output}' } },
+        },
+        files: { 'greeting.txt': 'hello from beside the config' },
+      });
+      try {
+        await run.apply();
+        expect(outputString(await run.outputs(), 'greeting')).toBe('hello from beside the config');
+      } finally {
+        await run.finish();
+      }
+      expect(existsSync(run.runDir)).toBe(false);
+    });
+
     it('leaves nothing under the runs root', async () => {
       const left = existsSync(runsRoot) ? await readdir(runsRoot) : [];
       expect(left).toEqual([]);

@@ -65,6 +65,16 @@ describe('terraform options', () => {
     expect(() => resolveOptions({ config, timeouts: { apply: 0 } }, { runsRoot: '/r' })).toThrow(/timeouts.apply/);
   });
 
+  it('takes extra files by plain name only', () => {
+    expect(resolveOptions({ config, files: { 'spec.json': '{}' } }, { runsRoot: '/r' }).files).toEqual({
+      'spec.json': '{}',
+    });
+    expect(resolveOptions({ config }, { runsRoot: '/r' }).files).toEqual({});
+    for (const name of ['../spec.json', 'a/b', '..', 'main.tf.json', '']) {
+      expect(() => resolveOptions({ config, files: { [name]: 'x' } }, { runsRoot: '/r' })).toThrow(/plain file name/);
+    }
+  });
+
   it('keeps stacks when TERRATOWER_KEEP says so, unless the options say otherwise', () => {
     expect(keepFromEnv({ TERRATOWER_KEEP: '1' })).toBe(true);
     expect(keepFromEnv({ TERRATOWER_KEEP: 'true' })).toBe(true);

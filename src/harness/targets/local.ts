@@ -6,8 +6,7 @@
  * go through the twin's control API (`TwinClient`); metrics are scraped from the apps and read
  * from Kafka; the ledger reads Cassandra and the dead-letter topic.
  */
-import { copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TwinClient, type TwinStatus } from '../../twin/client.ts';
 import { runDir } from '../../support/paths.ts';
@@ -19,7 +18,13 @@ import { localTwinStackConfig } from './local-twin-stack.ts';
 import { RateCollector, type MemberReading } from '../metrics/collector.ts';
 import { KafkaLagReader, LAG_BUDGET_MS } from '../metrics/kafka-lag.ts';
 import { selectMembers } from '../select.ts';
-import { newRunId, readPipelineOutputs, TerraformRun, type TerraformOptions } from '../terraform/index.ts';
+import {
+  newRunId,
+  readPipelineOutputs,
+  TerraformRun,
+  terraformRunDir,
+  type TerraformOptions,
+} from '../terraform/index.ts';
 import {
   ALL_GROUPS,
   type CpuStress,
@@ -65,7 +70,6 @@ export class LocalTarget implements Target {
   private run: TerraformRun | undefined;
   private client: TwinClient | undefined;
   private deployed: PipelineEndpoints | undefined;
-  private workDir: string | undefined;
   private statusCache: { at: number; value: Promise<TwinStatus> } | undefined;
   private readonly collector = new RateCollector();
   private readonly load = new LoadControl();
@@ -87,12 +91,17 @@ export class LocalTarget implements Target {
   /** Apply the twin's stack (which boots the twin), read its outputs, wait until every group is in service. */
   async deploy(): Promise<PipelineEndpoints> {
     if (this.deployed) return this.deployed;
-    this.workDir = await mkdtemp(join(tmpdir(), `tt-local-${this.runId}-`));
-    const specFile = join(this.workDir, 'spec.json');
-    await writeFile(specFile, JSON.stringify(this.options.spec, null, 2));
+    // The spec lives in the run dir, beside the configuration that names it: a kept stack keeps it,
+    // and destroying the run (or `terratower nuke`) removes it.
+    const specFile = join(terraformRunDir(this.runId, this.options.terraform?.runsRoot), 'spec.json');
     const config = localTwinStackConfig({ spec: this.options.spec, specFile, runId: this.runId, slot: this.slot });
     this.log(`terraform apply: local twin ${this.runId} (slot ${this.slot})`);
-    this.run = await TerraformRun.create({ ...this.options.terraform, config, runId: this.runId });
+    this.run = await TerraformRun.create({
+      ...this.options.terraform,
+      config,
+      files: { 'spec.json': JSON.stringify(this.options.spec, null, 2) },
+      runId: this.runId,
+    });
     await this.run.apply();
     const outputs = readPipelineOutputs(await this.run.outputs());
     this.deployed = {
@@ -126,11 +135,7 @@ export class LocalTarget implements Target {
   async teardown(): Promise<void> {
     await this.lagReader?.close();
     this.lagReader = undefined;
-    try {
-      await this.run?.finish();
-    } finally {
-      if (this.workDir && !this.options.terraform?.keep) await rm(this.workDir, { recursive: true, force: true });
-    }
+    await this.run?.finish();
   }
 
   /** Copy the twin's member logs (`<run dir>/logs/*.log`) into `dir`. */

@@ -42,6 +42,12 @@ export interface TerraformOptions {
   config?: TerraformJsonConfig;
   /** A directory whose `*.tf` / `*.tf.json` files are copied into the run dir (e.g. `cdktf.out/stacks/x`). */
   sourceDir?: string;
+  /**
+   * Files the configuration reads (name → content), written beside it in the run dir, so they
+   * live exactly as long as the run: kept with a kept stack, removed with it. Plain file names.
+   * @default {}
+   */
+  files?: Readonly<Record<string, string>>;
   /** Run id: names the run dir. @default `tf-<time>-<random>` */
   runId?: string;
   /** Parent of the run dir. @default `<cache>/tf-runs` */
@@ -92,6 +98,7 @@ export interface ResolvedTerraformOptions {
   binaryPath: string | undefined;
   config: TerraformJsonConfig | undefined;
   sourceDir: string | undefined;
+  files: Readonly<Record<string, string>>;
   runId: string;
   runsRoot: string;
   vars: Readonly<Record<string, TerraformVarValue>>;
@@ -135,6 +142,13 @@ export function resolveOptions(
   if (!options.config === !options.sourceDir) {
     throw new TypeError('terraform options: give exactly one of `config` or `sourceDir`');
   }
+  for (const name of Object.keys(options.files ?? {})) {
+    if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..' || name === 'main.tf.json') {
+      throw new TypeError(
+        `terraform options: files: "${name}" must be a plain file name (letters, digits, . _ -), not main.tf.json`,
+      );
+    }
+  }
   const runId = options.runId ?? newRunId();
   if (!RUN_ID_PATTERN.test(runId)) {
     throw new TypeError(`terraform options: run id "${runId}" must match ${RUN_ID_PATTERN}`);
@@ -154,6 +168,7 @@ export function resolveOptions(
     binaryPath: options.binaryPath,
     config: options.config,
     sourceDir: options.sourceDir,
+    files: options.files ?? {},
     runId,
     runsRoot: options.runsRoot ?? defaults.runsRoot,
     vars: options.vars ?? {},

@@ -142,6 +142,11 @@ export function destroyCommandFor(binaryPath: string, runDir: string, env: Reado
 /** Run dirs of runs in this process that have not finished (a sweep leaves them alone). */
 const activeRunDirs = new Set<string>();
 
+/** The run dir of run `runId`: `<runsRoot>/<runId>` (default root `<cache>/tf-runs`). */
+export function terraformRunDir(runId: string, runsRoot: string = terraformRunsRoot()): string {
+  return resolve(runsRoot, runId);
+}
+
 /** True while a run of this process uses `runDir` (created or attached, not yet finished). */
 export function isRunActiveHere(runDir: string): boolean {
   return activeRunDirs.has(resolve(runDir));
@@ -184,7 +189,7 @@ export class TerraformRun {
     const binary = resolved.binaryPath
       ? await describeBinary(resolved.binary, resolved.binaryPath)
       : await requireTerraformBinary(resolved.binary);
-    const runDir = resolve(resolved.runsRoot, resolved.runId);
+    const runDir = terraformRunDir(resolved.runId, resolved.runsRoot);
     await mkdir(resolved.runsRoot, { recursive: true });
     await mkdir(runDir); // fails if the run id is taken: runs never share a dir
     await mkdir(join(runDir, 'logs'));
@@ -193,6 +198,7 @@ export class TerraformRun {
     } else if (resolved.sourceDir) {
       await cp(resolved.sourceDir, runDir, { recursive: true, filter: copyFilter });
     }
+    for (const [name, content] of Object.entries(resolved.files)) await writeFile(join(runDir, name), content);
     if (Object.keys(resolved.vars).length > 0) {
       await writeFile(join(runDir, 'terraform.tfvars.json'), `${JSON.stringify(resolved.vars, null, 2)}\n`);
     }
