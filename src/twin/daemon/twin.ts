@@ -28,6 +28,7 @@ import {
 } from '../../spec/addresses.ts';
 import { PORTS } from '../../spec/ports.ts';
 import { evaluationPeriodMs, Group, type GroupTimings } from '../controller/group.ts';
+import { TickErrorReporter } from './tick-errors.ts';
 import type { MemberSample } from '../controller/decisions.ts';
 import { CpuMeter, processCpuSeconds } from '../controller/metrics.ts';
 import { appHealthChecks, checkDue, httpCheck, type HealthCheckSettings } from '../controller/health.ts';
@@ -155,7 +156,7 @@ export class Twin {
   private ticking = false;
   private lastEvalMs = 0;
   /** The last failed tick's message, so a failure that repeats every tick is said once. */
-  private lastTickError?: string;
+  private readonly tickErrors = new TickErrorReporter();
   private readonly cpu = new CpuMeter();
   private readonly cpuByMember = new Map<string, number>();
   private readonly lagByMember = new Map<string, number>();
@@ -584,6 +585,8 @@ export class Twin {
           this.groups[name].evaluateScaling(now, (metric) => this.samples(name, metric));
         }
       }
+      const recovered = this.tickErrors.succeeded();
+      if (recovered) process.stderr.write(`${recovered}\n`);
     } catch (error) {
       this.tickFailed(error as Error);
     } finally {
@@ -602,9 +605,8 @@ export class Twin {
       this.bootFailure(error);
       return;
     }
-    if (error.message === this.lastTickError) return;
-    this.lastTickError = error.message;
-    process.stderr.write(`terratower: a control tick failed, trying again at the next: ${error.message}\n`);
+    const line = this.tickErrors.failed(error);
+    if (line) process.stderr.write(`${line}\n`);
   }
 
   /**
