@@ -70,7 +70,16 @@ describe('terraform options', () => {
       'spec.json': '{}',
     });
     expect(resolveOptions({ config }, { runsRoot: '/r' }).files).toEqual({});
-    for (const name of ['../spec.json', 'a/b', '..', 'main.tf.json', '']) {
+    for (const name of [
+      '../spec.json',
+      'a/b',
+      '..',
+      '.hidden',
+      '',
+      'main.tf.json',
+      'run.json',
+      'terraform.tfstate.backup',
+    ]) {
       expect(() => resolveOptions({ config, files: { [name]: 'x' } }, { runsRoot: '/r' })).toThrow(/plain file name/);
     }
   });

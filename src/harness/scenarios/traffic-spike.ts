@@ -10,8 +10,8 @@
  *
  * The scale-in may come before the spike ends: once the new members have worked off the backlog,
  * lag per member can stay under 90 % of the target for the 15 periods target tracking waits, and
- * it scales in at the spike's load. So the scale-in counts from the end of the scale-out step, not from the
- * step that looks for it.
+ * it scales in at the spike's load. So the scale-in counts from the end of the scale-out step,
+ * not from the step that looks for it.
  *
  * Sized so that the spike is beyond what two consumers write on the 2-core CI machine (about
  * 1 000–1 300 records/s with three Cassandra nodes on the same cores, measured while the group

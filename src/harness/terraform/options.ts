@@ -134,6 +134,16 @@ export function keepFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
   return switchedOn(env.TERRATOWER_KEEP);
 }
 
+/** What a run dir holds of its own; `files` may not take these names (or these names with a suffix). */
+const RUN_DIR_OWN_FILES = [
+  'main.tf.json',
+  'terraform.tfvars.json',
+  'terraform.tfstate',
+  'terraformrc',
+  'run.json',
+  'logs',
+];
+
 /** Fills in defaults and checks the options that can be checked without running anything. */
 export function resolveOptions(
   options: TerraformOptions,
@@ -143,9 +153,9 @@ export function resolveOptions(
     throw new TypeError('terraform options: give exactly one of `config` or `sourceDir`');
   }
   for (const name of Object.keys(options.files ?? {})) {
-    if (!/^[\w.-]+$/.test(name) || name === '.' || name === '..' || name === 'main.tf.json') {
+    if (!/^[\w-][\w.-]*$/.test(name) || RUN_DIR_OWN_FILES.some((own) => name === own || name.startsWith(`${own}.`))) {
       throw new TypeError(
-        `terraform options: files: "${name}" must be a plain file name (letters, digits, . _ -), not main.tf.json`,
+        `terraform options: files: "${name}" must be a plain file name (letters, digits, . _ -) that the run dir does not use itself (${RUN_DIR_OWN_FILES.join(', ')})`,
       );
     }
   }

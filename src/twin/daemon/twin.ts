@@ -155,7 +155,7 @@ export class Twin {
   private tickTimer?: NodeJS.Timeout;
   private ticking = false;
   private lastEvalMs = 0;
-  /** The last failed tick's message, so a failure that repeats every tick is said once. */
+  /** What the daemon says of failing ticks: once per run of failures, and when they stop. */
   private readonly tickErrors = new TickErrorReporter();
   private readonly cpu = new CpuMeter();
   private readonly cpuByMember = new Map<string, number>();
