@@ -40,6 +40,12 @@ export async function openStoreFor(
   options: { mustExist?: boolean } = {},
 ): Promise<RunStore> {
   const { openStore, StoreError, parseS3Location, defaultStoreLocation } = await import('../store/index.ts');
+  // `off` means "record nothing", which only `scenario run` can do (it handles it before this);
+  // everywhere else it would open, or create, a SQLite file named "off".
+  if (location?.trim() === 'off')
+    throw new CommandError(
+      '--store off records nothing, which only `scenario run` can do: experiments and the run views need a store; give a SQLite file or s3://BUCKET/PREFIX',
+    );
   const where = location ?? defaultStoreLocation();
   if (options.mustExist && !parseS3Location(where) && !existsSync(where))
     throw new CommandError(

@@ -68,6 +68,11 @@ describe('CLI errors: one line, non-zero, no stack trace, nothing written', () =
       ['dataset', 'upload', dir, '--endpoint', 'not-a-url'],
       /--endpoint "not-a-url" is not a URL/,
     ],
+    [
+      'experiment list --store off',
+      ['experiment', 'list', '--store', 'off'],
+      /--store off records nothing, which only `scenario run` can do/,
+    ],
     ['an empty spec file', ['synth', '--spec', emptySpec, '--out', join(dir, 'never')], /empty\.yaml is empty/],
   ])('%s', (_name, args, expected) => {
     const result = cli(...args);
@@ -77,6 +82,7 @@ describe('CLI errors: one line, non-zero, no stack trace, nothing written', () =
     expect(first.startsWith('terratower')).toBe(true);
     expect(result.stderr).toMatch(expected);
     expect(existsSync(join(dir, 'never'))).toBe(false);
+    expect(existsSync('off')).toBe(false);
   });
 
   it('an unreachable S3 endpoint is named, with what to check', () => {
